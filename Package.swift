@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Nurture",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nurture", targets: ["nurture"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // The pure domain: campaigns, validation, rendering, leads. No I/O but reading
+        // the files it is asked to read, no clock.
+        .target(
+            name: "NurtureCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // Debian's libsqlite3 (libsqlite3-dev), reached through a module map.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "NurtureStore", dependencies: ["NurtureCore", "CSQLite"]),
+        .executableTarget(
+            name: "nurture",
+            dependencies: [
+                "NurtureCore",
+                "NurtureStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Helpers shared by the test targets (temporary folders, the example project).
+        .target(name: "NurtureTestSupport", path: "Tests/NurtureTestSupport"),
+        .testTarget(name: "NurtureCoreTests", dependencies: ["NurtureCore", "NurtureTestSupport"]),
+        .testTarget(name: "NurtureStoreTests", dependencies: ["NurtureStore", "NurtureCore", "NurtureTestSupport"]),
+        // End-to-end tests run the built `nurture` binary; depending on the
+        // executable target makes `swift test` build it first.
+        .testTarget(name: "NurtureCLITests", dependencies: ["nurture", "NurtureTestSupport"]),
+    ]
+)

@@ -1,0 +1,132 @@
+/// One record of a CSV file, named by the line it starts on (the header is line 1).
+public struct CSVRecord: Sendable, Hashable {
+    public var line: Int
+    public var fields: [String]
+    /// Set when the record could not be read as written (bad quoting, invalid UTF-8).
+    public var problem: String?
+
+    public init(line: Int, fields: [String], problem: String? = nil) {
+        self.line = line
+        self.fields = fields
+        self.problem = problem
+    }
+}
+
+/// A streaming RFC 4180 parser: bytes go in as they are read, records come out as they
+/// complete, so a file of any size is read in the memory of one record.
+///
+/// Accepts CRLF or LF line ends, quoted fields with `""` escapes and embedded line
+/// breaks, and a UTF-8 byte-order mark. Blank lines are skipped.
+public struct CSVParser: Sendable {
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var inQuotes = false
+    /// The current field was quoted and its closing quote has been seen.
+    private var afterClosingQuote = false
+    private var fieldStarted = false
+    private var problem: String?
+    private var line = 1
+    private var recordLine = 1
+    private var atFileStart = true
+    private var pendingCR = false
+    private let separator: UInt8
+
+    public init(separator: UInt8 = UInt8(ascii: ",")) {
+        self.separator = separator
+    }
+
+    public mutating func feed(_ bytes: some Sequence<UInt8>, emit: (CSVRecord) throws -> Void) rethrows {
+        for byte in bytes {
+            if atFileStart {
+                atFileStart = false
+                if byte == 0xEF { field.append(byte); fieldStarted = true; continue }
+            }
+            if field.count == 1, field[0] == 0xEF, !inQuotes, fields.isEmpty, line == 1, byte == 0xBB { field.append(byte); continue }
+            if field.count == 2, field[0] == 0xEF, field[1] == 0xBB, fields.isEmpty, line == 1, byte == 0xBF {
+                field.removeAll()
+                fieldStarted = false
+                continue
+            }
+            try consume(byte, emit: emit)
+        }
+    }
+
+    /// Ends the input: emits the last record when the file does not end in a line break.
+    public mutating func finish(emit: (CSVRecord) throws -> Void) rethrows {
+        if inQuotes {
+            problem = problem ?? "a quoted field is never closed"
+            inQuotes = false
+        }
+        if fieldStarted || !fields.isEmpty { try endRecord(emit: emit) }
+    }
+
+    private mutating func consume(_ byte: UInt8, emit: (CSVRecord) throws -> Void) rethrows {
+        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        if pendingCR {
+            pendingCR = false
+            if byte == lf { return }  // the LF of a CRLF already ended the record
+        }
+        if inQuotes {
+            if byte == quote {
+                inQuotes = false
+                afterClosingQuote = true
+            } else {
+                if byte == lf { line += 1 }
+                field.append(byte)
+            }
+            return
+        }
+        switch byte {
+        case quote:
+            if afterClosingQuote {
+                // `""` inside a quoted field: a literal quote, and still inside.
+                field.append(quote)
+                inQuotes = true
+                afterClosingQuote = false
+            } else if !fieldStarted {
+                inQuotes = true
+                fieldStarted = true
+            } else {
+                problem = problem ?? "a quote appears in the middle of an unquoted field (quote the whole field and double inner quotes)"
+                field.append(byte)
+            }
+        case separator:
+            endField()
+        case lf, cr:
+            if byte == cr { pendingCR = true }
+            try endRecord(emit: emit)
+            line += 1
+            recordLine = line
+        default:
+            if afterClosingQuote {
+                problem = problem ?? "text follows the closing quote of a field"
+            }
+            fieldStarted = true
+            field.append(byte)
+        }
+    }
+
+    private mutating func endField() {
+        if let text = String(validating: field, as: UTF8.self) {
+            fields.append(text)
+        } else {
+            problem = problem ?? "field \(fields.count + 1) is not valid UTF-8 text (save the file as UTF-8)"
+            fields.append(String(decoding: field, as: UTF8.self))
+        }
+        field.removeAll(keepingCapacity: true)
+        fieldStarted = false
+        afterClosingQuote = false
+    }
+
+    private mutating func endRecord(emit: (CSVRecord) throws -> Void) rethrows {
+        let blank = fields.isEmpty && !fieldStarted && field.isEmpty && !afterClosingQuote
+        if !blank {
+            endField()
+            try emit(CSVRecord(line: recordLine, fields: fields, problem: problem))
+        }
+        fields.removeAll(keepingCapacity: true)
+        problem = nil
+        fieldStarted = false
+        afterClosingQuote = false
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+
+/// Reads one campaign file into a `Campaign`, collecting every problem it finds rather
+/// than stopping at the first (so `nurture validate` can list them all).
+///
+/// It checks what one file can tell on its own; `CampaignCatalog` checks what needs
+/// all files and the templates (duplicate ids across files, missing templates).
+public struct CampaignParser {
+    public static let campaignKeys = ["id", "name", "from", "reply_to", "enroll", "exit_on", "send_window", "layout", "steps"]
+    static let enrollKeys = ["tags", "events"]
+
+    /// `file` is the path as it should appear in messages (relative to the project).
+    public let file: String
+    /// The IANA zone names this machine knows, to check `timezone` values.
+    let isKnownTimeZone: @Sendable (String) -> Bool
+
+    public init(file: String, isKnownTimeZone: @escaping @Sendable (String) -> Bool = TimeZoneNames.isKnown) {
+        self.file = file
+        self.isKnownTimeZone = isKnownTimeZone
+    }
+
+    /// The campaign, or nil when the file has errors; `diagnostics` receives all of them.
+    public func parse(_ text: String, into diagnostics: inout DiagnosticBag) -> Campaign? {
+        guard let draft = parseDraft(text, into: &diagnostics), draft.isValid else { return nil }
+        return draft.campaign
+    }
+
+    /// The campaign as far as it could be read, even with errors, so that checks which
+    /// need the templates still run and `validate` reports everything in one go.
+    /// Nil only when the file is not a YAML mapping at all.
+    public func parseDraft(_ text: String, into diagnostics: inout DiagnosticBag) -> (campaign: Campaign, isValid: Bool)? {
+        let errorsBefore = diagnostics.errors.count
+        guard let root = YAMLNode.parse(text, file: file, into: &diagnostics),
+            let map = MappingReader(root, what: "a campaign", into: &diagnostics)
+        else { return nil }
+        map.rejectUnknownKeys(allowed: Self.campaignKeys, in: "a campaign", into: &diagnostics)
+
+        let id = parseCampaignID(map, into: &diagnostics)
+        let name = map.optionalText("name", into: &diagnostics)?.text ?? id
+        let from = parseMailbox(
+            map.requiredText("from", in: "the campaign", hint: "write who sends it, like from: \"Ada from Acme <ada@acme.example>\"", into: &diagnostics),
+            key: "from", into: &diagnostics)
+        let replyTo = parseMailbox(map.optionalText("reply_to", into: &diagnostics), key: "reply_to", into: &diagnostics)
+        let enroll = parseEnrollment(map, into: &diagnostics)
+        let exitOn = map.textList("exit_on", into: &diagnostics)
+        for event in exitOn where !Self.isIdentifier(event.text) {
+            diagnostics.error(at: event.node.location, "'\(event.text)' is not a valid event name", hint: Self.identifierHint)
+        }
+        let window = map["send_window"].flatMap { parseSendWindow($0, into: &diagnostics) }
+        let layout = parseLayout(map, into: &diagnostics)
+        let steps = parseSteps(map, defaultLayout: layout, into: &diagnostics)
+
+        let campaign = Campaign(
+            id: id, name: name, from: from ?? Self.placeholderSender, replyTo: replyTo, enroll: enroll,
+            exitOn: exitOn.map(\.text), sendWindow: window, steps: steps, file: file)
+        return (campaign, diagnostics.errors.count == errorsBefore && from != nil)
+    }
+
+    /// Stands in for a missing or broken `from` in a draft; never sent (drafts with
+    /// errors are not valid campaigns).
+    static let placeholderSender = Mailbox(displayName: nil, address: try! EmailAddress("missing@invalid.example"))
+
+    private func parseCampaignID(_ map: MappingReader, into diagnostics: inout DiagnosticBag) -> String {
+        if let written = map.optionalText("id", into: &diagnostics) {
+            if !Self.isIdentifier(written.text) {
+                diagnostics.error(at: written.node.location, "'\(written.text)' is not a valid campaign id", hint: Self.identifierHint)
+            }
+            return written.text
+        }
+        // The file name is the default id; it must be a valid id too.
+        let base = (file as NSString).lastPathComponent
+        let id = base.hasSuffix(".yml") ? String(base.dropLast(4)) : base.hasSuffix(".yaml") ? String(base.dropLast(5)) : base
+        if !Self.isIdentifier(id) {
+            diagnostics.error(
+                at: map.node.location, "the file name '\(base)' does not make a valid campaign id",
+                hint: "add an 'id:' line, or rename the file; \(Self.identifierHint)")
+        }
+        return id
+    }
+
+    private func parseMailbox(_ value: (text: String, node: YAMLNode)?, key: String, into diagnostics: inout DiagnosticBag) -> Mailbox? {
+        guard let value else { return nil }
+        do {
+            return try Mailbox(parsing: value.text)
+        } catch {
+            diagnostics.error(
+                at: value.node.location, "'\(key)' is not a valid address: \(error)",
+                hint: "write it as \"Name <user@example.com>\" or user@example.com")
+            return nil
+        }
+    }
+
+    private func parseEnrollment(_ map: MappingReader, into diagnostics: inout DiagnosticBag) -> EnrollmentRule {
+        let hint = "say who enters the drip, like enroll: { tags: [trial] } or enroll: { events: [signed_up] }"
+        guard let node = map["enroll"], !node.isNull else {
+            diagnostics.error(at: map.node.location, "the campaign is missing 'enroll'", hint: hint)
+            return EnrollmentRule()
+        }
+        guard let enroll = MappingReader(node, what: "'enroll'", into: &diagnostics) else { return EnrollmentRule() }
+        enroll.rejectUnknownKeys(allowed: Self.enrollKeys, in: "'enroll'", into: &diagnostics)
+        let tags = enroll.textList("tags", into: &diagnostics)
+        let events = enroll.textList("events", into: &diagnostics)
+        for item in tags + events where !Self.isIdentifier(item.text) {
+            diagnostics.error(at: item.node.location, "'\(item.text)' is not a valid tag or event name", hint: Self.identifierHint)
+        }
+        if tags.isEmpty && events.isEmpty {
+            diagnostics.error(at: node.location, "'enroll' names no tags and no events, so nobody would ever enter", hint: hint)
+        }
+        return EnrollmentRule(tags: tags.map(\.text), events: events.map(\.text))
+    }
+
+    private func parseLayout(_ map: MappingReader, into diagnostics: inout DiagnosticBag) -> String? {
+        guard let layout = map.optionalText("layout", into: &diagnostics) else { return nil }
+        return layout.text == "none" ? nil : layout.text
+    }
+
+    private func parseSteps(_ map: MappingReader, defaultLayout: String?, into diagnostics: inout DiagnosticBag) -> [Step] {
+        guard let node = map["steps"], !node.isNull else {
+            diagnostics.error(at: map.node.location, "the campaign is missing 'steps'", hint: "list at least one step with an id, a subject and a template")
+            return []
+        }
+        guard let items = node.items, !items.isEmpty else {
+            diagnostics.error(at: node.location, "'steps' should be a list of steps, found \(node.kindName)",
+                              hint: "start each step with '- id: …'")
+            return []
+        }
+        var steps: [ParsedStep] = []
+        var seen: [String: SourceLocation] = [:]
+        for item in items {
+            guard let step = parseStep(item, defaultLayout: defaultLayout, into: &diagnostics) else { continue }
+            if let first = seen[step.id] {
+                diagnostics.error(
+                    at: step.idLocation ?? step.location, "step id '\(step.id)' is used twice (first at line \(first.line))",
+                    hint: "step ids are how Nurture remembers what each lead got; give every step its own id")
+                // Kept in the (now invalid) draft so its template is still checked.
+                steps.append(step)
+                continue
+            }
+            seen[step.id] = step.idLocation ?? step.location
+            steps.append(step)
+        }
+        checkConditionReferences(steps, into: &diagnostics)
+        return steps.map(\.step)
+    }
+
+    /// A condition may only look at steps that come before it: a later step has not
+    /// been sent yet when this one is due, so the condition could never be true.
+    private func checkConditionReferences(_ steps: [ParsedStep], into diagnostics: inout DiagnosticBag) {
+        let ids = steps.map(\.id)
+        for (index, step) in steps.enumerated() {
+            for reference in step.step.condition?.referencedSteps ?? [] {
+                guard let position = ids.firstIndex(of: reference) else {
+                    diagnostics.error(
+                        at: step.conditionLocation ?? step.location, "step '\(step.id)' has a condition on step '\(reference)', which does not exist",
+                        hint: "\(Suggestion.didYouMean(reference, among: ids))steps here: \(ids.joined(separator: ", "))")
+                    continue
+                }
+                if position >= index {
+                    diagnostics.error(
+                        at: step.conditionLocation ?? step.location,
+                        "step '\(step.id)' has a condition on step '\(reference)', which \(position == index ? "is the step itself" : "comes later")",
+                        hint: "a condition can only look at earlier steps: \(ids[..<index].joined(separator: ", "))")
+                }
+            }
+        }
+    }
+
+    static let identifierHint = "use letters, digits, '_' and '-' (starting with a letter or digit)"
+
+    /// Ids, tags and event names: short, URL- and shell-safe words.
+    public static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, text.utf8.count <= 100 else { return false }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-."))
+        return CharacterSet.alphanumerics.contains(first) && text.unicodeScalars.allSatisfy { $0.isASCII && allowed.contains($0) }
+    }
+}

@@ -1,0 +1,37 @@
+/// The `if:` of a step: what must be true of the lead for the step to be sent.
+public indirect enum Condition: Sendable, Hashable {
+    case opened(step: String)
+    case clicked(step: String)
+    case notOpened(step: String)
+    case notClicked(step: String)
+    case scoreAtLeast(Int)
+    case hasTag(String)
+    case attribute(name: String, test: AttributeTest)
+    case all([Condition])
+    case any([Condition])
+
+    /// The step ids this condition refers to, for checking that they exist and come earlier.
+    public var referencedSteps: [String] {
+        switch self {
+        case .opened(let step), .clicked(let step), .notOpened(let step), .notClicked(let step): return [step]
+        case .all(let list), .any(let list): return list.flatMap(\.referencedSteps)
+        case .scoreAtLeast, .hasTag, .attribute: return []
+        }
+    }
+}
+
+/// What `attribute:` checks of a lead's custom attribute.
+public enum AttributeTest: Sendable, Hashable {
+    case equals(String)
+    case notEquals(String)
+    case oneOf([String])
+    case exists(Bool)
+}
+
+/// What happens when a step's condition is false.
+public enum ConditionFallback: String, Sendable, Hashable {
+    /// The step is passed over and the drip moves on to the next one.
+    case skip
+    /// The lead leaves the campaign.
+    case exit
+}

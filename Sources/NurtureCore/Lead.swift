@@ -1,0 +1,65 @@
+import Foundation
+
+/// Whether a lead may still be mailed. Only `active` leads receive steps.
+public enum LeadStatus: String, Sendable, Hashable, CaseIterable {
+    case active
+    case unsubscribed
+    case bounced
+    case complained
+}
+
+/// A person in the funnel: who they are, what we know of them, and whether we may mail them.
+public struct Lead: Sendable, Hashable {
+    public var id: Int64?
+    public var email: EmailAddress
+    public var firstName: String?
+    public var lastName: String?
+    /// IANA zone; nil means the campaign's or installation's default zone.
+    public var timeZone: String?
+    public var tags: Set<String>
+    /// Custom attributes, by name, as text (`company`, `plan`, `trial_ends_at`).
+    public var attributes: [String: String]
+    public var status: LeadStatus
+    public var score: Int
+    public var createdAt: Date?
+
+    public init(
+        id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,
+        tags: Set<String> = [], attributes: [String: String] = [:], status: LeadStatus = .active, score: Int = 0,
+        createdAt: Date? = nil
+    ) {
+        self.id = id
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.timeZone = timeZone
+        self.tags = tags
+        self.attributes = attributes
+        self.status = status
+        self.score = score
+        self.createdAt = createdAt
+    }
+}
+
+/// What an import row or `leads add` says about a lead. Nil fields are left as they
+/// are on an existing lead; tags and attributes are added to what it has.
+public struct LeadInput: Sendable, Hashable {
+    public var email: EmailAddress
+    public var firstName: String?
+    public var lastName: String?
+    public var timeZone: String?
+    public var tags: [String]
+    public var attributes: [String: String]
+
+    public init(
+        email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil, tags: [String] = [],
+        attributes: [String: String] = [:]
+    ) {
+        self.email = email
+        self.firstName = firstName
+        self.lastName = lastName
+        self.timeZone = timeZone
+        self.tags = tags
+        self.attributes = attributes
+    }
+}

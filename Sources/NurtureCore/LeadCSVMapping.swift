@@ -1,0 +1,110 @@
+import Foundation
+
+/// Turns CSV records into `LeadInput`s, by the header row's column names.
+///
+/// `email`, `first_name`, `last_name`, `timezone` and `tags` are the lead's own fields
+/// (headers are matched case-insensitively, with spaces and hyphens read as `_`, so a
+/// "First Name" column from another tool works); every other column is a custom
+/// attribute. Empty cells leave a field as it is.
+public struct LeadCSVMapping: Sendable {
+    public enum Column: Sendable, Hashable {
+        case email, firstName, lastName, timeZone, tags
+        case attribute(String)
+    }
+
+    public let columns: [Column]
+    let extraTags: [String]
+    let isKnownTimeZone: @Sendable (String) -> Bool
+
+    public struct HeaderProblem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads the header row. Throws when it has no `email` column or repeats a column.
+    public init(
+        header: [String], extraTags: [String] = [], isKnownTimeZone: @escaping @Sendable (String) -> Bool = TimeZoneNames.isKnown
+    ) throws(HeaderProblem) {
+        var columns: [Column] = []
+        var seen: Set<String> = []
+        for (index, raw) in header.enumerated() {
+            let name = Self.normalize(raw)
+            guard !name.isEmpty else { throw HeaderProblem(description: "column \(index + 1) of the header has no name") }
+            guard seen.insert(name).inserted else { throw HeaderProblem(description: "the header names column '\(name)' twice") }
+            switch name {
+            case "email", "email_address", "e_mail": columns.append(.email)
+            case "first_name", "firstname": columns.append(.firstName)
+            case "last_name", "lastname": columns.append(.lastName)
+            case "timezone", "time_zone", "tz": columns.append(.timeZone)
+            case "tags": columns.append(.tags)
+            default: columns.append(.attribute(name))
+            }
+        }
+        guard columns.contains(.email) else {
+            throw HeaderProblem(description: "the header has no 'email' column (found: \(header.joined(separator: ", ")))")
+        }
+        self.columns = columns
+        self.extraTags = extraTags
+        self.isKnownTimeZone = isKnownTimeZone
+    }
+
+    /// `First Name` → `first_name`: attribute names become Mustache-friendly variables.
+    public static func normalize(_ header: String) -> String {
+        let trimmed = header.trimmingCharacters(in: .whitespaces).lowercased()
+        return String(trimmed.map { $0 == " " || $0 == "-" ? "_" : $0 })
+    }
+
+    /// Why a row was not imported.
+    public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    public func lead(from record: CSVRecord) -> Result<LeadInput, Rejection> {
+        func reject(_ reason: String) -> Result<LeadInput, Rejection> { .failure(Rejection(line: record.line, reason: reason)) }
+        if let problem = record.problem { return reject(problem) }
+        guard record.fields.count == columns.count else {
+            return reject("has \(record.fields.count) fields but the header has \(columns.count)")
+        }
+        var email: EmailAddress?
+        var input = (first: String?.none, last: String?.none, zone: String?.none)
+        var tags = extraTags
+        var attributes: [String: String] = [:]
+        for (column, raw) in zip(columns, record.fields) {
+            let value = raw.trimmingCharacters(in: .whitespaces)
+            switch column {
+            case .email:
+                do { email = try EmailAddress(value) } catch {
+                    return reject(value.isEmpty ? "email is empty" : "email '\(value)' is malformed: \(error)")
+                }
+            case .firstName, .lastName:
+                guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    return reject("\(column == .firstName ? "first_name" : "last_name") contains a line break or control character")
+                }
+                if column == .firstName { input.first = value.isEmpty ? nil : value } else { input.last = value.isEmpty ? nil : value }
+            case .timeZone:
+                guard value.isEmpty || isKnownTimeZone(value) else {
+                    return reject("timezone '\(value)' is not an IANA time zone (like America/New_York)")
+                }
+                input.zone = value.isEmpty ? nil : value
+            case .tags:
+                for tag in Self.splitTags(value) {
+                    guard CampaignParser.isIdentifier(tag) else {
+                        return reject("tag '\(tag)' may only hold letters, digits, '_', '-' and '.'")
+                    }
+                    tags.append(tag)
+                }
+            case .attribute(let name):
+                if !value.isEmpty { attributes[name] = value }
+            }
+        }
+        guard let email else { return reject("email is empty") }
+        return .success(LeadInput(
+            email: email, firstName: input.first, lastName: input.last, timeZone: input.zone, tags: tags, attributes: attributes))
+    }
+
+    /// Tags are separated by `;` or whitespace.
+    public static func splitTags(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == ";" || $0.isWhitespace }).map(String.init)
+    }
+}

@@ -1,0 +1,84 @@
+/// A step rendered for one lead: what would be sent, before MIME encoding.
+public struct RenderedStep: Sendable, Hashable {
+    public var subject: String
+    public var html: String?
+    public var text: String?
+    /// Variables the templates use that this lead lacks (they rendered empty).
+    public var warnings: [String]
+}
+
+/// Renders a step's subject and parts for a lead. Pure: same inputs, same output.
+public struct MessageRenderer: Sendable {
+    public let templates: TemplateSet
+
+    public init(templates: TemplateSet) {
+        self.templates = templates
+    }
+
+    /// The variables a template sees: the lead's custom attributes, then the lead's own
+    /// fields and Nurture's, which win over attributes of the same name. Empty values
+    /// are left out so that they count as missing.
+    public static func variables(for lead: Lead, campaign: Campaign, step: Step, unsubscribeURL: String) -> [String: String] {
+        var variables = lead.attributes.filter { !$0.value.isEmpty }
+        variables["email"] = lead.email.address
+        variables["first_name"] = lead.firstName
+        variables["last_name"] = lead.lastName
+        variables["unsubscribe_url"] = unsubscribeURL
+        variables["campaign"] = campaign.name
+        variables["step"] = step.id
+        return variables.filter { !$0.value.isEmpty }
+    }
+
+    public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String) -> RenderedStep {
+        let variables = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: unsubscribeURL)
+        let context: [String: Any] = variables
+        let subjectName = Self.subjectTemplateName(campaign: campaign.id, step: step.id)
+        let rawSubject = templates.render(subjectName, part: .text, context: context) ?? step.subject
+        var parts: [TemplatePart: String] = [:]
+        for part in templates.parts(of: step.template) {
+            guard let body = templates.render(step.template, part: part, context: context) else { continue }
+            if let layout = step.layout, templates.contains(layout, part: part) {
+                var wrapped = context
+                wrapped["body"] = body
+                parts[part] = templates.render(layout, part: part, context: wrapped) ?? body
+            } else {
+                parts[part] = body
+            }
+        }
+        return RenderedStep(
+            subject: Self.singleLine(rawSubject), html: parts[.html], text: parts[.text],
+            warnings: missingVariables(campaign: campaign, step: step, lead: lead, available: Set(variables.keys)))
+    }
+
+    /// The name under which a step's subject line is registered as a text template.
+    /// `@` cannot appear in a partial name, so no template file can collide with it.
+    public static func subjectTemplateName(campaign: String, step: String) -> String { "@subject/\(campaign)/\(step)" }
+
+    /// A subject is one header line: line breaks and tabs become spaces.
+    static func singleLine(_ text: String) -> String {
+        let flattened = text.unicodeScalars.map { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : String($0) }.joined()
+        return flattened.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+    }
+
+    private func missingVariables(campaign: Campaign, step: Step, lead: Lead, available: Set<String>) -> [String] {
+        var uses: [(variable: String, file: String)] = []
+        func collect(_ name: String, _ part: TemplatePart, file: String, except: Set<String> = []) {
+            for variable in templates.unconditionalVariables(of: name, part: part).subtracting(except).sorted() {
+                uses.append((variable, file))
+            }
+        }
+        collect(Self.subjectTemplateName(campaign: campaign.id, step: step.id), .text, file: "the subject of step '\(step.id)'")
+        for part in templates.parts(of: step.template) {
+            collect(step.template, part, file: "\(templates.displayDirectory)/\(step.template).\(part.fileExtension)")
+            if let layout = step.layout, templates.contains(layout, part: part) {
+                collect(layout, part, file: "\(templates.displayDirectory)/\(layout).\(part.fileExtension)", except: ["body"])
+            }
+        }
+        var reported: Set<String> = []
+        var warnings: [String] = []
+        for use in uses where !available.contains(use.variable) && reported.insert(use.variable).inserted {
+            warnings.append("lead \(lead.email) has no '\(use.variable)' (used in \(use.file)); it renders empty")
+        }
+        return warnings
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// How many leads an upsert created and changed.
+public struct UpsertSummary: Sendable, Hashable {
+    public var inserted: Int
+    public var updated: Int
+
+    public init(inserted: Int = 0, updated: Int = 0) {
+        self.inserted = inserted
+        self.updated = updated
+    }
+
+    public static func + (lhs: UpsertSummary, rhs: UpsertSummary) -> UpsertSummary {
+        UpsertSummary(inserted: lhs.inserted + rhs.inserted, updated: lhs.updated + rhs.updated)
+    }
+}
+
+/// Where Nurture keeps its state. SQLite is the embedded default; a PostgreSQL store
+/// satisfies the same protocol. Times are passed in: the store never reads a clock.
+public protocol Store: Sendable {
+    /// Creates or updates leads by email (case-insensitively). Nil fields leave what is
+    /// stored; tags and attributes are added. Never changes a lead's status, so an
+    /// import cannot resubscribe someone who unsubscribed.
+    func upsertLeads(_ leads: [LeadInput], now: Date) async throws -> UpsertSummary
+
+    func lead(email: EmailAddress) async throws -> Lead?
+
+    /// Sets a lead's status; returns the lead as it is now, or nil when there is none.
+    func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) async throws -> Lead?
+
+    func leadCount() async throws -> Int
+
+    /// How many active leads have no value for a template variable: `first_name` and
+    /// `last_name` are the lead's own fields, other names are custom attributes.
+    func countActiveLeads(lacking variable: String) async throws -> Int
+}
+
+/// A failure of the store itself (not of the user's input): exit code 2.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable {
+        /// Another process held the store past the timeout.
+        case busy
+        /// The store was written by a newer Nurture.
+        case tooNew
+        case failed
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,42 @@
+/// Writes flat JSON objects of strings (lead attributes) without a general encoder:
+/// the import path writes one per row, and this is its hot loop.
+enum JSONText {
+    static func object(_ values: [String: String]) -> String {
+        guard !values.isEmpty else { return "{}" }
+        var out = "{"
+        for (index, key) in values.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            appendString(key, to: &out)
+            out += ":"
+            appendString(values[key]!, to: &out)
+        }
+        out += "}"
+        return out
+    }
+
+    /// A JSON path (`$."key"`) selecting one key, quoted so any key name is literal.
+    static func path(forKey key: String) -> String {
+        var out = "$."
+        appendString(key, to: &out)
+        return out
+    }
+
+    /// RFC 8259 §7: quote, backslash and control characters must be escaped.
+    static func appendString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}

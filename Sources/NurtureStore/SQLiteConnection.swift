@@ -1,0 +1,137 @@
+import CSQLite
+import NurtureCore
+
+/// One connection to a SQLite file, with prepared statements cached by their SQL.
+/// Not thread-safe: `SQLiteStore` (an actor) owns it.
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: SQLiteStatement] = [:]
+    let path: String
+
+    init(path: String, busyTimeoutMilliseconds: Int32) throws {
+        self.path = path
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            handle = nil
+            throw StoreError(.failed, "cannot open the store at \(path): \(message)")
+        }
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        sqlite3_extended_result_codes(handle, 1)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs SQL without results (may hold several statements).
+    func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &error)
+        defer { sqlite3_free(error) }
+        if code != SQLITE_OK {
+            throw failure(code, error.map { String(cString: $0) } ?? "")
+        }
+    }
+
+    /// A prepared statement, reset and cleared of bindings, reused across calls.
+    func prepare(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw failure(code, "preparing \(sql)") }
+        let prepared = SQLiteStatement(statement, connection: self)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    /// Runs `body` in a transaction; `IMMEDIATE` takes the write lock up front so that
+    /// two writers wait on the busy timeout instead of failing mid-way.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func failure(_ code: Int32, _ context: String) -> StoreError {
+        let message = String(cString: sqlite3_errmsg(handle))
+        let primary = code & 0xFF
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            return StoreError(.busy, "the store \(path) is locked by another process (waited past the timeout)")
+        }
+        return StoreError(.failed, "store error \(code) (\(message)) \(context)")
+    }
+}
+
+/// A prepared statement. Parameters are bound by position, never spliced into SQL.
+final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private unowned let connection: SQLiteConnection
+
+    init(_ statement: OpaquePointer, connection: SQLiteConnection) {
+        self.statement = statement
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    func reset() {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+    }
+
+    enum Value {
+        case text(String)
+        case integer(Int64)
+        case null
+    }
+
+    func bind(_ values: [Value]) throws {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, nurture_sqlite_transient())
+            case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .null: code = sqlite3_bind_null(statement, index)
+            }
+            guard code == SQLITE_OK else { throw connection.failure(code, "binding parameter \(index)") }
+        }
+    }
+
+    /// Advances to the next row; false when done.
+    func step() throws -> Bool {
+        let code = sqlite3_step(statement)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw connection.failure(code, "running a statement")
+        }
+    }
+
+    /// Binds, runs to completion, and returns every row through `row`.
+    func rows(_ values: [Value] = [], _ row: (SQLiteStatement) throws -> Void = { _ in }) throws {
+        try bind(values)
+        while try step() { try row(self) }
+        sqlite3_reset(statement)
+    }
+
+    func text(_ column: Int32) -> String? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL, let pointer = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: pointer)
+    }
+
+    func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+}

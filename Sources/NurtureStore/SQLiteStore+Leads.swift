@@ -1,0 +1,91 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    static let upsertLeadSQL = """
+        INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+        ON CONFLICT (email_key) DO UPDATE SET
+            first_name = coalesce(excluded.first_name, leads.first_name),
+            last_name = coalesce(excluded.last_name, leads.last_name),
+            timezone = coalesce(excluded.timezone, leads.timezone),
+            attributes = json_patch(leads.attributes, excluded.attributes),
+            updated_at = excluded.updated_at
+        RETURNING id
+        """
+
+    public func upsertLeads(_ leads: [LeadInput], now: Date) throws -> UpsertSummary {
+        guard !leads.isEmpty else { return UpsertSummary() }
+        let timestamp = Int64(now.timeIntervalSince1970.rounded(.down))
+        return try connection.transaction {
+            // Ids only grow, so a returned id above the old maximum is a new lead.
+            var highestBefore: Int64 = 0
+            try connection.prepare("SELECT coalesce(max(id), 0) FROM leads").rows { highestBefore = $0.integer(0) }
+            var summary = UpsertSummary()
+            let upsert = try connection.prepare(Self.upsertLeadSQL)
+            let addTag = try connection.prepare("INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            for lead in leads {
+                var id: Int64 = 0
+                try upsert.rows([
+                    .text(lead.email.address), .text(lead.email.normalized), Self.optional(lead.firstName),
+                    Self.optional(lead.lastName), Self.optional(lead.timeZone), .text(JSONText.object(lead.attributes)),
+                    .integer(timestamp),
+                ]) { id = $0.integer(0) }
+                if id > highestBefore { summary.inserted += 1 } else { summary.updated += 1 }
+                for tag in Set(lead.tags) {
+                    try addTag.rows([.integer(id), .text(tag), .integer(timestamp)])
+                }
+            }
+            return summary
+        }
+    }
+
+    public func lead(email: EmailAddress) throws -> Lead? {
+        var lead: Lead?
+        try connection.prepare("""
+            SELECT id, email, first_name, last_name, timezone, status, score, created_at FROM leads WHERE email_key = ?
+            """).rows([.text(email.normalized)]) { row in
+            guard let address = try? EmailAddress(row.text(1) ?? "") else { return }
+            lead = Lead(
+                id: row.integer(0), email: address, firstName: row.text(2), lastName: row.text(3), timeZone: row.text(4),
+                status: LeadStatus(rawValue: row.text(5) ?? "") ?? .active, score: Int(row.integer(6)),
+                createdAt: Date(timeIntervalSince1970: TimeInterval(row.integer(7))))
+        }
+        guard var found = lead, let id = found.id else { return nil }
+        try connection.prepare("SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag").rows([.integer(id)]) { row in
+            if let tag = row.text(0) { found.tags.insert(tag) }
+        }
+        try connection.prepare("SELECT key, value FROM leads, json_each(leads.attributes) WHERE leads.id = ?").rows([.integer(id)]) { row in
+            if let key = row.text(0) { found.attributes[key] = row.text(1) ?? "" }
+        }
+        return found
+    }
+
+    public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) throws -> Lead? {
+        try connection.prepare("""
+            UPDATE leads SET status = ?1, status_changed_at = ?2, updated_at = ?2 WHERE email_key = ?3 AND status <> ?1
+            """).rows([.text(status.rawValue), .integer(Int64(now.timeIntervalSince1970)), .text(email.normalized)])
+        return try lead(email: email)
+    }
+
+    public func countActiveLeads(lacking variable: String) throws -> Int {
+        let condition: String
+        var parameters: [SQLiteStatement.Value] = []
+        switch variable {
+        case "first_name": condition = "coalesce(first_name, '') = ''"
+        case "last_name": condition = "coalesce(last_name, '') = ''"
+        default:
+            condition = "coalesce(json_extract(attributes, ?), '') = ''"
+            parameters = [.text(JSONText.path(forKey: variable))]
+        }
+        var count = 0
+        try connection.prepare("SELECT count(*) FROM leads WHERE status = 'active' AND \(condition)").rows(parameters) {
+            count = Int($0.integer(0))
+        }
+        return count
+    }
+
+    static func optional(_ text: String?) -> SQLiteStatement.Value {
+        text.map { .text($0) } ?? .null
+    }
+}

@@ -1,0 +1,51 @@
+import CSQLite
+import Foundation
+import NurtureCore
+
+/// The embedded store: one SQLite file in WAL mode, so that `serve` and a cron `run`
+/// can use it at once.
+public actor SQLiteStore: Store {
+    let connection: SQLiteConnection
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    public init(path: String, busyTimeout: Duration = .seconds(10)) throws {
+        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: Int32(clamping: milliseconds))
+        // WAL lets readers work while a writer commits; FULL sync makes a committed
+        // "sent" survive a power cut, not just a crash of the process.
+        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        try Self.migrate(connection)
+    }
+
+    static func migrate(_ connection: SQLiteConnection) throws {
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+            """)
+        try connection.transaction {
+            var current = 0
+            try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").rows { current = Int($0.integer(0)) }
+            guard current <= SQLiteMigrations.latestVersion else {
+                throw StoreError(.tooNew, "the store \(connection.path) has schema version \(current), newer than this nurture knows (\(SQLiteMigrations.latestVersion)); upgrade nurture")
+            }
+            for migration in SQLiteMigrations.all where migration.version > current {
+                try connection.execute(migration.sql)
+                // A schema change is not business state; the wall clock is fine here.
+                try connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .rows([.integer(Int64(migration.version)), .text(migration.name), .integer(Int64(Date().timeIntervalSince1970))])
+            }
+        }
+    }
+
+    public func schemaVersion() throws -> Int {
+        var version = 0
+        try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").rows { version = Int($0.integer(0)) }
+        return version
+    }
+
+    public func leadCount() throws -> Int {
+        var count = 0
+        try connection.prepare("SELECT count(*) FROM leads").rows { count = Int($0.integer(0)) }
+        return count
+    }
+}

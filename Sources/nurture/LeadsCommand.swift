@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+
+struct LeadsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leads",
+        abstract: "Import, add and look up leads.",
+        subcommands: [LeadsImportCommand.self, LeadsAddCommand.self, LeadsShowCommand.self])
+}
+
+/// `--attr K=V` values, checked when the arguments are parsed.
+struct AttributeArgument: ExpressibleByArgument {
+    let name: String
+    let value: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "=") else { return nil }
+        let name = LeadCSVMapping.normalize(String(argument[..<equals]))
+        guard !name.isEmpty else { return nil }
+        self.name = name
+        self.value = String(argument[argument.index(after: equals)...])
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+struct LeadsAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a lead, or update the one with this email.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The lead's email address.") var email: String
+    @Option(name: .customLong("first-name")) var firstName: String?
+    @Option(name: .customLong("last-name")) var lastName: String?
+    @Option(help: ArgumentHelp("IANA time zone, like America/New_York.", valueName: "zone")) var timezone: String?
+    @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
+    @Option(name: .customLong("attr"), help: ArgumentHelp("A custom attribute (repeatable).", valueName: "key=value"))
+    var attributes: [AttributeArgument] = []
+
+    func validate() throws {
+        do { _ = try EmailAddress(email) } catch { throw ValidationError("'\(email)' is not a valid email address: \(error)") }
+        if let timezone, !TimeZoneNames.isKnown(timezone) {
+            throw ValidationError("unknown time zone '\(timezone)'; use an IANA name like America/New_York")
+        }
+        for tag in tags where !CampaignParser.isIdentifier(tag) {
+            throw ValidationError("tag '\(tag)' may only hold letters, digits, '_', '-' and '.'")
+        }
+        for name in [firstName, lastName].compactMap({ $0 })
+        where name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw ValidationError("names may not contain line breaks or control characters")
+        }
+    }
+
+    func run() async throws {
+        let project = try Project(options: global)
+        let store = try project.openStore()
+        let address = try EmailAddress(email)
+        let input = LeadInput(
+            email: address, firstName: firstName, lastName: lastName, timeZone: timezone, tags: tags,
+            attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }))
+        let summary = try await store.upsertLeads([input], now: Date())
+        print(summary.inserted == 1 ? "added \(address)" : "updated \(address)")
+    }
+}
+
+struct LeadsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a lead: fields, tags, attributes.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The lead's email address.") var email: String
+
+    func run() async throws {
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw UserError("'\(email)' is not a valid email address: \(error)") }
+        let store = try Project(options: global).openStore()
+        guard let lead = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
+        print(LeadDescription.describe(lead))
+    }
+}
+
+struct UnsubscribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unsubscribe", abstract: "Unsubscribe a lead: they get no further messages.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The lead's email address.") var email: String
+
+    func run() async throws {
+        let address: EmailAddress
+        do { address = try EmailAddress(email) } catch { throw UserError("'\(email)' is not a valid email address: \(error)") }
+        let store = try Project(options: global).openStore()
+        guard let before = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
+        if before.status == .unsubscribed {
+            print("\(address) was already unsubscribed")
+            return
+        }
+        _ = try await store.setStatus(.unsubscribed, email: address, now: Date())
+        print("unsubscribed \(address)")
+    }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+
+struct PreviewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preview",
+        abstract: "Render a step for a lead, locally, without sending anything.",
+        discussion: """
+            Renders for a lead from the store (--lead), or for a sample lead built from
+            --attr K=V (email, first_name, last_name and timezone set the lead's own fields).
+            Variables the lead lacks render empty and are listed as warnings on stderr.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, html
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The campaign id.") var campaign: String
+    @Argument(help: "The step id.") var step: String
+    @Option(help: ArgumentHelp("Render for this lead from the store.", valueName: "email")) var lead: String?
+    @Option(help: "Which part to show (default: text when the step has one).") var format: Format?
+    @Option(help: ArgumentHelp("Write the part to this file; the subject goes to stdout.", valueName: "file")) var out: String?
+    @Option(name: .customLong("attr"), help: ArgumentHelp("An attribute of the sample lead (repeatable).", valueName: "key=value"))
+    var attributes: [AttributeArgument] = []
+
+    func validate() throws {
+        if lead != nil && !attributes.isEmpty {
+            throw ValidationError("use either --lead (a lead from the store) or --attr (a sample lead), not both")
+        }
+    }
+
+    func run() async throws {
+        let project = try Project(options: global)
+        let catalog = project.loadCatalog()
+        guard let campaign = catalog.campaign(campaign) else { throw missingCampaign(catalog) }
+        guard let step = campaign.step(step) else {
+            throw UserError("campaign '\(campaign.id)' has no step '\(self.step)'; \(Suggestion.didYouMean(self.step, among: campaign.steps.map(\.id)))steps: \(campaign.steps.map(\.id).joined(separator: ", "))")
+        }
+        let recipient = try await resolveLead(project)
+        let rendered = MessageRenderer(templates: catalog.templates).render(
+            campaign: campaign, step: step, lead: recipient, unsubscribeURL: "\(project.baseURL)/u/preview")
+        for warning in rendered.warnings { Terminal.warning(warning) }
+
+        let format = format ?? (rendered.text != nil ? .text : .html)
+        guard let body = format == .text ? rendered.text : rendered.html else {
+            let other: Format = format == .text ? .html : .text
+            throw UserError("step '\(step.id)' has no \(format.rawValue) part (no \(step.template).\(format == .text ? "txt" : "html").mustache); try --format \(other.rawValue)")
+        }
+        if let out {
+            do { try Data(body.utf8).write(to: URL(fileURLWithPath: out)) } catch { throw UserError("cannot write \(out): \(error.localizedDescription)") }
+            print("Subject: \(rendered.subject)")
+            print("wrote the \(format.rawValue) part to \(out)")
+        } else {
+            print("Subject: \(rendered.subject)\n")
+            print(body, terminator: body.hasSuffix("\n") ? "" : "\n")
+        }
+    }
+
+    private func missingCampaign(_ catalog: CampaignCatalog) -> UserError {
+        let broken = catalog.diagnostics.errors
+        if !broken.isEmpty {
+            return UserError("no valid campaign '\(campaign)'; the campaign files have errors:\n" + broken.map(\.description).joined(separator: "\n"))
+        }
+        let ids = catalog.campaigns.map(\.id)
+        return UserError("no campaign '\(campaign)'; \(Suggestion.didYouMean(campaign, among: ids))campaigns: \(ids.joined(separator: ", "))")
+    }
+
+    private func resolveLead(_ project: Project) async throws -> Lead {
+        if let lead {
+            let address: EmailAddress
+            do { address = try EmailAddress(lead) } catch { throw UserError("'\(lead)' is not a valid email address: \(error)") }
+            guard let found = try await project.openStore().lead(email: address) else { throw UserError("no lead with email \(address)") }
+            return found
+        }
+        var sample = Lead(email: try! EmailAddress("preview@example.com"))
+        for attribute in attributes {
+            switch attribute.name {
+            case "email":
+                do { sample.email = try EmailAddress(attribute.value) } catch { throw UserError("--attr email: \(error)") }
+            case "first_name": sample.firstName = attribute.value
+            case "last_name": sample.lastName = attribute.value
+            case "timezone": sample.timeZone = attribute.value
+            default: sample.attributes[attribute.name] = attribute.value
+            }
+        }
+        return sample
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check every campaign and template, and report all problems at once.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let project = try Project(options: global)
+        let catalog = project.loadCatalog()
+        var diagnostics = catalog.diagnostics
+        if !diagnostics.hasErrors {
+            diagnostics.append(contentsOf: try await missingVariableWarnings(catalog, project: project))
+        }
+        for diagnostic in diagnostics.sorted {
+            Terminal.writeError("\(diagnostic)\n")
+        }
+        let errors = diagnostics.errors.count
+        let warnings = diagnostics.warnings.count
+        if errors > 0 {
+            throw UserError("\(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them and run nurture validate again")
+        }
+        let steps = catalog.campaigns.reduce(0) { $0 + $1.steps.count }
+        let templates = Set(catalog.campaigns.flatMap { $0.steps.map(\.template) }).count
+        print("ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) steps, \(templates) templates\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
+    }
+
+    /// Custom attributes the templates always render, checked against the leads in the
+    /// store (when there is one): a lead without one would get a blank in its place.
+    private func missingVariableWarnings(_ catalog: CampaignCatalog, project: Project) async throws -> [Diagnostic] {
+        let path = project.resolve(project.databaseLocation).path
+        guard FileManager.default.fileExists(atPath: path), let store = try? project.openStore() else { return [] }
+        var warnings: [Diagnostic] = []
+        var counted: [String: Int] = [:]
+        for campaign in catalog.campaigns {
+            for step in campaign.steps {
+                var variables = catalog.templates.unconditionalVariables(
+                    of: MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.id), part: .text)
+                for part in catalog.templates.parts(of: step.template) {
+                    variables.formUnion(catalog.templates.unconditionalVariables(of: step.template, part: part))
+                    if let layout = step.layout { variables.formUnion(catalog.templates.unconditionalVariables(of: layout, part: part)) }
+                }
+                for variable in variables.subtracting(["email", "unsubscribe_url", "campaign", "step", "body"]).sorted() {
+                    let lacking: Int
+                    if let known = counted[variable] {
+                        lacking = known
+                    } else {
+                        lacking = try await store.countActiveLeads(lacking: variable)
+                        counted[variable] = lacking
+                    }
+                    guard lacking > 0 else { continue }
+                    warnings.append(.warning(
+                        at: step.templateLocation,
+                        "step '\(step.id)' uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); it renders empty for them",
+                        hint: "wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"))
+                }
+            }
+        }
+        return warnings
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// The built binary, run in a scratch copy of the example project.
+@Suite struct CommandLineTests {
+    let project: TemporaryDirectory
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-cli")
+        try Repository.copyExample(into: project)
+    }
+
+    func nurture(_ arguments: String...) throws -> NurtureBinary.Result {
+        try NurtureBinary.run(arguments, in: project.url)
+    }
+
+    @Test func validatePassesOnTheExample() throws {
+        let result = try nurture("validate")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("ok: 1 campaign, 4 steps"))
+    }
+
+    @Test func validateListsAllErrorsAndExits1() throws {
+        try project.write("campaigns/broken.yml", """
+            from: "Ada <ada@acme.example>"
+            enroll: { tags: [trial] }
+            steps:
+              - id: welcome
+                subject: Hi
+                template: onboarding/welcome
+                tempalte: x
+              - id: welcome
+                wait: 2days
+                subject: Again
+                template: onboarding/nope
+            """)
+        let result = try nurture("validate")
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
+        #expect(lines == [
+            "campaigns/broken.yml:7:5: error: unknown key 'tempalte' in a step",
+            "campaigns/broken.yml:8:9: error: step id 'welcome' is used twice (first at line 4)",
+            "campaigns/broken.yml:9:11: error: 'wait' is not a duration: '2days'",
+            "campaigns/broken.yml:11:15: error: template 'onboarding/nope' does not exist",
+        ])
+        #expect(result.stderr.contains("hint: did you mean 'template'?"))
+        #expect(result.stderr.contains("error: 4 errors"))
+    }
+
+    @Test func importShowAndUnsubscribe() throws {
+        try project.write("leads.csv", """
+            email,first_name,timezone,tags,company
+            ada@acme.example,Ada,Europe/London,trial,Acme
+            broken@,Bob,,trial,Initech
+            grace@navy.example,Grace,America/New_York,trial;vip,Navy
+            ,Nobody,,trial,Ghost
+            """)
+        let imported = try nurture("leads", "import", "leads.csv", "--tag", "webinar")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("imported 2 of 4 rows from leads.csv: 2 new, 0 updated; 2 rejected"))
+        #expect(imported.stderr.contains("leads.csv:3: rejected: email 'broken@' is malformed"))
+        #expect(imported.stderr.contains("leads.csv:5: rejected: email is empty"))
+
+        let shown = try nurture("leads", "show", "GRACE@navy.example")
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("grace@navy.example  (active, score 0)"))
+        #expect(shown.stdout.contains("tags:       trial, vip, webinar"))
+        #expect(shown.stdout.contains("company: Navy"))
+
+        #expect(try nurture("unsubscribe", "grace@navy.example").stdout == "unsubscribed grace@navy.example\n")
+        #expect(try nurture("leads", "show", "grace@navy.example").stdout.contains("(unsubscribed, score 0)"))
+        // Importing her again does not resubscribe her.
+        _ = try nurture("leads", "import", "leads.csv")
+        #expect(try nurture("leads", "show", "grace@navy.example").stdout.contains("(unsubscribed"))
+        #expect(try nurture("unsubscribe", "nobody@example.com").status == 1)
+    }
+
+    @Test func previewEscapesHTMLAndKeepsTextVerbatim() throws {
+        let added = try nurture("leads", "add", "bob@example.com", "--first-name", "<b>Bob</b>", "--attr", "company=Bob & Co", "--tag", "trial")
+        #expect(added.status == 0, "\(added.stderr)")
+        let html = try nurture("preview", "trial-onboarding", "welcome", "--lead", "bob@example.com", "--format", "html")
+        #expect(html.status == 0, "\(html.stderr)")
+        #expect(html.stdout.contains("<p>Hi &lt;b&gt;Bob&lt;/b&gt;,</p>"))
+        #expect(!html.stdout.contains("<b>Bob</b>,"))
+        let text = try nurture("preview", "trial-onboarding", "welcome", "--lead", "bob@example.com", "--format", "text")
+        #expect(text.stdout.hasPrefix("Subject: Welcome to Acme, <b>Bob</b>!\n"))
+        #expect(text.stdout.contains("Hi <b>Bob</b>,"))
+        #expect(text.stderr.isEmpty)
+    }
+
+    @Test func previewWarnsAboutMissingVariables() throws {
+        let result = try nurture("preview", "trial-onboarding", "tips", "--attr", "first_name=Ann")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Subject: Three tips for getting started"))
+        #expect(result.stderr.contains("warning: lead preview@example.com has no 'company'"))
+    }
+
+    @Test func previewWritesAFile() throws {
+        let result = try nurture("preview", "trial-onboarding", "offer", "--attr", "first_name=Ann", "--format", "html", "--out", "offer.html")
+        #expect(result.status == 0)
+        #expect(try project.read("offer.html").contains("TRIAL20"))
+    }
+
+    @Test func userErrorsExitWith1() throws {
+        #expect(try nurture("preview", "trial-onboardng", "welcome").stderr.contains("did you mean 'trial-onboarding'?"))
+        #expect(try nurture("preview", "trial-onboarding", "nope").status == 1)
+        #expect(try nurture("leads", "add", "not-an-email").status == 1)
+        #expect(try nurture("leads", "add", "a@example.com", "--timezone", "Mars/Base").status == 1)
+        #expect(try nurture("frobnicate").status == 1)
+        #expect(try nurture("leads", "import", "missing.csv").status == 1)
+    }
+
+    @Test func brokenSettingsFileNamesTheLine() throws {
+        try project.write("nurture.yml", "timezone: Europe/Berlin\ndatabase: x.sqlite\n")
+        let result = try nurture("validate")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nurture.yml:2:1: error: unknown key 'database' in the settings"))
+    }
+}

@@ -1,0 +1,103 @@
+import NurtureCore
+import Testing
+
+@Suite struct CSVParserTests {
+    func records(_ text: String, chunkSize: Int = .max) -> [CSVRecord] {
+        var parser = CSVParser()
+        var out: [CSVRecord] = []
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + chunkSize)
+            parser.feed(bytes[start..<end]) { out.append($0) }
+            start = end
+        }
+        parser.finish { out.append($0) }
+        return out
+    }
+
+    @Test func plainRowsWithLineNumbers() {
+        let parsed = records("email,name\na@b.example,Ada\r\nc@d.example,Cy\n")
+        #expect(parsed.map(\.fields) == [["email", "name"], ["a@b.example", "Ada"], ["c@d.example", "Cy"]])
+        #expect(parsed.map(\.line) == [1, 2, 3])
+        #expect(parsed.allSatisfy { $0.problem == nil })
+    }
+
+    @Test func quotedFieldsWithCommasQuotesAndLineBreaks() {
+        let parsed = records("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\nlast,row")
+        #expect(parsed.map(\.fields) == [["a", "b"], ["x, y", "say \"hi\""], ["two\nlines", "z"], ["last", "row"]])
+        // A record is named by the line it starts on; the one after a multi-line field moves down.
+        #expect(parsed.map(\.line) == [1, 2, 3, 5])
+    }
+
+    @Test func blankLinesAreSkippedButCounted() {
+        let parsed = records("a\n\nb\n\n\nc")
+        #expect(parsed.map(\.fields) == [["a"], ["b"], ["c"]])
+        #expect(parsed.map(\.line) == [1, 3, 6])
+    }
+
+    @Test func byteOrderMarkIsDropped() {
+        let parsed = records("\u{FEFF}email\nx@y.example\n")
+        #expect(parsed.first?.fields == ["email"])
+    }
+
+    @Test func emptyFieldsAreKept() {
+        #expect(records("a,,\"\",b\n").first?.fields == ["a", "", "", "b"])
+    }
+
+    @Test func brokenQuotingIsReportedOnItsRecord() {
+        let parsed = records("a,b\nx\"y,z\nok,1\n\"never closed,2\n")
+        #expect(parsed[1].problem != nil)
+        #expect(parsed[2].problem == nil)
+        #expect(parsed[3].problem == "a quoted field is never closed")
+    }
+
+    @Test func invalidUTF8IsReported() {
+        var parser = CSVParser()
+        var out: [CSVRecord] = []
+        parser.feed(Array("a\n".utf8) + [0xFF, 0xFE] + Array("\n".utf8)) { out.append($0) }
+        parser.finish { out.append($0) }
+        #expect(out[1].problem?.contains("UTF-8") == true)
+    }
+
+    /// Where the file is cut into chunks must never change what is read.
+    @Test(arguments: [1, 2, 3, 7, 64])
+    func chunkBoundariesDoNotMatter(chunkSize: Int) {
+        let text = "\u{FEFF}email,\"note\"\r\n\"a@b.example\",\"x \"\"q\"\"\r\ny\"\r\n\r\nc@d.example,Zoë ✓\n"
+        #expect(records(text, chunkSize: chunkSize) == records(text))
+    }
+}
+
+@Suite struct LeadCSVMappingTests {
+    @Test func mapsKnownColumnsAndKeepsTheRestAsAttributes() throws {
+        let mapping = try LeadCSVMapping(header: ["Email", "First Name", "last_name", "timezone", "tags", "Company Size"], extraTags: ["import"])
+        let result = mapping.lead(from: CSVRecord(line: 2, fields: ["Ada@Acme.example", "Ada", "", "Europe/London", "trial; vip webinar", "50"]))
+        let lead = try result.get()
+        #expect(lead.email.normalized == "ada@acme.example")
+        #expect(lead.firstName == "Ada")
+        #expect(lead.lastName == nil)
+        #expect(lead.timeZone == "Europe/London")
+        #expect(lead.tags == ["import", "trial", "vip", "webinar"])
+        #expect(lead.attributes == ["company_size": "50"])
+    }
+
+    @Test func headerWithoutEmailIsRefused() {
+        #expect(throws: LeadCSVMapping.HeaderProblem.self) { try LeadCSVMapping(header: ["name", "company"]) }
+        #expect(throws: LeadCSVMapping.HeaderProblem.self) { try LeadCSVMapping(header: ["email", "Email"]) }
+    }
+
+    @Test func rowsAreRejectedWithAReason() throws {
+        let mapping = try LeadCSVMapping(header: ["email", "first_name", "timezone", "tags"])
+        func reason(_ fields: [String]) -> String? {
+            if case .failure(let rejection) = mapping.lead(from: CSVRecord(line: 7, fields: fields)) { return rejection.reason }
+            return nil
+        }
+        #expect(reason(["not-an-email", "", "", ""])?.hasPrefix("email 'not-an-email' is malformed") == true)
+        #expect(reason(["", "Ann", "", ""]) == "email is empty")
+        #expect(reason(["a@b.example", "", "Mars/Olympus", ""])?.contains("not an IANA time zone") == true)
+        #expect(reason(["a@b.example", "Eve\r\nBcc: x@y.example", "", ""])?.contains("line break") == true)
+        #expect(reason(["a@b.example", "", ""]) == "has 3 fields but the header has 4")
+        #expect(reason(["a@b.example", "", "", "ok bad/tag"])?.contains("bad/tag") == true)
+        #expect(reason(["a@b.example", "", "", ""]) == nil)
+    }
+}

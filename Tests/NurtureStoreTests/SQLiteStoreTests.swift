@@ -1,0 +1,146 @@
+import Foundation
+import NurtureCore
+import NurtureStore
+import NurtureTestSupport
+import Testing
+
+@Suite struct SQLiteStoreTests {
+    let now = Date(timeIntervalSince1970: 1_900_000_000)
+
+    func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
+
+    @Test func createsTheSchemaOnFirstUseAndReopens() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.url.appendingPathComponent("nurture.sqlite").path
+        let first = try SQLiteStore(path: path)
+        #expect(try await first.schemaVersion() >= 1)
+        _ = try await first.upsertLeads([LeadInput(email: email("ada@acme.example"))], now: now)
+        // Opening again runs no migration twice and keeps the data.
+        let second = try SQLiteStore(path: path)
+        #expect(try await second.leadCount() == 1)
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    @Test func upsertsByEmailCaseInsensitively() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let created = try await store.upsertLeads([
+            LeadInput(email: email("Ada@Acme.example"), firstName: "Ada", tags: ["trial"], attributes: ["company": "Acme", "plan": "free"]),
+            LeadInput(email: email("bob@acme.example")),
+        ], now: now)
+        #expect(created == UpsertSummary(inserted: 2, updated: 0))
+
+        let later = now.addingTimeInterval(60)
+        let updated = try await store.upsertLeads([
+            LeadInput(email: email("ada@ACME.example"), lastName: "Lovelace", timeZone: "Europe/London", tags: ["vip"], attributes: ["plan": "pro"]),
+        ], now: later)
+        #expect(updated == UpsertSummary(inserted: 0, updated: 1))
+        #expect(try await store.leadCount() == 2)
+
+        let ada = try #require(try await store.lead(email: email("ADA@acme.EXAMPLE")))
+        #expect(ada.email.address == "Ada@Acme.example")
+        #expect(ada.firstName == "Ada")  // an update without a first name keeps the one stored
+        #expect(ada.lastName == "Lovelace")
+        #expect(ada.timeZone == "Europe/London")
+        #expect(ada.tags == ["trial", "vip"])
+        #expect(ada.attributes == ["company": "Acme", "plan": "pro"])
+        #expect(ada.status == .active)
+        #expect(ada.createdAt == now)
+    }
+
+    @Test func importNeverResubscribes() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"))], now: now)
+        let unsubscribed = try await store.setStatus(.unsubscribed, email: email("ann@example.com"), now: now)
+        #expect(unsubscribed?.status == .unsubscribed)
+        _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"), firstName: "Ann", tags: ["trial"])], now: now)
+        #expect(try await store.lead(email: email("ann@example.com"))?.status == .unsubscribed)
+        #expect(try await store.setStatus(.unsubscribed, email: email("nobody@example.com"), now: now) == nil)
+    }
+
+    @Test func attributeValuesAreStoredVerbatim() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let tricky = ["quote": "say \"hi\"", "sql": "'); DROP TABLE leads; --", "lines": "a\nb\tc\u{1}", "emoji": "Zoë ✓ 🎉"]
+        _ = try await store.upsertLeads([LeadInput(email: email("t@example.com"), attributes: tricky)], now: now)
+        #expect(try await store.lead(email: email("t@example.com"))?.attributes == tricky)
+        #expect(try await store.leadCount() == 1)
+    }
+
+    @Test func countsActiveLeadsLackingAVariable() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        _ = try await store.upsertLeads([
+            LeadInput(email: email("a@example.com"), firstName: "A", attributes: ["company": "Acme"]),
+            LeadInput(email: email("b@example.com")),
+            LeadInput(email: email("c@example.com"), attributes: ["company": "Initech"]),
+            LeadInput(email: email("d@example.com")),
+        ], now: now)
+        _ = try await store.setStatus(.bounced, email: email("d@example.com"), now: now)
+        #expect(try await store.countActiveLeads(lacking: "company") == 1)
+        #expect(try await store.countActiveLeads(lacking: "first_name") == 2)
+        #expect(try await store.countActiveLeads(lacking: "weird\" key") == 3)
+    }
+}
+
+@Suite struct LeadImporterTests {
+    /// Issue 3's acceptance test: line 3 has a malformed email, line 5 an empty one.
+    @Test func badRowsAreReportedByLineAndTheRestImports() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let csv = """
+            email,first_name,company,tags
+            ada@acme.example,Ada,Acme,trial
+            not-an-email,Bob,Initech,trial
+            "grace@navy.example","Grace","Navy, Labs",trial;vip
+            ,Nobody,Ghost,trial
+            alan@bletchley.example,Alan,,
+            """
+        var rejections: [LeadCSVMapping.Rejection] = []
+        var chunks = [Array(csv.utf8)]
+        let summary = try await LeadImporter(extraTags: ["imported"]).run(
+            nextChunk: { chunks.popLast() }, store: store, now: Date(timeIntervalSince1970: 0),
+            onRejection: { rejections.append($0) })
+        #expect(rejections.map(\.line) == [3, 5])
+        #expect(rejections[0].reason.hasPrefix("email 'not-an-email' is malformed"))
+        #expect(rejections[1].reason == "email is empty")
+        #expect(summary.rows == 5)
+        #expect(summary.inserted == 3)
+        #expect(summary.rejected == 2)
+        let grace = try #require(try await store.lead(email: try EmailAddress("grace@navy.example")))
+        #expect(grace.attributes["company"] == "Navy, Labs")
+        #expect(grace.tags == ["imported", "trial", "vip"])
+        #expect(try await store.lead(email: try EmailAddress("alan@bletchley.example"))?.attributes == [:])
+    }
+
+    @Test func importsInBatchesAcrossChunks() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        var csv = "email,n\n"
+        for index in 0..<5_000 { csv += "lead\(index)@example.com,\(index)\n" }
+        var bytes = Array(csv.utf8)[...]
+        var importer = LeadImporter()
+        importer.batchSize = 700
+        let summary = try await importer.run(
+            nextChunk: {
+                guard !bytes.isEmpty else { return nil }
+                let chunk = Array(bytes.prefix(4093))
+                bytes = bytes.dropFirst(4093)
+                return chunk
+            }, store: store, now: Date(timeIntervalSince1970: 0), onRejection: { Issue.record("unexpected rejection \($0)") })
+        #expect(summary.inserted == 5_000)
+        #expect(try await store.leadCount() == 5_000)
+        #expect(try await store.lead(email: try EmailAddress("lead4999@example.com"))?.attributes == ["n": "4999"])
+    }
+
+    @Test func anUnusableHeaderImportsNothing() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        var chunks = [Array("name,company\nAda,Acme\n".utf8)]
+        await #expect(throws: LeadCSVMapping.HeaderProblem.self) {
+            _ = try await LeadImporter().run(nextChunk: { chunks.popLast() }, store: store, now: Date(), onRejection: { _ in })
+        }
+        #expect(try await store.leadCount() == 0)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Runs the built `nurture` executable, as a user would from a shell.
+public enum NurtureBinary {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// The binary in the build folder of the running tests (SwiftPM puts the test
+    /// runner and the executable side by side), or `NURTURE_BIN` when set.
+    public static var url: URL {
+        if let explicit = ProcessInfo.processInfo.environment["NURTURE_BIN"] { return URL(fileURLWithPath: explicit) }
+        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var folder = testExecutable.deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("nurture")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        fatalError("the nurture binary was not found near \(testExecutable.path); build it or set NURTURE_BIN")
+    }
+
+    /// Runs `nurture arguments…` in `directory` with a minimal environment plus `environment`.
+    /// Output goes through files rather than pipes, so no amount of it can block the child.
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: outputs) }
+        let outURL = outputs.appendingPathComponent("stdout")
+        let errURL = outputs.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "LANG": "C.UTF-8"]
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: outURL, encoding: .utf8),
+            stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+}
