@@ -169,8 +169,12 @@ public struct CampaignParser {
 
     /// Ids, tags and event names: short, URL- and shell-safe words.
     public static func isIdentifier(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, text.utf8.count <= 100 else { return false }
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-."))
-        return CharacterSet.alphanumerics.contains(first) && text.unicodeScalars.allSatisfy { $0.isASCII && allowed.contains($0) }
+        let utf8 = text.utf8
+        guard let first = utf8.first, utf8.count <= 100, isAlphanumeric(first) else { return false }
+        return utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 }

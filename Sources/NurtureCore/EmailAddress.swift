@@ -41,9 +41,9 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public init(_ text: String) throws(Problem) {
-        let address = text.trimmingCharacters(in: .whitespaces)
+        let address = TextChecks.trimmed(text)
         guard !address.isEmpty else { throw .empty }
-        guard address.unicodeScalars.allSatisfy(\.isASCII) else { throw .nonASCII }
+        guard address.utf8.allSatisfy({ $0 < 0x80 }) else { throw .nonASCII }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .missingAt }
         let (local, domain) = (parts[0], parts[1])
@@ -55,6 +55,8 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
 
     private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-".utf8)
 
+    private static let hostCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)
+
     private static func isDotAtom(_ text: Substring) -> Bool {
         let atoms = text.split(separator: ".", omittingEmptySubsequences: false)
         return atoms.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { atext.contains($0) } }
@@ -62,10 +64,10 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
 
     private static func isDomain(_ text: Substring) -> Bool {
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, let tld = labels.last, tld.contains(where: \.isLetter) else { return false }
+        guard labels.count >= 2, let tld = labels.last, tld.utf8.contains(where: { $0 > 0x40 && $0 != UInt8(ascii: "-") }) else { return false }
         return labels.allSatisfy { label in
             (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-                && label.utf8.allSatisfy { $0 == UInt8(ascii: "-") || ($0 < 128 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber)) }
+                && label.utf8.allSatisfy { hostCharacters.contains($0) }
         }
     }
 }

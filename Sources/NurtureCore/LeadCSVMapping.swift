@@ -71,14 +71,14 @@ public struct LeadCSVMapping: Sendable {
         var tags = extraTags
         var attributes: [String: String] = [:]
         for (column, raw) in zip(columns, record.fields) {
-            let value = raw.trimmingCharacters(in: .whitespaces)
+            let value = TextChecks.trimmed(raw)
             switch column {
             case .email:
                 do { email = try EmailAddress(value) } catch {
                     return reject(value.isEmpty ? "email is empty" : "email '\(value)' is malformed: \(error)")
                 }
             case .firstName, .lastName:
-                guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                guard !TextChecks.containsControlCharacter(value) else {
                     return reject("\(column == .firstName ? "first_name" : "last_name") contains a line break or control character")
                 }
                 if column == .firstName { input.first = value.isEmpty ? nil : value } else { input.last = value.isEmpty ? nil : value }
@@ -105,6 +105,6 @@ public struct LeadCSVMapping: Sendable {
 
     /// Tags are separated by `;` or whitespace.
     public static func splitTags(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == ";" || $0.isWhitespace }).map(String.init)
+        text.utf8.split(whereSeparator: { $0 == UInt8(ascii: ";") || $0 == 0x20 || $0 == 0x09 }).map { String(Substring($0)) }
     }
 }
