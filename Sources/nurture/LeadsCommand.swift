@@ -71,8 +71,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
     @Argument(help: "The lead's email address.") var email: String
 
     func run() async throws {
-        let address: EmailAddress
-        do { address = try EmailAddress(email) } catch { throw UserError("'\(email)' is not a valid email address: \(error)") }
+        let address = try UserError.parseEmail(email)
         let store = try Project(options: global).openStore()
         guard let lead = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
         print(LeadDescription.describe(lead))
@@ -87,8 +86,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
     @Argument(help: "The lead's email address.") var email: String
 
     func run() async throws {
-        let address: EmailAddress
-        do { address = try EmailAddress(email) } catch { throw UserError("'\(email)' is not a valid email address: \(error)") }
+        let address = try UserError.parseEmail(email)
         let store = try Project(options: global).openStore()
         guard let before = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
         if before.status == .unsubscribed {

@@ -50,4 +50,9 @@ struct UserError: Error, CustomStringConvertible {
     let description: String
 
     init(_ description: String) { self.description = description }
+
+    /// An email address from the command line, or a user error saying what is wrong with it.
+    static func parseEmail(_ text: String) throws -> EmailAddress {
+        do { return try EmailAddress(text) } catch { throw UserError("'\(text)' is not a valid email address: \(error)") }
+    }
 }

@@ -69,8 +69,7 @@ struct PreviewCommand: AsyncParsableCommand {
 
     private func resolveLead(_ project: Project) async throws -> Lead {
         if let lead {
-            let address: EmailAddress
-            do { address = try EmailAddress(lead) } catch { throw UserError("'\(lead)' is not a valid email address: \(error)") }
+            let address = try UserError.parseEmail(lead)
             guard let found = try await project.openStore().lead(email: address) else { throw UserError("no lead with email \(address)") }
             return found
         }
