@@ -15,9 +15,12 @@ let package = Package(
     targets: [
         // The pure domain: campaigns, validation, rendering, leads. No I/O but reading
         // the files it is asked to read, no clock.
+        // RFC 5322/2045/2047 messages: headers, encoded-words, quoted-printable, dates.
+        .target(name: "NurtureMIME"),
         .target(
             name: "NurtureCore",
             dependencies: [
+                "NurtureMIME",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -40,6 +43,7 @@ let package = Package(
         // Helpers shared by the test targets (temporary folders, the example project).
         .target(name: "NurtureTestSupport", path: "Tests/NurtureTestSupport"),
         .testTarget(name: "NurtureCoreTests", dependencies: ["NurtureCore", "NurtureTestSupport"]),
+        .testTarget(name: "NurtureMIMETests", dependencies: ["NurtureMIME"]),
         .testTarget(name: "NurtureStoreTests", dependencies: ["NurtureStore", "NurtureCore", "NurtureTestSupport"]),
         // End-to-end tests run the built `nurture` binary; depending on the
         // executable target makes `swift test` build it first.

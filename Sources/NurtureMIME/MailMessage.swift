@@ -1,0 +1,158 @@
+import Foundation
+
+/// An address as it goes into a header: the address itself must already be validated
+/// (no CR, LF, spaces or quotes; see NurtureCore's EmailAddress); the display name may
+/// hold anything and is encoded here.
+public struct MIMEMailbox: Sendable, Hashable {
+    public var displayName: String?
+    public var address: String
+
+    public init(displayName: String?, address: String) {
+        self.displayName = displayName
+        self.address = address
+    }
+}
+
+/// An RFC 5322 message: a single text or HTML part, or `multipart/alternative` with
+/// text first and HTML second (RFC 2046 §5.1.4: the preferred part comes last).
+public struct MailMessage: Sendable {
+    public var from: MIMEMailbox
+    public var to: MIMEMailbox
+    public var replyTo: MIMEMailbox?
+    public var subject: String
+    public var text: String?
+    public var html: String?
+    /// Without angle brackets: `nurture.12.welcome@acme.example`.
+    public var messageID: String
+    public var date: Date
+    /// Further headers (List-Unsubscribe, List-Id, …); names must be plain tokens.
+    public var extraHeaders: [(name: String, value: String)]
+
+    public init(
+        from: MIMEMailbox, to: MIMEMailbox, replyTo: MIMEMailbox? = nil, subject: String, text: String?, html: String?,
+        messageID: String, date: Date, extraHeaders: [(name: String, value: String)] = []
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.messageID = messageID
+        self.date = date
+        self.extraHeaders = extraHeaders
+    }
+
+    /// The message as it goes over the wire: ASCII headers, CRLF line ends.
+    public func rendered() -> String {
+        var headers: [String] = []
+        func add(_ name: String, _ value: String) { headers.append(Header.fold(name: name, value: value)) }
+        add("Date", MailDate.format(date))
+        add("From", Header.mailbox(from))
+        add("To", Header.mailbox(to))
+        if let replyTo { add("Reply-To", Header.mailbox(replyTo)) }
+        add("Message-ID", "<\(Header.clean(messageID))>")
+        add("Subject", EncodedWord.encodeIfNeeded(Header.clean(subject)))
+        for header in extraHeaders { add(header.name, Header.clean(header.value)) }
+        add("MIME-Version", "1.0")
+
+        let parts = [text.map { Part(subtype: "plain", body: $0) }, html.map { Part(subtype: "html", body: $0) }].compactMap { $0 }
+        var out = headers.joined(separator: "\r\n") + "\r\n"
+        if parts.count == 1 {
+            out += parts[0].headers.joined(separator: "\r\n") + "\r\n\r\n" + parts[0].encodedBody + "\r\n"
+            return out
+        }
+        // "=_" cannot occur in quoted-printable or base64 output, so the boundary cannot
+        // collide with any body.
+        let boundary = "=_nurture_\(Header.stableHash(messageID))"
+        out += "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
+        for part in parts {
+            out += "--\(boundary)\r\n" + part.headers.joined(separator: "\r\n") + "\r\n\r\n" + part.encodedBody + "\r\n"
+        }
+        out += "--\(boundary)--\r\n"
+        return out
+    }
+
+    struct Part {
+        let subtype: String
+        let encoding: String
+        let encodedBody: String
+
+        init(subtype: String, body: String) {
+            self.subtype = subtype
+            let quoted = QuotedPrintable.encode(body)
+            let base64 = Base64.encodeBody(Array(QuotedPrintable.normalizedLines(body).joined(separator: "\r\n").utf8))
+            // Quoted-printable keeps mostly-ASCII text readable; base64 wins for text that
+            // is mostly non-Latin, where QP would triple every byte.
+            if base64.utf8.count < quoted.utf8.count {
+                (encoding, encodedBody) = ("base64", base64)
+            } else {
+                (encoding, encodedBody) = ("quoted-printable", quoted)
+            }
+        }
+
+        var headers: [String] {
+            ["Content-Type: text/\(subtype); charset=utf-8", "Content-Transfer-Encoding: \(encoding)"]
+        }
+    }
+}
+
+/// Header-writing rules.
+enum Header {
+    /// CR, LF and every other control character become spaces: lead data can never start
+    /// a new header line (RFC 5322 §2.2: a header field is one line, unfolded).
+    static func clean(_ value: String) -> String {
+        String(String.UnicodeScalarView(value.unicodeScalars.map { scalar in
+            scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
+                ? " " : scalar
+        }))
+    }
+
+    private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~ ".utf8)
+
+    /// `Name <addr>`: a plain phrase when it can be, a quoted string for ASCII with
+    /// specials, encoded-words for anything else.
+    static func mailbox(_ mailbox: MIMEMailbox) -> String {
+        guard let raw = mailbox.displayName.map(clean), !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
+            return mailbox.address
+        }
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        let phrase: String
+        if name.utf8.allSatisfy({ atext.contains($0) }) && !name.contains("=?") {
+            phrase = name
+        } else if name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !name.contains("=?") {
+            phrase = "\"" + name.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        } else {
+            phrase = EncodedWord.encode(name).joined(separator: " ")
+        }
+        return "\(phrase) <\(mailbox.address)>"
+    }
+
+    /// `Name: value`, folded at spaces so that lines stay within 78 characters where the
+    /// value allows it (RFC 5322 §2.1.1); never longer than 998.
+    static func fold(name: String, value: String) -> String {
+        let line = "\(name): \(value)"
+        guard line.utf8.count > 78 else { return line }
+        var out = ""
+        var current = ""
+        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
+            if !current.isEmpty, current.utf8.count + 1 + word.utf8.count > 78 {
+                out += current + "\r\n"
+                current = " " + word
+            } else {
+                current += current.isEmpty ? String(word) : " " + word
+            }
+        }
+        return out + current
+    }
+
+    /// FNV-1a, hex: a boundary that is the same for the same message, on any machine.
+    static func stableHash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}
