@@ -32,11 +32,14 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "NurtureStore", dependencies: ["NurtureCore", "CSQLite"]),
+        // Transports: the outbox folder (and, next, SMTP through libcurl).
+        .target(name: "NurtureDelivery", dependencies: ["NurtureCore"]),
         .executableTarget(
             name: "nurture",
             dependencies: [
                 "NurtureCore",
                 "NurtureStore",
+                "NurtureDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

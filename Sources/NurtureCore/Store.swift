@@ -17,7 +17,11 @@ public struct UpsertSummary: Sendable, Hashable {
 
 /// Where Nurture keeps its state. SQLite is the embedded default; a PostgreSQL store
 /// satisfies the same protocol. Times are passed in: the store never reads a clock.
-public protocol Store: Sendable {
+/// Everything Nurture keeps: leads, and the send loop's state.
+public protocol Store: LeadStore, DripStore {}
+
+/// Leads: who they are and whether they may be mailed.
+public protocol LeadStore: Sendable {
     /// Creates or updates leads by email (case-insensitively). Nil fields leave what is
     /// stored; tags and attributes are added. Never changes a lead's status, so an
     /// import cannot resubscribe someone who unsubscribed.

@@ -7,6 +7,8 @@ final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
     let path: String
+    /// Set between `beginDryRun` and `endDryRun`.
+    var inDryRun = false
 
     init(path: String, busyTimeoutMilliseconds: Int32) throws {
         self.path = path
@@ -54,6 +56,19 @@ final class SQLiteConnection {
     /// Runs `body` in a transaction; `IMMEDIATE` takes the write lock up front so that
     /// two writers wait on the busy timeout instead of failing mid-way.
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        // Inside a dry run every transaction nests in the outer one that is rolled back.
+        if inDryRun {
+            try execute("SAVEPOINT nested")
+            do {
+                let result = try body()
+                try execute("RELEASE nested")
+                return result
+            } catch {
+                try? execute("ROLLBACK TO nested")
+                try? execute("RELEASE nested")
+                throw error
+            }
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -64,6 +79,12 @@ final class SQLiteConnection {
             throw error
         }
     }
+
+    /// The row id of the last insert on this connection.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last statement.
+    var changes: Int { Int(sqlite3_changes(handle)) }
 
     func failure(_ code: Int32, _ context: String) -> StoreError {
         let message = String(cString: sqlite3_errmsg(handle))

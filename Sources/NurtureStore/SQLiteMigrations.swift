@@ -26,16 +26,74 @@ enum SQLiteMigrations {
                 status_changed_at INTEGER
             );
             CREATE TABLE lead_tags (
+                -- Grows with every tag added: enrolment reads only tags added since its
+                -- last pass, so a tick costs what is new, not what is stored.
+                seq INTEGER PRIMARY KEY,
                 lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
                 tag TEXT NOT NULL,
                 added_at INTEGER NOT NULL,
-                PRIMARY KEY (lead_id, tag)
-            ) WITHOUT ROWID;
-            -- Enrolment by tag looks leads up by tag.
-            CREATE INDEX lead_tags_by_tag ON lead_tags(tag, lead_id);
+                UNIQUE (lead_id, tag)
+            );
+            CREATE INDEX lead_tags_by_tag ON lead_tags(tag, seq);
             CREATE TABLE settings (
                 key TEXT PRIMARY KEY,
                 value TEXT NOT NULL
+            );
+            """),
+        Migration(version: 2, name: "send loop", sql: """
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                attributes TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(attributes)),
+                occurred_at INTEGER NOT NULL
+            );
+            CREATE INDEX events_by_lead ON events(lead_id, occurred_at);
+            CREATE INDEX events_by_name ON events(name, id);
+            CREATE TABLE enrollments (
+                id INTEGER PRIMARY KEY,
+                campaign_id TEXT NOT NULL,
+                lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                state TEXT NOT NULL CHECK (state IN ('active', 'completed', 'exited', 'converted', 'suppressed')),
+                enrolled_at INTEGER NOT NULL,
+                -- When the scheduler must look at this enrolment again; NULL when it need not.
+                next_due_at INTEGER,
+                -- The step the scheduler expects next, for status and plan (not the truth:
+                -- the message rows are).
+                next_step_id TEXT,
+                last_sent_at INTEGER,
+                ended_at INTEGER,
+                end_reason TEXT,
+                -- A lead is in a campaign at most once.
+                UNIQUE (campaign_id, lead_id)
+            );
+            -- Picking due work reads this index only: the cost follows what is due.
+            CREATE INDEX enrollments_due ON enrollments(next_due_at) WHERE state = 'active' AND next_due_at IS NOT NULL;
+            CREATE INDEX enrollments_by_lead ON enrollments(lead_id);
+            CREATE TABLE messages (
+                id INTEGER PRIMARY KEY,
+                enrollment_id INTEGER NOT NULL REFERENCES enrollments(id) ON DELETE CASCADE,
+                step_id TEXT NOT NULL,
+                state TEXT NOT NULL
+                    CHECK (state IN ('claimed', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped')),
+                message_id TEXT,
+                claimed_at INTEGER NOT NULL,
+                sent_at INTEGER,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER,
+                last_error TEXT,
+                detail TEXT,
+                -- Each step goes to a lead at most once: the last line of defence against
+                -- a double send is here, not in Swift.
+                UNIQUE (enrollment_id, step_id)
+            );
+            CREATE INDEX messages_in_doubt ON messages(state) WHERE state IN ('claimed', 'sending', 'unknown', 'deferred');
+            -- Where each campaign's enrolment pass got to in lead_tags and events.
+            CREATE TABLE enrollment_cursors (
+                campaign_id TEXT PRIMARY KEY,
+                rule TEXT NOT NULL,
+                tag_seq INTEGER NOT NULL DEFAULT 0,
+                event_id INTEGER NOT NULL DEFAULT 0
             );
             """),
     ]

@@ -16,7 +16,7 @@ extension SQLiteStore {
 
     public func upsertLeads(_ leads: [LeadInput], now: Date) throws -> UpsertSummary {
         guard !leads.isEmpty else { return UpsertSummary() }
-        let timestamp = Int64(now.timeIntervalSince1970.rounded(.down))
+        let timestamp = now.epochSeconds
         return try connection.transaction {
             // Ids only grow, so a returned id above the old maximum is a new lead.
             var highestBefore: Int64 = 0
@@ -41,30 +41,46 @@ extension SQLiteStore {
     }
 
     public func lead(email: EmailAddress) throws -> Lead? {
+        try loadLead(where: "email_key = ?", .text(email.normalized))
+    }
+
+    static let leadColumns = "id, email, first_name, last_name, timezone, status, score, created_at"
+
+    /// A lead read from a `leadColumns` row (tags and attributes not yet filled in).
+    static func lead(from row: SQLiteStatement, offset: Int32 = 0) -> Lead? {
+        guard let address = try? EmailAddress(row.text(offset + 1) ?? "") else { return nil }
+        return Lead(
+            id: row.integer(offset), email: address, firstName: row.text(offset + 2), lastName: row.text(offset + 3),
+            timeZone: row.text(offset + 4), status: LeadStatus(rawValue: row.text(offset + 5) ?? "") ?? .active,
+            score: Int(row.integer(offset + 6)), createdAt: Date(epochSeconds: row.integer(offset + 7)))
+    }
+
+    func loadLead(where condition: String, _ value: SQLiteStatement.Value) throws -> Lead? {
         var lead: Lead?
-        try connection.prepare("""
-            SELECT id, email, first_name, last_name, timezone, status, score, created_at FROM leads WHERE email_key = ?
-            """).rows([.text(email.normalized)]) { row in
-            guard let address = try? EmailAddress(row.text(1) ?? "") else { return }
-            lead = Lead(
-                id: row.integer(0), email: address, firstName: row.text(2), lastName: row.text(3), timeZone: row.text(4),
-                status: LeadStatus(rawValue: row.text(5) ?? "") ?? .active, score: Int(row.integer(6)),
-                createdAt: Date(timeIntervalSince1970: TimeInterval(row.integer(7))))
-        }
-        guard var found = lead, let id = found.id else { return nil }
-        try connection.prepare("SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag").rows([.integer(id)]) { row in
-            if let tag = row.text(0) { found.tags.insert(tag) }
+        try connection.prepare("SELECT \(Self.leadColumns) FROM leads WHERE \(condition)").rows([value]) { lead = Self.lead(from: $0) }
+        guard var found = lead else { return nil }
+        try fillTagsAndAttributes(&found)
+        return found
+    }
+
+    func fillTagsAndAttributes(_ lead: inout Lead) throws {
+        guard let id = lead.id else { return }
+        var tags: Set<String> = []
+        var attributes: [String: String] = [:]
+        try connection.prepare("SELECT tag FROM lead_tags WHERE lead_id = ?").rows([.integer(id)]) { row in
+            if let tag = row.text(0) { tags.insert(tag) }
         }
         try connection.prepare("SELECT key, value FROM leads, json_each(leads.attributes) WHERE leads.id = ?").rows([.integer(id)]) { row in
-            if let key = row.text(0) { found.attributes[key] = row.text(1) ?? "" }
+            if let key = row.text(0) { attributes[key] = row.text(1) ?? "" }
         }
-        return found
+        lead.tags = tags
+        lead.attributes = attributes
     }
 
     public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) throws -> Lead? {
         try connection.prepare("""
             UPDATE leads SET status = ?1, status_changed_at = ?2, updated_at = ?2 WHERE email_key = ?3 AND status <> ?1
-            """).rows([.text(status.rawValue), .integer(Int64(now.timeIntervalSince1970)), .text(email.normalized)])
+            """).rows([.text(status.rawValue), .integer(now.epochSeconds), .text(email.normalized)])
         return try lead(email: email)
     }
 

@@ -19,6 +19,25 @@ enum LeadDescription {
         return lines.joined(separator: "\n")
     }
 
+    /// Enrolments, then messages and events in time order.
+    static func describe(_ timeline: LeadTimeline) -> String {
+        var lines = ["  enrolments:\(timeline.enrollments.isEmpty ? " -" : "")"]
+        for enrollment in timeline.enrollments {
+            var line = "    \(enrollment.campaignID): \(enrollment.state) since \(TimeText.utc(enrollment.enrolledAt))"
+            if let due = enrollment.nextDueAt { line += "; next \(enrollment.nextStep ?? "step") at \(TimeText.utc(due))" }
+            if let ended = enrollment.endedAt { line += "; ended \(TimeText.utc(ended))" }
+            if let reason = enrollment.endReason { line += " (\(reason))" }
+            lines.append(line)
+        }
+        var entries: [(Date, String)] = timeline.messages.map { message in
+            (message.at, "\(TimeText.utc(message.at))  \(message.campaignID)/\(message.step)  \(message.state.rawValue)\(message.detail.map { " (\($0))" } ?? "")")
+        }
+        entries += timeline.events.map { ($0.at, "\(TimeText.utc($0.at))  event \($0.name)") }
+        lines.append("  timeline:\(entries.isEmpty ? " -" : "")")
+        for entry in entries.sorted(by: { $0.0 < $1.0 }) { lines.append("    \(entry.1)") }
+        return lines.joined(separator: "\n")
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z"
     }

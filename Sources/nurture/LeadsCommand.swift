@@ -65,7 +65,7 @@ struct LeadsAddCommand: AsyncParsableCommand {
 }
 
 struct LeadsShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a lead: fields, tags, attributes.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a lead: fields, tags, attributes, and its timeline.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
@@ -73,8 +73,9 @@ struct LeadsShowCommand: AsyncParsableCommand {
     func run() async throws {
         let address = try UserError.parseEmail(email)
         let store = try Project(options: global).openStore()
-        guard let lead = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
-        print(LeadDescription.describe(lead))
+        guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+        print(LeadDescription.describe(timeline.lead))
+        print(LeadDescription.describe(timeline))
     }
 }
 

@@ -14,7 +14,8 @@ struct NurtureCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ValidateCommand.self, LeadsCommand.self, UnsubscribeCommand.self, PreviewCommand.self,
+            ValidateCommand.self, LeadsCommand.self, EventCommand.self, UnsubscribeCommand.self, RunCommand.self,
+            StatusCommand.self, RetryUnknownCommand.self, PreviewCommand.self, SimulateCommand.self, PlanCommand.self,
         ]
     )
 
@@ -31,6 +32,9 @@ struct NurtureCommand: AsyncParsableCommand {
         } catch let error as UserError {
             Terminal.error(error.description)
             Foundation.exit(1)
+        } catch let error as WorldError {
+            Terminal.error(error.description)
+            Foundation.exit(2)
         } catch let error as StoreError {
             Terminal.error(error.description)
             Foundation.exit(error.kind == .tooNew ? 1 : 2)

@@ -73,17 +73,6 @@ struct PreviewCommand: AsyncParsableCommand {
             guard let found = try await project.openStore().lead(email: address) else { throw UserError("no lead with email \(address)") }
             return found
         }
-        var sample = Lead(email: try! EmailAddress("preview@example.com"))
-        for attribute in attributes {
-            switch attribute.name {
-            case "email":
-                do { sample.email = try EmailAddress(attribute.value) } catch { throw UserError("--attr email: \(error)") }
-            case "first_name": sample.firstName = attribute.value
-            case "last_name": sample.lastName = attribute.value
-            case "timezone": sample.timeZone = attribute.value
-            default: sample.attributes[attribute.name] = attribute.value
-            }
-        }
-        return sample
+        return try SampleLead.build(attributes)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NurtureCore
+import NurtureDelivery
 import NurtureStore
 
 /// The user's folder, as the global options, the environment and `nurture.yml` describe
@@ -43,6 +44,44 @@ struct Project {
             throw UserError("the PostgreSQL store is not available in this version; use a SQLite file path for --db")
         }
         return try SQLiteStore(path: resolve(location).path)
+    }
+
+    /// The catalog, or a user error listing its problems: nothing is sent from campaign
+    /// files that do not validate.
+    func loadValidCatalog() throws -> CampaignCatalog {
+        let catalog = loadCatalog()
+        guard !catalog.diagnostics.hasErrors else {
+            throw UserError(
+                catalog.diagnostics.errors.map(\.description).joined(separator: "\n")
+                    + "\nthe campaign files have errors; fix them (nurture validate) before sending")
+        }
+        return catalog
+    }
+
+    var defaultZone: TimeZone { TimeZone(identifier: settings.defaultTimeZone) ?? TimeZone(identifier: "UTC")! }
+
+    var planner: DripPlanner { DripPlanner(defaultZone: defaultZone) }
+
+    var outboxDirectory: URL { root.appendingPathComponent("outbox") }
+
+    /// The transport `run` delivers through: SMTP when a URL is configured, else the outbox.
+    func openTransport() throws -> any Transport {
+        if let url = environment["NURTURE_SMTP_URL"], !url.isEmpty {
+            throw UserError("NURTURE_SMTP_URL is set, but SMTP delivery is not in this version yet; unset it to write messages to outbox/")
+        }
+        let outbox = OutboxTransport(directory: outboxDirectory)
+        // A seam for the crash test: slows each delivery so a kill lands mid-tick.
+        if let delay = environment["NURTURE_TEST_DELIVERY_DELAY_MS"].flatMap(Int.init), delay > 0 {
+            return SlowTransport(wrapped: outbox, delay: .milliseconds(delay))
+        }
+        return outbox
+    }
+
+    /// Unsubscribe links point at `nurture serve`. (Signed tokens arrive with `serve`;
+    /// until then the link names the enrolment and step.)
+    var unsubscribeURL: @Sendable (Int64, String) -> String {
+        let base = baseURL
+        return { enrollment, step in "\(base)/u/\(enrollment)-\(step)" }
     }
 
     func loadCatalog() -> CampaignCatalog {

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Plays a drip forward for one lead without sending anything: when each step would go,
+/// honouring waits, windows and the lead's zone.
+public struct DripSimulator: Sendable {
+    public enum Entry: Sendable, Hashable {
+        case send(step: String, at: Date)
+        case skip(step: String, reason: String)
+        case exit(step: String, at: Date)
+        case blocked(step: String)
+        case suppressed(LeadStatus)
+        case complete
+    }
+
+    public let planner: DripPlanner
+
+    public init(planner: DripPlanner) {
+        self.planner = planner
+    }
+
+    /// The timeline from `now`. With `engaged`, the lead is taken to open and click every
+    /// message (so `opened`/`clicked` conditions hold); without, never.
+    public func timeline(campaign: Campaign, lead: Lead, snapshot: EnrollmentSnapshot, now: Date, engaged: Bool) -> [Entry] {
+        var snapshot = snapshot
+        var time = now
+        var entries: [Entry] = []
+        // Each round settles at least one step, so this bound is never the reason to stop.
+        for _ in 0...(campaign.steps.count * 2 + 1) {
+            let plan = planner.plan(campaign: campaign, lead: lead, snapshot: snapshot, now: time)
+            for skip in plan.skipped {
+                entries.append(.skip(step: skip.step, reason: skip.reason))
+                snapshot.steps[skip.step] = .skipped
+            }
+            switch plan.action {
+            case .wait(let until, _):
+                time = until
+            case .send(let step), .retry(let step):
+                entries.append(.send(step: step.id, at: time))
+                snapshot.steps[step.id] = .sent
+                snapshot.lastSentAt = time
+                if engaged {
+                    snapshot.opened.insert(step.id)
+                    snapshot.clicked.insert(step.id)
+                }
+            case .exit(let step):
+                entries.append(.exit(step: step, at: time))
+                return entries
+            case .blocked(let step):
+                entries.append(.blocked(step: step))
+                return entries
+            case .suppressed(let status):
+                entries.append(.suppressed(status))
+                return entries
+            case .complete:
+                entries.append(.complete)
+                return entries
+            }
+        }
+        return entries
+    }
+}

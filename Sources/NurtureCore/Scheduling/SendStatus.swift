@@ -1,0 +1,103 @@
+import Foundation
+
+/// What `nurture status` reports.
+public struct SendStatus: Sendable, Hashable {
+    public struct Pending: Sendable, Hashable {
+        public var campaignID: String
+        public var step: String?
+        public var email: String
+        public var at: Date
+
+        public init(campaignID: String, step: String? = nil, email: String, at: Date) {
+            self.campaignID = campaignID
+            self.step = step
+            self.email = email
+            self.at = at
+        }
+    }
+
+    public struct Doubt: Sendable, Hashable {
+        public var campaignID: String
+        public var step: String
+        public var email: String
+        public var messageID: String
+        public var since: Date
+        public var error: String?
+
+        public init(campaignID: String, step: String, email: String, messageID: String, since: Date, error: String? = nil) {
+            self.campaignID = campaignID
+            self.step = step
+            self.email = email
+            self.messageID = messageID
+            self.since = since
+            self.error = error
+        }
+    }
+
+    public var activeEnrollments = 0
+    public var dueNow = 0
+    /// The next few enrolments due after now, earliest first.
+    public var nextDue: [Pending] = []
+    public var deferred: [Pending] = []
+    public var unknown: [Doubt] = []
+    /// Messages a running (or dead) tick holds in state `sending`.
+    public var inFlight = 0
+
+    public init() {}
+}
+
+/// `leads show`'s history of a lead.
+public struct LeadTimeline: Sendable, Hashable {
+    public struct Enrollment: Sendable, Hashable {
+        public var campaignID: String
+        public var state: String
+        public var enrolledAt: Date
+        public var nextDueAt: Date?
+        public var nextStep: String?
+        public var endedAt: Date?
+        public var endReason: String?
+
+        public init(campaignID: String, state: String, enrolledAt: Date, nextDueAt: Date? = nil, nextStep: String? = nil, endedAt: Date? = nil, endReason: String? = nil) {
+            self.campaignID = campaignID
+            self.state = state
+            self.enrolledAt = enrolledAt
+            self.nextDueAt = nextDueAt
+            self.nextStep = nextStep
+            self.endedAt = endedAt
+            self.endReason = endReason
+        }
+    }
+
+    public struct Message: Sendable, Hashable {
+        public var campaignID: String
+        public var step: String
+        public var state: MessageState
+        public var at: Date
+        public var detail: String?
+
+        public init(campaignID: String, step: String, state: MessageState, at: Date, detail: String? = nil) {
+            self.campaignID = campaignID
+            self.step = step
+            self.state = state
+            self.at = at
+            self.detail = detail
+        }
+    }
+
+    public struct Event: Sendable, Hashable {
+        public var name: String
+        public var at: Date
+
+        public init(name: String, at: Date) {
+            self.name = name
+            self.at = at
+        }
+    }
+
+    public var lead: Lead
+    public var enrollments: [Enrollment] = []
+    public var messages: [Message] = []
+    public var events: [Event] = []
+
+    public init(lead: Lead) { self.lead = lead }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import NurtureMIME
+
+/// Turns a rendered step into the message that goes on the wire, with the headers a
+/// bulk sender owes its recipients (RFC 2369 List-*, RFC 8058 one-click unsubscribe).
+public struct MessageComposer: Sendable {
+    public init() {}
+
+    /// Stable for an (enrolment, step): a retry carries the same Message-ID, so the
+    /// recipient's system can spot a duplicate if one ever slips through.
+    public static func messageID(enrollmentID: Int64, step: String, campaign: Campaign) -> String {
+        "nurture.\(campaign.id).\(enrollmentID).\(step)@\(campaign.from.address.domain)"
+    }
+
+    public func compose(
+        rendered: RenderedStep, campaign: Campaign, step: Step, lead: Lead, messageID: String, unsubscribeURL: String, date: Date
+    ) -> OutgoingMessage {
+        let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
+        var headers: [(name: String, value: String)] = [
+            ("List-Id", "\(campaign.name) <\(campaign.id).\(campaign.from.address.domain)>"),
+        ]
+        if unsubscribeURL.hasPrefix("https://") || unsubscribeURL.hasPrefix("http://") {
+            headers.append(("List-Unsubscribe", "<\(unsubscribeURL)>"))
+            // RFC 8058 §3.1: one-click, by POST to the List-Unsubscribe URL.
+            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        }
+        let message = MailMessage(
+            from: MIMEMailbox(displayName: campaign.from.displayName, address: campaign.from.address.address),
+            to: MIMEMailbox(displayName: name.isEmpty ? nil : name, address: lead.email.address),
+            replyTo: campaign.replyTo.map { MIMEMailbox(displayName: $0.displayName, address: $0.address.address) },
+            subject: rendered.subject, text: rendered.text, html: rendered.html, messageID: messageID, date: date,
+            extraHeaders: headers)
+        return OutgoingMessage(
+            envelopeSender: campaign.from.address.address, recipient: lead.email.address, messageID: messageID,
+            data: message.rendered(), campaignID: campaign.id, stepID: step.id, subject: rendered.subject)
+    }
+}

@@ -1,0 +1,36 @@
+/// What one tick did, for its one-line summary.
+public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
+    public var enrolled = 0
+    public var sent = 0
+    public var skipped = 0
+    /// Deferred after a transient failure, to be retried on a later tick.
+    public var retrying = 0
+    public var failed = 0
+    public var exited = 0
+    public var converted = 0
+    public var completed = 0
+    public var suppressed = 0
+    /// Messages whose outcome cannot be known (see `nurture status`).
+    public var unknown = 0
+    /// Interrupted sends of an earlier tick that were found delivered or not.
+    public var recovered = 0
+    /// Set when the tick stopped early (a fatal transport error).
+    public var stoppedBecause: String?
+    /// `--limit` was reached with work still due.
+    public var limitReached = false
+
+    public init() {}
+
+    public var description: String {
+        var parts = [
+            "sent \(sent)", "skipped \(skipped)", "retrying \(retrying)", "failed \(failed)", "exited \(exited)",
+            "converted \(converted)",
+        ]
+        if completed > 0 { parts.append("completed \(completed)") }
+        if enrolled > 0 { parts.append("enrolled \(enrolled)") }
+        if suppressed > 0 { parts.append("suppressed \(suppressed)") }
+        if unknown > 0 { parts.append("unknown \(unknown) (see nurture status)") }
+        if recovered > 0 { parts.append("recovered \(recovered)") }
+        return parts.joined(separator: ", ")
+    }
+}

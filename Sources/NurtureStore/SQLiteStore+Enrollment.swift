@@ -1,0 +1,185 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    public func acquireSendLock() throws -> (any SendLock)? {
+        try FileLock(path: connection.path + ".lock")
+    }
+
+    public func enroll(campaignID: String, rule: EnrollmentRule, now: Date) throws -> Int {
+        let ruleText = "tags=\(rule.tags.sorted().joined(separator: ","));events=\(rule.events.sorted().joined(separator: ","))"
+        return try connection.transaction {
+            var cursor: (rule: String, tagSeq: Int64, eventID: Int64)?
+            try connection.prepare("SELECT rule, tag_seq, event_id FROM enrollment_cursors WHERE campaign_id = ?")
+                .rows([.text(campaignID)]) { cursor = ($0.text(0) ?? "", $0.integer(1), $0.integer(2)) }
+            // A changed rule (or a new campaign) reads everything once; after that, only what is new.
+            let (tagSeq, eventID) = cursor?.rule == ruleText ? (cursor!.tagSeq, cursor!.eventID) : (0, 0)
+            var entered = 0
+            let time = SQLiteStatement.Value.integer(now.epochSeconds)
+            if !rule.tags.isEmpty {
+                let placeholders = Array(repeating: "?", count: rule.tags.count).joined(separator: ", ")
+                try connection.prepare("""
+                    INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
+                    SELECT DISTINCT ?, t.lead_id, 'active', ?, ? FROM lead_tags t JOIN leads l ON l.id = t.lead_id
+                    WHERE t.seq > ? AND t.tag IN (\(placeholders)) AND l.status = 'active'
+                    ON CONFLICT (campaign_id, lead_id) DO NOTHING
+                    """).rows([.text(campaignID), time, time, .integer(tagSeq)] + rule.tags.map { .text($0) })
+                entered += connection.changes
+            }
+            if !rule.events.isEmpty {
+                let placeholders = Array(repeating: "?", count: rule.events.count).joined(separator: ", ")
+                try connection.prepare("""
+                    INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
+                    SELECT DISTINCT ?, e.lead_id, 'active', ?, ? FROM events e JOIN leads l ON l.id = e.lead_id
+                    WHERE e.id > ? AND e.name IN (\(placeholders)) AND l.status = 'active'
+                    ON CONFLICT (campaign_id, lead_id) DO NOTHING
+                    """).rows([.text(campaignID), time, time, .integer(eventID)] + rule.events.map { .text($0) })
+                entered += connection.changes
+            }
+            var maxTag: Int64 = 0
+            var maxEvent: Int64 = 0
+            try connection.prepare("SELECT coalesce((SELECT max(seq) FROM lead_tags), 0), coalesce((SELECT max(id) FROM events), 0)")
+                .rows { maxTag = $0.integer(0); maxEvent = $0.integer(1) }
+            try connection.prepare("""
+                INSERT INTO enrollment_cursors (campaign_id, rule, tag_seq, event_id) VALUES (?, ?, ?, ?)
+                ON CONFLICT (campaign_id) DO UPDATE SET rule = excluded.rule, tag_seq = excluded.tag_seq, event_id = excluded.event_id
+                """).rows([.text(campaignID), .text(ruleText), .integer(maxTag), .integer(maxEvent)])
+            return entered
+        }
+    }
+
+    public func countDue(now: Date) throws -> Int {
+        var count = 0
+        try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL AND next_due_at <= ?")
+            .rows([.integer(now.epochSeconds)]) { count = Int($0.integer(0)) }
+        return count
+    }
+
+    public func dueEnrollments(now: Date, limit: Int) throws -> [DueEnrollment] {
+        var due: [DueEnrollment] = []
+        try connection.prepare("""
+            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            FROM enrollments e JOIN leads l ON l.id = e.lead_id
+            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ?
+            ORDER BY e.next_due_at, e.id LIMIT ?
+            """).rows([.integer(now.epochSeconds), .integer(Int64(limit))]) { row in
+            guard let lead = Self.lead(from: row, offset: 4) else { return }
+            let snapshot = EnrollmentSnapshot(
+                id: row.integer(0), campaignID: row.text(1) ?? "", enrolledAt: Date(epochSeconds: row.integer(2)),
+                lastSentAt: row.text(3) == nil ? nil : Date(epochSeconds: row.integer(3)))
+            due.append(DueEnrollment(snapshot: snapshot, lead: lead))
+        }
+        for index in due.indices {
+            try fillTagsAndAttributes(&due[index].lead)
+            try fillHistory(&due[index].snapshot)
+        }
+        return due
+    }
+
+    /// Message states of an enrolment (opens and clicks join them with tracking).
+    func fillHistory(_ snapshot: inout EnrollmentSnapshot) throws {
+        var steps: [String: MessageState] = [:]
+        var retryAt: [String: Date] = [:]
+        try connection.prepare("SELECT step_id, state, next_attempt_at FROM messages WHERE enrollment_id = ?")
+            .rows([.integer(snapshot.id)]) { row in
+                guard let step = row.text(0), let state = MessageState(rawValue: row.text(1) ?? "") else { return }
+                steps[step] = state
+                if state == .deferred, row.text(2) != nil { retryAt[step] = Date(epochSeconds: row.integer(2)) }
+            }
+        snapshot.steps = steps
+        snapshot.retryAt = retryAt
+    }
+
+    public func apply(_ changes: [EnrollmentChange], now: Date) throws -> [Claim] {
+        let time = SQLiteStatement.Value.integer(now.epochSeconds)
+        return try connection.transaction {
+            var claims: [Claim] = []
+            for change in changes {
+                let enrollment = SQLiteStatement.Value.integer(change.enrollmentID)
+                for skip in change.skipped {
+                    try connection.prepare("""
+                        INSERT INTO messages (enrollment_id, step_id, state, claimed_at, detail) VALUES (?, ?, 'skipped', ?, ?)
+                        ON CONFLICT (enrollment_id, step_id) DO NOTHING
+                        """).rows([enrollment, .text(skip.step), time, .text(skip.reason)])
+                }
+                switch change.outcome {
+                case .claim(let step, let messageID):
+                    // Granted only while the lead may be mailed and the drip is live, checked
+                    // inside this transaction: an unsubscribe a moment ago wins.
+                    try connection.prepare("""
+                        INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts)
+                        SELECT ?1, ?2, 'sending', ?3, ?4, 1 WHERE EXISTS (
+                            SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                            WHERE e.id = ?1 AND e.state = 'active' AND l.status = 'active')
+                        ON CONFLICT (enrollment_id, step_id) DO NOTHING
+                        """).rows([enrollment, .text(step), .text(messageID), time])
+                    if connection.changes == 1 {
+                        claims.append(Claim(rowID: connection.lastInsertRowID, enrollmentID: change.enrollmentID, step: step, messageID: messageID, attempts: 1))
+                        try setDue(change.enrollmentID, at: nil, step: step)
+                    } else {
+                        // Lost the claim: look again at the next tick, which sees why.
+                        try setDue(change.enrollmentID, at: now.addingTimeInterval(60), step: step)
+                    }
+                case .retry(let step):
+                    var claim: Claim?
+                    try connection.prepare("""
+                        UPDATE messages SET state = 'sending', attempts = attempts + 1, next_attempt_at = NULL
+                        WHERE enrollment_id = ?1 AND step_id = ?2 AND state = 'deferred' AND EXISTS (
+                            SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                            WHERE e.id = ?1 AND e.state = 'active' AND l.status = 'active')
+                        RETURNING id, message_id, attempts
+                        """).rows([enrollment, .text(step)]) {
+                        claim = Claim(rowID: $0.integer(0), enrollmentID: change.enrollmentID, step: step, messageID: $0.text(1) ?? "", attempts: Int($0.integer(2)))
+                    }
+                    if let claim { claims.append(claim) }
+                    try setDue(change.enrollmentID, at: claim == nil ? now.addingTimeInterval(60) : nil, step: step)
+                case .reschedule(let at, let step):
+                    try setDue(change.enrollmentID, at: at, step: step)
+                case .end(let end, let reason):
+                    try connection.prepare("""
+                        UPDATE enrollments SET state = ?, ended_at = ?, end_reason = ?, next_due_at = NULL, next_step_id = NULL
+                        WHERE id = ? AND state = 'active'
+                        """).rows([.text(end.rawValue), time, .text(reason), enrollment])
+                }
+            }
+            return claims
+        }
+    }
+
+    private func setDue(_ enrollmentID: Int64, at: Date?, step: String?) throws {
+        try connection.prepare("UPDATE enrollments SET next_due_at = ?, next_step_id = ? WHERE id = ? AND state = 'active'")
+            .rows([at.map { .integer($0.epochSeconds) } ?? .null, step.map { .text($0) } ?? .null, .integer(enrollmentID)])
+    }
+
+    public func record(_ deliveries: [DeliveryRecord], now: Date) throws {
+        let time = SQLiteStatement.Value.integer(now.epochSeconds)
+        try connection.transaction {
+            for delivery in deliveries {
+                let row = SQLiteStatement.Value.integer(delivery.claim.rowID)
+                let enrollment = delivery.claim.enrollmentID
+                switch delivery.outcome {
+                case .sent:
+                    try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?").rows([time, row])
+                    try connection.prepare("UPDATE enrollments SET last_sent_at = ? WHERE id = ?").rows([time, .integer(enrollment)])
+                    try setDue(enrollment, at: delivery.nextDueAt, step: delivery.nextStep)
+                case .deferred(let retryAt, let error):
+                    try connection.prepare("UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ? WHERE id = ?")
+                        .rows([.integer(retryAt.epochSeconds), .text(error), row])
+                    try setDue(enrollment, at: retryAt, step: delivery.claim.step)
+                case .failed(let error, let bounce):
+                    try connection.prepare("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ?").rows([.text(error), row])
+                    if bounce {
+                        try connection.prepare("""
+                            UPDATE leads SET status = 'bounced', status_changed_at = ?1, updated_at = ?1
+                            WHERE id = (SELECT lead_id FROM enrollments WHERE id = ?2) AND status = 'active'
+                            """).rows([time, .integer(enrollment)])
+                    }
+                    // The planner moves on (or ends the drip for a bounced lead) at once.
+                    try setDue(enrollment, at: now, step: nil)
+                case .unknown(let error):
+                    try connection.prepare("UPDATE messages SET state = 'unknown', last_error = ? WHERE id = ?").rows([.text(error), row])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    public func sendStatus(now: Date) throws -> SendStatus {
+        var status = SendStatus()
+        let time = SQLiteStatement.Value.integer(now.epochSeconds)
+        try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active'").rows { status.activeEnrollments = Int($0.integer(0)) }
+        status.dueNow = try countDue(now: now)
+        try connection.prepare("""
+            SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
+            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at > ? ORDER BY e.next_due_at LIMIT 10
+            """).rows([time]) {
+            status.nextDue.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
+        }
+        let messageJoin = "FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id"
+        try connection.prepare("""
+            SELECT e.campaign_id, m.step_id, l.email, coalesce(m.next_attempt_at, m.claimed_at) \(messageJoin)
+            WHERE m.state = 'deferred' ORDER BY m.next_attempt_at LIMIT 50
+            """).rows {
+            status.deferred.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
+        }
+        try connection.prepare("""
+            SELECT e.campaign_id, m.step_id, l.email, coalesce(m.message_id, ''), m.claimed_at, m.last_error \(messageJoin)
+            WHERE m.state = 'unknown' ORDER BY m.claimed_at
+            """).rows {
+            status.unknown.append(.init(
+                campaignID: $0.text(0) ?? "", step: $0.text(1) ?? "", email: $0.text(2) ?? "", messageID: $0.text(3) ?? "",
+                since: Date(epochSeconds: $0.integer(4)), error: $0.text(5)))
+        }
+        try connection.prepare("SELECT count(*) FROM messages WHERE state IN ('claimed', 'sending')").rows { status.inFlight = Int($0.integer(0)) }
+        return status
+    }
+
+    public func timeline(email: EmailAddress) throws -> LeadTimeline? {
+        guard let lead = try self.lead(email: email), let leadID = lead.id else { return nil }
+        var timeline = LeadTimeline(lead: lead)
+        func date(_ row: SQLiteStatement, _ column: Int32) -> Date? { row.text(column) == nil ? nil : Date(epochSeconds: row.integer(column)) }
+        try connection.prepare("""
+            SELECT campaign_id, state, enrolled_at, next_due_at, next_step_id, ended_at, end_reason FROM enrollments WHERE lead_id = ? ORDER BY enrolled_at, id
+            """).rows([.integer(leadID)]) {
+            timeline.enrollments.append(.init(
+                campaignID: $0.text(0) ?? "", state: $0.text(1) ?? "", enrolledAt: Date(epochSeconds: $0.integer(2)), nextDueAt: date($0, 3),
+                nextStep: $0.text(4), endedAt: date($0, 5), endReason: $0.text(6)))
+        }
+        try connection.prepare("""
+            SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail)
+            FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE e.lead_id = ? ORDER BY coalesce(m.sent_at, m.claimed_at), m.id
+            """).rows([.integer(leadID)]) {
+            timeline.messages.append(.init(
+                campaignID: $0.text(0) ?? "", step: $0.text(1) ?? "", state: MessageState(rawValue: $0.text(2) ?? "") ?? .unknown,
+                at: Date(epochSeconds: $0.integer(3)), detail: $0.text(4)))
+        }
+        try connection.prepare("SELECT name, occurred_at FROM events WHERE lead_id = ? ORDER BY occurred_at, id").rows([.integer(leadID)]) {
+            timeline.events.append(.init(name: $0.text(0) ?? "", at: Date(epochSeconds: $0.integer(1))))
+        }
+        return timeline
+    }
+
+    public func enrollments(campaignID: String) throws -> [DueEnrollment] {
+        var found: [DueEnrollment] = []
+        try connection.prepare("""
+            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.campaign_id = ? AND e.state = 'active' ORDER BY e.id
+            """).rows([.text(campaignID)]) { row in
+            guard let lead = Self.lead(from: row, offset: 4) else { return }
+            found.append(DueEnrollment(
+                snapshot: EnrollmentSnapshot(
+                    id: row.integer(0), campaignID: row.text(1) ?? "", enrolledAt: Date(epochSeconds: row.integer(2)),
+                    lastSentAt: row.text(3) == nil ? nil : Date(epochSeconds: row.integer(3))),
+                lead: lead))
+        }
+        for index in found.indices {
+            try fillTagsAndAttributes(&found[index].lead)
+            try fillHistory(&found[index].snapshot)
+        }
+        return found
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+
+struct EventCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "event",
+        abstract: "Record an event for a lead: it may enrol them, or end drips as a conversion.",
+        discussion: """
+            The lead is created when it is new. Campaigns whose exit_on names the event end at
+            once for the lead (converted); campaigns that enrol on it take the lead in at the
+            next tick.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The lead's email address.") var email: String
+    @Argument(help: "The event's name, like signed_up or purchased.") var name: String
+    @Option(name: .customLong("attr"), help: ArgumentHelp("A detail of the event (repeatable).", valueName: "key=value"))
+    var attributes: [AttributeArgument] = []
+
+    func validate() throws {
+        guard CampaignParser.isIdentifier(name) else { throw ValidationError("event names use letters, digits, '_', '-' and '.'") }
+    }
+
+    func run() async throws {
+        let address = try UserError.parseEmail(email)
+        let project = try Project(options: global)
+        let catalog = project.loadCatalog()
+        for error in catalog.diagnostics.errors { Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count") ; break }
+        let store = try project.openStore()
+        let goals = catalog.campaigns.filter { $0.exitOn.contains(name) }.map(\.id)
+        let converted = try await store.recordEvent(
+            LeadInput(email: address), name: name,
+            attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
+            goalCampaigns: goals, now: Date())
+        var line = "recorded \(name) for \(address)"
+        if !converted.isEmpty { line += "; converted in \(converted.joined(separator: ", "))" }
+        let enrolling = catalog.campaigns.filter { $0.enroll.events.contains(name) }.map(\.id)
+        if !enrolling.isEmpty { line += "; enrols in \(enrolling.joined(separator: ", ")) at the next tick (if not in it already)" }
+        print(line)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+import NurtureDelivery
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the send loop: once (for cron) or every so often.",
+        discussion: """
+            One tick enrols matching leads, picks the enrolments whose next step is due, checks
+            conditions and goals, renders, delivers and records. Only one tick runs at a time per
+            store: a tick that finds another one running says so and exits 0.
+            Without NURTURE_SMTP_URL, messages are written to outbox/ as .eml files.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Run one tick and exit.") var once = false
+    @Option(help: ArgumentHelp("Run a tick every interval until SIGTERM or SIGINT (like 60s, 5m).", valueName: "interval"))
+    var every: String?
+    @Option(help: ArgumentHelp("The clock for this tick (with --once).", valueName: "time")) var now: TimeArgument?
+    @Flag(name: .customLong("dry-run"), help: "Print what would be sent to whom; change nothing.") var dryRun = false
+    @Option(help: "Send at most this many messages in this tick.") var limit: Int?
+
+    func validate() throws {
+        guard once != (every != nil) else { throw ValidationError("say --once (one tick, for cron) or --every INTERVAL") }
+        if now != nil && !once { throw ValidationError("--now goes with --once") }
+        if let every, Self.seconds(every) == nil { throw ValidationError("--every takes an interval like 30s, 5m or 1h, not '\(every)'") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    static func seconds(_ text: String) -> Int? {
+        guard let unit = text.last, let number = Int(text.dropLast()), number > 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        default: return nil
+        }
+    }
+
+    func run() async throws {
+        let project = try Project(options: global)
+        let catalog = try project.loadValidCatalog()
+        let store = try project.openStore()
+        if let every {
+            try await TickRunner(project: project, catalog: catalog, store: store).runEvery(seconds: Self.seconds(every)!, limit: limit)
+        } else {
+            let runner = TickRunner(project: project, catalog: catalog, store: store)
+            try await runner.runOnce(now: now?.date ?? Date(), limit: limit, dryRun: dryRun)
+        }
+    }
+}

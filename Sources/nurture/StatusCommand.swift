@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "What is due now, what is next, what waits for a retry, and what is in doubt.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("The clock to report against.", valueName: "time")) var now: TimeArgument?
+
+    func run() async throws {
+        let store = try Project(options: global).openStore()
+        let status = try await store.sendStatus(now: now?.date ?? Date())
+        print("active enrolments: \(status.activeEnrollments)")
+        print("due now: \(status.dueNow)")
+        print("next due:\(status.nextDue.isEmpty ? " -" : "")")
+        for item in status.nextDue {
+            print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)")
+        }
+        print("waiting for retry: \(status.deferred.isEmpty ? "-" : "\(status.deferred.count)")")
+        for item in status.deferred {
+            print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)")
+        }
+        if status.inFlight > 0 { print("being sent right now: \(status.inFlight)") }
+        print("unknown outcomes: \(status.unknown.isEmpty ? "-" : "\(status.unknown.count)")")
+        for item in status.unknown {
+            print("  \(item.campaignID)/\(item.step)  \(item.email)  <\(item.messageID)>  since \(TimeText.utc(item.since))")
+        }
+        if !status.unknown.isEmpty {
+            print("  these may or may not have been delivered; after checking the mail server's log, run")
+            print("  `nurture retry-unknown` to send them again or `nurture retry-unknown --mark-sent` to count them as sent")
+        }
+    }
+}
+
+struct RetryUnknownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry-unknown",
+        abstract: "Decide the messages whose outcome is unknown: send them again at the next tick, or count them as sent.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .customLong("mark-sent"), help: "Count them as sent instead of sending them again.") var markSent = false
+
+    func run() async throws {
+        let store = try Project(options: global).openStore()
+        let count = try await store.resolveUnknown(markSent: markSent, now: Date())
+        print(markSent ? "marked \(count) message(s) as sent" : "\(count) message(s) will be sent again at the next tick")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import NurtureCore
+import NurtureDelivery
+
+/// Runs ticks for `run`: builds the send loop, prints progress and the summary, and
+/// maps the outcome to an exit code.
+struct TickRunner {
+    let project: Project
+    let catalog: CampaignCatalog
+    let store: any Store
+
+    func loop(transport: any Transport) -> SendLoop {
+        SendLoop(catalog: catalog, store: store, transport: transport, planner: project.planner, unsubscribeURL: project.unsubscribeURL)
+    }
+
+    func runOnce(now: Date, limit: Int?, dryRun: Bool) async throws {
+        if dryRun {
+            try await runDry(now: now, limit: limit)
+            return
+        }
+        let transport = try project.openTransport()
+        if transport is OutboxTransport { Terminal.writeError("no SMTP URL configured: writing messages to outbox/\n") }
+        let progress = ProgressBar()
+        let summary: TickSummary
+        do {
+            summary = try await loop(transport: transport).tick(now: now, limit: limit, progress: progress.update)
+        } catch SendLoop.TickError.anotherTickRunning {
+            print("another tick is running on this store; nothing done")
+            return
+        }
+        progress.finish()
+        try report(summary)
+    }
+
+    /// Everything a tick would do, inside a transaction that is rolled back.
+    private func runDry(now: Date, limit: Int?) async throws {
+        let transport = DryRunTransport()
+        try await store.beginDryRun()
+        let summary: TickSummary
+        do {
+            summary = try await loop(transport: transport).tick(now: now, limit: limit)
+            try await store.endDryRun()
+        } catch {
+            try? await store.endDryRun()
+            if case SendLoop.TickError.anotherTickRunning = error {
+                print("another tick is running on this store; nothing done")
+                return
+            }
+            throw error
+        }
+        for message in transport.messages {
+            print("would send \(message.campaignID)/\(message.stepID) to \(message.recipient): \(message.subject)")
+        }
+        print("dry run (nothing was changed): \(summary)")
+    }
+
+    private func report(_ summary: TickSummary) throws {
+        var line = "\(summary)"
+        if summary.limitReached { line += "; --limit reached, more is due" }
+        print(line)
+        if let reason = summary.stoppedBecause {
+            throw WorldError("the tick stopped: \(reason); nothing more was sent")
+        }
+        if summary.sent == 0, summary.retrying > 0 {
+            throw WorldError("no message could be delivered; \(summary.retrying) will be retried")
+        }
+    }
+
+    /// Ticks every `seconds` until SIGTERM or SIGINT; a signal lets the message in
+    /// flight finish and then stops.
+    func runEvery(seconds: Int, limit: Int?) async throws {
+        let transport = try project.openTransport()
+        let stop = StopSignal()
+        Terminal.writeError("running a tick every \(seconds)s; stop with Ctrl-C or SIGTERM\n")
+        while !stop.isSet {
+            let started = Date()
+            do {
+                let summary = try await loop(transport: transport).tick(now: started, limit: limit, shouldStop: { stop.isSet })
+                print("\(TimeText.utc(started)): \(summary)")
+            } catch SendLoop.TickError.anotherTickRunning {
+                print("\(TimeText.utc(started)): another tick is running; skipped")
+            }
+            let deadline = started.addingTimeInterval(TimeInterval(seconds))
+            while !stop.isSet, Date() < deadline {
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        Terminal.writeError("stopped\n")
+    }
+}
+
+/// A failure of the world (SMTP down, store locked): exit code 2.
+struct WorldError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// Set by SIGTERM or SIGINT.
+final class StopSignal: @unchecked Sendable {
+    // `stopped` is only touched under `lock`; `sources` is written once, in init.
+    private let lock = NSLock()
+    private var stopped = false
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGTERM, SIGINT] {
+            // The default action would kill the process mid-message; the source handles it instead.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.set() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func set() { lock.withLock { stopped = true } }
+
+    var isSet: Bool { lock.withLock { stopped } }
+}
