@@ -22,12 +22,40 @@ public enum NurtureBinary {
         fatalError("the nurture binary was not found near \(testExecutable.path); build it or set NURTURE_BIN")
     }
 
+    /// A `nurture` process started in the background.
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        let outputs: URL
+
+        init(process: Process, outputs: URL) {
+            self.process = process
+            self.outputs = outputs
+        }
+
+        /// Waits for the process to end and collects what it printed.
+        public func wait() throws -> Result {
+            process.waitUntilExit()
+            defer { try? FileManager.default.removeItem(at: outputs) }
+            return Result(
+                status: process.terminationStatus,
+                stdout: try String(contentsOf: outputs.appendingPathComponent("stdout"), encoding: .utf8),
+                stderr: try String(contentsOf: outputs.appendingPathComponent("stderr"), encoding: .utf8))
+        }
+
+        /// `kill -9`: no chance to clean up.
+        public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Runs `nurture arguments…` in `directory` with a minimal environment plus `environment`.
-    /// Output goes through files rather than pipes, so no amount of it can block the child.
     public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+        try start(arguments, in: directory, environment: environment).wait()
+    }
+
+    /// Starts `nurture arguments…` without waiting. Output goes to files rather than
+    /// pipes, so no amount of it can block the child.
+    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Running {
         let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: outputs) }
         let outURL = outputs.appendingPathComponent("stdout")
         let errURL = outputs.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -44,10 +72,6 @@ public enum NurtureBinary {
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8))
+        return Running(process: process, outputs: outputs)
     }
 }

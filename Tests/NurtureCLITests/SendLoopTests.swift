@@ -1,0 +1,168 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// `nurture run` end to end: the built binary, a real SQLite file, the outbox transport.
+@Suite struct SendLoopTests {
+    let project: TemporaryDirectory
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-run")
+        for name in ["one", "two", "three"] {
+            try project.write("templates/\(name).txt.mustache", "Hello {{first_name}}, this is \(name).\n")
+        }
+    }
+
+    func campaign(_ body: String) throws {
+        try project.write("campaigns/drip.yml", """
+            id: drip
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            exit_on: [purchased]
+            \(body)
+            """)
+    }
+
+    let threeSteps = """
+        steps:
+          - { id: one, wait: 0m, subject: "One", template: one }
+          - { id: two, wait: 2d, subject: "Two", template: two }
+          - { id: three, wait: 1w, subject: "Three", template: three }
+        """
+
+    @discardableResult
+    func nurture(_ arguments: String..., environment: [String: String] = [:]) throws -> NurtureBinary.Result {
+        let result = try NurtureBinary.run(arguments, in: project.url, environment: environment)
+        if result.status != 0 { Issue.record("nurture \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)") }
+        return result
+    }
+
+    func importLeads(_ count: Int, timezone: String = "") throws {
+        var csv = "email,first_name,timezone,tags\n"
+        for index in 0..<count { csv += "lead\(index)@example.com,Lead\(index),\(timezone),trial\n" }
+        try project.write("leads.csv", csv)
+        try nurture("leads", "import", "leads.csv")
+    }
+
+    /// The number after "sent " in a tick's summary line.
+    func sentCount(_ result: NurtureBinary.Result) -> Int? {
+        guard let range = result.stdout.range(of: #"sent (\d+)"#, options: .regularExpression) else { return nil }
+        return Int(result.stdout[range].dropFirst(5))
+    }
+
+    func outboxFiles() throws -> [String] {
+        let folder = project.url.appendingPathComponent("outbox")
+        guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }
+    }
+
+    /// Issue 4: with a 0m/2d/1w drip and three leads, ticks at t0, t0, t0+1d, t0+2d and
+    /// t0+9d send exactly 3, 0, 0, 3 and 3 messages.
+    @Test func threeStepDripFollowsItsWaits() throws {
+        try campaign(threeSteps)
+        try importLeads(3)
+        let ticks = ["2030-01-07T10:00:00Z", "2030-01-07T10:00:00Z", "2030-01-08T10:00:00Z", "2030-01-09T10:00:00Z", "2030-01-16T10:00:00Z"]
+        let sent = try ticks.map { try sentCount(nurture("run", "--once", "--now", $0)) }
+        #expect(sent == [3, 0, 0, 3, 3])
+        #expect(try outboxFiles().count == 9)
+        let timeline = try nurture("leads", "show", "lead0@example.com").stdout
+        #expect(timeline.contains("Mon 2030-01-07 10:00 UTC  drip/one  sent"))
+        #expect(timeline.contains("Wed 2030-01-09 10:00 UTC  drip/two  sent"))
+        #expect(timeline.contains("Wed 2030-01-16 10:00 UTC  drip/three  sent"))
+        #expect(timeline.contains("drip: completed"))
+    }
+
+    /// Issue 4: a New York lead enrolled on a Saturday, with a Mon–Fri 09:00–17:00 window,
+    /// gets the first step at Monday 09:00 New York time, not a minute before, across the
+    /// weekend daylight-saving time starts (10 March 2030).
+    @Test func windowOpensMondayAtNineInTheLeadsZone() throws {
+        try campaign("""
+            send_window: { days: [mon, tue, wed, thu, fri], hours: "09:00-17:00" }
+            \(threeSteps)
+            """)
+        try importLeads(1, timezone: "America/New_York")
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-03-09T15:00:00Z")) == 0)  // Saturday 10:00 EST
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-03-11T12:59:00Z")) == 0)  // Monday 08:59 EDT
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-03-11T13:00:00Z")) == 1)  // Monday 09:00 EDT
+    }
+
+    @Test func goalEventsAndUnsubscribesStopTheDrip() throws {
+        try campaign(threeSteps)
+        try importLeads(3)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")) == 3)
+        #expect(try nurture("event", "lead0@example.com", "purchased").stdout.contains("converted in drip"))
+        try nurture("unsubscribe", "lead1@example.com")
+        let later = try nurture("run", "--once", "--now", "2030-01-09T10:00:00Z")
+        #expect(sentCount(later) == 1)
+        #expect(later.stdout.contains("suppressed 1"))
+        #expect(try outboxFiles().filter { $0.contains(".two@") }.count == 1)
+        #expect(try nurture("leads", "show", "lead0@example.com").stdout.contains("drip: converted"))
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        try campaign(threeSteps)
+        try importLeads(2)
+        let dry = try nurture("run", "--once", "--dry-run", "--now", "2030-01-07T10:00:00Z")
+        #expect(dry.stdout.contains("would send drip/one to lead0@example.com: One"))
+        #expect(dry.stdout.contains("dry run (nothing was changed): sent 2"))
+        #expect(try outboxFiles().isEmpty)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")) == 2)
+    }
+
+    @Test func limitCapsATick() throws {
+        try campaign(threeSteps)
+        try importLeads(5)
+        let limited = try nurture("run", "--once", "--limit", "2", "--now", "2030-01-07T10:00:00Z")
+        #expect(sentCount(limited) == 2)
+        #expect(limited.stdout.contains("--limit reached"))
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")) == 3)
+    }
+
+    /// Issue 4: three ticks started at the same moment over 200 due leads deliver exactly 200.
+    @Test func concurrentTicksSendEachStepOnce() throws {
+        try campaign(threeSteps)
+        try importLeads(200)
+        let ticks = try (0..<3).map { _ in
+            try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url)
+        }
+        let results = try ticks.map { try $0.wait() }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(results.compactMap(sentCount).reduce(0, +) == 200)
+        #expect(try outboxFiles().count == 200)
+    }
+
+    /// Issue 4: a tick killed with `kill -9` halfway through 300 leads, then another tick:
+    /// no lead has two copies of a step, every lead has one, and `status` names anything in doubt.
+    @Test func killedTickLosesAndDuplicatesNothing() async throws {
+        try campaign(threeSteps)
+        try importLeads(300)
+        let slow = ["NURTURE_TEST_DELIVERY_DELAY_MS": "10"]
+        let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
+        // Wait until part of the batch is out, then kill without warning.
+        let deadline = Date().addingTimeInterval(30)
+        while try outboxFiles().count < 120, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        doomed.kill()
+        _ = try doomed.wait()
+        let before = try outboxFiles().count
+        #expect(before > 0 && before < 300, "the kill should land mid-tick (\(before) sent)")
+
+        let status = try nurture("status", "--now", "2030-01-07T10:00:00Z").stdout
+        #expect(status.contains("being sent right now:"), "the killed tick left messages in flight: \(status)")
+
+        let next = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
+        #expect(next.stdout.contains("recovered"))
+        let files = try outboxFiles()
+        #expect(files.count == 300)
+        // One copy of step one per lead: the recipients are all different.
+        var recipients: [String] = []
+        for file in files {
+            let text = try project.read("outbox/\(file)")
+            recipients += text.split(separator: "\r\n").filter { $0.hasPrefix("To: ") }.map(String.init)
+        }
+        #expect(Set(recipients).count == 300)
+        #expect(recipients.count == 300)
+        let after = try nurture("status", "--now", "2030-01-07T10:00:00Z").stdout
+        #expect(after.contains("unknown outcomes: -"))
+        #expect(!after.contains("being sent right now"))
+    }
+}
