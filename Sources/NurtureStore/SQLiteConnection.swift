@@ -53,6 +53,21 @@ final class SQLiteConnection {
         return prepared
     }
 
+    /// Runs reads in one read transaction: one snapshot, and one set of WAL locks
+    /// instead of one per statement.
+    func read<T>(_ body: () throws -> T) throws -> T {
+        if inDryRun { return try body() }
+        try execute("BEGIN DEFERRED")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs `body` in a transaction; `IMMEDIATE` takes the write lock up front so that
     /// two writers wait on the busy timeout instead of failing mid-way.
     func transaction<T>(_ body: () throws -> T) throws -> T {

@@ -56,6 +56,10 @@ extension SQLiteStore {
     }
 
     public func dueEnrollments(now: Date, limit: Int) throws -> [DueEnrollment] {
+        try connection.read { try readDueEnrollments(now: now, limit: limit) }
+    }
+
+    private func readDueEnrollments(now: Date, limit: Int) throws -> [DueEnrollment] {
         var due: [DueEnrollment] = []
         try connection.prepare("""
             SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
