@@ -44,7 +44,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets (temporary folders, the example project).
-        .target(name: "NurtureTestSupport", path: "Tests/NurtureTestSupport"),
+        .target(name: "NurtureTestSupport", dependencies: ["NurtureCore"], path: "Tests/NurtureTestSupport"),
         .testTarget(name: "NurtureCoreTests", dependencies: ["NurtureCore", "NurtureTestSupport"]),
         .testTarget(name: "NurtureMIMETests", dependencies: ["NurtureMIME"]),
         .testTarget(name: "NurtureStoreTests", dependencies: ["NurtureStore", "NurtureCore", "NurtureTestSupport"]),

@@ -10,5 +10,7 @@ nurture=".build/release/nurture"
 
 "$nurture" validate
 "$nurture" leads import docs/examples/leads.csv
-"$nurture" leads show grace@example.org
 "$nurture" preview trial-onboarding welcome --lead grace@example.org
+"$nurture" run --once
+"$nurture" leads show grace@example.org
+ls outbox 2>/dev/null || echo "(outbox/ is empty: the example's send window is closed now; nurture status says when it opens)"

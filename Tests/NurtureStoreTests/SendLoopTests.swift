@@ -1,0 +1,106 @@
+import Foundation
+import NurtureCore
+import NurtureStore
+import NurtureTestSupport
+import Testing
+
+/// The tick against a real SQLite file, with a transport that fails on cue.
+@Suite struct SendLoopFailureTests {
+    let directory: TemporaryDirectory
+    let store: SQLiteStore
+    let catalog: CampaignCatalog
+    let t0 = try! Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
+        try directory.write("campaigns/drip.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps:
+              - { id: one, subject: One, template: a }
+              - { id: two, wait: 1d, subject: Two, template: a }
+            """)
+        catalog = CampaignCatalog.load(
+            campaignsDirectory: directory.url.appendingPathComponent("campaigns"),
+            templatesDirectory: directory.url.appendingPathComponent("templates"), displayRoot: directory.url)
+        store = try SQLiteStore(path: directory.url.appendingPathComponent("nurture.sqlite").path)
+    }
+
+    func addLeads(_ emails: String...) async throws {
+        _ = try await store.upsertLeads(emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
+    }
+
+    func loop(_ transport: ScriptedTransport) -> SendLoop {
+        SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" })
+    }
+
+    @Test func transientFailureIsRetriedWithBackoffAndSentOnce() async throws {
+        try await addLeads("ann@example.com")
+        let transport = ScriptedTransport([.transient("451 try later")])
+        let first = try await loop(transport).tick(now: t0)
+        #expect(first.sent == 0 && first.retrying == 1)
+        #expect(try await store.sendStatus(now: t0).deferred.count == 1)
+        // Backoff: not yet after one minute, yes after five.
+        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(60)).sent == 0)
+        let retried = try await loop(transport).tick(now: t0.addingTimeInterval(300))
+        #expect(retried.sent == 1)
+        #expect(transport.messages.count == 2)
+        #expect(transport.messages[0].messageID == transport.messages[1].messageID, "a retry carries the same Message-ID")
+        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(600)).sent == 0)
+    }
+
+    @Test func refusedRecipientBouncesOnlyThatLead() async throws {
+        try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
+        let transport = ScriptedTransport([.delivered, .permanent("550 no such user", recipientRefused: true), .delivered])
+        let tick = try await loop(transport).tick(now: t0)
+        #expect(tick.sent == 2 && tick.failed == 1)
+        #expect(tick.suppressed == 1, "the bounced lead's drip ends in the same tick")
+        let bounced = transport.messages[1].recipient
+        #expect(try await store.lead(email: try EmailAddress(bounced))?.status == .bounced)
+        let later = try await loop(transport).tick(now: t0.addingTimeInterval(86_400))
+        #expect(later.sent == 2)
+        #expect(!transport.messages.dropFirst(3).contains { $0.recipient == bounced })
+    }
+
+    @Test func unknownOutcomeIsNeverResentSilently() async throws {
+        try await addLeads("ann@example.com")
+        let transport = ScriptedTransport([.unknown("connection lost after the final dot")])
+        #expect(try await loop(transport).tick(now: t0).unknown == 1)
+        let status = try await store.sendStatus(now: t0)
+        #expect(status.unknown.map(\.email) == ["ann@example.com"])
+        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(86_400 * 3)).sent == 0)
+        #expect(transport.messages.count == 1)
+        // The user decides to send again.
+        #expect(try await store.resolveUnknown(markSent: false, now: t0) == 1)
+        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(86_400 * 3)).sent == 1)
+        #expect(transport.messages.count == 2)
+    }
+
+    @Test func fatalTransportErrorStopsTheTickAndMarksNothingSent() async throws {
+        try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
+        let transport = ScriptedTransport([.fatal("535 authentication failed")])
+        let stopped = try await loop(transport).tick(now: t0)
+        #expect(stopped.stoppedBecause == "535 authentication failed")
+        #expect(stopped.sent == 0)
+        #expect(transport.messages.count == 1, "nothing more is tried after a fatal error")
+        let healthy = ScriptedTransport()
+        #expect(try await loop(healthy).tick(now: t0).sent == 3)
+        #expect(Set(healthy.messages.map(\.recipient)).count == 3)
+    }
+
+    @Test func planReportsRenamedAndInsertedSteps() async throws {
+        try await addLeads("ann@example.com")
+        _ = try await loop(ScriptedTransport()).tick(now: t0)
+        let edited = Campaign(
+            id: "drip", name: "drip", from: catalog.campaigns[0].from, enroll: EnrollmentRule(tags: ["trial"]),
+            steps: [
+                Step(id: "intro", timing: .wait(.zero), subject: "s", template: "a", location: catalog.campaigns[0].steps[0].location),
+                Step(id: "one-renamed", timing: .wait(.zero), subject: "s", template: "a", location: catalog.campaigns[0].steps[0].location),
+            ], file: "campaigns/drip.yml")
+        let report = CampaignPlanReport(campaign: edited, enrollments: try await store.enrollments(campaignID: "drip"), planner: DripPlanner(), now: t0)
+        #expect(report.goneSteps == ["one": 1])
+        #expect(report.passedSteps.isEmpty)
+        #expect(report.next.map(\.action) == [.send(edited.steps[0])])
+    }
+}
