@@ -11,6 +11,11 @@ nurture=".build/release/nurture"
 "$nurture" validate
 "$nurture" leads import docs/examples/leads.csv
 "$nurture" preview trial-onboarding welcome --lead grace@example.org
-"$nurture" run --once
+# The example sends on weekdays 09:00-17:00 in each lead's zone. So that the demo shows
+# mail whatever the day, the tick's clock is set to the coming Tuesday 14:00 UTC
+# (09:00 in New York, 16:00 in Helsinki); in production cron runs `run --once` plainly.
+tuesday=$(date -u -d 'next tuesday 14:00' +%Y-%m-%dT%H:%M:%SZ)
+"$nurture" run --once --now "$tuesday"
 "$nurture" leads show grace@example.org
-ls outbox 2>/dev/null || echo "(outbox/ is empty: the example's send window is closed now; nurture status says when it opens)"
+"$nurture" status --now "$tuesday"
+ls -1 outbox
