@@ -32,8 +32,10 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "NurtureStore", dependencies: ["NurtureCore", "CSQLite"]),
-        // Transports: the outbox folder (and, next, SMTP through libcurl).
-        .target(name: "NurtureDelivery", dependencies: ["NurtureCore"]),
+        // The C side of libcurl (Debian's libcurl4-openssl-dev): setopt is variadic.
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // Transports: the outbox folder, and SMTP through libcurl.
+        .target(name: "NurtureDelivery", dependencies: ["NurtureCore", "CCurlShim"]),
         .executableTarget(
             name: "nurture",
             dependencies: [

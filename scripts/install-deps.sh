@@ -3,7 +3,10 @@
 # Usage: scripts/install-deps.sh [extra-package...]
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config "$@")
+# Build: libsqlite3-dev, libcurl4-openssl-dev. Tests: tzdata (time zones), python3-aiosmtpd
+# (a real SMTP server), openssl (a throw-away certificate), sqlite3, postfix (smtp-sink
+# and smtp-source for the benchmark).
+packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -13,5 +16,7 @@ if ((${#missing[@]} > 0)); then
     [[ $(id -u) -ne 0 ]] && sudo="sudo"
     echo "installing: ${missing[*]}"
     $sudo apt-get update -qq
+    # Postfix asks how to configure itself; the tests only need its smtp-sink and smtp-source.
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -64,11 +64,38 @@ struct Project {
 
     var outboxDirectory: URL { root.appendingPathComponent("outbox") }
 
+    /// SMTP settings from `NURTURE_SMTP_*` and `smtp:` in nurture.yml (the environment
+    /// wins); nil when no URL is configured.
+    var smtpSettings: SMTPSettings? {
+        get throws {
+            guard let url = environment["NURTURE_SMTP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? settings.smtp.url else { return nil }
+            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
+                throw UserError("the SMTP URL must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.com:587)")
+            }
+            let mode = environment["NURTURE_SMTP_STARTTLS"] ?? settings.smtp.startTLS
+            var smtp = SMTPSettings(url: url, startTLS: try mode.map { mode in
+                guard let parsed = SMTPSettings.StartTLS(rawValue: mode) else {
+                    throw UserError("NURTURE_SMTP_STARTTLS must be required, optional or off, not '\(mode)'")
+                }
+                return parsed
+            })
+            smtp.username = environment["NURTURE_SMTP_USER"] ?? settings.smtp.username
+            smtp.password = environment["NURTURE_SMTP_PASSWORD"]
+            smtp.caFile = (environment["NURTURE_SMTP_CA_FILE"] ?? settings.smtp.caFile).map { resolve($0).path }
+            smtp.envelopeSender = settings.smtp.envelopeFrom
+            if let seconds = settings.smtp.timeoutSeconds { smtp.timeout = .seconds(seconds) }
+            if let connections = environment["NURTURE_SMTP_MAX_CONNECTIONS"].flatMap(Int.init) ?? settings.smtp.maxConnections {
+                smtp.maxConnections = max(1, connections)
+            }
+            smtp.ratePerSecond = settings.smtp.ratePerSecond
+            smtp.verbose = environment["NURTURE_SMTP_DEBUG"] == "1"
+            return smtp
+        }
+    }
+
     /// The transport `run` delivers through: SMTP when a URL is configured, else the outbox.
     func openTransport() throws -> any Transport {
-        if let url = environment["NURTURE_SMTP_URL"], !url.isEmpty {
-            throw UserError("NURTURE_SMTP_URL is set, but SMTP delivery is not in this version yet; unset it to write messages to outbox/")
-        }
+        if let smtp = try smtpSettings { return SMTPTransport(settings: smtp) }
         let outbox = OutboxTransport(directory: outboxDirectory)
         // A seam for the crash test: slows each delivery so a kill lands mid-tick.
         if let delay = environment["NURTURE_TEST_DELIVERY_DELAY_MS"].flatMap(Int.init), delay > 0 {

@@ -11,8 +11,23 @@ struct Settings: Sendable {
     var templatesDirectory = "templates"
     /// Public base URL of `nurture serve`, for unsubscribe and tracking links.
     var baseURL: String?
+    var smtp = SMTPFileSettings()
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url"]
+    /// The `smtp:` section. The password is never read from the file.
+    struct SMTPFileSettings: Sendable {
+        var url: String?
+        var startTLS: String?
+        var username: String?
+        var caFile: String?
+        var timeoutSeconds: Int?
+        var envelopeFrom: String?
+        var maxConnections: Int?
+        var ratePerSecond: Double?
+
+        static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second"]
+    }
+
+    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp"]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
@@ -39,8 +54,48 @@ struct Settings: Sendable {
             settings.campaignsDirectory = map.optionalText("campaigns_dir", into: &diagnostics)?.text ?? settings.campaignsDirectory
             settings.templatesDirectory = map.optionalText("templates_dir", into: &diagnostics)?.text ?? settings.templatesDirectory
             settings.baseURL = map.optionalText("base_url", into: &diagnostics)?.text
+            if let node = map["smtp"], !node.isNull { settings.smtp = readSMTP(node, into: &diagnostics) }
         }
         if diagnostics.hasErrors { throw UserError(diagnostics.sorted.map(\.description).joined(separator: "\n")) }
         return settings
+    }
+
+    private static func readSMTP(_ node: YAMLNode, into diagnostics: inout DiagnosticBag) -> SMTPFileSettings {
+        var smtp = SMTPFileSettings()
+        guard let map = MappingReader(node, what: "'smtp'", into: &diagnostics) else { return smtp }
+        map.rejectUnknownKeys(allowed: SMTPFileSettings.keys, in: "'smtp'", into: &diagnostics)
+        if let url = map.optionalText("url", into: &diagnostics) {
+            if let components = URLComponents(string: url.text), components.password != nil {
+                diagnostics.error(at: url.node.location, "'url' carries a password; nurture.yml is kept in git",
+                                  hint: "remove it from the URL and set NURTURE_SMTP_PASSWORD (or NURTURE_SMTP_URL) in the environment")
+            } else if !(url.text.hasPrefix("smtp://") || url.text.hasPrefix("smtps://")) {
+                diagnostics.error(at: url.node.location, "'url' must start with smtp:// or smtps://", hint: "like smtp://mail.example.com:587")
+            }
+            smtp.url = url.text
+        }
+        if let mode = map.optionalText("starttls", into: &diagnostics) {
+            if ["required", "optional", "off"].contains(mode.text) { smtp.startTLS = mode.text } else {
+                diagnostics.error(at: mode.node.location, "'starttls' must be required, optional or off, not '\(mode.text)'")
+            }
+        }
+        smtp.username = map.optionalText("username", into: &diagnostics)?.text
+        smtp.caFile = map.optionalText("ca_file", into: &diagnostics)?.text
+        smtp.envelopeFrom = map.optionalText("envelope_from", into: &diagnostics)?.text
+        smtp.timeoutSeconds = number("timeout", map, &diagnostics, hint: "seconds, like 60").map(Int.init)
+        smtp.maxConnections = number("max_connections", map, &diagnostics, hint: "a whole number from 1 to 64").map(Int.init)
+        if let connections = smtp.maxConnections, !(1...64).contains(connections) {
+            diagnostics.error(at: map["max_connections"]!.location, "'max_connections' must be from 1 to 64")
+        }
+        smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, hint: "messages per second, like 10 or 0.5")
+        return smtp
+    }
+
+    private static func number(_ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, hint: String) -> Double? {
+        guard let value = map.optionalText(key, into: &diagnostics) else { return nil }
+        guard let number = Double(value.text), number > 0 else {
+            diagnostics.error(at: value.node.location, "'\(key)' must be a positive number, not '\(value.text)'", hint: hint)
+            return nil
+        }
+        return number
     }
 }

@@ -67,22 +67,28 @@ public struct SendLoop: Sendable {
             let decisions = decide(due, now: now, allowance: remaining, summary: &summary)
             if decisions.limited { summary.limitReached = true }
             let claims = try await store.apply(decisions.changes, now: now)
-            var records: [DeliveryRecord] = []
-            for claim in claims {
-                // A stop signal or a fatal error leaves the rest of the batch claimed but
-                // never handed over: recorded as "due again" below, never as unknown.
-                if shouldStop() || summary.stoppedBecause != nil {
-                    records.append(DeliveryRecord(claim: claim, outcome: .deferred(retryAt: now, error: "tick stopped")))
-                    continue
-                }
-                guard let work = decisions.work[claim.enrollmentID] else { continue }
-                records.append(await deliver(claim, work: work, now: now, summary: &summary))
+            // Render and compose in order (CPU), then hand over up to the transport's
+            // concurrency at a time.
+            let prepared = claims.compactMap { claim in
+                decisions.work[claim.enrollmentID].map { (claim: claim, work: $0, message: compose(claim, work: $0, now: now)) }
+            }
+            let results = await deliverAll(prepared.map(\.message), shouldStop: shouldStop) { _ in
                 handed += 1
                 progress(handed, max(total, handed))
+            }
+            var records: [DeliveryRecord] = []
+            for (index, item) in prepared.enumerated() {
+                guard let result = results[index] else {
+                    // A stop signal or a fatal error kept it from being handed over: due again.
+                    records.append(DeliveryRecord(claim: item.claim, outcome: .deferred(retryAt: now, error: "the tick stopped before sending it")))
+                    continue
+                }
+                records.append(record(result, claim: item.claim, work: item.work, now: now, summary: &summary))
             }
             try await store.record(records, now: now)
             if decisions.limited || summary.stoppedBecause != nil { break }
         }
+        await transport.finish()
         return summary
     }
 
@@ -140,14 +146,48 @@ public struct SendLoop: Sendable {
         return (changes, work, limited)
     }
 
-    private func deliver(_ claim: Claim, work: Work, now: Date, summary: inout TickSummary) async -> DeliveryRecord {
+    private func compose(_ claim: Claim, work: Work, now: Date) -> OutgoingMessage {
         let unsubscribe = unsubscribeURL(claim.enrollmentID, claim.step)
         let rendered = MessageRenderer(templates: catalog.templates).render(
             campaign: work.campaign, step: work.step, lead: work.lead, unsubscribeURL: unsubscribe)
-        let message = MessageComposer().compose(
+        return MessageComposer().compose(
             rendered: rendered, campaign: work.campaign, step: work.step, lead: work.lead, messageID: claim.messageID,
             unsubscribeURL: unsubscribe, date: now)
-        switch await transport.deliver(message) {
+    }
+
+    /// Hands messages to the transport, at most `maxConcurrentDeliveries` at once, in
+    /// order. Nil marks a message never handed over (a stop signal, or a fatal error
+    /// before its turn).
+    private func deliverAll(
+        _ messages: [OutgoingMessage], shouldStop: @Sendable () -> Bool, onResult: (Int) -> Void
+    ) async -> [DeliveryResult?] {
+        var results = [DeliveryResult?](repeating: nil, count: messages.count)
+        let transport = self.transport
+        let width = max(1, transport.maxConcurrentDeliveries)
+        await withTaskGroup(of: (Int, DeliveryResult).self) { group in
+            var next = 0
+            var stopped = false
+            while next < messages.count, next < width, !shouldStop() {
+                let index = next
+                group.addTask { (index, await transport.deliver(messages[index])) }
+                next += 1
+            }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                onResult(index)
+                if case .fatal = result { stopped = true }
+                if !stopped, next < messages.count, !shouldStop() {
+                    let index = next
+                    group.addTask { (index, await transport.deliver(messages[index])) }
+                    next += 1
+                }
+            }
+        }
+        return results
+    }
+
+    private func record(_ result: DeliveryResult, claim: Claim, work: Work, now: Date, summary: inout TickSummary) -> DeliveryRecord {
+        switch result {
         case .delivered:
             summary.sent += 1
             var after = work.snapshot

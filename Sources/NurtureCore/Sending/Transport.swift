@@ -48,4 +48,13 @@ public protocol Transport: Sendable {
     /// Whether a message whose sending was interrupted did arrive: true or false when the
     /// transport can tell (the outbox can), nil when it cannot (SMTP cannot).
     func wasDelivered(messageID: String) async -> Bool?
+    /// How many messages the send loop may hand over at once (SMTP: one per connection).
+    var maxConcurrentDeliveries: Int { get }
+    /// Called at the end of a tick (SMTP closes its connections).
+    func finish() async
+}
+
+extension Transport {
+    public var maxConcurrentDeliveries: Int { 1 }
+    public func finish() async {}
 }

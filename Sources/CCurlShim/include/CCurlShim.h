@@ -1,0 +1,42 @@
+#ifndef NURTURE_CCURLSHIM_H
+#define NURTURE_CCURLSHIM_H
+
+#include <stddef.h>
+
+// All of Nurture's libcurl use sits behind these few functions: curl_easy_setopt is
+// variadic, which Swift cannot call, and keeping the C in one place keeps it reviewable.
+
+/// How to reach the SMTP server. Strings are copied by libcurl; NULL means unset.
+typedef struct nurture_smtp_config {
+    const char *url;           // smtp://host:port or smtps://host:port (may carry user:pass@)
+    const char *username;      // overrides the URL's user when set
+    const char *password;
+    long starttls;             // 0 off, 1 optional, 2 required (ignored for smtps://)
+    const char *ca_file;       // extra CA bundle (a private or test CA)
+    long connect_timeout_ms;
+    long timeout_ms;           // for one whole message
+    int verbose;               // libcurl's protocol trace on stderr
+} nurture_smtp_config;
+
+/// What one send came to.
+typedef struct nurture_smtp_result {
+    int curl_code;             // CURLcode
+    long smtp_code;            // the last SMTP reply code libcurl saw (0 when none)
+    int body_sent;             // libcurl read the whole message: the final "." may have gone out
+    char error[256];           // libcurl's error buffer (CURL_ERROR_SIZE)
+} nurture_smtp_result;
+
+/// Once per process, before any thread uses libcurl.
+int nurture_smtp_global_init(void);
+
+/// A connection handle (a CURL easy handle): reused across sends, so the SMTP
+/// connection stays open between messages. Not thread-safe: one thread at a time.
+void *nurture_smtp_open(const nurture_smtp_config *config);
+void nurture_smtp_close(void *handle);
+
+/// Sends one message (MAIL FROM, RCPT TO, DATA) on the handle's connection, opening it
+/// when needed. `data` is the whole RFC 5322 message with CRLF line ends.
+void nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
+                       nurture_smtp_result *result);
+
+#endif

@@ -1,0 +1,170 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// `nurture run` delivering through real SMTP servers on loopback.
+@Suite(.serialized) struct SMTPDeliveryTests {
+    let project: TemporaryDirectory
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-smtp-run")
+        try project.write("templates/hello.txt.mustache", "Hallo {{first_name}},\n\nschön, dass du da bist. Grüße aus Köln!\n")
+        try project.write("templates/hello.html.mustache", "<p>Hallo {{first_name}},</p><p>schön, dass du da bist. <a href=\"https://acme.example/start?a=1&b=2\">Los</a></p>\n")
+        try project.write("campaigns/welcome.yml", """
+            id: welcome
+            from: "Jürgen Groß <juergen@acme.example>"
+            enroll: { tags: [trial] }
+            steps:
+              - { id: hello, subject: "Grüße, {{first_name}} — dein Zugang ✓", template: hello }
+              - { id: again, wait: 1d, subject: "Noch einmal", template: hello }
+            """)
+    }
+
+    @discardableResult
+    func nurture(_ arguments: [String], smtp: String?, extra: [String: String] = [:]) throws -> NurtureBinary.Result {
+        var environment = extra
+        if let smtp { environment["NURTURE_SMTP_URL"] = smtp }
+        return try NurtureBinary.run(arguments, in: project.url, environment: environment)
+    }
+
+    func addLead(_ email: String, firstName: String = "Zoë") throws {
+        let result = try nurture(["leads", "add", email, "--first-name", firstName, "--tag", "trial"], smtp: nil)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    func tick(_ server: String?, at time: String, extra: [String: String] = [:]) throws -> NurtureBinary.Result {
+        try nurture(["run", "--once", "--now", time], smtp: server, extra: extra)
+    }
+
+    /// Issue 5: non-ASCII subject and From arrive intact, as standard MIME.
+    @Test func internationalMessageArrivesIntact() throws {
+        let server = try SMTPTestServer()
+        try addLead("zoe@example.com")
+        let result = try tick(server.url, at: "2030-01-07T10:00:00Z")
+        #expect(result.status == 0, "\(result.stderr)")
+        let message = try #require(try server.received().first)
+        #expect(message["subject"] as? String == "Grüße, Zoë — dein Zugang ✓")
+        #expect(message["from"] as? String == "Jürgen Groß <juergen@acme.example>")
+        #expect(message["to"] as? String == "Zoë <zoe@example.com>")
+        #expect(message["mail_from"] as? String == "juergen@acme.example")
+        #expect(message["rcpt_tos"] as? [String] == ["zoe@example.com"])
+        #expect(message["content_type"] as? String == "multipart/alternative")
+        #expect((message["max_line"] as? Int ?? 9999) <= 998)
+        #expect(message["bare_lf"] as? Bool == false)
+        #expect(message["ascii_headers"] as? Bool == true)
+        #expect((message["defects"] as? [String])?.isEmpty == true)
+        let headers = message["headers"] as? [String: String] ?? [:]
+        #expect(headers["Message-ID"] == "<nurture.welcome.1.hello@acme.example>")
+        #expect(headers["Date"] == "Mon, 07 Jan 2030 10:00:00 +0000")
+        #expect(headers["List-Unsubscribe"]?.hasPrefix("<http") == true)
+        #expect(headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click")
+        let parts = message["parts"] as? [[String: Any]] ?? []
+        #expect(parts.map { $0["type"] as? String } == ["text/plain", "text/html"])
+        #expect((parts.first?["text"] as? String)?.contains("Grüße aus Köln!") == true)
+        #expect((parts.last?["text"] as? String)?.contains("https://acme.example/start?a=1&b=2") == true)
+    }
+
+    /// Issue 5: a first name with CR LF and a Bcc line adds neither a recipient nor a header.
+    @Test func leadDataCannotInjectHeadersOrRecipients() throws {
+        let server = try SMTPTestServer()
+        // The CLI refuses such a name outright…
+        #expect(try nurture(["leads", "add", "eve@example.com", "--first-name", "Eve\r\nBcc: victim@example.org"], smtp: nil).status == 1)
+        // …so plant it in the store the way a buggy importer might.
+        try addLead("eve@example.com", firstName: "Eve")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [project.url.appendingPathComponent("nurture.sqlite").path,
+                            "UPDATE leads SET first_name = 'Eve' || char(13, 10) || 'Bcc: victim@example.org' WHERE email = 'eve@example.com'"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        #expect(try tick(server.url, at: "2030-01-07T10:00:00Z").status == 0)
+        let message = try #require(try server.received().first)
+        #expect(message["rcpt_tos"] as? [String] == ["eve@example.com"])
+        let names = message["header_names"] as? [String] ?? []
+        #expect(!names.contains { $0.lowercased() == "bcc" })
+        #expect((message["subject"] as? String)?.contains("\n") == false)
+        #expect((message["to"] as? String)?.contains("victim") == true, "the name is kept, but inside the To display name")
+    }
+
+    /// Issue 5: 550 on one recipient bounces that lead only.
+    @Test func refusedRecipientBouncesOnlyThatLead() throws {
+        let server = try SMTPTestServer(["--reject-rcpt", "bad@example.com=550"])
+        for email in ["ann@example.com", "bad@example.com", "cy@example.com"] { try addLead(email) }
+        let result = try tick(server.url, at: "2030-01-07T10:00:00Z")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("sent 2"))
+        #expect(result.stdout.contains("failed 1"))
+        #expect(try server.received().count == 2)
+        #expect(try nurture(["leads", "show", "bad@example.com"], smtp: nil).stdout.contains("(bounced"))
+        #expect(try nurture(["leads", "show", "ann@example.com"], smtp: nil).stdout.contains("(active"))
+    }
+
+    /// Issue 5: 451 then 250 delivers exactly once, on a later tick.
+    @Test func temporaryFailureIsRetriedAndDeliveredOnce() throws {
+        let server = try SMTPTestServer(["--data-codes", "451,250"])
+        try addLead("ann@example.com")
+        let first = try tick(server.url, at: "2030-01-07T10:00:00Z")
+        #expect(first.stdout.contains("retrying 1"))
+        #expect(first.status == 2, "nothing could be delivered: a failure of the world")
+        #expect(try server.received().isEmpty)
+        #expect(try tick(server.url, at: "2030-01-07T10:01:00Z").stdout.contains("sent 0"))  // backoff
+        #expect(try tick(server.url, at: "2030-01-07T10:06:00Z").stdout.contains("sent 1"))
+        #expect(try tick(server.url, at: "2030-01-07T10:07:00Z").stdout.contains("sent 0"))
+        #expect(try server.received().count == 1)
+    }
+
+    /// Issue 5: with the server down nothing is marked sent; with it up, each message goes once.
+    @Test func serverDownThenUp() throws {
+        for email in ["ann@example.com", "bob@example.com"] { try addLead(email) }
+        let down = try tick("smtp://127.0.0.1:1", at: "2030-01-07T10:00:00Z")
+        #expect(down.status == 2)
+        #expect(down.stdout.contains("sent 0"))
+        #expect(try nurture(["status", "--now", "2030-01-07T10:00:00Z"], smtp: nil).stdout.contains("waiting for retry: 2"))
+        let server = try SMTPTestServer()
+        #expect(try tick(server.url, at: "2030-01-07T10:10:00Z").stdout.contains("sent 2"))
+        #expect(try tick(server.url, at: "2030-01-07T10:20:00Z").stdout.contains("sent 0"))
+        let recipients = try server.received().compactMap { ($0["rcpt_tos"] as? [String])?.first }
+        #expect(recipients.sorted() == ["ann@example.com", "bob@example.com"])
+    }
+
+    /// RFC 1047: the message arrived whole but the reply was lost: unknown, never resent silently.
+    @Test func lostReplyAfterDataIsUnknown() throws {
+        let server = try SMTPTestServer(["--drop-after-data", "lost@example.com"])
+        try addLead("lost@example.com")
+        try addLead("ann@example.com")
+        let result = try tick(server.url, at: "2030-01-07T10:00:00Z")
+        #expect(result.stdout.contains("unknown 1"))
+        let status = try nurture(["status", "--now", "2030-01-07T10:00:00Z"], smtp: nil).stdout
+        #expect(status.contains("unknown outcomes: 1"))
+        #expect(status.contains("welcome/hello  lost@example.com"))
+        _ = try tick(server.url, at: "2030-01-09T10:00:00Z")
+        #expect(try server.received().filter { ($0["rcpt_tos"] as? [String]) == ["lost@example.com"] }.isEmpty)
+    }
+
+    @Test func startTLSWithAThrowAwayCertificate() throws {
+        let certificate = try TestCertificate.make(in: project)
+        let server = try SMTPTestServer(["--starttls", certificate.certificate, certificate.key])
+        try addLead("ann@example.com")
+        // Without trusting the certificate, TLS fails: the tick stops, nothing is sent.
+        let untrusted = try tick(server.url, at: "2030-01-07T10:00:00Z", extra: ["NURTURE_SMTP_STARTTLS": "required"])
+        #expect(untrusted.status == 2)
+        #expect(untrusted.stderr.contains("the tick stopped"))
+        #expect(try server.received().isEmpty)
+        let trusted = try tick(server.url, at: "2030-01-07T10:00:00Z",
+                               extra: ["NURTURE_SMTP_STARTTLS": "required", "NURTURE_SMTP_CA_FILE": certificate.certificate])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(try server.received().count == 1)
+    }
+
+    /// A 421 "rate limit" makes the transport leave the server alone for the rest of the tick.
+    @Test func slowDownDefersTheRestOfTheTick() throws {
+        let server = try SMTPTestServer(["--slow-down", "1"])
+        for email in ["a@example.com", "b@example.com", "c@example.com"] { try addLead(email) }
+        let first = try tick(server.url, at: "2030-01-07T10:00:00Z", extra: ["NURTURE_SMTP_MAX_CONNECTIONS": "1"])
+        #expect(first.stdout.contains("sent 0"))
+        #expect(first.stdout.contains("retrying 3"))
+        #expect(try tick(server.url, at: "2030-01-07T10:10:00Z").stdout.contains("sent 3"))
+        #expect(try server.received().count == 3)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A real SMTP server on loopback for end-to-end tests: Tests/Fixtures/smtp_server.py on
+/// Debian's python3-aiosmtpd, which records what arrives (parsed by Python's `email`
+/// package) and can answer with chosen codes.
+public final class SMTPTestServer: @unchecked Sendable {
+    public let port: Int
+    public let folder: TemporaryDirectory
+    private let process: Process
+
+    /// Starts the server with extra arguments (`--reject-rcpt a@b=550`, `--data-codes 451,250`, …).
+    public init(_ arguments: [String] = []) throws {
+        folder = try TemporaryDirectory("nurture-smtp")
+        let log = folder.url.appendingPathComponent("server.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [Repository.root.appendingPathComponent("Tests/Fixtures/smtp_server.py").path,
+                             "--out", folder.url.appendingPathComponent("received").path] + arguments
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while true {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) {
+                self.port = port
+                return
+            }
+            guard process.isRunning, Date() < deadline else {
+                process.terminate()
+                throw ServerError(description: "the test SMTP server did not start: \(text)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    struct ServerError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    public var url: String { "smtp://127.0.0.1:\(port)" }
+
+    /// The messages accepted so far, in order: the JSON summaries the server wrote.
+    public func received() throws -> [[String: Any]] {
+        let directory = folder.url.appendingPathComponent("received")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return try names.filter { $0.hasSuffix(".json") }
+            .sorted { Int($0.dropLast(5))! < Int($1.dropLast(5))! }
+            .map { name in
+                let data = try Data(contentsOf: directory.appendingPathComponent(name))
+                return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            }
+    }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+/// A throw-away certificate for `localhost`, made with the openssl command.
+public enum TestCertificate {
+    public static func make(in directory: TemporaryDirectory) throws -> (certificate: String, key: String) {
+        let certificate = directory.url.appendingPathComponent("cert.pem").path
+        let key = directory.url.appendingPathComponent("key.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return (certificate, key)
+    }
+}
