@@ -27,6 +27,8 @@ public struct MailMessage: Sendable {
     public var date: Date
     /// Further headers (List-Unsubscribe, List-Id, …); names must be plain tokens.
     public var extraHeaders: [(name: String, value: String)]
+    /// The `Date` header already formatted: a tick sends many messages with one date.
+    public var dateHeader: String?
 
     public init(
         from: MIMEMailbox, to: MIMEMailbox, replyTo: MIMEMailbox? = nil, subject: String, text: String?, html: String?,
@@ -47,7 +49,7 @@ public struct MailMessage: Sendable {
     public func rendered() -> String {
         var headers: [String] = []
         func add(_ name: String, _ value: String) { headers.append(Header.fold(name: name, value: value)) }
-        add("Date", MailDate.format(date))
+        add("Date", dateHeader ?? MailDate.format(date))
         add("From", Header.mailbox(from))
         add("To", Header.mailbox(to))
         if let replyTo { add("Reply-To", Header.mailbox(replyTo)) }
@@ -80,14 +82,18 @@ public struct MailMessage: Sendable {
 
         init(subtype: String, body: String) {
             self.subtype = subtype
-            let quoted = QuotedPrintable.encode(body)
-            let base64 = Base64.encodeBody(Array(QuotedPrintable.normalizedLines(body).joined(separator: "\r\n").utf8))
+            let bytes = QuotedPrintable.normalizeLineEnds(body)
             // Quoted-printable keeps mostly-ASCII text readable; base64 wins for text that
-            // is mostly non-Latin, where QP would triple every byte.
-            if base64.utf8.count < quoted.utf8.count {
-                (encoding, encodedBody) = ("base64", base64)
+            // is mostly non-Latin, where QP would triple every byte. Compare the sizes
+            // without encoding twice: QP adds two bytes per escaped byte (soft breaks aside).
+            let escapes = bytes.reduce(0) { $0 + ($1 >= 0x80 || $1 == UInt8(ascii: "=") ? 1 : 0) }
+            let quotedSize = bytes.count + 2 * escapes
+            let base64Size = (bytes.count + 2) / 3 * 4
+            if base64Size < quotedSize {
+                (encoding, encodedBody) = ("base64", Base64.encodeBody(bytes))
             } else {
-                (encoding, encodedBody) = ("quoted-printable", quoted)
+                let encoded = bytes.withUnsafeBufferPointer { QuotedPrintable.encode(bytes: $0) }
+                (encoding, encodedBody) = ("quoted-printable", String(decoding: encoded, as: UTF8.self))
             }
         }
 
@@ -102,7 +108,9 @@ enum Header {
     /// CR, LF and every other control character become spaces: lead data can never start
     /// a new header line (RFC 5322 §2.2: a header field is one line, unfolded).
     static func clean(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.map { scalar in
+        // Nearly every value is clean: check the bytes before rebuilding anything.
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) else { return value }
+        return String(String.UnicodeScalarView(value.unicodeScalars.map { scalar in
             scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
                 ? " " : scalar
         }))
@@ -113,10 +121,9 @@ enum Header {
     /// `Name <addr>`: a plain phrase when it can be, a quoted string for ASCII with
     /// specials, encoded-words for anything else.
     static func mailbox(_ mailbox: MIMEMailbox) -> String {
-        guard let raw = mailbox.displayName.map(clean), !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
-            return mailbox.address
-        }
-        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard let raw = mailbox.displayName.map(clean) else { return mailbox.address }
+        let name = trimmingSpaces(raw)
+        guard !name.isEmpty else { return mailbox.address }
         let phrase: String
         if name.utf8.allSatisfy({ atext.contains($0) }) && !name.contains("=?") {
             phrase = name
@@ -126,6 +133,13 @@ enum Header {
             phrase = EncodedWord.encode(name).joined(separator: " ")
         }
         return "\(phrase) <\(mailbox.address)>"
+    }
+
+    static func trimmingSpaces(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let start = utf8.firstIndex(where: { $0 != 0x20 }) else { return "" }
+        let end = utf8.lastIndex(where: { $0 != 0x20 })!
+        return String(text[start...end])
     }
 
     /// `Name: value`, folded at spaces so that lines stay within 78 characters where the

@@ -1,27 +1,32 @@
-/// RFC 2045 §6.7 quoted-printable, for UTF-8 text bodies.
+/// RFC 2045 §6.7 quoted-printable, for UTF-8 text bodies. Works on bytes in one pass:
+/// it runs once per message, so it sits on the send loop's hot path.
 public enum QuotedPrintable {
     /// Encodes `text` with CRLF line ends; no encoded line is longer than 76 characters
     /// (soft breaks `=` included), and a line never ends in a space or tab.
     public static func encode(_ text: String) -> String {
+        var copy = text
+        return copy.withUTF8 { String(decoding: encode(bytes: $0), as: UTF8.self) }
+    }
+
+    public static func encode(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + text.utf8.count / 8)
-        let lines = normalizedLines(text)
-        for (index, line) in lines.enumerated() {
+        out.reserveCapacity(input.count + input.count / 16 + 16)
+        forEachLine(input) { line, isLastLine in
             var column = 0
-            let bytes = Array(line.utf8)
-            for (position, byte) in bytes.enumerated() {
-                let isLast = position == bytes.count - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && !isLast)
+            for position in line.indices {
+                let byte = line[position]
+                let isLast = position == line.endIndex - 1
+                let literal = (byte >= 33 && byte <= 126 && byte != equals) || ((byte == space || byte == tab) && !isLast)
                 // A leading dot is encoded too, so no line can read as SMTP's end-of-data.
-                let needsEscape = !literal || (column == 0 && byte == UInt8(ascii: "."))
-                let width = needsEscape ? 3 : 1
+                let escaped = !literal || (column == 0 && byte == dot)
+                let width = escaped ? 3 : 1
                 // Leave room for the soft break "=" unless this is the line's last character.
                 if column + width > (isLast ? 76 : 75) {
-                    out.append(contentsOf: [UInt8(ascii: "="), 0x0D, 0x0A])
+                    out.append(contentsOf: [equals, cr, lf])
                     column = 0
                 }
-                if needsEscape {
-                    out.append(UInt8(ascii: "="))
+                if escaped {
+                    out.append(equals)
                     out.append(hex[Int(byte >> 4)])
                     out.append(hex[Int(byte & 0x0F)])
                 } else {
@@ -29,15 +34,43 @@ public enum QuotedPrintable {
                 }
                 column += width
             }
-            if index < lines.count - 1 { out.append(contentsOf: [0x0D, 0x0A]) }
+            if !isLastLine { out.append(contentsOf: [cr, lf]) }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
+    }
+
+    /// The text with every line end (CRLF, CR or LF) made CRLF (RFC 5322 §2.3).
+    public static func normalizeLineEnds(_ text: String) -> [UInt8] {
+        var copy = text
+        return copy.withUTF8 { input in
+            var out: [UInt8] = []
+            out.reserveCapacity(input.count + input.count / 32)
+            forEachLine(input) { line, isLastLine in
+                out.append(contentsOf: line)
+                if !isLastLine { out.append(contentsOf: [cr, lf]) }
+            }
+            return out
+        }
+    }
+
+    /// Calls `body` with each line (without its end) and whether it is the last one.
+    static func forEachLine(_ input: UnsafeBufferPointer<UInt8>, _ body: (Slice<UnsafeBufferPointer<UInt8>>, Bool) -> Void) {
+        var start = 0
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            if byte == cr || byte == lf {
+                body(input[start..<index], false)
+                index += byte == cr && index + 1 < input.count && input[index + 1] == lf ? 2 : 1
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        body(input[start..<input.count], true)
     }
 
     private static let hex = Array("0123456789ABCDEF".utf8)
-
-    /// Splits on CRLF, CR or LF: bodies leave here with CRLF only (RFC 5322 §2.3).
-    static func normalizedLines(_ text: String) -> [Substring] {
-        text.replacing("\r\n", with: "\n").replacing("\r", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
-    }
+    private static let equals = UInt8(ascii: "="), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+    private static let dot = UInt8(ascii: "."), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 }

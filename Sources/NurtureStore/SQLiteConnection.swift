@@ -70,7 +70,9 @@ final class SQLiteConnection {
 
     /// Runs `body` in a transaction; `IMMEDIATE` takes the write lock up front so that
     /// two writers wait on the busy timeout instead of failing mid-way.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    /// `durable: false` commits with synchronous=NORMAL: safe against a crash of the
+    /// process (WAL), not against a power cut until the next durable commit.
+    func transaction<T>(durable: Bool = true, _ body: () throws -> T) throws -> T {
         // Inside a dry run every transaction nests in the outer one that is rolled back.
         if inDryRun {
             try execute("SAVEPOINT nested")
@@ -84,6 +86,8 @@ final class SQLiteConnection {
                 throw error
             }
         }
+        if !durable { try execute("PRAGMA synchronous = NORMAL") }
+        defer { if !durable { try? execute("PRAGMA synchronous = FULL") } }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

@@ -96,7 +96,9 @@ extension SQLiteStore {
 
     public func apply(_ changes: [EnrollmentChange], now: Date) throws -> [Claim] {
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
-        return try connection.transaction {
+        // Claims only become dangerous once `sending`; that commit (markSending) is the
+        // durable one, and it flushes this one with it.
+        return try connection.transaction(durable: false) {
             var claims: [Claim] = []
             for change in changes {
                 let enrollment = SQLiteStatement.Value.integer(change.enrollmentID)
@@ -112,7 +114,7 @@ extension SQLiteStore {
                     // inside this transaction: an unsubscribe a moment ago wins.
                     try connection.prepare("""
                         INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts)
-                        SELECT ?1, ?2, 'sending', ?3, ?4, 1 WHERE EXISTS (
+                        SELECT ?1, ?2, 'claimed', ?3, ?4, 1 WHERE EXISTS (
                             SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                             WHERE e.id = ?1 AND e.state = 'active' AND l.status = 'active')
                         ON CONFLICT (enrollment_id, step_id) DO NOTHING
@@ -127,7 +129,7 @@ extension SQLiteStore {
                 case .retry(let step):
                     var claim: Claim?
                     try connection.prepare("""
-                        UPDATE messages SET state = 'sending', attempts = attempts + 1, next_attempt_at = NULL
+                        UPDATE messages SET state = 'claimed', attempts = attempts + 1, next_attempt_at = NULL
                         WHERE enrollment_id = ?1 AND step_id = ?2 AND state = 'deferred' AND EXISTS (
                             SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                             WHERE e.id = ?1 AND e.state = 'active' AND l.status = 'active')
@@ -150,6 +152,15 @@ extension SQLiteStore {
         }
     }
 
+    public func markSending(_ claims: [Claim], now: Date) throws {
+        guard !claims.isEmpty else { return }
+        try connection.transaction {
+            for claim in claims {
+                try connection.prepare("UPDATE messages SET state = 'sending' WHERE id = ? AND state = 'claimed'").rows([.integer(claim.rowID)])
+            }
+        }
+    }
+
     private func setDue(_ enrollmentID: Int64, at: Date?, step: String?) throws {
         try connection.prepare("UPDATE enrollments SET next_due_at = ?, next_step_id = ? WHERE id = ? AND state = 'active'")
             .rows([at.map { .integer($0.epochSeconds) } ?? .null, step.map { .text($0) } ?? .null, .integer(enrollmentID)])
@@ -157,7 +168,9 @@ extension SQLiteStore {
 
     public func record(_ deliveries: [DeliveryRecord], now: Date) throws {
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
-        try connection.transaction {
+        // Not flushed at once: lost to a power cut, a `sending` row stays `sending` and is
+        // reported unknown, never resent; the next durable commit flushes it anyway.
+        try connection.transaction(durable: false) {
             for delivery in deliveries {
                 let row = SQLiteStatement.Value.integer(delivery.claim.rowID)
                 let enrollment = delivery.claim.enrollmentID
@@ -165,7 +178,14 @@ extension SQLiteStore {
                 case .sent:
                     try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?").rows([time, row])
                     try connection.prepare("UPDATE enrollments SET last_sent_at = ? WHERE id = ?").rows([time, .integer(enrollment)])
-                    try setDue(enrollment, at: delivery.nextDueAt, step: delivery.nextStep)
+                    if delivery.completes {
+                        try connection.prepare("""
+                            UPDATE enrollments SET state = 'completed', ended_at = ?, end_reason = 'every step is behind the lead',
+                                next_due_at = NULL, next_step_id = NULL WHERE id = ? AND state = 'active'
+                            """).rows([time, .integer(enrollment)])
+                    } else {
+                        try setDue(enrollment, at: delivery.nextDueAt, step: delivery.nextStep)
+                    }
                 case .deferred(let retryAt, let error):
                     try connection.prepare("UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ? WHERE id = ?")
                         .rows([.integer(retryAt.epochSeconds), .text(error), row])
@@ -182,6 +202,9 @@ extension SQLiteStore {
                     try setDue(enrollment, at: now, step: nil)
                 case .unknown(let error):
                     try connection.prepare("UPDATE messages SET state = 'unknown', last_error = ? WHERE id = ?").rows([.text(error), row])
+                case .released:
+                    try connection.prepare("DELETE FROM messages WHERE id = ? AND state IN ('claimed', 'sending')").rows([row])
+                    try setDue(enrollment, at: now, step: delivery.claim.step)
                 }
             }
         }

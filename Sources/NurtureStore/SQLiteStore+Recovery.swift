@@ -4,8 +4,11 @@ import NurtureCore
 extension SQLiteStore {
     public func interruptedSends() throws -> [InterruptedSend] {
         var sends: [InterruptedSend] = []
-        try connection.prepare("SELECT id, enrollment_id, coalesce(message_id, '') FROM messages WHERE state IN ('claimed', 'sending') ORDER BY id")
-            .rows { sends.append(InterruptedSend(rowID: $0.integer(0), enrollmentID: $0.integer(1), messageID: $0.text(2) ?? "")) }
+        try connection.prepare("SELECT id, enrollment_id, coalesce(message_id, ''), state FROM messages WHERE state IN ('claimed', 'sending') ORDER BY id")
+            .rows {
+                sends.append(InterruptedSend(
+                    rowID: $0.integer(0), enrollmentID: $0.integer(1), messageID: $0.text(2) ?? "", wasHandedOver: $0.text(3) == "sending"))
+            }
         return sends
     }
 

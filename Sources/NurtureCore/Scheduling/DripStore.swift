@@ -26,7 +26,7 @@ public enum EnrollmentEnd: String, Sendable, Hashable {
 /// What a tick decided for one enrolment, written in one transaction per batch.
 public struct EnrollmentChange: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
-        /// Claim the step for sending: a message row in state `sending`.
+        /// Claim the step for sending: a message row in state `claimed`.
         case claim(step: String, messageID: String)
         /// Send a deferred message again.
         case retry(step: String)
@@ -53,6 +53,8 @@ public struct Claim: Sendable, Hashable {
     public var step: String
     public var messageID: String
     public var attempts: Int
+    /// Marked `sending` (about to reach the transport), not merely `claimed`.
+    public var isSending = false
 
     public init(rowID: Int64, enrollmentID: Int64, step: String, messageID: String, attempts: Int) {
         self.rowID = rowID
@@ -71,6 +73,9 @@ public struct DeliveryRecord: Sendable, Hashable {
         /// Refused for good; `bounce` marks the lead bounced (a 5xx to RCPT).
         case failed(error: String, bounce: Bool)
         case unknown(error: String)
+        /// Never handed to the transport (the tick stopped): the claim is dropped and
+        /// the step is due again.
+        case released
     }
 
     public var claim: Claim
@@ -78,12 +83,15 @@ public struct DeliveryRecord: Sendable, Hashable {
     /// For `sent`: when the next step is due (nil when the drip has nothing more).
     public var nextDueAt: Date?
     public var nextStep: String?
+    /// For `sent`: this was the last step, and the drip is complete.
+    public var completes: Bool
 
-    public init(claim: Claim, outcome: Outcome, nextDueAt: Date? = nil, nextStep: String? = nil) {
+    public init(claim: Claim, outcome: Outcome, nextDueAt: Date? = nil, nextStep: String? = nil, completes: Bool = false) {
         self.claim = claim
         self.outcome = outcome
         self.nextDueAt = nextDueAt
         self.nextStep = nextStep
+        self.completes = completes
     }
 }
 
@@ -92,11 +100,14 @@ public struct InterruptedSend: Sendable, Hashable {
     public var rowID: Int64
     public var enrollmentID: Int64
     public var messageID: String
+    /// `sending` (it may have reached the transport) rather than only `claimed`.
+    public var wasHandedOver: Bool
 
-    public init(rowID: Int64, enrollmentID: Int64, messageID: String) {
+    public init(rowID: Int64, enrollmentID: Int64, messageID: String, wasHandedOver: Bool) {
         self.rowID = rowID
         self.enrollmentID = enrollmentID
         self.messageID = messageID
+        self.wasHandedOver = wasHandedOver
     }
 }
 
@@ -110,7 +121,7 @@ public protocol DripStore: Sendable {
     /// Nil when another process holds the lock (a tick is already running).
     func acquireSendLock() async throws -> (any SendLock)?
 
-    /// Messages a dead process left in state `sending`.
+    /// Messages a dead process left `claimed` or `sending`.
     func interruptedSends() async throws -> [InterruptedSend]
     /// `delivered` true: sent; false: never left, so the step is due again; nil: unknown.
     func resolveInterrupted(_ resolutions: [(send: InterruptedSend, delivered: Bool?)], now: Date) async throws
@@ -124,8 +135,12 @@ public protocol DripStore: Sendable {
     /// Active enrolments whose next look is due at `now`, earliest first.
     func dueEnrollments(now: Date, limit: Int) async throws -> [DueEnrollment]
     /// Writes a batch of decisions; returns the claims that were granted (a claim loses
-    /// when the lead stopped being active or the step already has a message).
+    /// when the lead stopped being active or the step already has a message). Claimed
+    /// messages are in state `claimed`: not yet handed over.
     func apply(_ changes: [EnrollmentChange], now: Date) async throws -> [Claim]
+    /// Moves claims to `sending`, durably, before they go to the transport: after a
+    /// crash, only these can be in doubt.
+    func markSending(_ claims: [Claim], now: Date) async throws
     func record(_ deliveries: [DeliveryRecord], now: Date) async throws
 
     /// Records an event for a lead (created when new); ends the active enrolments of

@@ -4,7 +4,12 @@ import NurtureMIME
 /// Turns a rendered step into the message that goes on the wire, with the headers a
 /// bulk sender owes its recipients (RFC 2369 List-*, RFC 8058 one-click unsubscribe).
 public struct MessageComposer: Sendable {
-    public init() {}
+    /// The formatted `Date` header, when the caller composes many messages at one date.
+    public var dateHeader: String?
+
+    public init(dateHeader: String? = nil) {
+        self.dateHeader = dateHeader
+    }
 
     /// Stable for an (enrolment, step): a retry carries the same Message-ID, so the
     /// recipient's system can spot a duplicate if one ever slips through.
@@ -24,12 +29,13 @@ public struct MessageComposer: Sendable {
             // RFC 8058 §3.1: one-click, by POST to the List-Unsubscribe URL.
             headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
         }
-        let message = MailMessage(
+        var message = MailMessage(
             from: MIMEMailbox(displayName: campaign.from.displayName, address: campaign.from.address.address),
             to: MIMEMailbox(displayName: name.isEmpty ? nil : name, address: lead.email.address),
             replyTo: campaign.replyTo.map { MIMEMailbox(displayName: $0.displayName, address: $0.address.address) },
             subject: rendered.subject, text: rendered.text, html: rendered.html, messageID: messageID, date: date,
             extraHeaders: headers)
+        message.dateHeader = dateHeader
         return OutgoingMessage(
             envelopeSender: campaign.from.address.address, recipient: lead.email.address, messageID: messageID,
             data: message.rendered(), campaignID: campaign.id, stepID: step.id, subject: rendered.subject)

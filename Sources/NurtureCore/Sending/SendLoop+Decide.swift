@@ -1,0 +1,57 @@
+import Foundation
+
+extension SendLoop {
+    struct Work {
+        var campaign: Campaign
+        var step: Step
+        var lead: Lead
+        var snapshot: EnrollmentSnapshot
+    }
+
+    /// The planner's verdict for each due enrolment, as store changes.
+    func decide(_ due: [DueEnrollment], now: Date, allowance: Int?, summary: inout TickSummary)
+        -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool)
+    {
+        var changes: [EnrollmentChange] = []
+        var work: [Int64: Work] = [:]
+        var limited = false
+        for item in due {
+            let id = item.snapshot.id
+            guard let campaign = catalog.campaign(item.snapshot.campaignID) else {
+                // The campaign file is gone or broken: the drip waits, nothing is lost.
+                changes.append(EnrollmentChange(enrollmentID: id, outcome: .reschedule(at: nil, step: nil)))
+                continue
+            }
+            let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)
+            summary.skipped += plan.skipped.count
+            let outcome: EnrollmentChange.Outcome
+            switch plan.action {
+            case .send(let step), .retry(let step):
+                if let allowance, work.count >= allowance {
+                    limited = true
+                    outcome = .reschedule(at: now, step: step.id)
+                } else {
+                    work[id] = Work(campaign: campaign, step: step, lead: item.lead, snapshot: item.snapshot)
+                    if case .retry = plan.action {
+                        outcome = .retry(step: step.id)
+                    } else {
+                        outcome = .claim(step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign))
+                    }
+                }
+            case .wait(let until, let step): outcome = .reschedule(at: until, step: step)
+            case .blocked(let step): outcome = .reschedule(at: nil, step: step)
+            case .complete:
+                summary.completed += 1
+                outcome = .end(.completed, reason: "every step is behind the lead")
+            case .exit(let step):
+                summary.exited += 1
+                outcome = .end(.exited, reason: "the condition of step '\(step)' was false (else: exit)")
+            case .suppressed(let status):
+                summary.suppressed += 1
+                outcome = .end(.suppressed, reason: "the lead is \(status.rawValue)")
+            }
+            changes.append(EnrollmentChange(enrollmentID: id, skipped: plan.skipped, outcome: outcome))
+        }
+        return (changes, work, limited)
+    }
+}
