@@ -1,11 +1,11 @@
 /// RFC 2047 encoded-words, for non-ASCII display names and subjects.
 public enum EncodedWord {
-    /// `text` as one or more `=?UTF-8?B?…?=` words separated by a folding space; each
-    /// word is at most 75 characters (§2) and holds whole UTF-8 characters only (§5).
-    /// Pure printable ASCII comes back as it is.
+    /// `text` as one or more `=?UTF-8?B?…?=` words separated by spaces (where the header
+    /// is folded); each word is at most 75 characters (§2) and holds whole UTF-8
+    /// characters only (§5). Pure printable ASCII comes back as it is.
     public static func encodeIfNeeded(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !text.contains("=?") { return text }
-        return encode(text).joined(separator: "\r\n ")
+        return encode(text).joined(separator: " ")
     }
 
     /// The encoded words of `text`.

@@ -142,22 +142,41 @@ enum Header {
         return String(text[start...end])
     }
 
-    /// `Name: value`, folded at spaces so that lines stay within 78 characters where the
-    /// value allows it (RFC 5322 §2.1.1); never longer than 998.
+    /// `Name: value`, folded before a space so that lines stay within 78 characters
+    /// where the value allows it (RFC 5322 §2.1.1; an encoded-word is never split).
+    /// Every continuation line starts with a space and holds more than spaces, so a
+    /// fold can never make an empty line, which would end the header block.
     static func fold(name: String, value: String) -> String {
         let line = "\(name): \(value)"
         guard line.utf8.count > 78 else { return line }
-        var out = ""
+        // Segments: a run of spaces and the word after it (the first has no spaces).
+        var segments: [Substring] = []
+        var start = line.startIndex
+        var index = line.startIndex
+        var previousWasSpace = false
+        while index < line.endIndex {
+            let isSpace = line[index] == " "
+            if isSpace && !previousWasSpace && index != line.startIndex {
+                segments.append(line[start..<index])
+                start = index
+            }
+            previousWasSpace = isSpace
+            index = line.index(after: index)
+        }
+        segments.append(line[start...])
+        var lines: [String] = []
         var current = ""
-        for word in line.split(separator: " ", omittingEmptySubsequences: false) {
-            if !current.isEmpty, current.utf8.count + 1 + word.utf8.count > 78 {
-                out += current + "\r\n"
-                current = " " + word
+        for segment in segments {
+            let hasWord = segment.contains { $0 != " " }
+            if !current.isEmpty, hasWord, current.utf8.count + segment.utf8.count > 78 {
+                lines.append(current)
+                current = String(segment)
             } else {
-                current += current.isEmpty ? String(word) : " " + word
+                current += segment
             }
         }
-        return out + current
+        lines.append(current)
+        return lines.joined(separator: "\r\n")
     }
 
     /// FNV-1a, hex: a boundary that is the same for the same message, on any machine.

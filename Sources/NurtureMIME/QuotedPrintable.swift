@@ -18,12 +18,13 @@ public enum QuotedPrintable {
                 let isLast = position == line.endIndex - 1
                 let literal = (byte >= 33 && byte <= 126 && byte != equals) || ((byte == space || byte == tab) && !isLast)
                 // A leading dot is encoded too, so no line can read as SMTP's end-of-data.
-                let escaped = !literal || (column == 0 && byte == dot)
-                let width = escaped ? 3 : 1
+                var escaped = !literal || (column == 0 && byte == dot)
+                var width = escaped ? 3 : 1
                 // Leave room for the soft break "=" unless this is the line's last character.
                 if column + width > (isLast ? 76 : 75) {
                     out.append(contentsOf: [equals, cr, lf])
                     column = 0
+                    if byte == dot { (escaped, width) = (true, 3) }  // now at the start of a line
                 }
                 if escaped {
                     out.append(equals)

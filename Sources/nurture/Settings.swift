@@ -12,6 +12,8 @@ struct Settings: Sendable {
     /// Public base URL of `nurture serve`, for unsubscribe and tracking links.
     var baseURL: String?
     var smtp = SMTPFileSettings()
+    /// An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.
+    var unsubscribeMailbox: EmailAddress?
 
     /// The `smtp:` section. The password is never read from the file.
     struct SMTPFileSettings: Sendable {
@@ -27,7 +29,7 @@ struct Settings: Sendable {
         static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second"]
     }
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp"]
+    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto"]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
@@ -55,6 +57,11 @@ struct Settings: Sendable {
             settings.templatesDirectory = map.optionalText("templates_dir", into: &diagnostics)?.text ?? settings.templatesDirectory
             settings.baseURL = map.optionalText("base_url", into: &diagnostics)?.text
             if let node = map["smtp"], !node.isNull { settings.smtp = readSMTP(node, into: &diagnostics) }
+            if let mailbox = map.optionalText("unsubscribe_mailto", into: &diagnostics) {
+                do { settings.unsubscribeMailbox = try EmailAddress(mailbox.text) } catch {
+                    diagnostics.error(at: mailbox.node.location, "'unsubscribe_mailto' is not a valid address: \(error)")
+                }
+            }
         }
         if diagnostics.hasErrors { throw UserError(diagnostics.sorted.map(\.description).joined(separator: "\n")) }
         return settings
@@ -62,6 +69,8 @@ struct Settings: Sendable {
 
     private static func readSMTP(_ node: YAMLNode, into diagnostics: inout DiagnosticBag) -> SMTPFileSettings {
         var smtp = SMTPFileSettings()
+    /// An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.
+    var unsubscribeMailbox: EmailAddress?
         guard let map = MappingReader(node, what: "'smtp'", into: &diagnostics) else { return smtp }
         map.rejectUnknownKeys(allowed: SMTPFileSettings.keys, in: "'smtp'", into: &diagnostics)
         if let url = map.optionalText("url", into: &diagnostics) {

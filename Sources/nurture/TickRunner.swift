@@ -10,7 +10,9 @@ struct TickRunner {
     let store: any Store
 
     func loop(transport: any Transport) -> SendLoop {
-        SendLoop(catalog: catalog, store: store, transport: transport, planner: project.planner, unsubscribeURL: project.unsubscribeURL)
+        var loop = SendLoop(catalog: catalog, store: store, transport: transport, planner: project.planner, unsubscribeURL: project.unsubscribeURL)
+        loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
+        return loop
     }
 
     func runOnce(now: Date, limit: Int?, dryRun: Bool) async throws {

@@ -168,3 +168,50 @@ import Testing
         #expect(try server.received().count == 3)
     }
 }
+
+/// Volume through postfix's smtp-sink: many messages over several reused connections.
+@Suite struct SMTPVolumeTests {
+    @Test func fiveHundredMessagesOverFourConnections() throws {
+        let project = try TemporaryDirectory("nurture-volume")
+        try project.write("templates/a.txt.mustache", "Hello {{first_name}}\n")
+        try project.write("campaigns/c.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [t] }
+            steps: [{ id: one, subject: "Hi {{first_name}}", template: a }]
+            """)
+        var csv = "email,first_name,tags\n"
+        for index in 0..<500 { csv += "l\(index)@example.com,L\(index),t\n" }
+        try project.write("leads.csv", csv)
+        #expect(try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url).status == 0)
+
+        // smtp-sink -c counts the messages it received ("." seen) on stdout.
+        let port = 30000 + Int.random(in: 0..<20000)
+        let sink = Process()
+        // Through a tiny exec wrapper that unblocks SIGTERM (the test runner may start
+        // children with it blocked): smtp-sink writes its counters out when it exits.
+        sink.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        sink.arguments = [
+            "-c", "import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM]); os.execv(sys.argv[1], sys.argv[1:])",
+            "/usr/sbin/smtp-sink", "-c", "-u", "nobody", "127.0.0.1:\(port)", "100",
+        ]
+        let output = project.url.appendingPathComponent("sink.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        sink.standardOutput = try FileHandle(forWritingTo: output)
+        try sink.run()
+        defer { if sink.isRunning { kill(sink.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 0.5)
+
+        let result = try NurtureBinary.run(
+            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url,
+            environment: ["NURTURE_SMTP_URL": "smtp://127.0.0.1:\(port)", "NURTURE_SMTP_MAX_CONNECTIONS": "4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("sent 500,"))
+        sink.terminate()
+        sink.waitUntilExit()
+        // Its counter lines read "sess=N quit=N mesg=N".
+        let counters = try String(contentsOf: output, encoding: .utf8)
+            .split(whereSeparator: { $0 == "\r" || $0 == "\n" })
+            .compactMap { line in line.split(separator: " ").first { $0.hasPrefix("mesg=") }.flatMap { Int($0.dropFirst(5)) } }
+        #expect(counters.max() == 500, "smtp-sink counted \(counters.max() ?? 0)")
+    }
+}

@@ -6,9 +6,12 @@ import NurtureMIME
 public struct MessageComposer: Sendable {
     /// The formatted `Date` header, when the caller composes many messages at one date.
     public var dateHeader: String?
+    /// An address for `mailto:` unsubscribes beside the HTTPS link (RFC 2369), if any.
+    public var unsubscribeMailbox: EmailAddress?
 
-    public init(dateHeader: String? = nil) {
+    public init(dateHeader: String? = nil, unsubscribeMailbox: EmailAddress? = nil) {
         self.dateHeader = dateHeader
+        self.unsubscribeMailbox = unsubscribeMailbox
     }
 
     /// Stable for an (enrolment, step): a retry carries the same Message-ID, so the
@@ -24,8 +27,11 @@ public struct MessageComposer: Sendable {
         var headers: [(name: String, value: String)] = [
             ("List-Id", "\(campaign.name) <\(campaign.id).\(campaign.from.address.domain)>"),
         ]
-        if unsubscribeURL.hasPrefix("https://") || unsubscribeURL.hasPrefix("http://") {
-            headers.append(("List-Unsubscribe", "<\(unsubscribeURL)>"))
+        var unsubscribe: [String] = []
+        if unsubscribeURL.hasPrefix("https://") || unsubscribeURL.hasPrefix("http://") { unsubscribe.append("<\(unsubscribeURL)>") }
+        if let mailbox = unsubscribeMailbox { unsubscribe.append("<mailto:\(mailbox.address)?subject=unsubscribe>") }
+        if !unsubscribe.isEmpty { headers.append(("List-Unsubscribe", unsubscribe.joined(separator: ", "))) }
+        if unsubscribe.first?.hasPrefix("<http") == true {
             // RFC 8058 §3.1: one-click, by POST to the List-Unsubscribe URL.
             headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
         }

@@ -14,6 +14,8 @@ public struct SendLoop: Sendable {
     /// How many enrolments are decided and claimed per store transaction. A crash can
     /// leave at most this many messages in doubt.
     public var batchSize = 50
+    /// A `mailto:` address for List-Unsubscribe besides the link, if configured.
+    public var unsubscribeMailbox: EmailAddress?
     /// The unsubscribe link of a message.
     public var unsubscribeURL: @Sendable (_ enrollmentID: Int64, _ step: String) -> String
 
@@ -119,7 +121,7 @@ public struct SendLoop: Sendable {
             if due.isEmpty { return nil }
             let decisions = decide(due, now: now, allowance: allowance, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
-            let composer = MessageComposer(dateHeader: MailDate.format(now))
+            let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)
             let items = claims.compactMap { claim in
                 decisions.work[claim.enrollmentID].map {
                     (claim: claim, work: $0, message: compose(claim, work: $0, now: now, composer: composer))
