@@ -57,15 +57,7 @@ final class SQLiteConnection {
     /// instead of one per statement.
     func read<T>(_ body: () throws -> T) throws -> T {
         if inDryRun { return try body() }
-        try execute("BEGIN DEFERRED")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        return try wrapped(begin: "BEGIN DEFERRED", commit: "COMMIT", undo: ["ROLLBACK"], body)
     }
 
     /// Runs `body` in a transaction; `IMMEDIATE` takes the write lock up front so that
@@ -75,26 +67,21 @@ final class SQLiteConnection {
     func transaction<T>(durable: Bool = true, _ body: () throws -> T) throws -> T {
         // Inside a dry run every transaction nests in the outer one that is rolled back.
         if inDryRun {
-            try execute("SAVEPOINT nested")
-            do {
-                let result = try body()
-                try execute("RELEASE nested")
-                return result
-            } catch {
-                try? execute("ROLLBACK TO nested")
-                try? execute("RELEASE nested")
-                throw error
-            }
+            return try wrapped(begin: "SAVEPOINT nested", commit: "RELEASE nested", undo: ["ROLLBACK TO nested", "RELEASE nested"], body)
         }
         if !durable { try execute("PRAGMA synchronous = NORMAL") }
         defer { if !durable { try? execute("PRAGMA synchronous = FULL") } }
-        try execute("BEGIN IMMEDIATE")
+        return try wrapped(begin: "BEGIN IMMEDIATE", commit: "COMMIT", undo: ["ROLLBACK"], body)
+    }
+
+    private func wrapped<T>(begin: String, commit: String, undo: [String], _ body: () throws -> T) throws -> T {
+        try execute(begin)
         do {
             let result = try body()
-            try execute("COMMIT")
+            try execute(commit)
             return result
         } catch {
-            try? execute("ROLLBACK")
+            for statement in undo { try? execute(statement) }
             throw error
         }
     }

@@ -106,6 +106,12 @@ final class StopSignal: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
     init() {
+        // A parent may have started us with these blocked (the mask is inherited).
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        sigaddset(&wanted, SIGTERM)
+        sigaddset(&wanted, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         for number in [SIGTERM, SIGINT] {
             // The default action would kill the process mid-message; the source handles it instead.
             signal(number, SIG_IGN)

@@ -166,3 +166,31 @@ import Testing
         #expect(!after.contains("being sent right now"))
     }
 }
+
+/// `run --every`: ticks until SIGTERM, then stops cleanly.
+@Suite struct RunEveryTests {
+    @Test func ticksUntilSIGTERM() async throws {
+        let project = try TemporaryDirectory("nurture-every")
+        try project.write("templates/a.txt.mustache", "Hello\n")
+        try project.write("campaigns/c.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [t] }
+            steps: [{ id: one, subject: Hi, template: a }]
+            """)
+        #expect(try NurtureBinary.run(["leads", "add", "a@example.com", "--tag", "t"], in: project.url).status == 0)
+        let running = try NurtureBinary.start(["run", "--every", "1s"], in: project.url)
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: project.url.appendingPathComponent("outbox").path), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .milliseconds(1500))
+        kill(running.process.processIdentifier, SIGTERM)
+        let result = try running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("stopped"))
+        let ticks = result.stdout.split(separator: "\n").filter { $0.contains("sent ") }
+        #expect(ticks.count >= 2)
+        #expect(ticks.first?.contains("sent 1,") == true)
+        #expect(ticks.dropFirst().allSatisfy { $0.contains("sent 0,") })
+    }
+}

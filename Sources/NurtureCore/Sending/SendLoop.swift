@@ -76,7 +76,19 @@ public struct SendLoop: Sendable {
         var limited = false
         while true {
             let mayGoOn = !shouldStop() && summary.stoppedBecause == nil && !limited
-            let next = mayGoOn ? try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, summary: &summary) : nil
+            let next: Batch?
+            do {
+                next = mayGoOn ? try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, summary: &summary) : nil
+            } catch {
+                // The store failed: still record what is already with the transport, so
+                // those messages are not left in doubt, then give up.
+                if let (batch, delivery) = inFlight {
+                    let results = await delivery.value
+                    try? await store.record(records(for: batch, results: results, now: now, summary: &summary), now: now)
+                }
+                await transport.finish()
+                throw error
+            }
             var recorded = false
             if let (batch, delivery) = inFlight {
                 let results = await delivery.value
