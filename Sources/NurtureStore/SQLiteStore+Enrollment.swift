@@ -48,6 +48,22 @@ extension SQLiteStore {
         }
     }
 
+    public func refreshIfChanged(campaignID: String, fingerprint: String, now: Date) throws -> Int {
+        try connection.transaction {
+            let key = SQLiteStatement.Value.text("campaign_fingerprint:\(campaignID)")
+            var stored: String?
+            try connection.prepare("SELECT value FROM settings WHERE key = ?").rows([key]) { stored = $0.text(0) }
+            guard stored != fingerprint else { return 0 }
+            try connection.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .rows([key, .text(fingerprint)])
+            // The first time a campaign is seen there is nothing to refresh.
+            guard stored != nil else { return 0 }
+            try connection.prepare("UPDATE enrollments SET next_due_at = ? WHERE campaign_id = ? AND state = 'active'")
+                .rows([.integer(now.epochSeconds), .text(campaignID)])
+            return connection.changes
+        }
+    }
+
     public func countDue(now: Date) throws -> Int {
         var count = 0
         try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL AND next_due_at <= ?")

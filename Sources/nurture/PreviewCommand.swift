@@ -13,14 +13,15 @@ struct PreviewCommand: AsyncParsableCommand {
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, html
+        /// The whole message as it would go on the wire (RFC 5322, MIME).
+        case text, html, eml
     }
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The campaign id.") var campaign: String
     @Argument(help: "The step id.") var step: String
     @Option(help: ArgumentHelp("Render for this lead from the store.", valueName: "email")) var lead: String?
-    @Option(help: "Which part to show (default: text when the step has one).") var format: Format?
+    @Option(help: "text or html (one part), or eml (the whole message); default: text when the step has one.") var format: Format?
     @Option(help: ArgumentHelp("Write the part to this file; the subject goes to stdout.", valueName: "file")) var out: String?
     @Option(name: .customLong("attr"), help: ArgumentHelp("An attribute of the sample lead (repeatable).", valueName: "key=value"))
     var attributes: [AttributeArgument] = []
@@ -44,16 +45,31 @@ struct PreviewCommand: AsyncParsableCommand {
         for warning in rendered.warnings { Terminal.warning(warning) }
 
         let format = format ?? (rendered.text != nil ? .text : .html)
+        if format == .eml {
+            let message = MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox).compose(
+                rendered: rendered, campaign: campaign, step: step, lead: recipient,
+                messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign),
+                unsubscribeURL: "\(project.baseURL)/u/preview", date: Date())
+            try emit(message.data, subject: rendered.subject, format: format)
+            return
+        }
         guard let body = format == .text ? rendered.text : rendered.html else {
             let other: Format = format == .text ? .html : .text
             throw UserError("step '\(step.id)' has no \(format.rawValue) part (no \(step.template).\(format == .text ? "txt" : "html").mustache); try --format \(other.rawValue)")
         }
+        try emit(body, subject: rendered.subject, format: format)
+    }
+
+    /// To `--out` (the subject goes to stdout), or to stdout after a Subject line.
+    private func emit(_ body: String, subject: String, format: Format) throws {
         if let out {
             do { try Data(body.utf8).write(to: URL(fileURLWithPath: out)) } catch { throw UserError("cannot write \(out): \(error.localizedDescription)") }
-            print("Subject: \(rendered.subject)")
-            print("wrote the \(format.rawValue) part to \(out)")
+            print("Subject: \(subject)")
+            print("wrote the \(format == .eml ? "message" : "\(format.rawValue) part") to \(out)")
+        } else if format == .eml {
+            print(body, terminator: "")
         } else {
-            print("Subject: \(rendered.subject)\n")
+            print("Subject: \(subject)\n")
             print(body, terminator: body.hasSuffix("\n") ? "" : "\n")
         }
     }

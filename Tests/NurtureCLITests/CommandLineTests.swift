@@ -96,6 +96,14 @@ import Testing
         #expect(result.stderr.contains("warning: lead preview@example.com has no 'company'"))
     }
 
+    @Test func previewShowsTheWholeMessage() throws {
+        let result = try nurture("preview", "trial-onboarding", "welcome", "--attr", "first_name=Zoë", "--format", "eml")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("Date: "))
+        #expect(result.stdout.contains("\r\nContent-Type: multipart/alternative; boundary="))
+        #expect(result.stdout.contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+    }
+
     @Test func previewWritesAFile() throws {
         let result = try nurture("preview", "trial-onboarding", "offer", "--attr", "first_name=Ann", "--format", "html", "--out", "offer.html")
         #expect(result.status == 0)

@@ -99,6 +99,26 @@ import Testing
         #expect(try nurture("leads", "show", "lead0@example.com").stdout.contains("drip: converted"))
     }
 
+    /// Issue 4: after an edit, `plan` names the renamed step and never resends it.
+    @Test func planShowsWhatAnEditChanges() throws {
+        try campaign(threeSteps)
+        try importLeads(2)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")) == 2)
+        try campaign("""
+            steps:
+              - { id: intro, wait: 0m, subject: "Intro", template: one }
+              - { id: one-renamed, wait: 0m, subject: "One", template: one }
+              - { id: two, wait: 2d, subject: "Two", template: two }
+            """)
+        let plan = try nurture("plan", "--now", "2030-01-07T10:00:00Z").stdout
+        #expect(plan.contains("step 'one' is no longer in the file (removed or renamed): 2 leads got it; it is never sent again"))
+        #expect(plan.contains("2 × intro due now"))
+        // Renamed is new to the drip: the leads get intro and one-renamed, never 'one' again.
+        let tick = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
+        #expect(sentCount(tick) == 4)
+        #expect(try outboxFiles().filter { $0.contains(".one@") }.count == 2)
+    }
+
     @Test func dryRunChangesNothing() throws {
         try campaign(threeSteps)
         try importLeads(2)

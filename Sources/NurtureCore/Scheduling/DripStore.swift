@@ -131,6 +131,11 @@ public protocol DripStore: Sendable {
     /// for this campaign, unless the rule changed. Returns how many entered.
     func enroll(campaignID: String, rule: EnrollmentRule, now: Date) async throws -> Int
 
+    /// When the campaign's scheduling fingerprint differs from the one stored at the
+    /// last tick, makes all its active enrolments due for a fresh look at `now`.
+    /// Returns how many were refreshed.
+    func refreshIfChanged(campaignID: String, fingerprint: String, now: Date) async throws -> Int
+
     func countDue(now: Date) async throws -> Int
     /// Active enrolments whose next look is due at `now`, earliest first.
     func dueEnrollments(now: Date, limit: Int) async throws -> [DueEnrollment]

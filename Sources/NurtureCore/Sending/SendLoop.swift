@@ -36,8 +36,9 @@ public struct SendLoop: Sendable {
     }
 
     /// Runs one tick at `now`. `limit` caps the messages handed to the transport;
-    /// `progress` is told (done, total) after each message. `shouldStop` is checked
-    /// between messages, so a signal finishes the message in flight and no more.
+    /// `progress` is told (done, total) after each batch. `shouldStop` is checked
+    /// before each message is handed over, so a signal lets the messages in flight
+    /// finish and sends no more.
     public func tick(
         now: Date, limit: Int? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in },
         shouldStop: @escaping @Sendable () -> Bool = { false }
@@ -67,6 +68,7 @@ public struct SendLoop: Sendable {
         var summary = TickSummary()
         summary.recovered = try await recoverInterruptedSends(now: now, summary: &summary)
         for campaign in catalog.campaigns {
+            _ = try await store.refreshIfChanged(campaignID: campaign.id, fingerprint: campaign.schedulingFingerprint, now: now)
             summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enroll, now: now)
         }
         let total = try await store.countDue(now: now)
