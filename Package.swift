@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The pure domain: campaigns, validation, rendering, leads. No I/O but reading
@@ -21,6 +23,7 @@ let package = Package(
             name: "NurtureCore",
             dependencies: [
                 "NurtureMIME",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -36,12 +39,18 @@ let package = Package(
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
         // Transports: the outbox folder, and SMTP through libcurl.
         .target(name: "NurtureDelivery", dependencies: ["NurtureCore", "CCurlShim"]),
+        // The HTTP side: unsubscribe pages and the one-click endpoint (more with issue 6).
+        .target(
+            name: "NurtureServer",
+            dependencies: ["NurtureCore", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .executableTarget(
             name: "nurture",
             dependencies: [
                 "NurtureCore",
                 "NurtureStore",
                 "NurtureDelivery",
+                "NurtureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

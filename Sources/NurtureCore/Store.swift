@@ -37,6 +37,16 @@ public protocol LeadStore: Sendable {
     /// How many active leads have no value for a template variable: `first_name` and
     /// `last_name` are the lead's own fields, other names are custom attributes.
     func countActiveLeads(lacking variable: String) async throws -> Int
+
+    /// Unsubscribes the lead of an enrolment (from an unsubscribe link); returns its
+    /// address, or nil when there is no such enrolment.
+    func unsubscribe(enrollmentID: Int64, now: Date) async throws -> EmailAddress?
+
+    /// The lead of an enrolment, for the confirmation page.
+    func lead(enrollmentID: Int64) async throws -> Lead?
+
+    /// The installation's link-signing secret, generated and stored on first use.
+    func linkSecret(generate: @Sendable () -> String) async throws -> String
 }
 
 /// A failure of the store itself (not of the user's input): exit code 2.

@@ -166,9 +166,13 @@ enum Header {
         segments.append(line[start...])
         var lines: [String] = []
         var current = ""
-        for segment in segments {
+        for (index, segment) in segments.enumerated() {
             let hasWord = segment.contains { $0 != " " }
-            if !current.isEmpty, hasWord, current.utf8.count + segment.utf8.count > 78 {
+            // The first word stays beside the name ("List-Unsubscribe: <https://…>", a
+            // long URL cannot be folded anyway), unless it is an encoded-word: RFC 2047
+            // §2 keeps lines with encoded-words within 76 characters.
+            let mayBreak = index > 1 || segment.hasPrefix(" =?")
+            if !current.isEmpty, hasWord, mayBreak, current.utf8.count + segment.utf8.count > 78 {
                 lines.append(current)
                 current = String(segment)
             } else {

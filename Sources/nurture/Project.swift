@@ -104,11 +104,25 @@ struct Project {
         return outbox
     }
 
-    /// Unsubscribe links point at `nurture serve`. (Signed tokens arrive with `serve`;
-    /// until then the link names the enrolment and step.)
-    var unsubscribeURL: @Sendable (Int64, String) -> String {
+    /// Signs links with `NURTURE_SECRET` (and accepts `NURTURE_SECRET_PREVIOUS` during a
+    /// rotation); without it, with a secret generated on first use and kept in the store.
+    func linkSigner(store: any Store) async throws -> LinkSigner {
+        let secret: String
+        if let fromEnvironment = environment["NURTURE_SECRET"], !fromEnvironment.isEmpty {
+            secret = fromEnvironment
+        } else {
+            secret = try await store.linkSecret {
+                var generator = SystemRandomNumberGenerator()
+                return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+            }
+        }
+        return LinkSigner(secret: secret, previousSecret: environment["NURTURE_SECRET_PREVIOUS"])
+    }
+
+    /// Unsubscribe links point at `nurture serve`, with a signed token.
+    func unsubscribeURL(signer: LinkSigner) -> @Sendable (Int64, String) -> String {
         let base = baseURL
-        return { enrollment, step in "\(base)/u/\(enrollment)-\(step)" }
+        return { enrollment, step in "\(base)/u/\(signer.unsubscribeToken(enrollmentID: enrollment, step: step))" }
     }
 
     func loadCatalog() -> CampaignCatalog {

@@ -9,8 +9,11 @@ struct TickRunner {
     let catalog: CampaignCatalog
     let store: any Store
 
-    func loop(transport: any Transport) -> SendLoop {
-        var loop = SendLoop(catalog: catalog, store: store, transport: transport, planner: project.planner, unsubscribeURL: project.unsubscribeURL)
+    func loop(transport: any Transport) async throws -> SendLoop {
+        let signer = try await project.linkSigner(store: store)
+        var loop = SendLoop(
+            catalog: catalog, store: store, transport: transport, planner: project.planner,
+            unsubscribeURL: project.unsubscribeURL(signer: signer))
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
         return loop
     }

@@ -1,0 +1,64 @@
+import Crypto
+import Foundation
+
+/// Signs and checks the tokens in unsubscribe (and, later, tracking) links with
+/// HMAC-SHA256 under this installation's secret. A token is `PAYLOAD.TAG` in base64url;
+/// a link not signed here is refused, never followed.
+public struct LinkSigner: Sendable {
+    // Kept as bytes (SymmetricKey is not Sendable); a key is made per use.
+    private let secret: Data
+    /// The secret before the last rotation: its links keep working.
+    private let previousSecret: Data?
+
+    public init(secret: String, previousSecret: String? = nil) {
+        self.secret = Data(secret.utf8)
+        self.previousSecret = previousSecret.map { Data($0.utf8) }
+    }
+
+    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    private var previousKey: SymmetricKey? { previousSecret.map { SymmetricKey(data: $0) } }
+
+    /// A token carrying `payload` for links of `purpose` (a one-letter kind, so that an
+    /// unsubscribe token can never be used as another kind of link).
+    public func token(purpose: String, payload: String) -> String {
+        let body = Data("\(purpose):\(payload)".utf8)
+        let tag = HMAC<SHA256>.authenticationCode(for: body, using: key)
+        return Self.base64URL(body) + "." + Self.base64URL(Data(tag))
+    }
+
+    /// The payload of a valid token of `purpose`, or nil.
+    public func payload(of token: String, purpose: String) -> String? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let body = Self.data(base64URL: parts[0]), let tag = Self.data(base64URL: parts[1]) else { return nil }
+        // Constant-time comparison (isValidAuthenticationCode), under the current key and the previous one.
+        let valid = HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: key)
+            || previousKey.map { HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: $0) } == true
+        guard valid, let text = String(data: body, encoding: .utf8), text.hasPrefix("\(purpose):") else { return nil }
+        return String(text.dropFirst(purpose.count + 1))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func data(base64URL text: Substring) -> Data? {
+        guard text.count <= 512 else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
+    }
+}
+
+extension LinkSigner {
+    /// The unsubscribe token of a message: it names the enrolment and the step.
+    public func unsubscribeToken(enrollmentID: Int64, step: String) -> String {
+        token(purpose: "u", payload: "\(enrollmentID).\(step)")
+    }
+
+    /// The enrolment an unsubscribe token names, or nil when it is not valid.
+    public func enrollment(inUnsubscribeToken token: String) -> Int64? {
+        guard let payload = payload(of: token, purpose: "u"), let dot = payload.firstIndex(of: ".") else { return nil }
+        return Int64(payload[..<dot])
+    }
+}

@@ -1,0 +1,20 @@
+import Hummingbird
+import NurtureCore
+
+/// The HTTP side of Nurture: for now `/healthz` and the unsubscribe pages.
+public enum NurtureHTTPServer {
+    public static func router(store: any Store, signer: LinkSigner) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        UnsubscribeRoutes(store: store, signer: signer).add(to: router)
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.
+    public static func run(store: any Store, signer: LinkSigner, host: String, port: Int) async throws {
+        let app = Application(
+            router: router(store: store, signer: signer),
+            configuration: .init(address: .hostname(host, port: port), serverName: "nurture"))
+        try await app.runService()
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import NurtureCore
+
+/// `GET /u/TOKEN` shows a confirmation page and changes nothing; `POST /u/TOKEN`
+/// unsubscribes at once (RFC 8058 one-click: no redirect, no login, no cookie, any
+/// body). A token not signed by this installation is a 404.
+public struct UnsubscribeRoutes: Sendable {
+    let store: any Store
+    let signer: LinkSigner
+    /// The clock for recording unsubscribes.
+    let now: @Sendable () -> Date
+
+    public init(store: any Store, signer: LinkSigner, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.signer = signer
+        self.now = now
+    }
+
+    public func add(to router: Router<BasicRequestContext>) {
+        router.get("/u/:token") { _, context in
+            guard let enrollment = signer.enrollment(inUnsubscribeToken: try context.parameters.require("token")),
+                let lead = try await store.lead(enrollmentID: enrollment)
+            else { return Page.notFound }
+            let already = lead.status != .active
+            return Page.html(Page.document(title: "Unsubscribe", body: already
+                ? "<h1>You are unsubscribed</h1><p>\(Page.escape(lead.email.address)) gets no more of these emails.</p>"
+                : """
+                <h1>Unsubscribe?</h1>
+                <p>Stop all emails from us to <strong>\(Page.escape(lead.email.address))</strong>.</p>
+                <form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>
+                """))
+        }
+        router.post("/u/:token") { request, context in
+            guard let enrollment = signer.enrollment(inUnsubscribeToken: try context.parameters.require("token")) else { return Page.notFound }
+            // RFC 8058 §3.2: the body is List-Unsubscribe=One-Click, urlencoded or multipart;
+            // it is read (bounded) but not needed: the signed token says who.
+            _ = try? await request.body.collect(upTo: 64 * 1024)
+            guard let email = try await store.unsubscribe(enrollmentID: enrollment, now: now()) else { return Page.notFound }
+            return Page.html(Page.document(
+                title: "Unsubscribed",
+                body: "<h1>You are unsubscribed</h1><p>\(Page.escape(email.address)) gets no more of these emails.</p>"))
+        }
+    }
+}
