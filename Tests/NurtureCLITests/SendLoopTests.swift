@@ -156,11 +156,11 @@ import Testing
     @Test func killedTickLosesAndDuplicatesNothing() async throws {
         try campaign(threeSteps)
         try importLeads(300)
-        let slow = ["NURTURE_TEST_DELIVERY_DELAY_MS": "10"]
+        let slow = ["NURTURE_TEST_DELIVERY_DELAY_MS": "30"]
         let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
         // Wait until part of the batch is out, then kill without warning.
         let deadline = Date().addingTimeInterval(30)
-        while try outboxFiles().count < 120, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while try outboxFiles().count < 60, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         doomed.kill()
         _ = try doomed.wait()
         let before = try outboxFiles().count
@@ -212,5 +212,51 @@ import Testing
         #expect(ticks.count >= 2)
         #expect(ticks.first?.contains("sent 1,") == true)
         #expect(ticks.dropFirst().allSatisfy { $0.contains("sent 0,") })
+    }
+}
+
+/// `nurture report` after a few ticks.
+@Suite struct ReportTests {
+    @Test func countsSendsConversionsAndUnsubscribes() throws {
+        let project = try TemporaryDirectory("nurture-report")
+        try project.write("templates/a.txt.mustache", "Hello\n")
+        try project.write("campaigns/drip.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [t] }
+            exit_on: [purchased]
+            steps:
+              - { id: one, subject: One, template: a }
+              - { id: two, wait: 2d, subject: Two, template: a, if: { has_tag: vip } }
+            """)
+        func nurture(_ arguments: String...) throws -> NurtureBinary.Result { try NurtureBinary.run(arguments, in: project.url) }
+        for email in ["a@example.com", "b@example.com", "c@example.com", "d@example.com"] {
+            #expect(try nurture("leads", "add", email, "--tag", "t").status == 0)
+        }
+        _ = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
+        _ = try nurture("event", "a@example.com", "purchased")
+        _ = try nurture("unsubscribe", "b@example.com")
+        _ = try nurture("run", "--once", "--now", "2030-01-09T10:00:00Z")
+
+        let json = try nurture("report", "--format", "json")
+        #expect(json.status == 0)
+        let campaigns = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let drip = try #require(campaigns.first)
+        #expect(drip["enrolled"] as? Int == 4)
+        #expect(drip["converted"] as? Int == 1)
+        #expect(drip["unsubscribed"] as? Int == 1)
+        #expect(drip["conversion_rate"] as? Double == 0.25)
+        let steps = drip["steps"] as? [[String: Any]] ?? []
+        #expect(steps.map { $0["step"] as? String } == ["one", "two"])
+        #expect(steps[0]["sent"] as? Int == 4)
+        #expect(steps[1]["sent"] as? Int == 0)
+        #expect(steps[1]["skipped"] as? Int == 2, "c and d are not vip")
+
+        let csv = try nurture("report", "drip", "--format", "csv").stdout.split(separator: "\n")
+        #expect(csv.first == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,enrolled,converted,conversion_rate,unsubscribed")
+        #expect(csv.dropFirst().first == "drip,one,4,0,0,0,0,0,4,1,0.2500,1")
+        let table = try nurture("report").stdout
+        #expect(table.contains("drip: 4 enrolled"))
+        #expect(table.contains("1 converted (25.0%)"))
+        #expect(try nurture("report", "nope").status == 1)
     }
 }

@@ -101,3 +101,14 @@ import Testing
         #expect(reason(["a@b.example", "", "", ""]) == nil)
     }
 }
+
+@Suite struct CSVCellTests {
+    @Test func formulasAreDefusedAndSpecialsQuoted() {
+        #expect(CSVCell.escape("=HYPERLINK(\"http://evil\")") == "\"'=HYPERLINK(\"\"http://evil\"\")\"")
+        #expect(CSVCell.escape("+1 555") == "'+1 555")
+        #expect(CSVCell.escape("@SUM(A1)") == "'@SUM(A1)")
+        #expect(CSVCell.escape("-3") == "-3")
+        #expect(CSVCell.escape("a,b") == "\"a,b\"")
+        #expect(CSVCell.escape("welcome") == "welcome")
+    }
+}

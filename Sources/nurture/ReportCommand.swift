@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import NurtureCore
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Per campaign and step: sent, failed, bounced, skipped, conversions and unsubscribes.",
+        discussion: "Opens and clicks are not tracked in this version, so the report has no open or click rates yet.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "One campaign id (default: all).") var campaign: String?
+    @Option(help: "table for people, json or csv for tools.") var format: Format = .table
+
+    func run() async throws {
+        let project = try Project(options: global)
+        let catalog = project.loadCatalog()
+        var ids = catalog.campaigns.map(\.id)
+        if let campaign {
+            guard ids.contains(campaign) else {
+                throw UserError("no campaign '\(campaign)'; \(Suggestion.didYouMean(campaign, among: ids))campaigns: \(ids.joined(separator: ", "))")
+            }
+            ids = [campaign]
+        }
+        let store = try project.openStore()
+        var reports: [CampaignReport] = []
+        for id in ids {
+            reports.append(try await store.report(campaignID: id, stepOrder: catalog.campaign(id)?.steps.map(\.id) ?? []))
+        }
+        switch format {
+        case .table: print(ReportFormatter.table(reports), terminator: "")
+        case .json: print(ReportFormatter.json(reports))
+        case .csv: print(ReportFormatter.csv(reports), terminator: "")
+        }
+    }
+}
