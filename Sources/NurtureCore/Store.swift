@@ -18,7 +18,7 @@ public struct UpsertSummary: Sendable, Hashable {
 /// Where Nurture keeps its state. SQLite is the embedded default; a PostgreSQL store
 /// satisfies the same protocol. Times are passed in: the store never reads a clock.
 /// Everything Nurture keeps: leads, and the send loop's state.
-public protocol Store: LeadStore, DripStore, ReportStore {}
+public protocol Store: LeadStore, DripStore, ReportStore, MetricsStore {}
 
 /// Leads: who they are and whether they may be mailed.
 public protocol LeadStore: Sendable {

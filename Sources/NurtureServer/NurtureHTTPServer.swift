@@ -1,11 +1,19 @@
 import Hummingbird
 import NurtureCore
 
-/// The HTTP side of Nurture: for now `/healthz` and the unsubscribe pages.
+import Foundation
+
+/// The HTTP side of Nurture: for now `/healthz`, `/metrics` and the unsubscribe pages.
 public enum NurtureHTTPServer {
     public static func router(store: any Store, signer: LinkSigner) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            let text = try await store.metrics(now: Date()).prometheusText
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         UnsubscribeRoutes(store: store, signer: signer).add(to: router)
         return router
     }

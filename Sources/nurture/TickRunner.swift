@@ -27,6 +27,7 @@ struct TickRunner {
         if transport is OutboxTransport { Terminal.writeError("no SMTP URL configured: writing messages to outbox/\n") }
         let progress = ProgressBar()
         let summary: TickSummary
+        let started = Date()
         do {
             summary = try await loop(transport: transport).tick(now: now, limit: limit, progress: progress.update)
         } catch SendLoop.TickError.anotherTickRunning {
@@ -34,6 +35,7 @@ struct TickRunner {
             return
         }
         progress.finish()
+        try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
         try report(summary)
     }
 
@@ -81,6 +83,7 @@ struct TickRunner {
             let started = Date()
             do {
                 let summary = try await loop(transport: transport).tick(now: started, limit: limit, shouldStop: { stop.isSet })
+                try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
                 print("\(TimeText.utc(started)): \(summary)")
             } catch SendLoop.TickError.anotherTickRunning {
                 print("\(TimeText.utc(started)): another tick is running; skipped")

@@ -74,5 +74,12 @@ import Testing
 
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-09T10:00:00Z"], in: project.url, environment: environment)
         #expect(next.stdout.contains("sent 0,"))
+
+        let metrics = try curl(["http://127.0.0.1:\(port)/metrics"])
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("nurture_messages{state=\"sent\"} 1\n"))
+        #expect(metrics.body.contains("nurture_leads{status=\"unsubscribed\"} 1\n"))
+        #expect(metrics.body.contains("nurture_active_enrollments 0\n"))
+        #expect(metrics.body.contains("# TYPE nurture_last_tick_duration_seconds gauge"))
     }
 }

@@ -1,0 +1,32 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    public func metrics(now: Date) throws -> StoreMetrics {
+        try connection.read {
+            var metrics = StoreMetrics()
+            try connection.prepare("SELECT state, count(*) FROM messages GROUP BY state").rows {
+                metrics.messagesByState[$0.text(0) ?? ""] = Int($0.integer(1))
+            }
+            try connection.prepare("SELECT status, count(*) FROM leads GROUP BY status").rows {
+                metrics.leadsByStatus[$0.text(0) ?? ""] = Int($0.integer(1))
+            }
+            try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active'").rows { metrics.activeEnrollments = Int($0.integer(0)) }
+            metrics.dueNow = try countDue(now: now)
+            try connection.prepare("SELECT key, value FROM settings WHERE key IN ('last_tick_at', 'last_tick_seconds')").rows { row in
+                guard let value = row.text(1).flatMap(Double.init) else { return }
+                if row.text(0) == "last_tick_at" { metrics.lastTickAt = Date(timeIntervalSince1970: value) } else { metrics.lastTickSeconds = value }
+            }
+            return metrics
+        }
+    }
+
+    public func recordTick(finishedAt: Date, seconds: Double) throws {
+        try connection.transaction(durable: false) {
+            for (key, value) in [("last_tick_at", String(finishedAt.timeIntervalSince1970)), ("last_tick_seconds", String(seconds))] {
+                try connection.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .rows([.text(key), .text(value)])
+            }
+        }
+    }
+}
