@@ -29,7 +29,9 @@ public struct MessageRenderer: Sendable {
         return variables.filter { !$0.value.isEmpty }
     }
 
-    public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String) -> RenderedStep {
+    /// `collectWarnings: false` skips the missing-variable check: the send loop renders
+    /// thousands of messages per tick and has nobody to show the warnings to.
+    public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String, collectWarnings: Bool = true) -> RenderedStep {
         let variables = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: unsubscribeURL)
         let context: [String: Any] = variables
         let subjectName = Self.subjectTemplateName(campaign: campaign.id, step: step.id)
@@ -47,7 +49,7 @@ public struct MessageRenderer: Sendable {
         }
         return RenderedStep(
             subject: Self.singleLine(rawSubject), html: parts[.html], text: parts[.text],
-            warnings: missingVariables(campaign: campaign, step: step, lead: lead, available: Set(variables.keys)))
+            warnings: collectWarnings ? missingVariables(campaign: campaign, step: step, lead: lead, available: Set(variables.keys)) : [])
     }
 
     /// The name under which a step's subject line is registered as a text template.
@@ -60,7 +62,9 @@ public struct MessageRenderer: Sendable {
         return flattened.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
-    private func missingVariables(campaign: Campaign, step: Step, lead: Lead, available: Set<String>) -> [String] {
+    /// The variables a step always renders (subject, template, layout), each with the
+    /// first file that uses it, in file order.
+    public func variableUses(campaign: Campaign, step: Step) -> [(variable: String, file: String)] {
         var uses: [(variable: String, file: String)] = []
         func collect(_ name: String, _ part: TemplatePart, file: String, except: Set<String> = []) {
             for variable in templates.unconditionalVariables(of: name, part: part).subtracting(except).sorted() {
@@ -74,6 +78,11 @@ public struct MessageRenderer: Sendable {
                 collect(layout, part, file: "\(templates.displayDirectory)/\(layout).\(part.fileExtension)", except: ["body"])
             }
         }
+        return uses
+    }
+
+    private func missingVariables(campaign: Campaign, step: Step, lead: Lead, available: Set<String>) -> [String] {
+        let uses = variableUses(campaign: campaign, step: step)
         var reported: Set<String> = []
         var warnings: [String] = []
         for use in uses where !available.contains(use.variable) && reported.insert(use.variable).inserted {

@@ -14,28 +14,8 @@ extension SQLiteStore {
                 .rows([.text(campaignID)]) { cursor = ($0.text(0) ?? "", $0.integer(1), $0.integer(2)) }
             // A changed rule (or a new campaign) reads everything once; after that, only what is new.
             let (tagSeq, eventID) = cursor?.rule == ruleText ? (cursor!.tagSeq, cursor!.eventID) : (0, 0)
-            var entered = 0
-            let time = SQLiteStatement.Value.integer(now.epochSeconds)
-            if !rule.tags.isEmpty {
-                let placeholders = Array(repeating: "?", count: rule.tags.count).joined(separator: ", ")
-                try connection.prepare("""
-                    INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
-                    SELECT DISTINCT ?, t.lead_id, 'active', ?, ? FROM lead_tags t JOIN leads l ON l.id = t.lead_id
-                    WHERE t.seq > ? AND t.tag IN (\(placeholders)) AND l.status = 'active'
-                    ON CONFLICT (campaign_id, lead_id) DO NOTHING
-                    """).rows([.text(campaignID), time, time, .integer(tagSeq)] + rule.tags.map { .text($0) })
-                entered += connection.changes
-            }
-            if !rule.events.isEmpty {
-                let placeholders = Array(repeating: "?", count: rule.events.count).joined(separator: ", ")
-                try connection.prepare("""
-                    INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
-                    SELECT DISTINCT ?, e.lead_id, 'active', ?, ? FROM events e JOIN leads l ON l.id = e.lead_id
-                    WHERE e.id > ? AND e.name IN (\(placeholders)) AND l.status = 'active'
-                    ON CONFLICT (campaign_id, lead_id) DO NOTHING
-                    """).rows([.text(campaignID), time, time, .integer(eventID)] + rule.events.map { .text($0) })
-                entered += connection.changes
-            }
+            let entered = try enroll(campaignID, from: "lead_tags", key: "seq", nameColumn: "tag", names: rule.tags, after: tagSeq, now: now)
+                + enroll(campaignID, from: "events", key: "id", nameColumn: "name", names: rule.events, after: eventID, now: now)
             var maxTag: Int64 = 0
             var maxEvent: Int64 = 0
             try connection.prepare("SELECT coalesce((SELECT max(seq) FROM lead_tags), 0), coalesce((SELECT max(id) FROM events), 0)")
@@ -64,6 +44,24 @@ extension SQLiteStore {
         }
     }
 
+    /// Enrols the active leads of rows in `table` (lead_tags or events) added after
+    /// `cursor` whose `nameColumn` is one of `names`. Table and column names are ours,
+    /// never the user's; the values are bound.
+    private func enroll(
+        _ campaignID: String, from table: String, key: String, nameColumn: String, names: [String], after cursor: Int64, now: Date
+    ) throws -> Int {
+        guard !names.isEmpty else { return 0 }
+        let time = SQLiteStatement.Value.integer(now.epochSeconds)
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        try connection.prepare("""
+            INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
+            SELECT DISTINCT ?, r.lead_id, 'active', ?, ? FROM \(table) r JOIN leads l ON l.id = r.lead_id
+            WHERE r.\(key) > ? AND r.\(nameColumn) IN (\(placeholders)) AND l.status = 'active'
+            ON CONFLICT (campaign_id, lead_id) DO NOTHING
+            """).rows([.text(campaignID), time, time, .integer(cursor)] + names.map { .text($0) })
+        return connection.changes
+    }
+
     public func countDue(now: Date) throws -> Int {
         var count = 0
         try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL AND next_due_at <= ?")
@@ -76,24 +74,31 @@ extension SQLiteStore {
     }
 
     private func readDueEnrollments(now: Date, limit: Int) throws -> [DueEnrollment] {
-        var due: [DueEnrollment] = []
+        try readEnrollments(
+            where: "e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ? ORDER BY e.next_due_at, e.id LIMIT ?",
+            [.integer(now.epochSeconds), .integer(Int64(limit))])
+    }
+
+    /// Enrolments with their leads, tags, attributes and message history; `condition`
+    /// filters and orders `enrollments e`.
+    func readEnrollments(where condition: String, _ values: [SQLiteStatement.Value]) throws -> [DueEnrollment] {
+        var found: [DueEnrollment] = []
+        let leadColumns = Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         try connection.prepare("""
-            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-            FROM enrollments e JOIN leads l ON l.id = e.lead_id
-            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ?
-            ORDER BY e.next_due_at, e.id LIMIT ?
-            """).rows([.integer(now.epochSeconds), .integer(Int64(limit))]) { row in
+            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(leadColumns)
+            FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE \(condition)
+            """).rows(values) { row in
             guard let lead = Self.lead(from: row, offset: 4) else { return }
             let snapshot = EnrollmentSnapshot(
                 id: row.integer(0), campaignID: row.text(1) ?? "", enrolledAt: Date(epochSeconds: row.integer(2)),
                 lastSentAt: row.text(3) == nil ? nil : Date(epochSeconds: row.integer(3)))
-            due.append(DueEnrollment(snapshot: snapshot, lead: lead))
+            found.append(DueEnrollment(snapshot: snapshot, lead: lead))
         }
-        for index in due.indices {
-            try fillTagsAndAttributes(&due[index].lead)
-            try fillHistory(&due[index].snapshot)
+        for index in found.indices {
+            try fillTagsAndAttributes(&found[index].lead)
+            try fillHistory(&found[index].snapshot)
         }
-        return due
+        return found
     }
 
     /// Message states of an enrolment (opens and clicks join them with tracking).

@@ -58,22 +58,6 @@ extension SQLiteStore {
     }
 
     public func enrollments(campaignID: String) throws -> [DueEnrollment] {
-        var found: [DueEnrollment] = []
-        try connection.prepare("""
-            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-            FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.campaign_id = ? AND e.state = 'active' ORDER BY e.id
-            """).rows([.text(campaignID)]) { row in
-            guard let lead = Self.lead(from: row, offset: 4) else { return }
-            found.append(DueEnrollment(
-                snapshot: EnrollmentSnapshot(
-                    id: row.integer(0), campaignID: row.text(1) ?? "", enrolledAt: Date(epochSeconds: row.integer(2)),
-                    lastSentAt: row.text(3) == nil ? nil : Date(epochSeconds: row.integer(3))),
-                lead: lead))
-        }
-        for index in found.indices {
-            try fillTagsAndAttributes(&found[index].lead)
-            try fillHistory(&found[index].snapshot)
-        }
-        return found
+        try connection.read { try readEnrollments(where: "e.campaign_id = ? AND e.state = 'active' ORDER BY e.id", [.text(campaignID)]) }
     }
 }

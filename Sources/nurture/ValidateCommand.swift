@@ -36,14 +36,10 @@ struct ValidateCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: path), let store = try? project.openStore() else { return [] }
         var warnings: [Diagnostic] = []
         var counted: [String: Int] = [:]
+        let renderer = MessageRenderer(templates: catalog.templates)
         for campaign in catalog.campaigns {
             for step in campaign.steps {
-                var variables = catalog.templates.unconditionalVariables(
-                    of: MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.id), part: .text)
-                for part in catalog.templates.parts(of: step.template) {
-                    variables.formUnion(catalog.templates.unconditionalVariables(of: step.template, part: part))
-                    if let layout = step.layout { variables.formUnion(catalog.templates.unconditionalVariables(of: layout, part: part)) }
-                }
+                let variables = Set(renderer.variableUses(campaign: campaign, step: step).map(\.variable))
                 for variable in variables.subtracting(["email", "unsubscribe_url", "campaign", "step", "body"]).sorted() {
                     let lacking: Int
                     if let known = counted[variable] {

@@ -5,7 +5,7 @@ extension SendLoop {
     func compose(_ claim: Claim, work: Work, now: Date, composer: MessageComposer) -> OutgoingMessage {
         let unsubscribe = unsubscribeURL(claim.enrollmentID, claim.step)
         let rendered = MessageRenderer(templates: catalog.templates).render(
-            campaign: work.campaign, step: work.step, lead: work.lead, unsubscribeURL: unsubscribe)
+            campaign: work.campaign, step: work.step, lead: work.lead, unsubscribeURL: unsubscribe, collectWarnings: false)
         return composer.compose(
             rendered: rendered, campaign: work.campaign, step: work.step, lead: work.lead, messageID: claim.messageID,
             unsubscribeURL: unsubscribe, date: now)
