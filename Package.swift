@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Both come with Hummingbird; named here because `serve` uses them directly.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The pure domain: campaigns, validation, rendering, leads. No I/O but reading
@@ -39,10 +42,16 @@ let package = Package(
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
         // Transports: the outbox folder, and SMTP through libcurl.
         .target(name: "NurtureDelivery", dependencies: ["NurtureCore", "CCurlShim"]),
-        // The HTTP side: unsubscribe pages and the one-click endpoint (more with issue 6).
+        // The HTTP side: tracking, unsubscribe, lead capture, previews and reports.
         .target(
             name: "NurtureServer",
-            dependencies: ["NurtureCore", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "NurtureCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "nurture",
@@ -52,6 +61,7 @@ let package = Package(
                 "NurtureDelivery",
                 "NurtureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Helpers shared by the test targets (temporary folders, the example project).

@@ -1,6 +1,7 @@
-/// Per campaign and step: what was sent and what came of it (`nurture report`).
+/// Per campaign and step: what was sent and what came of it (`nurture report`, `/report`).
 ///
-/// Opens and clicks are not tracked yet, so the report has no open or click columns.
+/// "Unique" opens and clicks count messages a person opened or clicked at least once;
+/// machine counts are every request classified machine or unknown (no user agent).
 public struct CampaignReport: Sendable, Hashable {
     public struct StepRow: Sendable, Hashable {
         public var step: String
@@ -11,8 +12,25 @@ public struct CampaignReport: Sendable, Hashable {
         public var skipped = 0
         public var deferred = 0
         public var unknown = 0
+        /// Messages of this step a person opened / clicked (at least once).
+        public var uniqueOpens = 0
+        public var uniqueClicks = 0
+        /// Every human open / click request, repeats included.
+        public var totalOpens = 0
+        public var totalClicks = 0
+        /// Open / click requests by machines (or without a user agent).
+        public var machineOpens = 0
+        public var machineClicks = 0
+        /// Leads who unsubscribed through this step's link.
+        public var unsubscribed = 0
+        /// Enrolments that converted (goal event) with this as the last step sent.
+        public var converted = 0
 
         public init(step: String) { self.step = step }
+
+        public var openRate: Double { sent == 0 ? 0 : Double(uniqueOpens) / Double(sent) }
+        public var clickRate: Double { sent == 0 ? 0 : Double(uniqueClicks) / Double(sent) }
+        public var conversionRate: Double { sent == 0 ? 0 : Double(converted) / Double(sent) }
     }
 
     public var campaignID: String

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Signs and checks the tokens in unsubscribe (and, later, tracking) links with
+/// Signs and checks the tokens in unsubscribe and tracking links with
 /// HMAC-SHA256 under this installation's secret. A token is `PAYLOAD.TAG` in base64url;
 /// a link not signed here is refused, never followed.
 public struct LinkSigner: Sendable {
@@ -43,7 +43,8 @@ public struct LinkSigner: Sendable {
     }
 
     static func data(base64URL text: Substring) -> Data? {
-        guard text.count <= 512 else { return nil }
+        // Click tokens carry their URL; anything longer than a long URL is not ours.
+        guard text.utf8.count <= 8192 else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)
@@ -56,9 +57,11 @@ extension LinkSigner {
         token(purpose: "u", payload: "\(enrollmentID).\(step)")
     }
 
-    /// The enrolment an unsubscribe token names, or nil when it is not valid.
-    public func enrollment(inUnsubscribeToken token: String) -> Int64? {
-        guard let payload = payload(of: token, purpose: "u"), let dot = payload.firstIndex(of: ".") else { return nil }
-        return Int64(payload[..<dot])
+    /// The enrolment and step an unsubscribe token names, or nil when it is not valid.
+    public func unsubscribeTarget(inToken token: String) -> (enrollmentID: Int64, step: String)? {
+        guard let payload = payload(of: token, purpose: "u"), let dot = payload.firstIndex(of: "."),
+            let enrollment = Int64(payload[..<dot])
+        else { return nil }
+        return (enrollment, String(payload[payload.index(after: dot)...]))
     }
 }

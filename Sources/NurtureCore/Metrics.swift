@@ -8,6 +8,10 @@ public struct StoreMetrics: Sendable, Hashable {
     public var dueNow = 0
     public var lastTickAt: Date?
     public var lastTickSeconds: Double?
+    /// Tracking requests by kind (open, click) and class (human, machine, unknown).
+    public var activity: [ActivityKind: [ActivityClass: Int]] = [:]
+    /// Unsubscribes through links (one-click or the page).
+    public var linkUnsubscribes = 0
 
     public init() {}
 
@@ -27,6 +31,17 @@ public struct StoreMetrics: Sendable, Hashable {
         })
         gauge("nurture_active_enrollments", "Enrolments still in their drip.", [("", String(activeEnrollments))])
         gauge("nurture_due_enrollments", "Enrolments whose next step is due now (the queue depth).", [("", String(dueNow))])
+        for kind in ActivityKind.allCases {
+            let name = kind == .open ? "nurture_opens_total" : "nurture_clicks_total"
+            lines.append("# HELP \(name) \(kind == .open ? "Open" : "Click") requests recorded, by who made them.")
+            lines.append("# TYPE \(name) counter")
+            for activityClass in ActivityClass.allCases {
+                lines.append("\(name){class=\"\(activityClass.rawValue)\"} \(activity[kind]?[activityClass] ?? 0)")
+            }
+        }
+        lines.append("# HELP nurture_unsubscribes_total Leads unsubscribed through a link.")
+        lines.append("# TYPE nurture_unsubscribes_total counter")
+        lines.append("nurture_unsubscribes_total \(linkUnsubscribes)")
         if let lastTickAt {
             gauge("nurture_last_tick_timestamp_seconds", "When the last tick of the send loop finished.", [("", String(Int(lastTickAt.timeIntervalSince1970)))])
         }

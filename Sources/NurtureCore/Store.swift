@@ -18,7 +18,7 @@ public struct UpsertSummary: Sendable, Hashable {
 /// Where Nurture keeps its state. SQLite is the embedded default; a PostgreSQL store
 /// satisfies the same protocol. Times are passed in: the store never reads a clock.
 /// Everything Nurture keeps: leads, and the send loop's state.
-public protocol Store: LeadStore, DripStore, ReportStore, MetricsStore {}
+public protocol Store: LeadStore, DripStore, ReportStore, MetricsStore, TrackingStore {}
 
 /// Leads: who they are and whether they may be mailed.
 public protocol LeadStore: Sendable {
@@ -38,9 +38,9 @@ public protocol LeadStore: Sendable {
     /// `last_name` are the lead's own fields, other names are custom attributes.
     func countActiveLeads(lacking variable: String) async throws -> Int
 
-    /// Unsubscribes the lead of an enrolment (from an unsubscribe link); returns its
-    /// address, or nil when there is no such enrolment.
-    func unsubscribe(enrollmentID: Int64, now: Date) async throws -> EmailAddress?
+    /// Unsubscribes the lead of an enrolment (from the unsubscribe link of `step`);
+    /// returns its address, or nil when there is no such enrolment.
+    func unsubscribe(enrollmentID: Int64, step: String?, now: Date) async throws -> EmailAddress?
 
     /// The lead of an enrolment, for the confirmation page.
     func lead(enrollmentID: Int64) async throws -> Lead?

@@ -1,28 +1,85 @@
-import Hummingbird
-import NurtureCore
-
 import Foundation
+import Hummingbird
+import Logging
+import NurtureCore
+import ServiceLifecycle
 
-/// The HTTP side of Nurture: for now `/healthz`, `/metrics` and the unsubscribe pages.
+/// What `serve` needs to know, gathered by the command line from settings and environment.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var links: TrackingLinks
+    public var classifier: ActivityClassifier
+    public var scoreRules: ScoreRules
+    /// `NURTURE_ADMIN_PASSWORD`: opens the preview and report pages when bound beyond loopback.
+    public var adminPassword: String?
+    public var subscribeTags: [String]
+    public var subscribeDefaultTags: [String]
+    public var unsubscribeMailbox: EmailAddress?
+    /// Campaigns and templates, read again per page so that edits show without a restart.
+    public var loadCatalog: @Sendable () -> CampaignCatalog
+    public var now: @Sendable () -> Date = Date.init
+
+    public init(
+        host: String, port: Int, links: TrackingLinks, classifier: ActivityClassifier, scoreRules: ScoreRules, adminPassword: String?,
+        subscribeTags: [String], subscribeDefaultTags: [String], unsubscribeMailbox: EmailAddress?,
+        loadCatalog: @escaping @Sendable () -> CampaignCatalog
+    ) {
+        self.host = host
+        self.port = port
+        self.links = links
+        self.classifier = classifier
+        self.scoreRules = scoreRules
+        self.adminPassword = adminPassword
+        self.subscribeTags = subscribeTags
+        self.subscribeDefaultTags = subscribeDefaultTags
+        self.unsubscribeMailbox = unsubscribeMailbox
+        self.loadCatalog = loadCatalog
+    }
+
+    /// Whether the preview and report pages are open to anyone who can connect.
+    public var pagesNeedPassword: Bool {
+        if case .open = AdminAuth(host: host, password: adminPassword).mode { return false }
+        return true
+    }
+}
+
+/// The HTTP side of Nurture: tracking, unsubscribe, lead capture, previews, reports,
+/// `/metrics` and `/healthz`.
 public enum NurtureHTTPServer {
-    public static func router(store: any Store, signer: LinkSigner) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(store: any Store, settings: ServerSettings) -> Router<NurtureRequestContext> {
+        let router = Router(context: NurtureRequestContext.self)
+        // One line per request at debug level (LOG_LEVEL=debug or --log-level debug).
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = try await store.metrics(now: Date()).prometheusText
+            let text = try await store.metrics(now: settings.now()).prometheusText
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        UnsubscribeRoutes(store: store, signer: signer).add(to: router)
+        let auth = AdminAuth(host: settings.host, password: settings.adminPassword)
+        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, scoreRules: settings.scoreRules, now: settings.now)
+            .add(to: router)
+        UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now).add(to: router)
+        SubscribeRoutes(store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now)
+            .add(to: router)
+        PreviewPages(store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox)
+            .add(to: router)
+        ReportPage(store: store, loadCatalog: settings.loadCatalog, auth: auth).add(to: router)
         return router
     }
 
-    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.
-    public static func run(store: any Store, signer: LinkSigner, host: String, port: Int) async throws {
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight. Idle
+    /// connections are closed after 30 s, so slow clients cannot hold sockets forever.
+    public static func run(store: any Store, settings: ServerSettings, logger: Logger) async throws {
         let app = Application(
-            router: router(store: store, signer: signer),
-            configuration: .init(address: .hostname(host, port: port), serverName: "nurture"))
-        try await app.runService()
+            router: router(store: store, settings: settings),
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nurture"),
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Small server-rendered pages: escaped everywhere, no scripts, a strict policy.
@@ -18,26 +19,38 @@ enum Page {
         return out
     }
 
-    static func document(title: String, body: String) -> String {
+    static let baseStyle = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2933}button{font-size:1rem;padding:.5rem 1.2rem}"
+
+    static func document(title: String, body: String, style: String = baseStyle) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(escape(title))</title>
-        <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2933}button{font-size:1rem;padding:.5rem 1.2rem}</style>
+        <style>\(style)</style>
         </head><body>
         \(body)
         </body></html>
         """
     }
 
-    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// No scripts, no frames, forms only to ourselves.
+    static let strictPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok, policy: String = strictPolicy) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
-        // No scripts, no frames, forms only to ourselves.
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        headers[.contentSecurityPolicy] = policy
         headers[.xContentTypeOptions] = "nosniff"
         headers[.cacheControl] = "no-store"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// A 404 without a Location: an unknown link leads nowhere.

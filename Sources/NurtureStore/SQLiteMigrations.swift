@@ -96,6 +96,26 @@ enum SQLiteMigrations {
                 event_id INTEGER NOT NULL DEFAULT 0
             );
             """),
+        Migration(version: 3, name: "tracking", sql: """
+            -- When the transport accepted the message, in wall-clock milliseconds: the
+            -- machine window counts from here (sent_at is the tick's clock).
+            ALTER TABLE messages ADD COLUMN delivered_at_ms INTEGER;
+            -- Every request to an open, click or decoy URL, kept even when a machine made it.
+            CREATE TABLE activity (
+                id INTEGER PRIMARY KEY,
+                message_row INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('open', 'click')),
+                decoy INTEGER NOT NULL DEFAULT 0,
+                url TEXT,
+                link INTEGER,
+                class TEXT NOT NULL CHECK (class IN ('human', 'machine', 'unknown')),
+                reason TEXT NOT NULL,
+                occurred_at_ms INTEGER NOT NULL,
+                user_agent TEXT,
+                ip TEXT
+            );
+            CREATE INDEX activity_by_message ON activity(message_row, kind, class);
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -101,7 +101,7 @@ extension SQLiteStore {
         return found
     }
 
-    /// Message states of an enrolment (opens and clicks join them with tracking).
+    /// Message states of an enrolment, and the steps a person opened or clicked.
     func fillHistory(_ snapshot: inout EnrollmentSnapshot) throws {
         var steps: [String: MessageState] = [:]
         var retryAt: [String: Date] = [:]
@@ -113,6 +113,14 @@ extension SQLiteStore {
             }
         snapshot.steps = steps
         snapshot.retryAt = retryAt
+        // Machine and unknown activity never satisfies `opened`/`clicked`.
+        try connection.prepare("""
+            SELECT DISTINCT m.step_id, a.kind FROM messages m JOIN activity a ON a.message_row = m.id
+            WHERE m.enrollment_id = ? AND a.class = 'human'
+            """).rows([.integer(snapshot.id)]) { row in
+                guard let step = row.text(0) else { return }
+                if row.text(1) == ActivityKind.open.rawValue { snapshot.opened.insert(step) } else { snapshot.clicked.insert(step) }
+            }
     }
 
     public func apply(_ changes: [EnrollmentChange], now: Date) throws -> [Claim] {
@@ -197,7 +205,8 @@ extension SQLiteStore {
                 let enrollment = delivery.claim.enrollmentID
                 switch delivery.outcome {
                 case .sent:
-                    try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?").rows([time, row])
+                    try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, delivered_at_ms = ?, last_error = NULL WHERE id = ?")
+                        .rows([time, delivery.deliveredAt.map { .integer($0.epochMilliseconds) } ?? .null, row])
                     try connection.prepare("UPDATE enrollments SET last_sent_at = ? WHERE id = ?").rows([time, .integer(enrollment)])
                     if delivery.completes {
                         try connection.prepare("""

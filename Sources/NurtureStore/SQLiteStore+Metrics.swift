@@ -13,6 +13,11 @@ extension SQLiteStore {
             }
             try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active'").rows { metrics.activeEnrollments = Int($0.integer(0)) }
             metrics.dueNow = try countDue(now: now)
+            try connection.prepare("SELECT kind, class, count(*) FROM activity GROUP BY 1, 2").rows { row in
+                guard let kind = ActivityKind(rawValue: row.text(0) ?? ""), let activityClass = ActivityClass(rawValue: row.text(1) ?? "") else { return }
+                metrics.activity[kind, default: [:]][activityClass] = Int(row.integer(2))
+            }
+            try connection.prepare("SELECT count(*) FROM events WHERE name = 'unsubscribed'").rows { metrics.linkUnsubscribes = Int($0.integer(0)) }
             try connection.prepare("SELECT key, value FROM settings WHERE key IN ('last_tick_at', 'last_tick_seconds')").rows { row in
                 guard let value = row.text(1).flatMap(Double.init) else { return }
                 if row.text(0) == "last_tick_at" { metrics.lastTickAt = Date(timeIntervalSince1970: value) } else { metrics.lastTickSeconds = value }

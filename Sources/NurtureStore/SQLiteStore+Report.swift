@@ -38,6 +38,40 @@ extension SQLiteStore {
                 }
                 rows[step] = entry
             }
+            try connection.prepare("""
+                SELECT m.step_id, a.kind, a.class = 'human', count(*), count(DISTINCT a.message_row)
+                FROM activity a JOIN messages m ON m.id = a.message_row JOIN enrollments e ON e.id = m.enrollment_id
+                WHERE e.campaign_id = ? GROUP BY 1, 2, 3
+                """).rows([campaign]) { row in
+                guard let step = row.text(0) else { return }
+                let isOpen = row.text(1) == ActivityKind.open.rawValue
+                let requests = Int(row.integer(3))
+                let messages = Int(row.integer(4))
+                var entry = rows[step] ?? CampaignReport.StepRow(step: step)
+                switch (isOpen, row.integer(2) == 1) {
+                case (true, true): entry.totalOpens += requests; entry.uniqueOpens += messages
+                case (false, true): entry.totalClicks += requests; entry.uniqueClicks += messages
+                case (true, false): entry.machineOpens += requests
+                case (false, false): entry.machineClicks += requests
+                }
+                rows[step] = entry
+            }
+            try connection.prepare("""
+                SELECT json_extract(attributes, '$.step'), count(DISTINCT lead_id) FROM events
+                WHERE name = 'unsubscribed' AND json_extract(attributes, '$.campaign') = ? GROUP BY 1
+                """).rows([campaign]) { row in
+                guard let step = row.text(0) else { return }
+                rows[step, default: CampaignReport.StepRow(step: step)].unsubscribed = Int(row.integer(1))
+            }
+            // A conversion is credited to the last step sent before it.
+            try connection.prepare("""
+                SELECT (SELECT m.step_id FROM messages m WHERE m.enrollment_id = e.id AND m.state = 'sent' AND m.sent_at <= e.ended_at
+                        ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS step, count(*)
+                FROM enrollments e WHERE e.campaign_id = ? AND e.state = 'converted' GROUP BY 1
+                """).rows([campaign]) { row in
+                guard let step = row.text(0) else { return }
+                rows[step, default: CampaignReport.StepRow(step: step)].converted = Int(row.integer(1))
+            }
             let rest = rows.keys.filter { !stepOrder.contains($0) }.sorted()
             report.steps = (stepOrder + rest).map { rows[$0] ?? CampaignReport.StepRow(step: $0) }
             return report

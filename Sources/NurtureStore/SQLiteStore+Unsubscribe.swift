@@ -2,7 +2,7 @@ import Foundation
 import NurtureCore
 
 extension SQLiteStore {
-    public func unsubscribe(enrollmentID: Int64, now: Date) throws -> EmailAddress? {
+    public func unsubscribe(enrollmentID: Int64, step: String?, now: Date) throws -> EmailAddress? {
         try connection.transaction {
             guard let lead = try loadLead(where: "id = (SELECT lead_id FROM enrollments WHERE id = ?)", .integer(enrollmentID)),
                 let leadID = lead.id
@@ -12,6 +12,15 @@ extension SQLiteStore {
             try connection.prepare("""
                 UPDATE leads SET status = 'unsubscribed', status_changed_at = ?1, updated_at = ?1 WHERE id = ?2 AND status = 'active'
                 """).rows([time, .integer(leadID)])
+            if connection.changes > 0 {
+                // Remembered as an event, so the report can say which step's link it was.
+                var campaign: String?
+                try connection.prepare("SELECT campaign_id FROM enrollments WHERE id = ?").rows([.integer(enrollmentID)]) { campaign = $0.text(0) }
+                var attributes = ["campaign": campaign ?? ""]
+                if let step { attributes["step"] = step }
+                try connection.prepare("INSERT INTO events (lead_id, name, attributes, occurred_at) VALUES (?, 'unsubscribed', ?, ?)")
+                    .rows([.integer(leadID), .text(JSONText.object(attributes)), time])
+            }
             try connection.prepare("""
                 UPDATE enrollments SET state = 'suppressed', ended_at = ?, end_reason = 'unsubscribed by link', next_due_at = NULL
                 WHERE lead_id = ? AND state = 'active'

@@ -32,7 +32,7 @@ struct EventCommand: AsyncParsableCommand {
         let converted = try await store.recordEvent(
             LeadInput(email: address), name: name,
             attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
-            goalCampaigns: goals, now: Date())
+            score: project.settings.scoreRules.events[name] ?? 0, goalCampaigns: goals, now: Date())
         var line = "recorded \(name) for \(address)"
         if !converted.isEmpty { line += "; converted in \(converted.joined(separator: ", "))" }
         let enrolling = catalog.campaigns.filter { $0.enroll.events.contains(name) }.map(\.id)

@@ -29,6 +29,16 @@ struct Project {
         return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 
+    /// Links are tracked only when the user said where `serve` is reachable: a default
+    /// base URL on 127.0.0.1 would send readers to a dead link.
+    var tracksLinks: Bool {
+        settings.trackingEnabled && ((environment["NURTURE_BASE_URL"].map { !$0.isEmpty } ?? false) || settings.baseURL != nil)
+    }
+
+    func trackingLinks(signer: LinkSigner) -> TrackingLinks { TrackingLinks(baseURL: baseURL, signer: signer) }
+
+    var classifier: ActivityClassifier { ActivityClassifier(machineWindow: settings.machineWindowSeconds) }
+
     func resolve(_ path: String) -> URL {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
     }

@@ -5,8 +5,13 @@ import NurtureCore
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Per campaign and step: sent, failed, bounced, skipped, conversions and unsubscribes.",
-        discussion: "Opens and clicks are not tracked in this version, so the report has no open or click rates yet.")
+        abstract: "Per campaign and step: sent, failed, bounced, opens, clicks, unsubscribes and conversions.",
+        discussion: """
+            Opens and clicks count messages a person opened or clicked (unique); rates are per
+            message sent. Requests classified as machines (privacy proxies, link scanners,
+            prefetch, the first seconds after delivery) are counted apart and left out of the
+            rates. A conversion is credited to the last step sent before the goal event.
+            """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, json, csv

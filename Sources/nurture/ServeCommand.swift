@@ -1,32 +1,50 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NurtureServer
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Answer the links in sent mail: unsubscribe pages and one-click unsubscribes.",
+        abstract: "Answer the links in sent mail, capture leads, and show previews and reports.",
         discussion: """
-            In this version: GET /healthz, GET /u/TOKEN (a confirmation page that changes nothing)
-            and POST /u/TOKEN (unsubscribes at once, RFC 8058). Tracking, the capture form,
-            previews and reports are not here yet. Links are signed with NURTURE_SECRET (or a
-            secret generated on first use and kept in the store); NURTURE_SECRET_PREVIOUS keeps
-            the links of the previous secret working during a rotation. Stops on SIGTERM/SIGINT.
+            GET /o/TOKEN (open pixel), GET /c/TOKEN (click redirect), GET|POST /u/TOKEN
+            (unsubscribe page; POST unsubscribes at once, RFC 8058), GET|POST /subscribe (capture
+            form), /preview and /report (pages), /metrics (Prometheus), /healthz.
+            Links are signed with NURTURE_SECRET (or a secret generated on first use and kept in
+            the store); NURTURE_SECRET_PREVIOUS keeps the links of the previous secret working
+            during a rotation. Bound beyond 127.0.0.1, /preview and /report need
+            NURTURE_ADMIN_PASSWORD (HTTP Basic, any user name). Stops on SIGTERM/SIGINT.
             """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
+    @Option(help: "trace, debug (one line per request), info, notice, warning, error or critical; default: LOG_LEVEL or info.")
+    var logLevel: String?
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
         let project = try Project(options: global)
         let store = try project.openStore()
         let signer = try await project.linkSigner(store: store)
+        let settings = ServerSettings(
+            host: host, port: port, links: project.trackingLinks(signer: signer), classifier: project.classifier,
+            scoreRules: project.settings.scoreRules, adminPassword: project.environment["NURTURE_ADMIN_PASSWORD"],
+            subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
+            unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
+        var logger = Logger(label: "nurture.serve")
+        logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
-        try await NurtureHTTPServer.run(store: store, signer: signer, host: host, port: port)
+        if settings.pagesNeedPassword, project.environment["NURTURE_ADMIN_PASSWORD"] == nil {
+            Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed")
+        }
+        try await NurtureHTTPServer.run(store: store, settings: settings, logger: logger)
     }
 }

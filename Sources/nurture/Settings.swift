@@ -14,6 +14,15 @@ struct Settings: Sendable {
     var smtp = SMTPFileSettings()
     /// An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.
     var unsubscribeMailbox: EmailAddress?
+    /// `tracking.machine_window`: seconds after delivery in which opens and clicks are machines.
+    var machineWindowSeconds: Double = 2
+    /// `tracking.enabled: false` sends links as written even with a base URL.
+    var trackingEnabled = true
+    var scoreRules = ScoreRules()
+    /// `subscribe.tags`: the tags the capture form may set; `subscribe.default_tags`:
+    /// the tags every captured lead gets.
+    var subscribeTags: [String] = []
+    var subscribeDefaultTags: [String] = []
 
     /// The `smtp:` section. The password is never read from the file.
     struct SMTPFileSettings: Sendable {
@@ -29,7 +38,7 @@ struct Settings: Sendable {
         static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second"]
     }
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto"]
+    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "subscribe"]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
@@ -57,6 +66,13 @@ struct Settings: Sendable {
             settings.templatesDirectory = map.optionalText("templates_dir", into: &diagnostics)?.text ?? settings.templatesDirectory
             settings.baseURL = map.optionalText("base_url", into: &diagnostics)?.text
             if let node = map["smtp"], !node.isNull { settings.smtp = readSMTP(node, into: &diagnostics) }
+            if let node = map["tracking"], !node.isNull { readTracking(node, into: &settings, &diagnostics) }
+            if let node = map["score"], !node.isNull { readScore(node, into: &settings, &diagnostics) }
+            if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
+                subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags"], in: "'subscribe'", into: &diagnostics)
+                settings.subscribeTags = subscribe.textList("tags", into: &diagnostics).map(\.text)
+                settings.subscribeDefaultTags = subscribe.textList("default_tags", into: &diagnostics).map(\.text)
+            }
             if let mailbox = map.optionalText("unsubscribe_mailto", into: &diagnostics) {
                 do { settings.unsubscribeMailbox = try EmailAddress(mailbox.text) } catch {
                     diagnostics.error(at: mailbox.node.location, "'unsubscribe_mailto' is not a valid address: \(error)")
@@ -69,8 +85,6 @@ struct Settings: Sendable {
 
     private static func readSMTP(_ node: YAMLNode, into diagnostics: inout DiagnosticBag) -> SMTPFileSettings {
         var smtp = SMTPFileSettings()
-    /// An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.
-    var unsubscribeMailbox: EmailAddress?
         guard let map = MappingReader(node, what: "'smtp'", into: &diagnostics) else { return smtp }
         map.rejectUnknownKeys(allowed: SMTPFileSettings.keys, in: "'smtp'", into: &diagnostics)
         if let url = map.optionalText("url", into: &diagnostics) {
@@ -97,6 +111,45 @@ struct Settings: Sendable {
         }
         smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, hint: "messages per second, like 10 or 0.5")
         return smtp
+    }
+
+    private static func readTracking(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
+        guard let map = MappingReader(node, what: "'tracking'", into: &diagnostics) else { return }
+        map.rejectUnknownKeys(allowed: ["machine_window", "enabled"], in: "'tracking'", into: &diagnostics)
+        if let enabled = map.optionalText("enabled", into: &diagnostics) {
+            switch enabled.text {
+            case "true", "yes", "on": settings.trackingEnabled = true
+            case "false", "no", "off": settings.trackingEnabled = false
+            default: diagnostics.error(at: enabled.node.location, "'enabled' must be true or false, not '\(enabled.text)'")
+            }
+        }
+        if let window = map.optionalText("machine_window", into: &diagnostics) {
+            let text = window.text.hasSuffix("s") ? String(window.text.dropLast()) : window.text
+            if let seconds = Double(text), seconds >= 0, seconds <= 3600 {
+                settings.machineWindowSeconds = seconds
+            } else {
+                diagnostics.error(at: window.node.location, "'machine_window' must be seconds from 0 to 3600, not '\(window.text)'", hint: "like 2 or 2s")
+            }
+        }
+    }
+
+    private static func readScore(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
+        guard let map = MappingReader(node, what: "'score'", into: &diagnostics) else { return }
+        map.rejectUnknownKeys(allowed: ["open", "click", "events"], in: "'score'", into: &diagnostics)
+        func points(_ key: String, _ value: (text: String, node: YAMLNode)) -> Int? {
+            guard let points = Int(value.text), abs(points) <= 1_000_000 else {
+                diagnostics.error(at: value.node.location, "'\(key)' must be a whole number of points, not '\(value.text)'", hint: "like 3 or -5")
+                return nil
+            }
+            return points
+        }
+        if let value = map.optionalText("open", into: &diagnostics), let open = points("open", value) { settings.scoreRules.open = open }
+        if let value = map.optionalText("click", into: &diagnostics), let click = points("click", value) { settings.scoreRules.click = click }
+        if let node = map["events"], !node.isNull, let events = MappingReader(node, what: "'score.events'", into: &diagnostics) {
+            for name in events.keys {
+                if let value = events.optionalText(name, into: &diagnostics), let score = points(name, value) { settings.scoreRules.events[name] = score }
+            }
+        }
     }
 
     private static func number(_ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, hint: String) -> Double? {

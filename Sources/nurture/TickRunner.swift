@@ -15,6 +15,7 @@ struct TickRunner {
             catalog: catalog, store: store, transport: transport, planner: project.planner,
             unsubscribeURL: project.unsubscribeURL(signer: signer))
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
+        if project.tracksLinks { loop.linkRewriter = LinkRewriter(links: project.trackingLinks(signer: signer)) }
         return loop
     }
 

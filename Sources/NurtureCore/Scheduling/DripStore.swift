@@ -85,8 +85,14 @@ public struct DeliveryRecord: Sendable, Hashable {
     public var nextStep: String?
     /// For `sent`: this was the last step, and the drip is complete.
     public var completes: Bool
+    /// For `sent`: when the transport accepted it, by the wall clock (tracking's machine
+    /// window counts from here; the tick's `now` may be a replayed time).
+    public var deliveredAt: Date?
 
-    public init(claim: Claim, outcome: Outcome, nextDueAt: Date? = nil, nextStep: String? = nil, completes: Bool = false) {
+    public init(
+        claim: Claim, outcome: Outcome, nextDueAt: Date? = nil, nextStep: String? = nil, completes: Bool = false, deliveredAt: Date? = nil
+    ) {
+        self.deliveredAt = deliveredAt
         self.claim = claim
         self.outcome = outcome
         self.nextDueAt = nextDueAt
@@ -148,9 +154,12 @@ public protocol DripStore: Sendable {
     func markSending(_ claims: [Claim], now: Date) async throws
     func record(_ deliveries: [DeliveryRecord], now: Date) async throws
 
-    /// Records an event for a lead (created when new); ends the active enrolments of
-    /// `goalCampaigns` as converted. Returns the campaigns it converted in.
-    func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], goalCampaigns: [String], now: Date) async throws -> [String]
+    /// Records an event for a lead (created when new), adds `score` points to the lead,
+    /// and ends the active enrolments of `goalCampaigns` as converted. Returns the
+    /// campaigns it converted in.
+    func recordEvent(
+        _ input: LeadInput, name: String, attributes: [String: String], score: Int, goalCampaigns: [String], now: Date
+    ) async throws -> [String]
 
     func sendStatus(now: Date) async throws -> SendStatus
     func timeline(email: EmailAddress) async throws -> LeadTimeline?

@@ -1,11 +1,18 @@
 import Foundation
 import NurtureMIME
 
+/// What the transport said of a message, and when (wall clock).
+struct TimedDelivery: Sendable {
+    var result: DeliveryResult
+    var at: Date
+}
+
 extension SendLoop {
     func compose(_ claim: Claim, work: Work, now: Date, composer: MessageComposer) -> OutgoingMessage {
         let unsubscribe = unsubscribeURL(claim.enrollmentID, claim.step)
-        let rendered = MessageRenderer(templates: catalog.templates).render(
+        var rendered = MessageRenderer(templates: catalog.templates).render(
             campaign: work.campaign, step: work.step, lead: work.lead, unsubscribeURL: unsubscribe, collectWarnings: false)
+        if let linkRewriter { rendered = linkRewriter.rewrite(rendered, messageRow: claim.rowID) }
         return composer.compose(
             rendered: rendered, campaign: work.campaign, step: work.step, lead: work.lead, messageID: claim.messageID,
             unsubscribeURL: unsubscribe, date: now)
@@ -16,24 +23,25 @@ extension SendLoop {
     /// before its turn).
     func deliverAll(
         _ messages: [OutgoingMessage], shouldStop: @Sendable () -> Bool
-    ) async -> [DeliveryResult?] {
-        var results = [DeliveryResult?](repeating: nil, count: messages.count)
+    ) async -> [TimedDelivery?] {
+        var results = [TimedDelivery?](repeating: nil, count: messages.count)
         let transport = self.transport
+        let clock = wallClock
         let width = max(1, transport.maxConcurrentDeliveries)
-        await withTaskGroup(of: (Int, DeliveryResult).self) { group in
+        await withTaskGroup(of: (Int, TimedDelivery).self) { group in
             var next = 0
             var stopped = false
             while next < messages.count, next < width, !shouldStop() {
                 let index = next
-                group.addTask { (index, await transport.deliver(messages[index])) }
+                group.addTask { (index, TimedDelivery(result: await transport.deliver(messages[index]), at: clock())) }
                 next += 1
             }
             while let (index, result) = await group.next() {
                 results[index] = result
-                if case .fatal = result { stopped = true }
+                if case .fatal = result.result { stopped = true }
                 if !stopped, next < messages.count, !shouldStop() {
                     let index = next
-                    group.addTask { (index, await transport.deliver(messages[index])) }
+                    group.addTask { (index, TimedDelivery(result: await transport.deliver(messages[index]), at: clock())) }
                     next += 1
                 }
             }

@@ -18,6 +18,10 @@ public struct SendLoop: Sendable {
     public var unsubscribeMailbox: EmailAddress?
     /// The unsubscribe link of a message.
     public var unsubscribeURL: @Sendable (_ enrollmentID: Int64, _ step: String) -> String
+    /// Wraps links for open and click tracking; nil sends links as written.
+    public var linkRewriter: LinkRewriter?
+    /// The real clock, for when a message was accepted (`now` may be a replayed time).
+    public var wallClock: @Sendable () -> Date = Date.init
 
     public init(
         catalog: CampaignCatalog, store: any Store, transport: any Transport, planner: DripPlanner,
@@ -74,7 +78,7 @@ public struct SendLoop: Sendable {
         let total = try await store.countDue(now: now)
         var claimed = 0
         var handed = 0
-        var inFlight: (batch: Batch, delivery: Task<[DeliveryResult?], Never>)?
+        var inFlight: (batch: Batch, delivery: Task<[TimedDelivery?], Never>)?
         var limited = false
         while true {
             let mayGoOn = !shouldStop() && summary.stoppedBecause == nil && !limited
@@ -147,12 +151,14 @@ public struct SendLoop: Sendable {
     }
 
     /// The store records for a batch's results; nil results were never handed over.
-    private func records(for batch: Batch, results: [DeliveryResult?], now: Date, summary: inout TickSummary) -> [DeliveryRecord] {
+    private func records(for batch: Batch, results: [TimedDelivery?], now: Date, summary: inout TickSummary) -> [DeliveryRecord] {
         zip(batch.items, results).map { item, result in
             guard let result else {
                 return DeliveryRecord(claim: item.claim, outcome: .released)
             }
-            return record(result, claim: item.claim, work: item.work, now: now, summary: &summary)
+            var record = record(result.result, claim: item.claim, work: item.work, now: now, summary: &summary)
+            if record.outcome == .sent { record.deliveredAt = result.at }
+            return record
         }
     }
 }

@@ -1,0 +1,104 @@
+import Foundation
+
+/// An open or a click.
+public enum ActivityKind: String, Sendable, Hashable, CaseIterable {
+    case open
+    case click
+}
+
+/// Who most likely made a request: a person, a machine (a privacy proxy, a link scanner,
+/// a prefetcher), or no telling.
+public enum ActivityClass: String, Sendable, Hashable, CaseIterable {
+    case human
+    case machine
+    case unknown
+}
+
+/// One request to a tracking URL, as `serve` saw it.
+public struct TrackingRequest: Sendable, Hashable {
+    public var link: TrackedLink
+    public var at: Date
+    /// `HEAD` rather than `GET`.
+    public var isHead: Bool
+    public var userAgent: String?
+    public var ip: String?
+    /// The `Purpose` or `Sec-Purpose` header, if any (browsers send `prefetch`).
+    public var purpose: String?
+
+    public init(link: TrackedLink, at: Date, isHead: Bool = false, userAgent: String? = nil, ip: String? = nil, purpose: String? = nil) {
+        self.link = link
+        self.at = at
+        self.isHead = isHead
+        self.userAgent = userAgent
+        self.ip = ip
+        self.purpose = purpose
+    }
+
+    public var kind: ActivityKind {
+        if case .open = link { return .open }
+        return .click
+    }
+}
+
+/// A request as it is stored: classified, with the reason.
+public struct RecordedActivity: Sendable, Hashable {
+    public var request: TrackingRequest
+    public var verdict: ActivityVerdict
+
+    public init(request: TrackingRequest, verdict: ActivityVerdict) {
+        self.request = request
+        self.verdict = verdict
+    }
+}
+
+/// A classification and why.
+public struct ActivityVerdict: Sendable, Hashable {
+    public var activityClass: ActivityClass
+    public var reason: String
+
+    public init(_ activityClass: ActivityClass, _ reason: String) {
+        self.activityClass = activityClass
+        self.reason = reason
+    }
+}
+
+/// How much opens, clicks and events add to a lead's score (`score:` in nurture.yml).
+/// An open or click counts once per message, and only when a person made it.
+public struct ScoreRules: Sendable, Hashable {
+    public var open: Int
+    public var click: Int
+    /// Points per recorded event, by event name.
+    public var events: [String: Int]
+
+    public init(open: Int = 1, click: Int = 3, events: [String: Int] = [:]) {
+        self.open = open
+        self.click = click
+        self.events = events
+    }
+
+    public func points(for kind: ActivityKind) -> Int { kind == .open ? open : click }
+}
+
+/// What a message is, for classifying a request to one of its tracking URLs.
+public struct TrackedMessage: Sendable, Hashable {
+    public var row: Int64
+    /// When the transport accepted it (wall clock); nil while it has not been sent.
+    public var deliveredAt: Date?
+
+    public init(row: Int64, deliveredAt: Date?) {
+        self.row = row
+        self.deliveredAt = deliveredAt
+    }
+}
+
+/// The store side of tracking.
+public protocol TrackingStore: Sendable {
+    /// The message a tracking URL names, or nil when there is no such row any more.
+    func trackedMessage(row: Int64) async throws -> TrackedMessage?
+    /// Stores one request. A human open or click that is the first of its kind for the
+    /// message adds `scoreRules` points to the lead. A decoy hit also marks as machine
+    /// the clicks on the same message from the same address within `decoyReach`.
+    func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
+    /// Whether the decoy of a message was followed from `ip` within `reach` of `at`.
+    func decoyFollowed(messageRow: Int64, ip: String, around at: Date, reach: TimeInterval) async throws -> Bool
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Tells a person's open or click from a machine's, by the signals a request carries.
+/// Pure: the same request and message give the same verdict.
+///
+/// Machines that fetch mail links and images: privacy proxies that load every image at
+/// delivery (Apple Mail Privacy Protection), security gateways that follow every link
+/// before the reader sees it (Microsoft Safe Links, Proofpoint, Mimecast, Barracuda …),
+/// link unfurlers and prefetchers. Gmail's and Yahoo's image proxies fetch the pixel only
+/// when the reader opens the message, so they count as people.
+public struct ActivityClassifier: Sendable {
+    /// Requests this soon after delivery are machines: no person reads that fast
+    /// (`tracking.machine_window` in nurture.yml, 2 seconds by default).
+    public var machineWindow: TimeInterval
+
+    public init(machineWindow: TimeInterval = 2) {
+        self.machineWindow = machineWindow
+    }
+
+    /// Proxies that load images when a person opens the message.
+    static let humanProxies = ["googleimageproxy", "yahoomailproxy", "ymailproxy"]
+
+    /// Substrings (lowercased) of user agents that belong to scanners, prefetchers and tools.
+    static let machineAgents = [
+        "bot", "crawler", "spider", "preview", "scanner", "prefetch",
+        "safelinks", "proofpoint", "mimecast", "barracuda", "trendmicro", "trend micro", "symantec", "forcepoint",
+        "zscaler", "sophos", "fortiguard", "cisco", "ironport", "messagelabs", "paloalto", "checkpoint",
+        "microsoft office", "ms-office", "outlook-ios-linkpreview", "skypeuripreview",
+        "facebookexternalhit", "slack", "whatsapp", "telegram", "discord",
+        "headlesschrome", "phantomjs", "python-requests", "python-urllib", "aiohttp", "curl/", "wget", "go-http-client",
+        "java/", "okhttp", "libwww", "httpclient", "node-fetch", "axios",
+    ]
+
+    public func classify(_ request: TrackingRequest, message: TrackedMessage, decoyFollowed: Bool = false) -> ActivityVerdict {
+        if case .decoy = request.link { return ActivityVerdict(.machine, "followed the hidden decoy link") }
+        if request.isHead { return ActivityVerdict(.machine, "HEAD request") }
+        if let purpose = request.purpose?.lowercased(), purpose.contains("prefetch") || purpose.contains("preview") {
+            return ActivityVerdict(.machine, "prefetch (\(purpose))")
+        }
+        if decoyFollowed { return ActivityVerdict(.machine, "the same address followed the hidden decoy link") }
+        if let delivered = message.deliveredAt {
+            let seconds = request.at.timeIntervalSince(delivered)
+            if seconds < machineWindow {
+                return ActivityVerdict(.machine, String(format: "%.1f s after delivery", seconds))
+            }
+        }
+        guard let agent = request.userAgent?.trimmingCharacters(in: .whitespaces), !agent.isEmpty else {
+            return ActivityVerdict(.unknown, "no user agent")
+        }
+        let lower = agent.lowercased()
+        if Self.humanProxies.contains(where: lower.contains) { return ActivityVerdict(.human, "image proxy fetching for a reader") }
+        if let match = Self.machineAgents.first(where: lower.contains) { return ActivityVerdict(.machine, "user agent names '\(match)'") }
+        // Apple Mail Privacy Protection loads images with a bare "Mozilla/5.0" from its proxies.
+        if request.kind == .open, agent == "Mozilla/5.0" { return ActivityVerdict(.machine, "Apple Mail Privacy Protection") }
+        return ActivityVerdict(.human, "browser or mail client")
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import NurtureCore
+
+/// `/preview`: every campaign and step, and any step rendered for any lead (found by
+/// email) with its subject, headers, text and HTML. The HTML part is shown in a
+/// sandboxed iframe, served with a policy of its own: no scripts, no forms, no plugins.
+struct PreviewPages: Sendable {
+    let store: any Store
+    let loadCatalog: @Sendable () -> CampaignCatalog
+    let auth: AdminAuth
+    let baseURL: String
+    let unsubscribeMailbox: EmailAddress?
+
+    /// The policy of the framed email: images may load (as in a mail client), nothing runs.
+    static let framedPolicy = "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https: data:; frame-ancestors 'self'"
+    /// The page around it may frame its own origin, nothing else.
+    static let pagePolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    static let style = Page.baseStyle.replacingOccurrences(of: "max-width:32rem;margin:4rem auto", with: "max-width:60rem;margin:2rem auto")
+        + """
+        table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #e4e7eb}
+        pre{background:#f5f7fa;padding:1rem;overflow:auto;white-space:pre-wrap}
+        .tabs input{position:absolute;opacity:0}.tabs label{display:inline-block;padding:.4rem 1rem;border:1px solid #cbd2d9;border-bottom:0;cursor:pointer}
+        .tabs input:checked+label{background:#1f2933;color:#fff}.tab{display:none;border:1px solid #cbd2d9;padding:1rem}
+        #t-html:checked~.p-html,#t-text:checked~.p-text,#t-headers:checked~.p-headers{display:block}
+        iframe{width:100%;height:36rem;border:0;background:#fff}.note{color:#7b8794}
+        """
+
+    func add(to router: Router<NurtureRequestContext>) {
+        router.get("/preview") { request, _ in
+            if let refusal = auth.refusal(for: request) { return refusal }
+            return Page.html(Page.document(title: "Preview", body: index(loadCatalog()), style: Self.style), policy: Self.pagePolicy)
+        }
+        router.get("/preview/:campaign/:step") { request, context in
+            if let refusal = auth.refusal(for: request) { return refusal }
+            guard let found = try await render(request, context) else { return Page.notFound }
+            return Page.html(Page.document(title: "Preview: \(found.campaign.id)/\(found.step.id)", body: stepPage(found), style: Self.style), policy: Self.pagePolicy)
+        }
+        router.get("/preview/:campaign/:step/html") { request, context in
+            if let refusal = auth.refusal(for: request) { return refusal }
+            guard let found = try await render(request, context), let html = found.rendered.html else { return Page.notFound }
+            var response = Page.html(html, policy: Self.framedPolicy)
+            response.headers[.init("X-Frame-Options")!] = "SAMEORIGIN"
+            return response
+        }
+    }
+
+    struct Rendered {
+        var campaign: Campaign
+        var step: Step
+        var lead: Lead
+        var email: String
+        /// Set when the email asked for is not a lead.
+        var notFound: Bool
+        var rendered: RenderedStep
+        var headers: String
+    }
+
+    private func render(_ request: Request, _ context: NurtureRequestContext) async throws -> Rendered? {
+        let catalog = loadCatalog()
+        guard let campaign = catalog.campaign(try context.parameters.require("campaign")),
+            let step = campaign.step(try context.parameters.require("step"))
+        else { return nil }
+        let email = (request.uri.queryParameters.get("email") ?? "").trimmingCharacters(in: .whitespaces)
+        var lead = Lead(email: try! EmailAddress("preview@example.com"), firstName: "Preview")
+        var notFound = false
+        if !email.isEmpty {
+            if let address = try? EmailAddress(email), let stored = try await store.lead(email: address) {
+                lead = stored
+            } else {
+                notFound = true
+            }
+        }
+        let unsubscribeURL = "\(baseURL)/u/preview"
+        let rendered = MessageRenderer(templates: catalog.templates).render(campaign: campaign, step: step, lead: lead, unsubscribeURL: unsubscribeURL)
+        let message = MessageComposer(unsubscribeMailbox: unsubscribeMailbox).compose(
+            rendered: rendered, campaign: campaign, step: step, lead: lead,
+            messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign), unsubscribeURL: unsubscribeURL, date: Date())
+        let wire = message.data
+        let headers = wire.components(separatedBy: "\r\n\r\n").first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
+        return Rendered(campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers)
+    }
+
+    private func index(_ catalog: CampaignCatalog) -> String {
+        var body = "<h1>Preview</h1>"
+        if catalog.campaigns.isEmpty { body += "<p>No valid campaigns. Run <code>nurture validate</code>.</p>" }
+        for campaign in catalog.campaigns {
+            body += "<h2>\(Page.escape(campaign.name)) <span class=\"note\">(\(Page.escape(campaign.id)))</span></h2><ol>"
+            for step in campaign.steps {
+                body += "<li><a href=\"/preview/\(Self.pathPart(campaign.id))/\(Self.pathPart(step.id))\">\(Page.escape(step.id))</a>: \(Page.escape(step.subject))</li>"
+            }
+            body += "</ol>"
+        }
+        return body + "<p><a href=\"/report\">Report</a></p>"
+    }
+
+    private func stepPage(_ found: Rendered) -> String {
+        let leadName = [found.lead.firstName, found.lead.lastName].compactMap { $0 }.joined(separator: " ")
+        let query = found.email.isEmpty ? "" : "?email=" + Self.queryPart(found.email)
+        let base = "/preview/\(Self.pathPart(found.campaign.id))/\(Self.pathPart(found.step.id))"
+        var body = """
+            <p><a href="/preview">All campaigns</a></p>
+            <h1>\(Page.escape(found.campaign.name)): \(Page.escape(found.step.id))</h1>
+            <form method="get" action="\(base)"><label>Lead email <input type="search" name="email" value="\(Page.escape(found.email))"></label> <button type="submit">Render</button></form>
+            """
+        if found.notFound { body += "<p class=\"note\">No lead with email \(Page.escape(found.email)); showing a sample lead.</p>" }
+        body += "<p>For <strong class=\"lead\">\(Page.escape(leadName.isEmpty ? found.lead.email.address : leadName))</strong> &lt;\(Page.escape(found.lead.email.address))&gt;</p>"
+        body += "<p>Subject: <strong class=\"subject\">\(Page.escape(found.rendered.subject))</strong></p>"
+        for warning in found.rendered.warnings { body += "<p class=\"note\">Warning: \(Page.escape(warning))</p>" }
+        let hasHTML = found.rendered.html != nil
+        body += "<div class=\"tabs\">"
+        body += "<input type=\"radio\" name=\"tab\" id=\"t-html\"\(hasHTML ? " checked" : "")><label for=\"t-html\">HTML</label>"
+        body += "<input type=\"radio\" name=\"tab\" id=\"t-text\"\(hasHTML ? "" : " checked")><label for=\"t-text\">Text</label>"
+        body += "<input type=\"radio\" name=\"tab\" id=\"t-headers\"><label for=\"t-headers\">Headers</label>"
+        body += hasHTML
+            ? "<div class=\"tab p-html\"><iframe sandbox title=\"HTML part\" src=\"\(base)/html\(query)\"></iframe></div>"
+            : "<div class=\"tab p-html\"><p class=\"note\">This step has no HTML part.</p></div>"
+        body += "<div class=\"tab p-text\"><pre>\(Page.escape(found.rendered.text ?? "This step has no text part."))</pre></div>"
+        body += "<div class=\"tab p-headers\"><pre>\(Page.escape(found.headers))</pre></div></div>"
+        body += "<p class=\"note\">Links are shown as written; sent mail carries tracked links.</p>"
+        return body
+    }
+
+    static func pathPart(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? ""
+    }
+
+    static func queryPart(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~@"))) ?? ""
+    }
+}

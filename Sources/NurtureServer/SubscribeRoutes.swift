@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import NurtureCore
+
+/// `POST /subscribe` captures a lead from an HTML form: `email`, `name` (or
+/// `first_name`/`last_name`), and `tags` from the configured list. A filled-in honeypot
+/// field (`website`, hidden from people) gets the thank-you page and stores nothing.
+/// The lead is enrolled by the next tick, by its tags. `GET /subscribe` shows a form.
+///
+/// Capture never changes a lead's status: someone who unsubscribed stays unsubscribed,
+/// whoever types their address into the form.
+struct SubscribeRoutes: Sendable {
+    let store: any Store
+    let allowedTags: [String]
+    let defaultTags: [String]
+    let now: @Sendable () -> Date
+
+    static let honeypot = "website"
+    static let maxBody = 16 * 1024
+
+    func add(to router: Router<NurtureRequestContext>) {
+        router.get("/subscribe") { _, _ in
+            Page.html(Page.document(title: "Subscribe", body: form(error: nil)))
+        }
+        router.post("/subscribe") { request, context in
+            let wantsJSON = request.headers[.accept]?.contains("application/json") == true
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maxBody)
+            } catch {
+                return refuse("the form is too large", status: .contentTooLarge, json: wantsJSON)
+            }
+            let fields = FormFields(urlencoded: String(buffer: body))
+            if let trap = fields.first(Self.honeypot), !trap.isEmpty {
+                context.logger.debug("subscribe: honeypot filled; nothing stored")
+                return thanks(json: wantsJSON)
+            }
+            guard let rawEmail = fields.first("email"), let email = try? EmailAddress(rawEmail.trimmingCharacters(in: .whitespaces)) else {
+                return refuse("please enter a valid email address", status: .badRequest, json: wantsJSON)
+            }
+            let tags = fields.all("tags").flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let unknown = tags.first(where: { !allowedTags.contains($0) }) {
+                return refuse("'\(unknown)' is not a list you can join here", status: .badRequest, json: wantsJSON)
+            }
+            var first = fields.first("first_name").flatMap(Self.cleanName)
+            var last = fields.first("last_name").flatMap(Self.cleanName)
+            if first == nil, last == nil, let name = fields.first("name").flatMap(Self.cleanName) {
+                let parts = name.split(separator: " ", maxSplits: 1)
+                first = parts.first.map(String.init)
+                last = parts.count > 1 ? String(parts[1]) : nil
+            }
+            let input = LeadInput(email: email, firstName: first, lastName: last, tags: Array(Set(defaultTags + tags)).sorted())
+            _ = try await store.upsertLeads([input], now: now())
+            return thanks(json: wantsJSON)
+        }
+    }
+
+    /// Names are kept to one line of reasonable length: they end up in headers and pages.
+    static func cleanName(_ text: String) -> String? {
+        let flat = text.unicodeScalars.filter { !$0.properties.generalCategory.isControl }.map(String.init).joined()
+            .trimmingCharacters(in: .whitespaces)
+        return flat.isEmpty ? nil : String(flat.prefix(100))
+    }
+
+    private func thanks(json: Bool) -> Response {
+        json ? Page.json(["ok": true]) : Page.html(Page.document(title: "Thank you", body: "<h1>Thank you</h1><p>You are on the list.</p>"))
+    }
+
+    private func refuse(_ message: String, status: HTTPResponse.Status, json: Bool) -> Response {
+        json ? Page.json(["ok": false, "error": message], status: status)
+            : Page.html(Page.document(title: "Subscribe", body: form(error: message)), status: status)
+    }
+
+    private func form(error: String?) -> String {
+        var body = "<h1>Subscribe</h1>"
+        if let error { body += "<p role=\"alert\"><strong>\(Page.escape(error))</strong></p>" }
+        body += "<form method=\"post\" action=\"/subscribe\"><p><label>Email <input type=\"email\" name=\"email\" required></label></p>"
+        body += "<p><label>Name <input type=\"text\" name=\"name\"></label></p>"
+        for tag in allowedTags {
+            body += "<p><label><input type=\"checkbox\" name=\"tags\" value=\"\(Page.escape(tag))\"> \(Page.escape(tag))</label></p>"
+        }
+        // People never see this field; form-filling bots do.
+        body += "<p style=\"position:absolute;left:-10000px\" aria-hidden=\"true\"><label>Website <input type=\"text\" name=\"\(Self.honeypot)\" tabindex=\"-1\" autocomplete=\"off\"></label></p>"
+        return body + "<p><button type=\"submit\">Subscribe</button></p></form>"
+    }
+}
+
+extension Unicode.GeneralCategory {
+    var isControl: Bool { self == .control || self == .format || self == .lineSeparator || self == .paragraphSeparator }
+}
+
+/// `application/x-www-form-urlencoded` fields, in order, repeats kept.
+struct FormFields {
+    private var pairs: [(String, String)] = []
+
+    init(urlencoded text: String) {
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            pairs.append((decode(parts[0]), parts.count > 1 ? decode(parts[1]) : ""))
+        }
+    }
+
+    func first(_ name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+}
