@@ -46,6 +46,7 @@ public struct CampaignCatalog: Sendable {
             if diagnostics.errors.count > errorsBefore { validIDs.remove(campaign.file) }
         }
         checkPartials(templates: templates, into: &diagnostics)
+        checkLinkSchemes(templates: templates, into: &diagnostics)
         // Only campaigns without errors can be previewed or sent.
         let campaigns = drafts.filter { validIDs.contains($0.file) }
         return CampaignCatalog(campaigns: campaigns, templates: templates, diagnostics: diagnostics)
@@ -108,6 +109,18 @@ public struct CampaignCatalog: Sendable {
                 at: SourceLocation(file: "\(dir)/\(layout).html.mustache", line: 1, column: 1),
                 "the layout never places the step's body",
                 hint: "put {{{body}}} (three braces, so the step's HTML is not escaped) where the step's content goes")
+        }
+    }
+
+    /// A `javascript:` or `data:` link in mail is an attack or a mistake: refused.
+    private static func checkLinkSchemes(templates: TemplateSet, into diagnostics: inout DiagnosticBag) {
+        for name in templates.sources[.html]!.keys.sorted() where !name.hasPrefix("@") {
+            for link in LinkSchemeCheck.dangerousLinks(in: templates.sources[.html]![name]!) {
+                diagnostics.error(
+                    at: SourceLocation(file: "\(templates.displayDirectory)/\(name).\(TemplatePart.html.fileExtension)", line: link.line, column: link.column),
+                    "link '\(link.url)' uses a scheme that runs code or embeds content; mail links must be http(s), mailto: or tel:",
+                    hint: "link to a page instead")
+            }
         }
     }
 

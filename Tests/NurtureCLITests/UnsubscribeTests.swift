@@ -18,18 +18,9 @@ import Testing
             """)
     }
 
-    /// Runs the curl command: (HTTP status, body).
     func curl(_ arguments: [String]) throws -> (status: Int, body: String) {
-        let output = project.url.appendingPathComponent("curl-\(UUID().uuidString)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-o", output.path, "-w", "%{http_code}"] + arguments
-        let status = Pipe()
-        process.standardOutput = status
-        try process.run()
-        process.waitUntilExit()
-        let code = Int(String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
-        return (code, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        let response = try Curl.fetch(arguments)
+        return (response.status, response.body)
     }
 
     @Test func oneClickPostUnsubscribesAndGetDoesNot() async throws {
@@ -45,14 +36,8 @@ import Testing
         #expect(url.hasPrefix("http://127.0.0.1:\(port)/u/"))
         #expect(message.replacingOccurrences(of: "=\r\n", with: "").contains("Unsubscribe: \(url)"), "the template link and the header are the same")
 
-        let server = try NurtureBinary.start(["serve", "--port", "\(port)"], in: project.url)
-        defer { server.kill() }
-        var ready = false
-        for _ in 0..<100 where !ready {
-            ready = (try? curl(["http://127.0.0.1:\(port)/healthz"]).status) == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(ready, "serve did not come up")
+        let server = try await ServeProcess(in: project.url, port: port)
+        defer { server.stop() }
 
         // GET shows a page and changes nothing.
         let page = try curl([url])
@@ -74,6 +59,9 @@ import Testing
 
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-09T10:00:00Z"], in: project.url, environment: environment)
         #expect(next.stdout.contains("sent 0,"))
+        // HEAD changes nothing either way, and a second POST is harmless.
+        #expect(try curl(["-I", url]).status == 200)
+        #expect(try curl(["-X", "POST", "-F", "List-Unsubscribe=One-Click", url]).status == 200, "multipart bodies are fine too")
 
         let metrics = try curl(["http://127.0.0.1:\(port)/metrics"])
         #expect(metrics.status == 200)
@@ -81,5 +69,8 @@ import Testing
         #expect(metrics.body.contains("nurture_leads{status=\"unsubscribed\"} 1\n"))
         #expect(metrics.body.contains("nurture_active_enrollments 0\n"))
         #expect(metrics.body.contains("# TYPE nurture_last_tick_duration_seconds gauge"))
+        #expect(metrics.body.contains("nurture_unsubscribes_total 1\n"))
+        let report = try NurtureBinary.run(["report", "--format", "json"], in: project.url)
+        #expect(report.stdout.contains("\"unsubscribed\" : 1"), "credited to the step whose link it was")
     }
 }

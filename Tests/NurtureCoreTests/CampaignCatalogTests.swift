@@ -84,3 +84,23 @@ import Testing
         #expect(catalog.diagnostics.errors.map(\.message) == ["campaign id 'same' is also used by campaigns/one.yml"])
     }
 }
+
+@Suite struct LinkSchemeValidationTests {
+    @Test func javascriptAndDataLinksAreRefusedWithTheirPlace() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("templates/a.html.mustache", "<p>Hi</p>\n<p><a href=\"javascript:alert(1)\">x</a> <a href='https://ok.example'>ok</a>\n<a HREF = data:text/html,hi>y</a></p>")
+        try directory.write("campaigns/c.yml", """
+            from: "Ada <ada@acme.example>"
+            enroll: { tags: [t] }
+            steps:
+              - { id: one, subject: Hi, template: a }
+            """)
+        let catalog = CampaignCatalog.load(
+            campaignsDirectory: directory.url.appendingPathComponent("campaigns"),
+            templatesDirectory: directory.url.appendingPathComponent("templates"), displayRoot: directory.url)
+        let errors = catalog.diagnostics.errors.map(\.description)
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.first?.hasPrefix("templates/a.html.mustache:2:13:") == true, "\(errors)")
+        #expect(errors.last?.hasPrefix("templates/a.html.mustache:3:11:") == true, "\(errors)")
+    }
+}

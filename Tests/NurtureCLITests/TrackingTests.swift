@@ -1,0 +1,152 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// Issue 6's acceptance: tracked links in sent mail, answered by `nurture serve`, with
+/// people and machines told apart, feeding `clicked` conditions, scores and the report.
+@Suite(.serialized) struct TrackingEndToEndTests {
+    let project: TemporaryDirectory
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-tracking")
+        try project.write("templates/one.html.mustache", """
+            <html><body><p>Hi {{first_name}}, <a href="https://acme.example/pricing?plan=pro&amp;ref=mail">see pricing</a>
+            or <a href="mailto:help@acme.example">write to us</a>.</p><p><a href="{{unsubscribe_url}}">Unsubscribe</a></p></body></html>
+            """)
+        try project.write("templates/one.txt.mustache", "Hi {{first_name}}, see pricing: https://acme.example/pricing?plan=pro&ref=mail\n\nUnsubscribe: {{unsubscribe_url}}\n")
+        try project.write("templates/two.txt.mustache", "For the people who looked at pricing.\n")
+        try project.write("campaigns/c.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [t] }
+            steps:
+              - { id: one, subject: One, template: one }
+              - { id: two, wait: 1d, subject: Two, template: two, if: { clicked: one } }
+            """)
+        try project.write("nurture.yml", "score:\n  open: 1\n  click: 3\n  events:\n    demo: 10\n")
+    }
+
+    func nurture(_ arguments: String..., environment: [String: String] = [:]) throws -> NurtureBinary.Result {
+        try NurtureBinary.run(arguments, in: project.url, environment: environment)
+    }
+
+    /// The message sent to `email`, with quoted-printable soft breaks undone.
+    func message(to email: String) throws -> String {
+        let folder = project.url.appendingPathComponent("outbox")
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            if text.contains("To: \(email)") || text.contains("<\(email)>") {
+                return text.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+            }
+        }
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    /// The URLs in `text` that start with `prefix`.
+    func urls(in text: String, prefix: String) -> [String] {
+        text.components(separatedBy: prefix).dropFirst().map { prefix + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
+    }
+
+    @Test func clicksRedirectAndOnlyHumanClicksCount() async throws {
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        let environment = ["NURTURE_BASE_URL": server.baseURL]
+        for name in ["ann", "bob", "cid"] {
+            #expect(try nurture("leads", "add", "\(name)@example.com", "--first-name", name.capitalized, "--tag", "t").status == 0)
+        }
+        let tick = try nurture("run", "--once", environment: environment)
+        #expect(tick.stdout.contains("sent 3,"), "\(tick.stdout)\(tick.stderr)")
+        let sentAt = Date()
+
+        let cid = try message(to: "cid@example.com")
+        // In each message: the text part's link, then the HTML part's decoy and link.
+        let cidClick = try #require(urls(in: cid, prefix: "\(server.baseURL)/c/").last)
+        // A click in the first two seconds after delivery: a scanner, whatever its agent.
+        let early = try Curl.fetch(["-A", firefox, cidClick])
+        #expect(early.status == 302)
+
+        let ann = try message(to: "ann@example.com")
+        #expect(!ann.contains("https://acme.example/pricing"), "the original link is only inside the signed token")
+        #expect(ann.contains("mailto:help@acme.example"))
+        #expect(ann.contains("\(server.baseURL)/u/"), "the unsubscribe link points at serve, unwrapped")
+        let annLinks = urls(in: ann, prefix: "\(server.baseURL)/c/")
+        #expect(annLinks.count == 3, "text link + decoy + HTML link: \(annLinks)")
+        let pixel = try #require(urls(in: ann, prefix: "\(server.baseURL)/o/").first)
+        let bobLink = try #require(urls(in: try message(to: "bob@example.com"), prefix: "\(server.baseURL)/c/").last)
+
+        // Past the machine window.
+        let wait = 2.3 - Date().timeIntervalSince(sentAt)
+        if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+
+        let click = try Curl.fetch(["-A", firefox, annLinks[2]])
+        #expect(click.status == 302)
+        #expect(click.header("location") == "https://acme.example/pricing?plan=pro&ref=mail", "query string intact")
+        let textClick = try Curl.fetch(["-A", firefox, annLinks[0]])
+        #expect(textClick.header("location") == "https://acme.example/pricing?plan=pro&ref=mail")
+        let open = try Curl.fetch(["-A", firefox, pixel])
+        #expect(open.status == 200)
+        #expect(open.header("content-type") == "image/gif")
+        #expect(open.header("content-length") == "43")
+
+        let scanner = try Curl.fetch(["-A", "Mozilla/5.0 (compatible; Barracuda Sentinel)", bobLink])
+        #expect(scanner.status == 302, "scanners are redirected too, just not counted")
+
+        let tampered = String(annLinks[2].dropLast(4)) + (annLinks[2].hasSuffix("AAAA") ? "BBBB" : "AAAA")
+        let refused = try Curl.fetch(["-A", firefox, tampered])
+        #expect(refused.status == 404)
+        #expect(refused.header("location") == nil, "no open redirect")
+        #expect(try Curl.fetch(["\(server.baseURL)/c/garbage"]).status == 404)
+        #expect(try Curl.fetch(["\(server.baseURL)/o/\(String(repeating: "x", count: 9000))"]).status == 404)
+
+        // Step two (if clicked: one) goes to ann alone.
+        let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(2 * 86400))
+        let second = try nurture("run", "--once", "--now", later, environment: environment)
+        #expect(second.stdout.contains("sent 1,"), "\(second.stdout)")
+        let timeline = try nurture("leads", "show", "ann@example.com").stdout
+        #expect(timeline.contains("score 4"), "one human open (1) + one human click (3), each once per message: \(timeline)")
+        #expect(try nurture("leads", "show", "bob@example.com").stdout.contains("score 0"))
+        #expect(try nurture("leads", "show", "cid@example.com").stdout.contains("score 0"))
+
+        let report = try nurture("report", "--format", "json")
+        let campaigns = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [[String: Any]])
+        let steps = try #require(campaigns.first?["steps"] as? [[String: Any]])
+        #expect(steps[0]["sent"] as? Int == 3)
+        #expect(steps[0]["unique_opens"] as? Int == 1)
+        #expect(steps[0]["unique_clicks"] as? Int == 1)
+        #expect(steps[0]["total_clicks"] as? Int == 2)
+        #expect(steps[0]["machine_clicks"] as? Int == 2, "cid's early click and bob's scanner")
+        #expect(steps[1]["sent"] as? Int == 1)
+        #expect(steps[1]["skipped"] as? Int == 2)
+        let table = try nurture("report").stdout
+        #expect(table.contains("33.3%"), "open and click rate of step one: \(table)")
+
+        let metrics = try Curl.fetch(["\(server.baseURL)/metrics"]).body
+        #expect(metrics.contains("nurture_clicks_total{class=\"human\"} 2\n"))
+        #expect(metrics.contains("nurture_clicks_total{class=\"machine\"} 2\n"))
+        #expect(metrics.contains("nurture_opens_total{class=\"human\"} 1\n"))
+
+        // A goal event's points follow the score rules.
+        #expect(try nurture("event", "ann@example.com", "demo").status == 0)
+        #expect(try nurture("leads", "show", "ann@example.com").stdout.contains("score 14"))
+    }
+
+    @Test func theDecoyUnmasksAScannerAndHeadIsMachine() async throws {
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        #expect(try nurture("leads", "add", "dan@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).status == 0)
+        let links = urls(in: try message(to: "dan@example.com"), prefix: "\(server.baseURL)/c/")
+        try await Task.sleep(for: .milliseconds(2300))
+        // A scanner with a browser's agent follows a real link, then the hidden one.
+        #expect(try Curl.fetch(["-A", firefox, links[2]]).status == 302)
+        #expect(try nurture("leads", "show", "dan@example.com").stdout.contains("score 3"))
+        #expect(try Curl.fetch(["-A", firefox, links[1]]).status == 200)
+        #expect(try nurture("leads", "show", "dan@example.com").stdout.contains("score 0"), "the click was taken back")
+        #expect(try Curl.fetch(["-I", "-A", firefox, links[0]]).status == 302)
+        let steps = try #require(
+            (try JSONSerialization.jsonObject(with: Data(try nurture("report", "--format", "json").stdout.utf8)) as? [[String: Any]])?.first?["steps"]
+                as? [[String: Any]])
+        #expect(steps[0]["unique_clicks"] as? Int == 0)
+        #expect(steps[0]["machine_clicks"] as? Int == 3)
+    }
+}

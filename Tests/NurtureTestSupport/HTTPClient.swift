@@ -1,0 +1,61 @@
+import Foundation
+
+/// HTTP from the tests through the real curl binary: what a browser or a mail client's
+/// link checker would send, over loopback.
+public enum Curl {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
+
+        public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    }
+
+    /// Runs `curl -s arguments…` and returns the status, the last response's headers
+    /// (lowercased names) and the body.
+    public static func fetch(_ arguments: [String]) throws -> Response {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let body = folder.appendingPathComponent("body")
+        let headers = folder.appendingPathComponent("headers")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", body.path, "-D", headers.path, "-w", "%{http_code}", "--max-time", "20"] + arguments
+        let status = Pipe()
+        process.standardOutput = status
+        try process.run()
+        process.waitUntilExit()
+        let code = Int(String(decoding: status.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
+        var fields: [String: String] = [:]
+        for line in ((try? String(contentsOf: headers, encoding: .utf8)) ?? "").components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Response(status: code, headers: fields, body: (try? String(contentsOf: body, encoding: .utf8)) ?? "")
+    }
+}
+
+/// `nurture serve` on a free loopback port, for the length of a test.
+public final class ServeProcess: @unchecked Sendable {
+    public let port: Int
+    public let running: NurtureBinary.Running
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts serve in `directory` and waits until `/healthz` answers.
+    public init(in directory: URL, port: Int = 20000 + Int.random(in: 0..<20000), arguments: [String] = [], environment: [String: String] = [:]) async throws {
+        self.port = port
+        running = try NurtureBinary.start(["serve", "--port", "\(port)"] + arguments, in: directory, environment: environment)
+        for _ in 0..<300 {
+            if (try? Curl.fetch(["\(baseURL)/healthz"]).status) == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        running.kill()
+        struct NotUp: Error, CustomStringConvertible {
+            var description: String
+        }
+        throw NotUp(description: "nurture serve did not answer on port \(port): \((try? running.wait().stderr) ?? "")")
+    }
+
+    public func stop() { running.kill() }
+}
