@@ -63,9 +63,10 @@ extension SQLiteStore {
                 guard let step = row.text(0) else { return }
                 rows[step, default: CampaignReport.StepRow(step: step)].unsubscribed = Int(row.integer(1))
             }
-            // A conversion is credited to the last step sent before it.
+            // A conversion is credited to the last step sent before it (a converted drip
+            // sends nothing more, so that is its last sent step).
             try connection.prepare("""
-                SELECT (SELECT m.step_id FROM messages m WHERE m.enrollment_id = e.id AND m.state = 'sent' AND m.sent_at <= e.ended_at
+                SELECT (SELECT m.step_id FROM messages m WHERE m.enrollment_id = e.id AND m.state = 'sent'
                         ORDER BY m.sent_at DESC, m.id DESC LIMIT 1) AS step, count(*)
                 FROM enrollments e WHERE e.campaign_id = ? AND e.state = 'converted' GROUP BY 1
                 """).rows([campaign]) { row in
