@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Load on click redirects: wrk (Debian's package) against a release `nurture serve` on
+# loopback, then checks that every request wrk completed was recorded in the store.
+# Usage: scripts/bench-serve.sh [SECONDS] [CONNECTIONS] (default: 15 s, 32 connections)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-15}
+connections=${2:-32}
+scripts/install-deps.sh wrk sqlite3
+swift build -c release --product nurture >/dev/null
+nurture="$PWD/.build/release/nurture"
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+mkdir -p "$work/campaigns" "$work/templates"
+cat > "$work/campaigns/c.yml" <<'YAML'
+from: "Acme <hello@acme.example>"
+enroll: { tags: [t] }
+steps:
+  - { id: one, subject: "Hi", template: one }
+YAML
+printf '<p>Hi {{first_name}}, <a href="https://acme.example/pricing?plan=pro&amp;ref=mail">pricing</a></p>\n' > "$work/templates/one.html.mustache"
+export NURTURE_BASE_URL="http://127.0.0.1:$port"
+(cd "$work" && "$nurture" leads add reader@example.com --tag t >/dev/null && "$nurture" run --once >/dev/null)
+# The HTML part's second /c/ link is the real one (the first is the decoy).
+url=$(sed -e ':a;/=$/{N;s/=\r\?\n//;ba}' "$work"/outbox/*.eml | sed 's/=3D/=/g' | grep -o "$NURTURE_BASE_URL/c/[A-Za-z0-9._-]*" | sed -n 2p)
+
+(cd "$work" && exec "$nurture" serve --port "$port" 2>"$work/serve.log") &
+server_pid=$!
+for _ in $(seq 100); do curl -fs "$NURTURE_BASE_URL/healthz" >/dev/null && break; sleep 0.1; done
+sleep 2   # past the machine window, though every click is recorded either way
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
+echo "wrk -t2 -c$connections -d${seconds}s on one click URL (302 to https://acme.example/...)"
+agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "User-Agent: $agent" "$url" | tee "$work/wrk.txt"
+sleep 1
+completed=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+recorded=$(sqlite3 "$work/nurture.sqlite" "SELECT count(*) FROM activity WHERE kind = 'click' AND decoy = 0")
+rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status")
+echo "completed by wrk: $completed; recorded in the store: $recorded (a request cut off at the end may be recorded without wrk counting it)"
+echo "serve peak RSS: $rss"
+if ((recorded < completed)); then
+    echo "FAIL: $((completed - recorded)) completed requests were not recorded" >&2
+    exit 1
+fi
