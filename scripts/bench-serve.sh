@@ -25,7 +25,11 @@ printf '<p>Hi {{first_name}}, <a href="https://acme.example/pricing?plan=pro&amp
 export NURTURE_BASE_URL="http://127.0.0.1:$port"
 (cd "$work" && "$nurture" leads add reader@example.com --tag t >/dev/null && "$nurture" run --once >/dev/null)
 # The HTML part's second /c/ link is the real one (the first is the decoy).
-url=$(sed -e ':a;/=$/{N;s/=\r\?\n//;ba}' "$work"/outbox/*.eml | sed 's/=3D/=/g' | grep -o "$NURTURE_BASE_URL/c/[A-Za-z0-9._-]*" | sed -n 2p)
+url=$(python3 -c '
+import email, re, sys
+message = email.message_from_binary_file(open(sys.argv[1], "rb"))
+html = next(part for part in message.walk() if part.get_content_type() == "text/html").get_payload(decode=True).decode()
+print(re.findall(re.escape(sys.argv[2]) + r"/c/[A-Za-z0-9._-]+", html)[1])' "$work"/outbox/*.eml "$NURTURE_BASE_URL")
 
 (cd "$work" && exec "$nurture" serve --port "$port" 2>"$work/serve.log") &
 server_pid=$!
