@@ -72,9 +72,8 @@ extension CampaignParser {
             let values = map.textList("in", into: &diagnostics).map(\.text)
             return .attribute(name: name.text, test: .oneOf(values))
         case "exists":
-            let text = map.optionalText("exists", into: &diagnostics)?.text ?? ""
-            guard let flag = ["true": true, "yes": true, "false": false, "no": false][text.lowercased()] else {
-                diagnostics.error(at: map["exists"]!.location, "'exists' takes true or false")
+            guard let flag = map.optionalFlag("exists", into: &diagnostics) else {
+                if map["exists"]?.isNull == true { diagnostics.error(at: map["exists"]!.location, "'exists' must be true or false") }
                 return nil
             }
             return .attribute(name: name.text, test: .exists(flag))

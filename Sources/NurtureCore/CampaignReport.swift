@@ -1,3 +1,5 @@
+import Foundation
+
 /// Per campaign and step: what was sent and what came of it (`nurture report`, `/report`).
 ///
 /// "Unique" opens and clicks count messages a person opened or clicked at least once;
@@ -48,6 +50,15 @@ public struct CampaignReport: Sendable, Hashable {
 
     /// Conversions per enrolled lead.
     public var conversionRate: Double { enrolled == 0 ? 0 : Double(converted) / Double(enrolled) }
+
+    /// The campaign's line, for the table and the report page: "4 enrolled, … 1 unsubscribed".
+    public var summary: String {
+        "\(enrolled) enrolled, \(active) active, \(completed) completed, \(exited) exited, "
+            + "\(converted) converted (\(Self.percent(conversionRate))), \(unsubscribed) unsubscribed"
+    }
+
+    /// A rate as people read it: "33.3%".
+    public static func percent(_ rate: Double) -> String { String(format: "%.1f%%", rate * 100) }
 }
 
 /// The store side of reports.

@@ -18,11 +18,12 @@ public struct StoreMetrics: Sendable, Hashable {
     /// The Prometheus exposition text (version 0.0.4).
     public var prometheusText: String {
         var lines: [String] = []
-        func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+        func metric(_ type: String, _ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             lines.append("# HELP \(name) \(help)")
-            lines.append("# TYPE \(name) gauge")
+            lines.append("# TYPE \(name) \(type)")
             for sample in samples { lines.append("\(name)\(sample.labels) \(sample.value)") }
         }
+        func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) { metric("gauge", name, help, samples) }
         gauge("nurture_messages", "Messages by state.", MessageState.allCases.map { state in
             ("{state=\"\(state.rawValue)\"}", String(messagesByState[state.rawValue] ?? 0))
         })
@@ -32,16 +33,10 @@ public struct StoreMetrics: Sendable, Hashable {
         gauge("nurture_active_enrollments", "Enrolments still in their drip.", [("", String(activeEnrollments))])
         gauge("nurture_due_enrollments", "Enrolments whose next step is due now (the queue depth).", [("", String(dueNow))])
         for kind in ActivityKind.allCases {
-            let name = kind == .open ? "nurture_opens_total" : "nurture_clicks_total"
-            lines.append("# HELP \(name) \(kind == .open ? "Open" : "Click") requests recorded, by who made them.")
-            lines.append("# TYPE \(name) counter")
-            for activityClass in ActivityClass.allCases {
-                lines.append("\(name){class=\"\(activityClass.rawValue)\"} \(activity[kind]?[activityClass] ?? 0)")
-            }
+            metric("counter", "nurture_\(kind.rawValue)s_total", "\(kind.rawValue.capitalized) requests recorded, by who made them.",
+                   ActivityClass.allCases.map { ("{class=\"\($0.rawValue)\"}", String(activity[kind]?[$0] ?? 0)) })
         }
-        lines.append("# HELP nurture_unsubscribes_total Leads unsubscribed through a link.")
-        lines.append("# TYPE nurture_unsubscribes_total counter")
-        lines.append("nurture_unsubscribes_total \(linkUnsubscribes)")
+        metric("counter", "nurture_unsubscribes_total", "Leads unsubscribed through a link.", [("", String(linkUnsubscribes))])
         if let lastTickAt {
             gauge("nurture_last_tick_timestamp_seconds", "When the last tick of the send loop finished.", [("", String(Int(lastTickAt.timeIntervalSince1970)))])
         }

@@ -151,6 +151,18 @@ public struct MappingReader {
         return text(of: value, key: key, into: &diagnostics)
     }
 
+    /// An optional true/false (also yes/no, on/off); records an error for anything else.
+    public func optionalFlag(_ key: String, into diagnostics: inout DiagnosticBag) -> Bool? {
+        guard let value = optionalText(key, into: &diagnostics) else { return nil }
+        switch value.text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            diagnostics.error(at: value.node.location, "'\(key)' must be true or false, not '\(value.text)'")
+            return nil
+        }
+    }
+
     /// A list of scalars; a single scalar counts as a list of one.
     public func textList(_ key: String, into diagnostics: inout DiagnosticBag) -> [(text: String, node: YAMLNode)] {
         guard let value = self[key], !value.isNull else { return [] }

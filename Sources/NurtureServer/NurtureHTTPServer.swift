@@ -37,10 +37,10 @@ public struct ServerSettings: Sendable {
         self.loadCatalog = loadCatalog
     }
 
-    /// Whether the preview and report pages are open to anyone who can connect.
-    public var pagesNeedPassword: Bool {
-        if case .open = AdminAuth(host: host, password: adminPassword).mode { return false }
-        return true
+    /// Bound beyond loopback without an admin password: the preview and report pages are closed.
+    public var pagesAreClosed: Bool {
+        if case .closed = AdminAuth(host: host, password: adminPassword).mode { return true }
+        return false
     }
 }
 

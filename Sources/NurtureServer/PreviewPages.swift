@@ -17,14 +17,12 @@ struct PreviewPages: Sendable {
     /// The page around it may frame its own origin, nothing else.
     static let pagePolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    static let style = Page.baseStyle.replacingOccurrences(of: "max-width:32rem;margin:4rem auto", with: "max-width:60rem;margin:2rem auto")
-        + """
-        table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #e4e7eb}
-        pre{background:#f5f7fa;padding:1rem;overflow:auto;white-space:pre-wrap}
+    /// Tabs without scripts: a radio button per tab, the checked one shows its panel.
+    static let style = Page.wideStyle + """
         .tabs input{position:absolute;opacity:0}.tabs label{display:inline-block;padding:.4rem 1rem;border:1px solid #cbd2d9;border-bottom:0;cursor:pointer}
         .tabs input:checked+label{background:#1f2933;color:#fff}.tab{display:none;border:1px solid #cbd2d9;padding:1rem}
         #t-html:checked~.p-html,#t-text:checked~.p-text,#t-headers:checked~.p-headers{display:block}
-        iframe{width:100%;height:36rem;border:0;background:#fff}.note{color:#7b8794}
+        iframe{width:100%;height:36rem;border:0;background:#fff}
         """
 
     func add(to router: Router<NurtureRequestContext>) {

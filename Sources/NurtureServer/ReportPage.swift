@@ -27,20 +27,19 @@ struct ReportPage: Sendable {
                 let report = try await store.report(campaignID: campaign.id, stepOrder: campaign.steps.map(\.id))
                 body += section(campaign: campaign, report: report)
             }
-            return Page.html(Page.document(title: "Report", body: body, style: PreviewPages.style))
+            return Page.html(Page.document(title: "Report", body: body, style: Page.wideStyle))
         }
     }
 
     private func section(campaign: Campaign, report: CampaignReport) -> String {
         var out = "<section><h2>\(Page.escape(campaign.name)) <span class=\"note\">(\(Page.escape(campaign.id)))</span></h2>"
-        out += "<p>\(report.enrolled) enrolled, \(report.active) active, \(report.completed) completed, \(report.exited) exited, "
-        out += "\(report.converted) converted (\(Self.percent(report.conversionRate))), \(report.unsubscribed) unsubscribed</p>"
+        out += "<p>\(report.summary)</p>"
         out += chart(report)
         out += "<table><thead><tr><th>step</th><th>sent</th><th>failed</th><th>bounced</th><th>opened</th><th>open rate</th>"
         out += "<th>clicked</th><th>click rate</th><th>converted</th><th>unsubscribed</th><th>machine opens</th><th>machine clicks</th></tr></thead><tbody>"
         for row in report.steps {
-            let cells = [String(row.sent), String(row.failed), String(row.bounced), String(row.uniqueOpens), Self.percent(row.openRate),
-                         String(row.uniqueClicks), Self.percent(row.clickRate), String(row.converted), String(row.unsubscribed),
+            let cells = [String(row.sent), String(row.failed), String(row.bounced), String(row.uniqueOpens), CampaignReport.percent(row.openRate),
+                         String(row.uniqueClicks), CampaignReport.percent(row.clickRate), String(row.converted), String(row.unsubscribed),
                          String(row.machineOpens), String(row.machineClicks)]
             out += "<tr><td>\(Page.escape(row.step))</td>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
         }
@@ -77,5 +76,4 @@ struct ReportPage: Sendable {
         return svg + "</svg>"
     }
 
-    static func percent(_ rate: Double) -> String { String(format: "%.1f%%", rate * 100) }
 }

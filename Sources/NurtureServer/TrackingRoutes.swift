@@ -56,13 +56,7 @@ struct TrackingRoutes: Sendable {
             ip: context.clientIP(request),
             purpose: request.headers[.init("Sec-Purpose")!] ?? request.headers[.init("Purpose")!])
         do {
-            guard let message = try await store.trackedMessage(row: link.messageRow) else { return }
-            var decoy = false
-            if case .click = link, let ip = tracked.ip {
-                decoy = try await store.decoyFollowed(messageRow: link.messageRow, ip: ip, around: tracked.at, reach: Self.decoyReach)
-            }
-            let verdict = classifier.classify(tracked, message: message, decoyFollowed: decoy)
-            try await store.recordActivity(RecordedActivity(request: tracked, verdict: verdict), scoreRules: scoreRules, decoyReach: Self.decoyReach)
+            _ = try await store.track(tracked, classifier: classifier, scoreRules: scoreRules, decoyReach: Self.decoyReach)
         } catch {
             context.logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")
         }

@@ -101,26 +101,26 @@ extension SQLiteStore {
         return found
     }
 
-    /// Message states of an enrolment, and the steps a person opened or clicked.
+    /// Message states of an enrolment, and the steps a person opened or clicked, in one
+    /// query (it runs for every due enrolment of a tick). Machine and unknown activity
+    /// never satisfies `opened`/`clicked`.
     func fillHistory(_ snapshot: inout EnrollmentSnapshot) throws {
         var steps: [String: MessageState] = [:]
         var retryAt: [String: Date] = [:]
-        try connection.prepare("SELECT step_id, state, next_attempt_at FROM messages WHERE enrollment_id = ?")
-            .rows([.integer(snapshot.id)]) { row in
+        try connection.prepare("""
+            SELECT m.step_id, m.state, m.next_attempt_at,
+                EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'open' AND a.class = 'human'),
+                EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'click' AND a.class = 'human')
+            FROM messages m WHERE m.enrollment_id = ?
+            """).rows([.integer(snapshot.id)]) { row in
                 guard let step = row.text(0), let state = MessageState(rawValue: row.text(1) ?? "") else { return }
                 steps[step] = state
                 if state == .deferred, row.text(2) != nil { retryAt[step] = Date(epochSeconds: row.integer(2)) }
+                if row.integer(3) == 1 { snapshot.opened.insert(step) }
+                if row.integer(4) == 1 { snapshot.clicked.insert(step) }
             }
         snapshot.steps = steps
         snapshot.retryAt = retryAt
-        // Machine and unknown activity never satisfies `opened`/`clicked`.
-        try connection.prepare("""
-            SELECT DISTINCT m.step_id, a.kind FROM messages m JOIN activity a ON a.message_row = m.id
-            WHERE m.enrollment_id = ? AND a.class = 'human'
-            """).rows([.integer(snapshot.id)]) { row in
-                guard let step = row.text(0) else { return }
-                if row.text(1) == ActivityKind.open.rawValue { snapshot.opened.insert(step) } else { snapshot.clicked.insert(step) }
-            }
     }
 
     public func apply(_ changes: [EnrollmentChange], now: Date) throws -> [Claim] {

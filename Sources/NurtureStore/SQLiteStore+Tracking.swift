@@ -20,7 +20,29 @@ extension SQLiteStore {
         return message
     }
 
-    public func decoyFollowed(messageRow: Int64, ip: String, around at: Date, reach: TimeInterval) throws -> Bool {
+    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) throws
+        -> ActivityVerdict?
+    {
+        // Tracking is not worth an fsync per request: a power cut may lose the last
+        // clicks, never the store.
+        try connection.transaction(durable: false) {
+            guard let message = try trackedMessage(row: request.link.messageRow) else { return nil }
+            var decoyFollowed = false
+            if case .click = request.link, let ip = request.ip {
+                decoyFollowed = try self.decoyFollowed(messageRow: message.row, ip: ip, around: request.at, reach: decoyReach)
+            }
+            let verdict = classifier.classify(request, message: message, decoyFollowed: decoyFollowed)
+            try insertActivity(RecordedActivity(request: request, verdict: verdict), scoreRules: scoreRules, decoyReach: decoyReach)
+            return verdict
+        }
+    }
+
+    /// Stores an already classified request (for tests and imports of past activity).
+    public func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
+        try connection.transaction(durable: false) { try insertActivity(activity, scoreRules: scoreRules, decoyReach: decoyReach) }
+    }
+
+    private func decoyFollowed(messageRow: Int64, ip: String, around at: Date, reach: TimeInterval) throws -> Bool {
         var found = false
         try connection.prepare("""
             SELECT 1 FROM activity WHERE message_row = ? AND decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ? LIMIT 1
@@ -29,35 +51,30 @@ extension SQLiteStore {
         return found
     }
 
-    public func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
+    private func insertActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
         let request = activity.request
         let row = SQLiteStatement.Value.integer(request.link.messageRow)
         let kind = SQLiteStatement.Value.text(request.kind.rawValue)
-        // Tracking is not worth an fsync per request: a power cut may lose the last
-        // clicks, never the store.
-        try connection.transaction(durable: false) {
-            var url: SQLiteStatement.Value = .null
-            var link: SQLiteStatement.Value = .null
-            var decoy: Int64 = 0
-            switch request.link {
-            case .open: break
-            case .click(_, let index, let target):
-                url = .text(target)
-                link = .integer(Int64(index))
-            case .decoy: decoy = 1
-            }
-            let isHuman = activity.verdict.activityClass == .human
-            let firstHuman = isHuman ? try !hasHumanActivity(messageRow: row, kind: kind) : false
-            try connection.prepare("""
-                INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).rows([row, kind, .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
-                           .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
-                           Self.optional(request.userAgent.map { String($0.prefix(512)) }), Self.optional(request.ip)])
-            if firstHuman { try addScore(scoreRules.points(for: request.kind), messageRow: row) }
-            if decoy == 1, let ip = request.ip {
-                try unmaskScannerClicks(messageRow: row, ip: ip, around: request.at, reach: decoyReach, scoreRules: scoreRules)
-            }
+        var url: SQLiteStatement.Value = .null
+        var link: SQLiteStatement.Value = .null
+        var decoy: Int64 = 0
+        switch request.link {
+        case .open: break
+        case .click(_, let index, let target):
+            url = .text(target)
+            link = .integer(Int64(index))
+        case .decoy: decoy = 1
+        }
+        let firstHuman = try activity.verdict.activityClass == .human && !hasHumanActivity(messageRow: row, kind: kind)
+        try connection.prepare("""
+            INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).rows([row, kind, .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
+                       .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
+                       Self.optional(request.userAgent.map { String($0.prefix(512)) }), Self.optional(request.ip)])
+        if firstHuman { try addScore(scoreRules.points(for: request.kind), messageRow: row) }
+        if decoy == 1, let ip = request.ip {
+            try unmaskScannerClicks(messageRow: row, ip: ip, around: request.at, reach: decoyReach, scoreRules: scoreRules)
         }
     }
 

@@ -14,12 +14,10 @@ extension SQLiteStore {
                 """).rows([time, .integer(leadID)])
             if connection.changes > 0 {
                 // Remembered as an event, so the report can say which step's link it was.
-                var campaign: String?
-                try connection.prepare("SELECT campaign_id FROM enrollments WHERE id = ?").rows([.integer(enrollmentID)]) { campaign = $0.text(0) }
-                var attributes = ["campaign": campaign ?? ""]
-                if let step { attributes["step"] = step }
-                try connection.prepare("INSERT INTO events (lead_id, name, attributes, occurred_at) VALUES (?, 'unsubscribed', ?, ?)")
-                    .rows([.integer(leadID), .text(JSONText.object(attributes)), time])
+                try connection.prepare("""
+                    INSERT INTO events (lead_id, name, attributes, occurred_at)
+                    SELECT lead_id, 'unsubscribed', json_object('campaign', campaign_id, 'step', ?), ? FROM enrollments WHERE id = ?
+                    """).rows([Self.optional(step), time, .integer(enrollmentID)])
             }
             try connection.prepare("""
                 UPDATE enrollments SET state = 'suppressed', ended_at = ?, end_reason = 'unsubscribed by link', next_due_at = NULL

@@ -131,8 +131,8 @@ struct Project {
 
     /// Unsubscribe links point at `nurture serve`, with a signed token.
     func unsubscribeURL(signer: LinkSigner) -> @Sendable (Int64, String) -> String {
-        let base = baseURL
-        return { enrollment, step in "\(base)/u/\(signer.unsubscribeToken(enrollmentID: enrollment, step: step))" }
+        let links = trackingLinks(signer: signer)
+        return { enrollment, step in links.unsubscribeURL(enrollmentID: enrollment, step: step) }
     }
 
     func loadCatalog() -> CampaignCatalog {

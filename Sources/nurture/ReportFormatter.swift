@@ -3,43 +3,55 @@ import NurtureCore
 
 /// `nurture report`'s three formats.
 enum ReportFormatter {
-    /// Columns of the table and the CSV, with each row's cell (rates as fractions).
-    static let stepColumns: [(name: String, table: String, value: @Sendable (CampaignReport.StepRow) -> Double, isRate: Bool)] = [
-        ("sent", "sent", { Double($0.sent) }, false),
-        ("failed", "failed", { Double($0.failed) }, false),
-        ("bounced", "bounced", { Double($0.bounced) }, false),
-        ("skipped", "skipped", { Double($0.skipped) }, false),
-        ("retrying", "retrying", { Double($0.deferred) }, false),
-        ("unknown", "unknown", { Double($0.unknown) }, false),
-        ("unique_opens", "opened", { Double($0.uniqueOpens) }, false),
-        ("open_rate", "open%", { $0.openRate }, true),
-        ("unique_clicks", "clicked", { Double($0.uniqueClicks) }, false),
-        ("click_rate", "click%", { $0.clickRate }, true),
-        ("machine_opens", "m.opens", { Double($0.machineOpens) }, false),
-        ("machine_clicks", "m.clicks", { Double($0.machineClicks) }, false),
-        ("unsubscribed", "unsub", { Double($0.unsubscribed) }, false),
-        ("converted", "convert", { Double($0.converted) }, false),
-        ("step_conversion_rate", "conv%", { $0.conversionRate }, true),
-    ]
+    /// A per-step column: its CSV name, its table heading, and its value (rates as fractions).
+    struct Column: Sendable {
+        var name: String
+        var table: String
+        var value: @Sendable (CampaignReport.StepRow) -> Double
+        var isRate: Bool
 
-    static func cell(_ column: (name: String, table: String, value: @Sendable (CampaignReport.StepRow) -> Double, isRate: Bool), _ row: CampaignReport.StepRow) -> String {
-        column.isRate ? percent(column.value(row)) : String(Int(column.value(row)))
+        init(_ name: String, _ table: String, _ value: @escaping @Sendable (CampaignReport.StepRow) -> Double, _ isRate: Bool) {
+            self.name = name
+            self.table = table
+            self.value = value
+            self.isRate = isRate
+        }
+
+        /// For the table: rates as percentages.
+        func tableCell(_ row: CampaignReport.StepRow) -> String { isRate ? CampaignReport.percent(value(row)) : String(Int(value(row))) }
+        /// For the CSV: rates as fractions.
+        func csvCell(_ row: CampaignReport.StepRow) -> String { isRate ? String(format: "%.4f", value(row)) : String(Int(value(row))) }
     }
 
-    static func percent(_ rate: Double) -> String { String(format: "%.1f%%", rate * 100) }
+    static let stepColumns: [Column] = [
+        Column("sent", "sent", { Double($0.sent) }, false),
+        Column("failed", "failed", { Double($0.failed) }, false),
+        Column("bounced", "bounced", { Double($0.bounced) }, false),
+        Column("skipped", "skipped", { Double($0.skipped) }, false),
+        Column("retrying", "retrying", { Double($0.deferred) }, false),
+        Column("unknown", "unknown", { Double($0.unknown) }, false),
+        Column("unique_opens", "opened", { Double($0.uniqueOpens) }, false),
+        Column("open_rate", "open%", { $0.openRate }, true),
+        Column("unique_clicks", "clicked", { Double($0.uniqueClicks) }, false),
+        Column("click_rate", "click%", { $0.clickRate }, true),
+        Column("machine_opens", "m.opens", { Double($0.machineOpens) }, false),
+        Column("machine_clicks", "m.clicks", { Double($0.machineClicks) }, false),
+        Column("unsubscribed", "unsub", { Double($0.unsubscribed) }, false),
+        Column("converted", "convert", { Double($0.converted) }, false),
+        Column("step_conversion_rate", "conv%", { $0.conversionRate }, true),
+    ]
 
     static func table(_ reports: [CampaignReport]) -> String {
         var out = ""
         for report in reports {
-            out += "\(report.campaignID): \(report.enrolled) enrolled, \(report.active) active, \(report.completed) completed, "
-            out += "\(report.exited) exited, \(report.converted) converted (\(percent(report.conversionRate))), \(report.unsubscribed) unsubscribed\n"
+            out += "\(report.campaignID): \(report.summary)\n"
             let width = max(4, report.steps.map(\.step.count).max() ?? 4)
             out += "  " + "step".padding(toLength: width, withPad: " ", startingAt: 0)
             out += stepColumns.map { "  " + String(repeating: " ", count: max(0, 8 - $0.table.count)) + $0.table }.joined() + "\n"
             for row in report.steps {
                 out += "  " + row.step.padding(toLength: width, withPad: " ", startingAt: 0)
                 out += stepColumns.map { column in
-                    let text = cell(column, row)
+                    let text = column.tableCell(row)
                     return "  " + String(repeating: " ", count: max(0, 8 - text.count)) + text
                 }.joined() + "\n"
             }
@@ -72,7 +84,7 @@ enum ReportFormatter {
         var lines = [(["campaign", "step"] + stepColumns.map(\.name) + ["campaign_enrolled", "campaign_converted", "campaign_conversion_rate", "campaign_unsubscribed"]).joined(separator: ",")]
         for report in reports {
             for row in report.steps {
-                let cells = [report.campaignID, row.step] + stepColumns.map { $0.isRate ? String(format: "%.4f", $0.value(row)) : String(Int($0.value(row))) }
+                let cells = [report.campaignID, row.step] + stepColumns.map { $0.csvCell(row) }
                     + [String(report.enrolled), String(report.converted), String(format: "%.4f", report.conversionRate), String(report.unsubscribed)]
                 lines.append(cells.map(CSVCell.escape).joined(separator: ","))
             }

@@ -42,8 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "nurture.serve")
         logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
-        if settings.pagesNeedPassword, project.environment["NURTURE_ADMIN_PASSWORD"] == nil {
-            Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed")
+        if settings.pagesAreClosed {
+            Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
         }
         try await NurtureHTTPServer.run(store: store, settings: settings, logger: logger)
     }

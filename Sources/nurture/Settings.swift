@@ -116,13 +116,7 @@ struct Settings: Sendable {
     private static func readTracking(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
         guard let map = MappingReader(node, what: "'tracking'", into: &diagnostics) else { return }
         map.rejectUnknownKeys(allowed: ["machine_window", "enabled"], in: "'tracking'", into: &diagnostics)
-        if let enabled = map.optionalText("enabled", into: &diagnostics) {
-            switch enabled.text {
-            case "true", "yes", "on": settings.trackingEnabled = true
-            case "false", "no", "off": settings.trackingEnabled = false
-            default: diagnostics.error(at: enabled.node.location, "'enabled' must be true or false, not '\(enabled.text)'")
-            }
-        }
+        if let enabled = map.optionalFlag("enabled", into: &diagnostics) { settings.trackingEnabled = enabled }
         if let window = map.optionalText("machine_window", into: &diagnostics) {
             let text = window.text.hasSuffix("s") ? String(window.text.dropLast()) : window.text
             if let seconds = Double(text), seconds >= 0, seconds <= 3600 {

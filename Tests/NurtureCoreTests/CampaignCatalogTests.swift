@@ -4,11 +4,7 @@ import NurtureTestSupport
 import Testing
 
 @Suite struct CampaignCatalogTests {
-    func load(_ directory: TemporaryDirectory) -> CampaignCatalog {
-        CampaignCatalog.load(
-            campaignsDirectory: directory.url.appendingPathComponent("campaigns"),
-            templatesDirectory: directory.url.appendingPathComponent("templates"), displayRoot: directory.url)
-    }
+    func load(_ directory: TemporaryDirectory) -> CampaignCatalog { directory.loadCatalog() }
 
     @Test func theShippedExampleIsValid() throws {
         let directory = try TemporaryDirectory()
@@ -95,9 +91,7 @@ import Testing
             steps:
               - { id: one, subject: Hi, template: a }
             """)
-        let catalog = CampaignCatalog.load(
-            campaignsDirectory: directory.url.appendingPathComponent("campaigns"),
-            templatesDirectory: directory.url.appendingPathComponent("templates"), displayRoot: directory.url)
+        let catalog = directory.loadCatalog()
         let errors = catalog.diagnostics.errors.map(\.description)
         #expect(errors.count == 2, "\(errors)")
         #expect(errors.first?.hasPrefix("templates/a.html.mustache:2:13:") == true, "\(errors)")

@@ -21,9 +21,7 @@ import Testing
               - { id: one, subject: One, template: a }
               - { id: two, wait: 1d, subject: Two, template: a, if: { opened: one } }
             """)
-        catalog = CampaignCatalog.load(
-            campaignsDirectory: directory.url.appendingPathComponent("campaigns"),
-            templatesDirectory: directory.url.appendingPathComponent("templates"), displayRoot: directory.url)
+        catalog = directory.loadCatalog()
         store = try SQLiteStore(path: directory.url.appendingPathComponent("nurture.sqlite").path)
     }
 

@@ -93,12 +93,12 @@ public struct TrackedMessage: Sendable, Hashable {
 
 /// The store side of tracking.
 public protocol TrackingStore: Sendable {
-    /// The message a tracking URL names, or nil when there is no such row any more.
-    func trackedMessage(row: Int64) async throws -> TrackedMessage?
-    /// Stores one request. A human open or click that is the first of its kind for the
-    /// message adds `scoreRules` points to the lead. A decoy hit also marks as machine
-    /// the clicks on the same message from the same address within `decoyReach`.
-    func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
-    /// Whether the decoy of a message was followed from `ip` within `reach` of `at`.
-    func decoyFollowed(messageRow: Int64, ip: String, around at: Date, reach: TimeInterval) async throws -> Bool
+    /// Classifies and stores one request to a tracking URL, in one transaction: finds
+    /// its message (nil when the row is gone: nothing is stored), asks `classifier`
+    /// (telling it whether the same address followed the message's decoy within
+    /// `decoyReach`), and stores the verdict. A human open or click that is the first
+    /// of its kind for the message adds `scoreRules` points to the lead; a decoy hit
+    /// marks as machine the clicks on the message from its address within `decoyReach`.
+    func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
+        -> ActivityVerdict?
 }

@@ -42,15 +42,10 @@ public struct LinkRewriter: Sendable {
         out.reserveCapacity(bytes.count + 1024)
         var linkIndex = 0
         var copied = 0
-        var index = 0
         var bodyOpenEnd: Int?
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "<") else { index += 1; continue }
-            let nameEnd = Self.tagNameEnd(bytes, from: index + 1)
-            let name = Self.lowercased(bytes[(index + 1)..<nameEnd])
-            let tagEnd = Self.tagEnd(bytes, from: nameEnd)
-            if name == "body" && bodyOpenEnd == nil { bodyOpenEnd = out.count + (tagEnd - copied) }
-            if name == "a" || name == "area", let value = Self.hrefValue(bytes, in: nameEnd..<tagEnd) {
+        HTMLTagScanner.forEachTag(in: bytes) { tag in
+            if tag.name == "body" && bodyOpenEnd == nil { bodyOpenEnd = out.count + (tag.end - copied) }
+            if tag.name == "a" || tag.name == "area", let value = HTMLTagScanner.hrefValue(bytes, in: tag.attributes) {
                 let original = HTMLEntities.decode(String(decoding: bytes[value.range], as: UTF8.self))
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 var replacement: String?
@@ -69,7 +64,6 @@ public struct LinkRewriter: Sendable {
                     copied = value.range.upperBound
                 }
             }
-            index = max(tagEnd, index + 1)
         }
         out.append(contentsOf: bytes[copied...])
         return insertTrackers(into: out, bodyOpenEnd: bodyOpenEnd, messageRow: messageRow)
@@ -88,79 +82,6 @@ public struct LinkRewriter: Sendable {
         }
         out.insert(contentsOf: Array(decoy.utf8), at: bodyOpenEnd ?? 0)
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func isNameByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-")
-            || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_")
-    }
-
-    private static func tagNameEnd(_ bytes: [UInt8], from start: Int) -> Int {
-        var end = start
-        while end < bytes.count, isNameByte(bytes[end]) { end += 1 }
-        return end
-    }
-
-    private static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
-        String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
-    }
-
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
-    }
-
-    /// The index just past the `>` that ends a tag, skipping quoted attribute values.
-    private static func tagEnd(_ bytes: [UInt8], from start: Int) -> Int {
-        var index = start
-        var quote: UInt8?
-        while index < bytes.count {
-            let byte = bytes[index]
-            if let open = quote {
-                if byte == open { quote = nil }
-            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                quote = byte
-            } else if byte == UInt8(ascii: ">") {
-                return index + 1
-            }
-            index += 1
-        }
-        return bytes.count
-    }
-
-    /// The byte range of the `href` attribute's value inside a tag, if it has one.
-    private static func hrefValue(_ bytes: [UInt8], in range: Range<Int>) -> (range: Range<Int>, quoted: Bool)? {
-        var index = range.lowerBound
-        let end = range.upperBound
-        while index < end {
-            while index < end, isSpace(bytes[index]) || bytes[index] == UInt8(ascii: "/") { index += 1 }
-            let nameStart = index
-            while index < end, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ">") { index += 1 }
-            let name = lowercased(bytes[nameStart..<index])
-            if index == nameStart { return nil }
-            while index < end, isSpace(bytes[index]) { index += 1 }
-            guard index < end, bytes[index] == UInt8(ascii: "=") else { continue }
-            index += 1
-            while index < end, isSpace(bytes[index]) { index += 1 }
-            guard index < end else { return nil }
-            let valueRange: Range<Int>
-            let quoted: Bool
-            if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
-                let quote = bytes[index]
-                let start = index + 1
-                var stop = start
-                while stop < end, bytes[stop] != quote { stop += 1 }
-                valueRange = start..<stop
-                quoted = true
-                index = stop + 1
-            } else {
-                let start = index
-                while index < end, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: ">") { index += 1 }
-                valueRange = start..<index
-                quoted = false
-            }
-            if name == "href" { return (valueRange, quoted) }
-        }
-        return nil
     }
 
     private static func lastIndex(of needle: String, in bytes: [UInt8]) -> Int? {
@@ -194,11 +115,11 @@ public struct LinkRewriter: Sendable {
         var linkIndex = 1000  // text links are numbered apart from the HTML part's
         while index < bytes.count {
             guard bytes[index] == UInt8(ascii: "h") || bytes[index] == UInt8(ascii: "H"),
-                index == 0 || !Self.isNameByte(bytes[index - 1]),
+                index == 0 || !HTMLTagScanner.isNameByte(bytes[index - 1]),
                 let schemeLength = Self.webScheme(bytes, at: index)
             else { index += 1; continue }
             var end = index + schemeLength
-            while end < bytes.count, !Self.isSpace(bytes[end]), !Self.endsTextURL(bytes[end]) { end += 1 }
+            while end < bytes.count, !HTMLTagScanner.isSpace(bytes[end]), !Self.endsTextURL(bytes[end]) { end += 1 }
             end = Self.trimTrailing(bytes, start: index, end: end)
             let url = String(decoding: bytes[index..<end], as: UTF8.self)
             if end > index + schemeLength, !links.isOwn(url) {
@@ -215,7 +136,7 @@ public struct LinkRewriter: Sendable {
 
     private static func webScheme(_ bytes: [UInt8], at index: Int) -> Int? {
         for scheme in ["https://", "http://"] where index + scheme.utf8.count <= bytes.count {
-            if lowercased(bytes[index..<(index + scheme.utf8.count)]) == scheme { return scheme.utf8.count }
+            if HTMLTagScanner.lowercased(bytes[index..<(index + scheme.utf8.count)]) == scheme { return scheme.utf8.count }
         }
         return nil
     }

@@ -12,7 +12,8 @@ public enum TrackedLink: Sendable, Hashable {
     }
 }
 
-/// Builds and reads the signed open, click and decoy URLs of a message. A click token
+/// Builds and reads the signed URLs that point at `serve`: a message's unsubscribe,
+/// open, click and decoy links. A click token
 /// carries its target URL, so a redirect needs no lookup and nobody can point it
 /// elsewhere: the target is under the signature.
 public struct TrackingLinks: Sendable {
@@ -23,6 +24,10 @@ public struct TrackingLinks: Sendable {
     public init(baseURL: String, signer: LinkSigner) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.signer = signer
+    }
+
+    public func unsubscribeURL(enrollmentID: Int64, step: String) -> String {
+        "\(baseURL)/u/\(signer.unsubscribeToken(enrollmentID: enrollmentID, step: step))"
     }
 
     public func openURL(messageRow: Int64) -> String {
