@@ -46,5 +46,6 @@ struct ServeCommand: AsyncParsableCommand {
             Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
         }
         try await NurtureHTTPServer.run(store: store, settings: settings, logger: logger)
+        Terminal.writeError("stopped\n")
     }
 }

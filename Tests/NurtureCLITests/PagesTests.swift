@@ -64,6 +64,13 @@ import Testing
         #expect(barHeights.contains(160), "the largest bar fills the chart")
     }
 
+    @Test func serveStopsCleanlyOnSIGTERM() async throws {
+        let server = try await ServeProcess(in: project.url)
+        let result = try server.terminate()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("stopped"))
+    }
+
     @Test func pagesNeedThePasswordBeyondLoopback() async throws {
         let port = 20000 + Int.random(in: 0..<20000)
         let server = try await ServeProcess(in: project.url, port: port, arguments: ["--host", "0.0.0.0"], environment: ["NURTURE_ADMIN_PASSWORD": "hunter22"])

@@ -58,4 +58,12 @@ public final class ServeProcess: @unchecked Sendable {
     }
 
     public func stop() { running.kill() }
+
+    /// Sends SIGTERM and waits for serve to exit (killed after 20 s if it does not).
+    public func terminate() throws -> NurtureBinary.Result {
+        kill(running.process.processIdentifier, SIGTERM)
+        let process = running.process
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+        return try running.wait()
+    }
 }
