@@ -1,20 +1,81 @@
 #include "CCurlShim.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct upload {
     const char *data;
     size_t length;
     size_t offset;
-    int finished;
 } upload;
+
+/// What the debug callback learns of one send.
+typedef struct progress {
+    int stage;
+    int quitting;  // QUIT was written: its 221 says nothing about the message
+    long reply;
+    char reply_text[200];
+    size_t body_written;
+} progress;
 
 typedef struct connection {
     CURL *curl;
     char error[CURL_ERROR_SIZE];
+    int verbose;
+    progress progress;
 } connection;
+
+static int starts_with_verb(const char *line, size_t size, const char *verb) {
+    size_t length = strlen(verb);
+    return size >= length && strncasecmp(line, verb, length) == 0;
+}
+
+/// libcurl's trace, read to know the stage: the commands it writes, the reply codes it
+/// reads, the body bytes it actually wrote to the socket (not merely read from us).
+static int trace(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata) {
+    (void)handle;
+    connection *conn = (connection *)userdata;
+    progress *p = &conn->progress;
+    switch (type) {
+    case CURLINFO_HEADER_IN:
+        if (p->stage == NURTURE_SMTP_CONNECT) p->stage = NURTURE_SMTP_GREETING;
+        if (!p->quitting && size >= 3 && data[0] >= '1' && data[0] <= '5' && data[1] >= '0' && data[1] <= '9' && data[2] >= '0' && data[2] <= '9')
+        {
+            p->reply = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
+            // The reply's text, for people ("554 5.7.1 go away"), without its line end.
+            size_t length = size < sizeof(p->reply_text) - 1 ? size : sizeof(p->reply_text) - 1;
+            while (length > 0 && (data[length - 1] == '\r' || data[length - 1] == '\n')) length--;
+            memcpy(p->reply_text, data, length);
+            p->reply_text[length] = '\0';
+        }
+        break;
+    case CURLINFO_HEADER_OUT:
+        if (starts_with_verb(data, size, "EHLO") || starts_with_verb(data, size, "HELO")) p->stage = NURTURE_SMTP_EHLO;
+        else if (starts_with_verb(data, size, "STARTTLS")) p->stage = NURTURE_SMTP_STARTTLS;
+        else if (starts_with_verb(data, size, "AUTH")) p->stage = NURTURE_SMTP_AUTH;
+        else if (starts_with_verb(data, size, "MAIL")) p->stage = NURTURE_SMTP_MAIL;
+        else if (starts_with_verb(data, size, "RCPT")) p->stage = NURTURE_SMTP_RCPT;
+        else if (starts_with_verb(data, size, "DATA")) p->stage = NURTURE_SMTP_DATA;
+        else if (starts_with_verb(data, size, "QUIT")) p->quitting = 1;
+        // Anything else (an AUTH continuation) leaves the stage as it is.
+        break;
+    case CURLINFO_DATA_OUT:
+        p->stage = NURTURE_SMTP_BODY;
+        p->body_written += size;
+        break;
+    default:
+        break;
+    }
+    if (conn->verbose && (type == CURLINFO_TEXT || type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT)) {
+        const char *mark = type == CURLINFO_TEXT ? "*" : type == CURLINFO_HEADER_IN ? "<" : ">";
+        fprintf(stderr, "%s %.*s", mark, (int)size, data);
+    }
+    return 0;
+}
 
 int nurture_smtp_global_init(void) {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
@@ -27,9 +88,6 @@ static size_t read_body(char *buffer, size_t size, size_t count, void *userdata)
     size_t chunk = left < room ? left : room;
     memcpy(buffer, body->data + body->offset, chunk);
     body->offset += chunk;
-    // libcurl has the whole message (it may not ask again once it has the announced
-    // size): from here on the final CRLF.CRLF may reach the server at any moment.
-    if (body->offset == body->length) body->finished = 1;
     return chunk;
 }
 
@@ -56,13 +114,24 @@ void *nurture_smtp_open(const nurture_smtp_config *config) {
     if (config->ca_file) curl_easy_setopt(curl, CURLOPT_CAINFO, config->ca_file);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, config->connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, config->timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_VERBOSE, config->verbose ? 1L : 0L);
+    // Also bounds each reply outside a transfer, such as QUIT's when a connection that
+    // stopped answering is closed (libcurl's default would wait two minutes).
+    long response_seconds = (config->timeout_ms + 999) / 1000;
+    curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, response_seconds > 0 ? response_seconds : 1L);
+    // The trace is how the stage is known, so it is always on; it reaches stderr only
+    // when asked for.
+    conn->verbose = config->verbose;
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, trace);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, conn);
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
     return conn;
 }
 
 void nurture_smtp_close(void *handle) {
     connection *conn = (connection *)handle;
     if (!conn) return;
+    // QUIT is a courtesy: a second is enough for a healthy server's 221.
+    curl_easy_setopt(conn->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, 1L);
     curl_easy_cleanup(conn->curl);  // sends QUIT on an open connection
     free(conn);
 }
@@ -72,7 +141,8 @@ void nurture_smtp_send(void *handle, const char *from, const char *recipient, co
     connection *conn = (connection *)handle;
     memset(result, 0, sizeof(*result));
     conn->error[0] = '\0';
-    upload body = {data, length, 0, 0};
+    upload body = {data, length, 0};
+    memset(&conn->progress, 0, sizeof(conn->progress));
     struct curl_slist *recipients = curl_slist_append(NULL, recipient);
     curl_easy_setopt(conn->curl, CURLOPT_MAIL_FROM, from);
     curl_easy_setopt(conn->curl, CURLOPT_MAIL_RCPT, recipients);
@@ -81,13 +151,24 @@ void nurture_smtp_send(void *handle, const char *from, const char *recipient, co
 
     CURLcode code = curl_easy_perform(conn->curl);
 
-    long reply = 0;
-    curl_easy_getinfo(conn->curl, CURLINFO_RESPONSE_CODE, &reply);
+    progress *p = &conn->progress;
+    if (p->stage == NURTURE_SMTP_BODY && p->body_written >= length) p->stage = NURTURE_SMTP_DOT;
     result->curl_code = (int)code;
-    result->smtp_code = reply;
-    result->body_sent = body.finished;
+    result->smtp_code = p->reply;
+    result->stage = p->stage;
+    memcpy(result->reply_text, p->reply_text, sizeof(result->reply_text));
     const char *message = conn->error[0] ? conn->error : (code != CURLE_OK ? curl_easy_strerror(code) : "");
     strncpy(result->error, message, sizeof(result->error) - 1);
+    long os_errno = 0;
+    curl_easy_getinfo(conn->curl, CURLINFO_OS_ERRNO, &os_errno);
+    // libcurl's text says "Couldn't connect"; the system says why (refused, unreachable).
+    if (code != CURLE_OK && os_errno != 0) strncpy(result->cause, strerror((int)os_errno), sizeof(result->cause) - 1);
+    // The final dot surely never arrived when a write failed (libcurl also says
+    // CURLE_SEND_ERROR for refused commands, hence the reply check), or when the server
+    // reset the connection: a reset rather than an orderly close means it closed with our
+    // data still unread, and after the dot we write nothing until it answers.
+    int write_failed = code == CURLE_SEND_ERROR && p->reply < 400;
+    result->dot_unread = write_failed || strstr(message, strerror(ECONNRESET)) != NULL;
 
     // The list must outlive the transfer only; detach it before freeing.
     curl_easy_setopt(conn->curl, CURLOPT_MAIL_RCPT, NULL);

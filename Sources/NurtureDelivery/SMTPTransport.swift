@@ -5,8 +5,9 @@ import NurtureCore
 /// Delivers through an SMTP server with libcurl: up to `maxConnections` connections,
 /// each kept open across messages, at most `ratePerSecond` messages per second.
 ///
-/// A server that asks to slow down (421, or a 4xx about rates) is left alone for the
-/// rest of the tick: what is still to be sent is deferred instead of hammering it.
+/// A server that asks to slow down (421, or a 4xx about rates) or stops answering (a
+/// timeout) is left alone for the rest of the tick: what is still to be sent is deferred
+/// instead of hammering it, or waiting out the timeout once per message.
 public final class SMTPTransport: Transport, @unchecked Sendable {
     public let settings: SMTPSettings
     private let pool: ConnectionPool
@@ -36,9 +37,12 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         let connection = await pool.acquire()
         let outcome = await connection.send(from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data)
         await pool.release(connection)
-        if outcome.isSlowDown {
-            lock.withLock { backingOff = backingOff ?? "SMTP \(outcome.replyCode)" }
+        if outcome.isSlowDown || outcome.timedOut {
+            let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(settings.timeout)" : "SMTP \(outcome.replyCode)"
+            lock.withLock { backingOff = backingOff ?? reason }
         }
+        // Name the server (never its password) when the whole tick stops because of it.
+        if case .fatal(let detail) = outcome.result { return .fatal("\(name): \(detail)") }
         return outcome.result
     }
 
@@ -83,7 +87,7 @@ final class SMTPConnection: @unchecked Sendable {
         await withCheckedContinuation { continuation in
             queue.async { [self] in
                 guard let handle else {
-                    continuation.resume(returning: SMTPOutcome(curlCode: 2, replyCode: 0, bodySent: false, error: "libcurl could not start"))
+                    continuation.resume(returning: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"))
                     return
                 }
                 var result = nurture_smtp_result()
@@ -97,13 +101,17 @@ final class SMTPConnection: @unchecked Sendable {
                         }
                     }
                 }
-                let error = withUnsafeBytes(of: result.error) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
                 continuation.resume(returning: SMTPOutcome(
-                    curlCode: Int(result.curl_code), replyCode: result.smtp_code, bodySent: result.body_sent != 0, error: error))
+                    curlCode: Int(result.curl_code), replyCode: result.smtp_code, replyText: Self.text(result.reply_text),
+                    stage: SMTPStage(rawValue: Int(result.stage)) ?? .connect, dotUnread: result.dot_unread != 0,
+                    error: Self.text(result.error), cause: Self.text(result.cause)))
             }
         }
+    }
+
+    /// A NUL-terminated C buffer as text.
+    private static func text<T>(_ buffer: T) -> String {
+        withUnsafeBytes(of: buffer) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     func close() async {

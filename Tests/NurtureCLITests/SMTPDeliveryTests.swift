@@ -120,7 +120,12 @@ import Testing
         let down = try tick("smtp://127.0.0.1:1", at: "2030-01-07T10:00:00Z")
         #expect(down.status == 2)
         #expect(down.stdout.contains("sent 0"))
-        #expect(try nurture(["status", "--now", "2030-01-07T10:00:00Z"], smtp: nil).stdout.contains("waiting for retry: 2"))
+        // Issues 10.8, 11.1: the error names the server and the cause; nothing is counted
+        // against the messages, which are simply due again.
+        #expect(down.stderr.contains("smtp://127.0.0.1:1: connecting: Connection refused"), "\(down.stderr)")
+        let status = try nurture(["status", "--now", "2030-01-07T10:00:00Z"], smtp: nil).stdout
+        #expect(status.contains("due now: 2"), "\(status)")
+        #expect(status.contains("waiting for retry: -"), "\(status)")
         let server = try SMTPTestServer()
         #expect(try tick(server.url, at: "2030-01-07T10:10:00Z").stdout.contains("sent 2"))
         #expect(try tick(server.url, at: "2030-01-07T10:20:00Z").stdout.contains("sent 0"))

@@ -8,14 +8,22 @@ public final class SMTPTestServer: @unchecked Sendable {
     public let folder: TemporaryDirectory
     private let process: Process
 
-    /// Starts the server with extra arguments (`--reject-rcpt a@b=550`, `--data-codes 451,250`, …).
-    public init(_ arguments: [String] = []) throws {
+    /// Which fixture answers: the aiosmtpd recorder, or the scripted server that fails
+    /// chosen stages of the conversation.
+    public enum Kind: String, Sendable {
+        case recording = "smtp_server.py"
+        case scripted = "smtp_script.py"
+    }
+
+    /// Starts the server with extra arguments (`--reject-rcpt a@b=550`, `--data-codes 451,250`,
+    /// or for the scripted one `--greeting 554`, `--rcpt 552`, …).
+    public init(_ arguments: [String] = [], kind: Kind = .recording) throws {
         folder = try TemporaryDirectory("nurture-smtp")
         let log = folder.url.appendingPathComponent("server.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Repository.root.appendingPathComponent("Tests/Fixtures/smtp_server.py").path,
+        process.arguments = [Repository.root.appendingPathComponent("Tests/Fixtures/\(kind.rawValue)").path,
                              "--out", folder.url.appendingPathComponent("received").path] + arguments
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = process.standardOutput
@@ -51,6 +59,19 @@ public final class SMTPTestServer: @unchecked Sendable {
                 let data = try Data(contentsOf: directory.appendingPathComponent(name))
                 return try JSONSerialization.jsonObject(with: data) as! [String: Any]
             }
+    }
+
+    /// The scripted server's log of the conversation, one step a line ("connect", "EHLO",
+    /// "MAIL", "RCPT a@b", "DATA", "dot", "drop", "hang").
+    public func log() -> [String] {
+        let text = (try? String(contentsOf: folder.url.appendingPathComponent("received/log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// How many messages the scripted server accepted (saved as N.eml).
+    public func acceptedCount() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("received").path)) ?? []
+        return names.filter { $0.hasSuffix(".eml") }.count
     }
 
     public func stop() {

@@ -18,12 +18,30 @@ typedef struct nurture_smtp_config {
     int verbose;               // libcurl's protocol trace on stderr
 } nurture_smtp_config;
 
+/// How far one send got in the SMTP conversation (RFC 5321 §3), from what libcurl
+/// wrote and read: the stage of the last command sent.
+typedef enum nurture_smtp_stage {
+    NURTURE_SMTP_CONNECT = 0,  // nothing read from the server yet
+    NURTURE_SMTP_GREETING,     // the server spoke; no command sent yet
+    NURTURE_SMTP_EHLO,         // EHLO or HELO
+    NURTURE_SMTP_STARTTLS,
+    NURTURE_SMTP_AUTH,
+    NURTURE_SMTP_MAIL,
+    NURTURE_SMTP_RCPT,
+    NURTURE_SMTP_DATA,         // DATA sent, waiting for 354
+    NURTURE_SMTP_BODY,         // part of the body written
+    NURTURE_SMTP_DOT,          // the whole body written: the final "." may have reached the server
+} nurture_smtp_stage;
+
 /// What one send came to.
 typedef struct nurture_smtp_result {
     int curl_code;             // CURLcode
-    long smtp_code;            // the last SMTP reply code libcurl saw (0 when none)
-    int body_sent;             // libcurl read the whole message: the final "." may have gone out
+    long smtp_code;            // the last SMTP reply code read in this send (0 when none)
+    int stage;                 // nurture_smtp_stage
+    int dot_unread;            // a write failed or the server reset the connection: the final dot cannot have been read
+    char reply_text[200];      // the last reply line read ("554 5.7.1 go away")
     char error[256];           // libcurl's error buffer (CURL_ERROR_SIZE)
+    char cause[128];           // the system's reason for a failed connection ("Connection refused"), or ""
 } nurture_smtp_result;
 
 /// Once per process, before any thread uses libcurl.

@@ -82,8 +82,10 @@ extension SendLoop {
             summary.unknown += 1
             return DeliveryRecord(claim: claim, outcome: .unknown(error: error))
         case .fatal(let error):
-            summary.stoppedBecause = error
-            return DeliveryRecord(claim: claim, outcome: .deferred(retryAt: now, error: error))
+            // The server or our configuration is at fault, not this message: it is due
+            // again as if never tried, and the tick stops.
+            summary.stoppedBecause = summary.stoppedBecause ?? error
+            return DeliveryRecord(claim: claim, outcome: .released)
         }
     }
 }

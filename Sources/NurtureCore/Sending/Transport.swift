@@ -36,7 +36,8 @@ public enum DeliveryResult: Sendable, Hashable {
     case permanent(String, recipientRefused: Bool)
     /// The message may or may not have been accepted (the reply to DATA was lost, RFC 1047).
     case unknown(String)
-    /// Nothing can be sent this tick (authentication or TLS failed): stop, mark nothing sent.
+    /// Nothing can be sent this tick (the server is down or refused us before MAIL FROM,
+    /// authentication or TLS failed): stop, mark nothing sent or failed, try next tick.
     case fatal(String)
 }
 

@@ -1,0 +1,109 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// Issue 11.1: failures classified by the stage of the SMTP conversation, against a
+/// scripted server (Tests/Fixtures/smtp_script.py) that fails the stage it is told.
+@Suite(.serialized) struct SMTPStageTests {
+    let project: TemporaryDirectory
+    let leads = ["ann@example.com", "bob@example.com", "cy@example.com"]
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-smtp-stage")
+        // About 6 KB of body: larger than one read of libcurl's, as real mail is.
+        let paragraph = String(repeating: "Nurture keeps its promises, line by line. ", count: 4)
+        try project.write("templates/hello.txt.mustache", "Hello {{first_name}},\n\n" + Array(repeating: paragraph, count: 36).joined(separator: "\n") + "\n")
+        try project.write("campaigns/welcome.yml", """
+            id: welcome
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps:
+              - { id: hello, subject: "Hello {{first_name}}", template: hello }
+            """)
+        try project.write("nurture.yml", "smtp: { timeout: 2, max_connections: 1 }\n")
+        for email in leads {
+            let added = try NurtureBinary.run(["leads", "add", email, "--first-name", "Ann", "--tag", "trial"], in: project.url)
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+    }
+
+    func tick(_ server: SMTPTestServer, at time: String = "2030-01-07T10:00:00Z") throws -> NurtureBinary.Result {
+        try NurtureBinary.run(["run", "--once", "--now", time], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
+    }
+
+    func leadStatus(_ email: String) throws -> String {
+        try NurtureBinary.run(["leads", "show", email], in: project.url).stdout
+    }
+
+    /// After a failure that concerns the server, a healthy server gets every message once.
+    func expectEveryLeadMailedOnceByAHealthyServer(at time: String) throws {
+        let healthy = try SMTPTestServer()
+        let result = try tick(healthy, at: time)
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("sent 3"), "\(result.stdout)")
+        let recipients = try healthy.received().compactMap { ($0["rcpt_tos"] as? [String])?.first }
+        #expect(recipients.sorted() == leads)
+    }
+
+    @Test(arguments: [["--greeting", "554"], ["--greeting", "421"], ["--ehlo", "550"], ["--ehlo", "421"]])
+    func refusalBeforeMailFromStopsTheTickAndLosesNothing(_ script: [String]) throws {
+        let server = try SMTPTestServer(script, kind: .scripted)
+        let result = try tick(server)
+        #expect(result.status == 2, "the server is down: a failure of the world")
+        #expect(result.stdout.contains("sent 0"))
+        #expect(result.stdout.contains("failed 0"), "\(result.stdout)")
+        // The cause names the server and quotes its reply.
+        #expect(result.stderr.contains("127.0.0.1:\(server.port)"), "\(result.stderr)")
+        #expect(result.stderr.contains(script[1]), "\(result.stderr)")
+        // One connection tried, nothing after MAIL FROM, nobody bounced.
+        #expect(!server.log().contains("MAIL"))
+        for email in leads { #expect(try leadStatus(email).contains("(active")) }
+        try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T10:01:00Z")
+    }
+
+    @Test func mailboxFullAtRcptIsTemporaryAndBouncesNobody() throws {
+        let server = try SMTPTestServer(["--rcpt", "552"], kind: .scripted)
+        let result = try tick(server)
+        #expect(result.stdout.contains("retrying 3"), "\(result.stdout)")
+        #expect(result.stdout.contains("failed 0"))
+        for email in leads { #expect(try leadStatus(email).contains("(active")) }
+        try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T11:00:00Z")
+    }
+
+    @Test func refusedRecipientStillBounces() throws {
+        let server = try SMTPTestServer(["--rcpt", "550"], kind: .scripted)
+        let result = try tick(server)
+        #expect(result.stdout.contains("failed 3"), "\(result.stdout)")
+        #expect(try leadStatus("ann@example.com").contains("(bounced"))
+    }
+
+    @Test func connectionDroppedBeforeTheDotIsDeferredNotUnknown() throws {
+        let server = try SMTPTestServer(["--drop-in-body"], kind: .scripted)
+        let result = try tick(server)
+        #expect(!result.stdout.contains("unknown"), "\(result.stdout)")
+        #expect(result.stdout.contains("retrying 3"), "\(result.stdout)")
+        #expect(server.log().contains("drop"))
+        try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T11:00:00Z")
+    }
+
+    @Test func serverThatHangsAfterTheDotBacksOffTheRestOfTheTick() throws {
+        let server = try SMTPTestServer(["--hang-after-dot"], kind: .scripted)
+        let started = Date()
+        let result = try tick(server)
+        let seconds = Date().timeIntervalSince(started)
+        // The first message may have arrived (RFC 1047): unknown. The others are not tried.
+        #expect(result.stdout.contains("unknown 1"), "\(result.stdout)")
+        #expect(result.stdout.contains("retrying 2"), "\(result.stdout)")
+        #expect(server.log().filter { $0 == "dot" }.count == 1, "\(server.log())")
+        #expect(seconds < 4 + 2, "one 2 s timeout, not one per message (took \(seconds) s)")
+    }
+
+    @Test func refusedSenderStopsTheTickWithoutFailingAnyone() throws {
+        let server = try SMTPTestServer(["--mail", "553"], kind: .scripted)
+        let result = try tick(server)
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("failed 0"), "\(result.stdout)")
+        #expect(result.stderr.contains("553"), "\(result.stderr)")
+        try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T10:01:00Z")
+    }
+}
