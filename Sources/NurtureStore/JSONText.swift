@@ -14,6 +14,16 @@ enum JSONText {
         return out
     }
 
+    /// A JSON array of strings (a list bound as one parameter, read with json_each).
+    static func array(_ values: [String]) -> String {
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            appendString(value, to: &out)
+        }
+        return out + "]"
+    }
+
     /// A JSON path (`$."key"`) selecting one key, quoted so any key name is literal.
     static func path(forKey key: String) -> String {
         var out = "$."

@@ -62,21 +62,25 @@ extension SQLiteStore {
         return connection.changes
     }
 
-    public func countDue(now: Date) throws -> Int {
+    public func countDue(now: Date, campaigns: [String]?) throws -> Int {
         var count = 0
-        try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL AND next_due_at <= ?")
-            .rows([.integer(now.epochSeconds)]) { count = Int($0.integer(0)) }
+        // The campaign list travels as one JSON array parameter.
+        try connection.prepare("""
+            SELECT count(*) FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL AND next_due_at <= ?
+                AND (?2 IS NULL OR campaign_id IN (SELECT value FROM json_each(?2)))
+            """).rows([.integer(now.epochSeconds), campaigns.map { .text(JSONText.array($0)) } ?? .null]) { count = Int($0.integer(0)) }
         return count
     }
 
-    public func dueEnrollments(now: Date, limit: Int) throws -> [DueEnrollment] {
-        try connection.read { try readDueEnrollments(now: now, limit: limit) }
-    }
-
-    private func readDueEnrollments(now: Date, limit: Int) throws -> [DueEnrollment] {
-        try readEnrollments(
-            where: "e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ? ORDER BY e.next_due_at, e.id LIMIT ?",
-            [.integer(now.epochSeconds), .integer(Int64(limit))])
+    public func dueEnrollments(now: Date, campaigns: [String], limit: Int) throws -> [DueEnrollment] {
+        try connection.read {
+            try readEnrollments(
+                where: """
+                    e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ?
+                        AND e.campaign_id IN (SELECT value FROM json_each(?)) ORDER BY e.next_due_at, e.id LIMIT ?
+                    """,
+                [.integer(now.epochSeconds), .text(JSONText.array(campaigns)), .integer(Int64(limit))])
+        }
     }
 
     /// Enrolments with their leads, tags, attributes and message history; `condition`

@@ -12,7 +12,7 @@ extension SQLiteStore {
                 metrics.leadsByStatus[$0.text(0) ?? ""] = Int($0.integer(1))
             }
             try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active'").rows { metrics.activeEnrollments = Int($0.integer(0)) }
-            metrics.dueNow = try countDue(now: now)
+            metrics.dueNow = try countDue(now: now, campaigns: nil)
             try connection.prepare("SELECT kind, class, count(*) FROM activity GROUP BY 1, 2").rows { row in
                 guard let kind = ActivityKind(rawValue: row.text(0) ?? ""), let activityClass = ActivityClass(rawValue: row.text(1) ?? "") else { return }
                 metrics.activity[kind, default: [:]][activityClass] = Int(row.integer(2))

@@ -6,7 +6,7 @@ extension SQLiteStore {
         var status = SendStatus()
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
         try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active'").rows { status.activeEnrollments = Int($0.integer(0)) }
-        status.dueNow = try countDue(now: now)
+        status.dueNow = try countDue(now: now, campaigns: nil)
         try connection.prepare("""
             SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
             WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at > ? ORDER BY e.next_due_at LIMIT 10

@@ -72,6 +72,29 @@ import Testing
         #expect(timeline.contains("drip: completed"))
     }
 
+    /// Issue 11.2: a campaign file missing for one tick leaves its drips as they were;
+    /// when the file is back, they continue where they stood.
+    @Test func campaignFileMissingForATickStallsNothing() throws {
+        try campaign(threeSteps)
+        try project.write("campaigns/other.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [other] }
+            steps: [{ id: one, subject: "One", template: one }]
+            """)
+        try importLeads(3)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")) == 3)
+        let file = project.url.appendingPathComponent("campaigns/drip.yml")
+        let saved = try Data(contentsOf: file)
+        try FileManager.default.removeItem(at: file)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-09T10:00:00Z")) == 0)
+        let status = try nurture("status", "--now", "2030-01-09T10:00:00Z").stdout
+        #expect(status.contains("due now: 3"), "the drips still wait for step two: \(status)")
+        try saved.write(to: file)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-09T11:00:00Z")) == 3)
+        #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-16T11:00:00Z")) == 3)
+        #expect(try outboxFiles().count == 9)
+    }
+
     /// Issue 4: a New York lead enrolled on a Saturday, with a Mon–Fri 09:00–17:00 window,
     /// gets the first step at Monday 09:00 New York time, not a minute before, across the
     /// weekend daylight-saving time starts (10 March 2030).

@@ -142,9 +142,12 @@ public protocol DripStore: Sendable {
     /// Returns how many were refreshed.
     func refreshIfChanged(campaignID: String, fingerprint: String, now: Date) async throws -> Int
 
-    func countDue(now: Date) async throws -> Int
-    /// Active enrolments whose next look is due at `now`, earliest first.
-    func dueEnrollments(now: Date, limit: Int) async throws -> [DueEnrollment]
+    /// How many active enrolments are due at `now`, in `campaigns` (nil: in any campaign).
+    func countDue(now: Date, campaigns: [String]?) async throws -> Int
+    /// Active enrolments of `campaigns` whose next look is due at `now`, earliest first.
+    /// Enrolments of campaigns not named are left alone: a campaign file missing for a
+    /// while must not change its drips.
+    func dueEnrollments(now: Date, campaigns: [String], limit: Int) async throws -> [DueEnrollment]
     /// Writes a batch of decisions; returns the claims that were granted (a claim loses
     /// when the lead stopped being active or the step already has a message). Claimed
     /// messages are in state `claimed`: not yet handed over.

@@ -17,11 +17,9 @@ extension SendLoop {
         var limited = false
         for item in due {
             let id = item.snapshot.id
-            guard let campaign = catalog.campaign(item.snapshot.campaignID) else {
-                // The campaign file is gone or broken: the drip waits, nothing is lost.
-                changes.append(EnrollmentChange(enrollmentID: id, outcome: .reschedule(at: nil, step: nil)))
-                continue
-            }
+            // Only enrolments of loaded campaigns are picked; one whose file vanished
+            // since is left exactly as it is, to continue when the file is back.
+            guard let campaign = catalog.campaign(item.snapshot.campaignID) else { continue }
             let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)
             summary.skipped += plan.skipped.count
             let outcome: EnrollmentChange.Outcome

@@ -75,7 +75,7 @@ public struct SendLoop: Sendable {
             _ = try await store.refreshIfChanged(campaignID: campaign.id, fingerprint: campaign.schedulingFingerprint, now: now)
             summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enroll, now: now)
         }
-        let total = try await store.countDue(now: now)
+        let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))
         var claimed = 0
         var handed = 0
         var inFlight: (batch: Batch, delivery: Task<[TimedDelivery?], Never>)?
@@ -135,7 +135,7 @@ public struct SendLoop: Sendable {
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
     private func prepareBatch(now: Date, allowance: Int?, summary: inout TickSummary) async throws -> Batch? {
         while true {
-            let due = try await store.dueEnrollments(now: now, limit: batchSize)
+            let due = try await store.dueEnrollments(now: now, campaigns: catalog.campaigns.map(\.id), limit: batchSize)
             if due.isEmpty { return nil }
             let decisions = decide(due, now: now, allowance: allowance, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
