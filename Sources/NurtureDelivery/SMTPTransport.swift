@@ -33,7 +33,6 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         if let reason = lock.withLock({ backingOff }) {
             return .transient("not tried: the server asked to slow down earlier in this tick (\(reason))")
         }
-        await limiter?.wait()
         let connection = await pool.acquire()
         let outcome = await connection.send(from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data)
         await pool.release(connection)
@@ -45,6 +44,8 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         if case .fatal(let detail) = outcome.result { return .fatal("\(name): \(detail)") }
         return outcome.result
     }
+
+    public func waitForTurn() async { await limiter?.wait() }
 
     /// SMTP cannot tell afterwards whether a message arrived.
     public func wasDelivered(messageID: String) async -> Bool? { nil }

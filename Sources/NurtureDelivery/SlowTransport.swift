@@ -11,6 +11,9 @@ public struct SlowTransport: Transport {
     }
 
     public var name: String { wrapped.name }
+    public var maxConcurrentDeliveries: Int { wrapped.maxConcurrentDeliveries }
+    public func waitForTurn() async { await wrapped.waitForTurn() }
+    public func finish() async { await wrapped.finish() }
 
     public func deliver(_ message: OutgoingMessage) async -> DeliveryResult {
         try? await Task.sleep(for: delay)

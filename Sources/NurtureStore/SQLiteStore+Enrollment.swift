@@ -185,12 +185,14 @@ extension SQLiteStore {
         }
     }
 
-    public func markSending(_ claims: [Claim], now: Date) throws {
-        guard !claims.isEmpty else { return }
+    public func markSending(_ claim: Claim, now: Date) throws -> Bool {
         try connection.transaction {
-            for claim in claims {
-                try connection.prepare("UPDATE messages SET state = 'sending' WHERE id = ? AND state = 'claimed'").rows([.integer(claim.rowID)])
-            }
+            try connection.prepare("""
+                UPDATE messages SET state = 'sending' WHERE id = ?1 AND state = 'claimed' AND EXISTS (
+                    SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                    WHERE e.id = messages.enrollment_id AND e.state = 'active' AND l.status = 'active')
+                """).rows([.integer(claim.rowID)])
+            return connection.changes == 1
         }
     }
 

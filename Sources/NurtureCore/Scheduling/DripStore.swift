@@ -53,8 +53,6 @@ public struct Claim: Sendable, Hashable {
     public var step: String
     public var messageID: String
     public var attempts: Int
-    /// Marked `sending` (about to reach the transport), not merely `claimed`.
-    public var isSending = false
 
     public init(rowID: Int64, enrollmentID: Int64, step: String, messageID: String, attempts: Int) {
         self.rowID = rowID
@@ -152,9 +150,11 @@ public protocol DripStore: Sendable {
     /// when the lead stopped being active or the step already has a message). Claimed
     /// messages are in state `claimed`: not yet handed over.
     func apply(_ changes: [EnrollmentChange], now: Date) async throws -> [Claim]
-    /// Moves claims to `sending`, durably, before they go to the transport: after a
-    /// crash, only these can be in doubt.
-    func markSending(_ claims: [Claim], now: Date) async throws
+    /// Moves a claim to `sending`, durably, right before it goes to the transport (after
+    /// a crash, only `sending` messages can be in doubt), in the transaction that checks
+    /// the lead may still be mailed and the drip is live. False: not admitted (the lead
+    /// unsubscribed, bounced or left a moment ago); the claim is to be released.
+    func markSending(_ claim: Claim, now: Date) async throws -> Bool
     func record(_ deliveries: [DeliveryRecord], now: Date) async throws
 
     /// Records an event for a lead (created when new), adds `score` points to the lead,

@@ -19,34 +19,64 @@ extension SendLoop {
     }
 
     /// Hands messages to the transport, at most `maxConcurrentDeliveries` at once, in
-    /// order. Nil marks a message never handed over (a stop signal, or a fatal error
-    /// before its turn).
+    /// order. Each message is first admitted: moved to `sending` in the store, durably,
+    /// in the transaction that checks its lead may still be mailed, right before it is
+    /// handed over (after the rate limiter's wait). So a crash leaves in doubt only the
+    /// messages on the wire, and nobody unsubscribed before that moment is mailed.
+    /// Each outcome goes to `sink` as it comes back; nil marks a message never handed
+    /// over (not admitted, a stop signal, or a fatal error before its turn). A store
+    /// failure is returned after the messages on the wire have come back.
     func deliverAll(
-        _ messages: [OutgoingMessage], shouldStop: @Sendable () -> Bool
-    ) async -> [TimedDelivery?] {
-        var results = [TimedDelivery?](repeating: nil, count: messages.count)
+        _ items: [(claim: Claim, message: OutgoingMessage)], now: Date,
+        to sink: AsyncStream<(index: Int, delivery: TimedDelivery?)>.Continuation, shouldStop: @escaping @Sendable () -> Bool
+    ) async -> (any Error)? {
+        var reported = Set<Int>()
+        defer {
+            for index in items.indices where !reported.contains(index) { sink.yield((index, nil)) }
+            sink.finish()
+        }
         let transport = self.transport
+        let store = self.store
         let clock = wallClock
         let width = max(1, transport.maxConcurrentDeliveries)
-        await withTaskGroup(of: (Int, TimedDelivery).self) { group in
+        var storeError: (any Error)?
+        await withTaskGroup(of: (Int, Result<TimedDelivery?, any Error>).self) { group in
+            func start(_ index: Int) {
+                let item = items[index]
+                group.addTask {
+                    await transport.waitForTurn()
+                    if shouldStop() { return (index, .success(nil)) }
+                    do {
+                        guard try await store.markSending(item.claim, now: now) else { return (index, .success(nil)) }
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                    return (index, .success(TimedDelivery(result: await transport.deliver(item.message), at: clock())))
+                }
+            }
             var next = 0
             var stopped = false
-            while next < messages.count, next < width, !shouldStop() {
-                let index = next
-                group.addTask { (index, TimedDelivery(result: await transport.deliver(messages[index]), at: clock())) }
+            while next < items.count, next < width, !shouldStop() {
+                start(next)
                 next += 1
             }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if case .fatal = result.result { stopped = true }
-                if !stopped, next < messages.count, !shouldStop() {
-                    let index = next
-                    group.addTask { (index, TimedDelivery(result: await transport.deliver(messages[index]), at: clock())) }
+            while let (index, outcome) = await group.next() {
+                switch outcome {
+                case .success(let result):
+                    sink.yield((index, result))
+                    reported.insert(index)
+                    if case .fatal = result?.result { stopped = true }
+                case .failure(let error):
+                    storeError = storeError ?? error
+                    stopped = true
+                }
+                if !stopped, next < items.count, !shouldStop() {
+                    start(next)
                     next += 1
                 }
             }
         }
-        return results
+        return storeError
     }
 
     func record(_ result: DeliveryResult, claim: Claim, work: Work, now: Date, summary: inout TickSummary) -> DeliveryRecord {

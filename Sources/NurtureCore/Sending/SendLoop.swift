@@ -64,6 +64,14 @@ public struct SendLoop: Sendable {
         var limited: Bool
     }
 
+    /// A batch with the transport: its outcomes arrive one by one on `results` (every
+    /// item exactly once; nil for one never handed over); `done` returns a store failure.
+    struct Flight {
+        var batch: Batch
+        var results: AsyncStream<(index: Int, delivery: TimedDelivery?)>
+        var done: Task<(any Error)?, Never>
+    }
+
     /// Batches are pipelined: while one batch is with the transport, the next is picked,
     /// decided, claimed and composed, so the connections never wait for the store.
     private func run(
@@ -78,7 +86,7 @@ public struct SendLoop: Sendable {
         let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))
         var claimed = 0
         var handed = 0
-        var inFlight: (batch: Batch, delivery: Task<[TimedDelivery?], Never>)?
+        var inFlight: Flight?
         var limited = false
         while true {
             let mayGoOn = !shouldStop() && summary.stoppedBecause == nil && !limited
@@ -88,23 +96,23 @@ public struct SendLoop: Sendable {
             } catch {
                 // The store failed: still record what is already with the transport, so
                 // those messages are not left in doubt, then give up.
-                if let (batch, delivery) = inFlight {
-                    let results = await delivery.value
-                    try? await store.record(records(for: batch, results: results, now: now, summary: &summary), now: now)
-                }
+                if let flight = inFlight { _ = try? await collect(flight, now: now, summary: &summary) }
                 await transport.finish()
                 throw error
             }
             var recorded = false
-            if let (batch, delivery) = inFlight {
-                let results = await delivery.value
-                handed += results.count { $0 != nil }
-                progress(handed, max(total, handed))
-                try await store.record(records(for: batch, results: results, now: now, summary: &summary), now: now)
+            if let flight = inFlight {
                 inFlight = nil
+                do {
+                    handed += try await collect(flight, now: now, summary: &summary)
+                } catch {
+                    await transport.finish()
+                    throw error
+                }
+                progress(handed, max(total, handed))
                 recorded = true
             }
-            guard var batch = next else {
+            guard let batch = next else {
                 // What was just recorded may have made more due now (a 0m next step, a
                 // bounce to settle): look once more before stopping.
                 if recorded && mayGoOn { continue }
@@ -115,18 +123,12 @@ public struct SendLoop: Sendable {
             if batch.limited { summary.limitReached = true }
             if summary.stoppedBecause != nil || shouldStop() {
                 // Claimed but never handed over: released, due again.
-                try await store.record(records(for: batch, results: Array(repeating: nil, count: batch.items.count), now: now, summary: &summary), now: now)
+                try await store.record(batch.items.map { DeliveryRecord(claim: $0.claim, outcome: .released) }, now: now)
                 break
             }
-            // `sending` is committed (durably) before anything reaches the transport.
-            try await store.markSending(batch.items.map(\.claim), now: now)
-            batch.items = batch.items.map { item in
-                var item = item
-                item.claim.isSending = true
-                return item
-            }
-            let messages = batch.items.map(\.message)
-            inFlight = (batch, Task { await deliverAll(messages, shouldStop: shouldStop) })
+            let handOver = batch.items.map { (claim: $0.claim, message: $0.message) }
+            let (results, sink) = AsyncStream.makeStream(of: (index: Int, delivery: TimedDelivery?).self)
+            inFlight = Flight(batch: batch, results: results, done: Task { await deliverAll(handOver, now: now, to: sink, shouldStop: shouldStop) })
         }
         await transport.finish()
         return summary
@@ -150,15 +152,21 @@ public struct SendLoop: Sendable {
         }
     }
 
-    /// The store records for a batch's results; nil results were never handed over.
-    private func records(for batch: Batch, results: [TimedDelivery?], now: Date, summary: inout TickSummary) -> [DeliveryRecord] {
-        zip(batch.items, results).map { item, result in
-            guard let result else {
-                return DeliveryRecord(claim: item.claim, outcome: .released)
+    /// Records a batch's outcomes as they come back, one small transaction each, so a
+    /// crash leaves in doubt only what is on the wire. Returns how many were handed over.
+    private func collect(_ flight: Flight, now: Date, summary: inout TickSummary) async throws -> Int {
+        var handed = 0
+        for await (index, delivery) in flight.results {
+            let item = flight.batch.items[index]
+            var entry = DeliveryRecord(claim: item.claim, outcome: .released)
+            if let delivery {
+                handed += 1
+                entry = record(delivery.result, claim: item.claim, work: item.work, now: now, summary: &summary)
+                if entry.outcome == .sent { entry.deliveredAt = delivery.at }
             }
-            var record = record(result.result, claim: item.claim, work: item.work, now: now, summary: &summary)
-            if record.outcome == .sent { record.deliveredAt = result.at }
-            return record
+            try await store.record([entry], now: now)
         }
+        if let storeError = await flight.done.value { throw storeError }
+        return handed
     }
 }

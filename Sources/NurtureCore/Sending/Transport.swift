@@ -51,11 +51,15 @@ public protocol Transport: Sendable {
     func wasDelivered(messageID: String) async -> Bool?
     /// How many messages the send loop may hand over at once (SMTP: one per connection).
     var maxConcurrentDeliveries: Int { get }
+    /// Waits until the next message may be handed over (a rate limit). The send loop calls
+    /// it before admitting a message, so the lead's status is checked after the wait.
+    func waitForTurn() async
     /// Called at the end of a tick (SMTP closes its connections).
     func finish() async
 }
 
 extension Transport {
     public var maxConcurrentDeliveries: Int { 1 }
+    public func waitForTurn() async {}
     public func finish() async {}
 }
