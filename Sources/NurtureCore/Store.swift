@@ -27,6 +27,11 @@ public protocol LeadStore: Sendable {
     /// import cannot resubscribe someone who unsubscribed.
     func upsertLeads(_ leads: [LeadInput], now: Date) async throws -> UpsertSummary
 
+    /// Adds a lead unless its address is already known; an existing lead is left exactly
+    /// as it is. Returns whether it was added. For the public form, where anyone can type
+    /// anyone's address.
+    func addLeadIfNew(_ lead: LeadInput, now: Date) async throws -> Bool
+
     func lead(email: EmailAddress) async throws -> Lead?
 
     /// Sets a lead's status; returns the lead as it is now, or nil when there is none.

@@ -50,7 +50,10 @@ struct SubscribeRoutes: Sendable {
                 last = parts.count > 1 ? String(parts[1]) : nil
             }
             let input = LeadInput(email: email, firstName: first, lastName: last, tags: Array(Set(defaultTags + tags)).sorted())
-            _ = try await store.upsertLeads([input], now: now())
+            // An address already known changes nothing (not its name, tags or status), and
+            // the answer is the same either way: the form must not reveal who is a lead.
+            let at = now()
+            _ = try await retryingWhileBusy { try await store.addLeadIfNew(input, now: at) }
             return thanks(json: wantsJSON)
         }
     }

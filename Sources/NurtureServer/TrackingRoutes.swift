@@ -56,7 +56,9 @@ struct TrackingRoutes: Sendable {
             ip: context.clientIP(request),
             purpose: request.headers[.init("Sec-Purpose")!] ?? request.headers[.init("Purpose")!])
         do {
-            _ = try await store.track(tracked, classifier: classifier, scoreRules: scoreRules, decoyReach: Self.decoyReach)
+            _ = try await retryingWhileBusy(patience: .seconds(30)) {
+                try await store.track(tracked, classifier: classifier, scoreRules: scoreRules, decoyReach: Self.decoyReach)
+            }
         } catch {
             context.logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")
         }

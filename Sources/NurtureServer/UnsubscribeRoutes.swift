@@ -40,7 +40,11 @@ struct UnsubscribeRoutes: Sendable {
             // RFC 8058 §3.2: the body is List-Unsubscribe=One-Click, urlencoded or multipart;
             // it is read (bounded) but not needed: the signed token says who.
             _ = try? await request.body.collect(upTo: 64 * 1024)
-            guard let email = try await store.unsubscribe(enrollmentID: target.enrollmentID, step: target.step, now: now()) else { return Page.notFound }
+            let at = now()
+            let unsubscribed = try await retryingWhileBusy {
+                try await store.unsubscribe(enrollmentID: target.enrollmentID, step: target.step, now: at)
+            }
+            guard let email = unsubscribed else { return Page.notFound }
             return Page.html(Page.document(
                 title: "Unsubscribed",
                 body: "<h1>You are unsubscribed</h1><p>\(Page.escape(email.address)) gets no more of these emails.</p>"))

@@ -7,8 +7,6 @@ final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
     let path: String
-    /// Set between `beginDryRun` and `endDryRun`.
-    var inDryRun = false
 
     init(path: String, busyTimeoutMilliseconds: Int32) throws {
         self.path = path
@@ -56,7 +54,6 @@ final class SQLiteConnection {
     /// Runs reads in one read transaction: one snapshot, and one set of WAL locks
     /// instead of one per statement.
     func read<T>(_ body: () throws -> T) throws -> T {
-        if inDryRun { return try body() }
         return try wrapped(begin: "BEGIN DEFERRED", commit: "COMMIT", undo: ["ROLLBACK"], body)
     }
 
@@ -65,10 +62,6 @@ final class SQLiteConnection {
     /// `durable: false` commits with synchronous=NORMAL: safe against a crash of the
     /// process (WAL), not against a power cut until the next durable commit.
     func transaction<T>(durable: Bool = true, _ body: () throws -> T) throws -> T {
-        // Inside a dry run every transaction nests in the outer one that is rolled back.
-        if inDryRun {
-            return try wrapped(begin: "SAVEPOINT nested", commit: "RELEASE nested", undo: ["ROLLBACK TO nested", "RELEASE nested"], body)
-        }
         if !durable { try execute("PRAGMA synchronous = NORMAL") }
         defer { if !durable { try? execute("PRAGMA synchronous = FULL") } }
         return try wrapped(begin: "BEGIN IMMEDIATE", commit: "COMMIT", undo: ["ROLLBACK"], body)

@@ -119,6 +119,17 @@ enum SQLiteMigrations {
             -- small index, not by reading every click of the message.
             CREATE INDEX activity_decoys ON activity(message_row, ip, occurred_at_ms) WHERE decoy = 1;
             """),
+        Migration(version: 4, name: "send lock in the store", sql: """
+            -- Who may send: at most one row. A lock file beside the store meant nothing to a
+            -- process that reached the same store through another path.
+            CREATE TABLE send_lock (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                process_start TEXT NOT NULL,
+                acquired_at INTEGER NOT NULL
+            );
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

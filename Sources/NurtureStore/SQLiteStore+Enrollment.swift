@@ -2,10 +2,6 @@ import Foundation
 import NurtureCore
 
 extension SQLiteStore {
-    public func acquireSendLock() throws -> (any SendLock)? {
-        try FileLock(path: connection.path + ".lock")
-    }
-
     public func enroll(campaignID: String, rule: EnrollmentRule, now: Date) throws -> Int {
         let ruleText = "tags=\(rule.tags.sorted().joined(separator: ","));events=\(rule.events.sorted().joined(separator: ","))"
         return try connection.transaction {

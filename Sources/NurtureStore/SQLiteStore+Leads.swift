@@ -22,6 +22,8 @@ extension SQLiteStore {
             var highestBefore: Int64 = 0
             try connection.prepare("SELECT coalesce(max(id), 0) FROM leads").rows { highestBefore = $0.integer(0) }
             var summary = UpsertSummary()
+            // A lead twice in one batch (say, in two spellings of case) is new only once.
+            var seen = Set<Int64>()
             let upsert = try connection.prepare(Self.upsertLeadSQL)
             let addTag = try connection.prepare("INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             for lead in leads {
@@ -31,12 +33,30 @@ extension SQLiteStore {
                     Self.optional(lead.lastName), Self.optional(lead.timeZone), .text(JSONText.object(lead.attributes)),
                     .integer(timestamp),
                 ]) { id = $0.integer(0) }
-                if id > highestBefore { summary.inserted += 1 } else { summary.updated += 1 }
+                if id > highestBefore, seen.insert(id).inserted { summary.inserted += 1 } else { summary.updated += 1 }
                 for tag in Set(lead.tags) {
                     try addTag.rows([.integer(id), .text(tag), .integer(timestamp)])
                 }
             }
             return summary
+        }
+    }
+
+    public func addLeadIfNew(_ lead: LeadInput, now: Date) throws -> Bool {
+        let timestamp = SQLiteStatement.Value.integer(now.epochSeconds)
+        return try connection.transaction {
+            var id: Int64?
+            try connection.prepare("""
+                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (email_key) DO NOTHING RETURNING id
+                """).rows([
+                    .text(lead.email.address), .text(lead.email.normalized), Self.optional(lead.firstName),
+                    Self.optional(lead.lastName), Self.optional(lead.timeZone), .text(JSONText.object(lead.attributes)), timestamp,
+                ]) { id = $0.integer(0) }
+            guard let id else { return false }
+            let addTag = try connection.prepare("INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            for tag in Set(lead.tags) { try addTag.rows([.integer(id), .text(tag), timestamp]) }
+            return true
         }
     }
 

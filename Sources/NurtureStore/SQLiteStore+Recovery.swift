@@ -53,14 +53,4 @@ extension SQLiteStore {
             return enrollments.count
         }
     }
-
-    public func beginDryRun() throws {
-        try connection.execute("BEGIN IMMEDIATE")
-        connection.inDryRun = true
-    }
-
-    public func endDryRun() throws {
-        connection.inDryRun = false
-        try connection.execute("ROLLBACK")
-    }
 }

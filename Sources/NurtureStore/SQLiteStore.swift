@@ -9,6 +9,7 @@ public actor SQLiteStore: Store {
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {
+        if path != ":memory:" { try PrivateFile.createIfMissing(path) }
         let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: Int32(clamping: milliseconds))
         // WAL lets readers work while a writer commits; FULL sync makes a committed

@@ -29,10 +29,13 @@ struct EventCommand: AsyncParsableCommand {
         for error in catalog.diagnostics.errors { Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count") ; break }
         let store = try project.openStore()
         let goals = catalog.campaigns.filter { $0.exitOn.contains(name) }.map(\.id)
-        let converted = try await store.recordEvent(
-            LeadInput(email: address), name: name,
-            attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
-            score: project.settings.scoreRules.events[name] ?? 0, goalCampaigns: goals, now: Date())
+        let at = Date()
+        let converted = try await retryingWhileBusy {
+            try await store.recordEvent(
+                LeadInput(email: address), name: name,
+                attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
+                score: project.settings.scoreRules.events[name] ?? 0, goalCampaigns: goals, now: at)
+        }
         var line = "recorded \(name) for \(address)"
         if !converted.isEmpty { line += "; converted in \(converted.joined(separator: ", "))" }
         let enrolling = catalog.campaigns.filter { $0.enroll.events.contains(name) }.map(\.id)

@@ -94,7 +94,8 @@ struct UnsubscribeCommand: AsyncParsableCommand {
             print("\(address) was already unsubscribed")
             return
         }
-        _ = try await store.setStatus(.unsubscribed, email: address, now: Date())
+        let at = Date()
+        _ = try await retryingWhileBusy { try await store.setStatus(.unsubscribed, email: address, now: at) }
         print("unsubscribed \(address)")
     }
 }

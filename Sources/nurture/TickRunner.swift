@@ -1,6 +1,7 @@
 import Foundation
 import NurtureCore
 import NurtureDelivery
+import NurtureStore
 
 /// Runs ticks for `run`: builds the send loop, prints progress and the summary, and
 /// maps the outcome to an exit code.
@@ -40,22 +41,18 @@ struct TickRunner {
         try report(summary)
     }
 
-    /// Everything a tick would do, inside a transaction that is rolled back.
+    /// Everything a tick would do, on a private snapshot of the store that is then
+    /// thrown away: the real store is only read, in one short read transaction.
     private func runDry(now: Date, limit: Int?) async throws {
-        let transport = DryRunTransport()
-        try await store.beginDryRun()
-        let summary: TickSummary
-        do {
-            summary = try await loop(transport: transport).tick(now: now, limit: limit)
-            try await store.endDryRun()
-        } catch {
-            try? await store.endDryRun()
-            if case SendLoop.TickError.anotherTickRunning = error {
-                print("another tick is running on this store; nothing done")
-                return
-            }
-            throw error
+        guard let sqlite = store as? SQLiteStore else { throw UserError("--dry-run needs a SQLite store") }
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-dry-run-\(UUID().uuidString).sqlite")
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy.path + suffix) }
         }
+        let snapshot = try await sqlite.snapshot(to: copy.path)
+        let transport = DryRunTransport()
+        let summary = try await TickRunner(project: project, catalog: catalog, store: snapshot)
+            .loop(transport: transport).tick(now: now, limit: limit)
         for message in transport.messages {
             print("would send \(message.campaignID)/\(message.stepID) to \(message.recipient): \(message.subject)")
         }

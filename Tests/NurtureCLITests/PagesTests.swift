@@ -114,6 +114,18 @@ import Testing
         let huge = try Curl.fetch(["-d", "email=big@example.com&pad=" + String(repeating: "x", count: 100_000), url])
         #expect(huge.status == 413)
 
+        // Issue 11.3: a post for a known address changes nothing about that lead (not its
+        // name, tags or status), and answers exactly as for a new one.
+        #expect(try nurture("unsubscribe", "zoe@example.com").status == 0)
+        let again = try Curl.fetch(["-d", "email=ZOE@example.com&first_name=Mallory&tags=trial", url])
+        let fresh = try Curl.fetch(["-d", "email=new@example.com&first_name=Mallory&tags=trial", url])
+        #expect(again.status == fresh.status && again.body == fresh.body, "the same answer for a known and a new address")
+        let after = try nurture("leads", "show", "zoe@example.com").stdout
+        #expect(after.contains("name:       Zoë Quinn"), "\(after)")
+        #expect(after.contains("tags:       newsletter, web"), "\(after)")
+        #expect(after.contains("(unsubscribed"), "\(after)")
+        #expect(try nurture("unsubscribe", "new@example.com").status == 0)
+
         // Captured leads are enrolled by their tags at the next tick.
         #expect(try nurture("run", "--once").stdout.contains("enrolled 1"), "amy (trial) enters; zoe (newsletter) does not")
         // Still answering after all that.

@@ -115,7 +115,8 @@ public struct InterruptedSend: Sendable, Hashable {
     }
 }
 
-/// Held by the one process that may send; released on `release()` or when the process dies.
+/// Held by the one process that may send on a store; released on `release()`, or taken
+/// over by the next tick when its holder is gone.
 public protocol SendLock: Sendable {
     func release() async
 }
@@ -170,8 +171,4 @@ public protocol DripStore: Sendable {
     func enrollments(campaignID: String) async throws -> [DueEnrollment]
     /// Unknown outcomes: deleted so the step is due again (`markSent` false), or taken as sent.
     func resolveUnknown(markSent: Bool, now: Date) async throws -> Int
-
-    /// Runs everything until `endDryRun` in a transaction that is then rolled back.
-    func beginDryRun() async throws
-    func endDryRun() async throws
 }
