@@ -48,6 +48,7 @@ public struct TemplateSet: Sendable {
                 diagnostics.append(error)
             }
         }
+        set.breakPartialCycles(into: &diagnostics)
         return set
     }
 

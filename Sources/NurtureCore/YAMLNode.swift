@@ -55,11 +55,25 @@ public struct YAMLNode {
 
     /// Parses a whole file. A syntax error becomes a diagnostic at libyaml's mark.
     public static func parse(_ text: String, file: String, into diagnostics: inout DiagnosticBag) -> YAMLNode? {
+        let aliases = YAMLAliasGuard.aliases(in: text)
+        if let key = aliases.first(where: \.isKey) {
+            diagnostics.error(
+                at: SourceLocation(file: file, line: key.line, column: key.column), "an alias cannot be a mapping key",
+                hint: "write the key out; aliases are for values")
+            return nil
+        }
         do {
             guard let root = try Yams.compose(yaml: text) else {
                 diagnostics.error(
                     at: SourceLocation(file: file, line: 1, column: 1), "the file is empty",
                     hint: "a campaign needs at least 'from', 'enroll' and 'steps'")
+                return nil
+            }
+            if let first = aliases.first, YAMLAliasGuard.expandedSize(of: root) > YAMLAliasGuard.maxNodes {
+                diagnostics.error(
+                    at: SourceLocation(file: file, line: first.line, column: first.column),
+                    "the file's aliases expand it to more than \(YAMLAliasGuard.maxNodes) YAML nodes",
+                    hint: "write the values out, or use fewer aliases of aliases")
                 return nil
             }
             return YAMLNode(root, file: file)

@@ -74,8 +74,9 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let address = try UserError.parseEmail(email)
         let store = try Project(options: global).openStore()
         guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
-        print(LeadDescription.describe(timeline.lead))
-        print(LeadDescription.describe(timeline))
+        // Names and attributes are lead data: shown with control characters escaped.
+        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead)))
+        print(Terminal.escapingControls(LeadDescription.describe(timeline)))
     }
 }
 

@@ -95,7 +95,7 @@ struct Project {
             smtp.envelopeSender = settings.smtp.envelopeFrom
             if let seconds = settings.smtp.timeoutSeconds { smtp.timeout = .seconds(seconds) }
             if let connections = environment["NURTURE_SMTP_MAX_CONNECTIONS"].flatMap(Int.init) ?? settings.smtp.maxConnections {
-                smtp.maxConnections = max(1, connections)
+                smtp.maxConnections = min(64, max(1, connections))
             }
             smtp.ratePerSecond = settings.smtp.ratePerSecond
             smtp.verbose = environment["NURTURE_SMTP_DEBUG"] == "1"

@@ -103,13 +103,15 @@ struct Settings: Sendable {
         }
         smtp.username = map.optionalText("username", into: &diagnostics)?.text
         smtp.caFile = map.optionalText("ca_file", into: &diagnostics)?.text
-        smtp.envelopeFrom = map.optionalText("envelope_from", into: &diagnostics)?.text
-        smtp.timeoutSeconds = number("timeout", map, &diagnostics, hint: "seconds, like 60").map(Int.init)
-        smtp.maxConnections = number("max_connections", map, &diagnostics, hint: "a whole number from 1 to 64").map(Int.init)
-        if let connections = smtp.maxConnections, !(1...64).contains(connections) {
-            diagnostics.error(at: map["max_connections"]!.location, "'max_connections' must be from 1 to 64")
+        if let sender = map.optionalText("envelope_from", into: &diagnostics) {
+            // It goes into MAIL FROM: only a valid address, never anything with a line break.
+            do { smtp.envelopeFrom = try EmailAddress(sender.text).address } catch {
+                diagnostics.error(at: sender.node.location, "'envelope_from' is not a valid address: \(error)", hint: "like bounces@acme.example")
+            }
         }
-        smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, hint: "messages per second, like 10 or 0.5")
+        smtp.timeoutSeconds = number("timeout", map, &diagnostics, in: 1...3600, whole: true, hint: "whole seconds from 1 to 3600, like 60").map(Int.init)
+        smtp.maxConnections = number("max_connections", map, &diagnostics, in: 1...64, whole: true, hint: "a whole number from 1 to 64").map(Int.init)
+        smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, in: 0.01...100_000, hint: "messages per second from 0.01 to 100000, like 10 or 0.5")
         return smtp
     }
 
@@ -146,10 +148,15 @@ struct Settings: Sendable {
         }
     }
 
-    private static func number(_ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, hint: String) -> Double? {
+    /// A number within `range` (and whole when asked). Range-checked here because values
+    /// like `1e20`, `inf` or `1e-320` would otherwise overflow a conversion later.
+    private static func number(
+        _ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, in range: ClosedRange<Double>, whole: Bool = false,
+        hint: String
+    ) -> Double? {
         guard let value = map.optionalText(key, into: &diagnostics) else { return nil }
-        guard let number = Double(value.text), number > 0 else {
-            diagnostics.error(at: value.node.location, "'\(key)' must be a positive number, not '\(value.text)'", hint: hint)
+        guard let number = Double(value.text), number.isFinite, range.contains(number), !whole || number.rounded() == number else {
+            diagnostics.error(at: value.node.location, "'\(key)' must be \(hint.split(separator: ",").first ?? ""), not '\(value.text)'", hint: hint)
             return nil
         }
         return number

@@ -21,6 +21,35 @@ import Testing
         #expect(result.stdout.hasPrefix("ok: 1 campaign, 4 steps"))
     }
 
+    /// Issue 11.8: numbers that used to crash every command (SIGILL on conversion) and an
+    /// envelope sender with a line break are errors at their place in nurture.yml.
+    @Test(arguments: [
+        ("timeout: 1e20", "nurture.yml:2:12: error: 'timeout' must be whole seconds from 1 to 3600, not '1e20'"),
+        ("timeout: inf", "nurture.yml:2:12: error: 'timeout' must be whole seconds from 1 to 3600, not 'inf'"),
+        ("max_connections: 1e19", "nurture.yml:2:20: error: 'max_connections' must be a whole number from 1 to 64, not '1e19'"),
+        ("rate_per_second: 1e-320", "nurture.yml:2:20: error: 'rate_per_second' must be messages per second from 0.01 to 100000"),
+        ("envelope_from: \"a@b.example\\r\\nRCPT TO:<x@y.example>\"", "nurture.yml:2:18: error: 'envelope_from' is not a valid address"),
+    ])
+    func hostileSettingsAreErrorsNotCrashes(setting: String, error: String) throws {
+        try project.write("nurture.yml", "smtp:\n  \(setting)\n")
+        for command in [["validate"], ["status"], ["run", "--once", "--dry-run"]] {
+            let result = try NurtureBinary.run(command, in: project.url)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains(error), "\(command): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("nurture.yml:"), "one prefix, not 'error: nurture.yml:…: error:'")
+        }
+    }
+
+    /// Issue 11.10: control characters from a file (here a YAML key written with the
+    /// escapes \\e and \\a) are escaped when echoed.
+    @Test func controlCharactersFromFilesAreEscaped() throws {
+        try project.write("campaigns/evil.yml", "from: a@b.example\nenroll: { tags: [x] }\n\"\\e]0;owned\\a\": 1\nsteps: []\n")
+        let result = try nurture("validate")
+        #expect(result.status == 1)
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "raw control characters reached the terminal")
+        #expect(result.stderr.contains("\\u{1B}]0;owned\\u{7}"), "\(result.stderr)")
+    }
+
     @Test func validateListsAllErrorsAndExits1() throws {
         try project.write("campaigns/broken.yml", """
             from: "Ada <ada@acme.example>"

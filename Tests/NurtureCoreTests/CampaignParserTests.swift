@@ -9,6 +9,36 @@ import Testing
         return (campaign, diagnostics)
     }
 
+    /// A "billion laughs" file: each level nine aliases of the one before.
+    static func aliasBomb(levels: Int, use: (String) -> String) -> String {
+        var lines = ["x0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        for level in 1...levels {
+            lines.append("x\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]")
+        }
+        return lines.joined(separator: "\n") + "\n" + use("l\(levels)")
+    }
+
+    /// Issue 11.8: alias bombs get a clear error at once, not minutes and gigabytes.
+    @Test func aliasBombsAreRefused() throws {
+        let asKey = Self.aliasBomb(levels: 8) { "? *\($0)\n: 1\nfrom: a@b.example\n" }
+        let (_, keyDiagnostics) = parse(asKey)
+        #expect(keyDiagnostics.errors.map(\.description).first?.hasPrefix("campaigns/test.yml:10:3: error: an alias cannot be a mapping key") == true,
+                "\(keyDiagnostics.errors)")
+        let asValue = Self.aliasBomb(levels: 8) { "steps: *\($0)\n" }
+        let (_, valueDiagnostics) = parse(asValue)
+        #expect(valueDiagnostics.errors.map(\.description).first?.hasPrefix("campaigns/test.yml:2:10: error: the file's aliases expand it to more than 100000") == true,
+                "\(valueDiagnostics.errors)")
+        // A modest use of aliases is fine, and quoted or commented stars are no aliases.
+        let (campaign, diagnostics) = parse("""
+            from: "Ada *not an alias* <ada@acme.example>"  # *nor this
+            enroll: { tags: &tags [trial] }
+            exit_on: *tags
+            steps: [{ id: one, subject: "*star*", template: one }]
+            """)
+        #expect(diagnostics.errors.isEmpty, "\(diagnostics.errors)")
+        #expect(campaign?.exitOn == ["trial"])
+    }
+
     @Test func readsEveryFieldOfTheFormat() throws {
         let (campaign, diagnostics) = parse("""
             id: trial

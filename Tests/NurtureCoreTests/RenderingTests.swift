@@ -1,5 +1,6 @@
 import Foundation
 import NurtureCore
+import NurtureTestSupport
 import Testing
 
 @Suite struct RenderingTests {
@@ -26,6 +27,23 @@ import Testing
         var set = set
         set.register(step.subject, named: MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.id), part: .text)
         return MessageRenderer(templates: set).render(campaign: campaign, step: step, lead: lead, unsubscribeURL: "https://t.example/u/x")
+    }
+
+    /// Issue 11.8: a partial that includes itself is an error at its tag, and rendering
+    /// it (preview, serve) no longer recurses until the stack overflows.
+    @Test func recursivePartialsAreRefusedAndNeverRecurse() throws {
+        let folder = try TemporaryDirectory("nurture-cycles")
+        try folder.write("templates/welcome.html.mustache", "<p>Hi</p>\n{{> partials/a}}\n")
+        try folder.write("templates/partials/a.html.mustache", "A\n  {{> partials/b}}")
+        try folder.write("templates/partials/b.html.mustache", "B {{#x}}{{> partials/a}}{{/x}}")
+        try folder.write("templates/self.txt.mustache", "{{> self}}")
+        var diagnostics = DiagnosticBag()
+        let set = TemplateSet.load(directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics)
+        let messages = diagnostics.errors.map(\.description)
+        #expect(messages.contains { $0.hasPrefix("templates/partials/b.html.mustache:1:9: ") && $0.contains("partials/a → partials/b → partials/a") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("templates/self.txt.mustache:1:1: ") && $0.contains("includes itself") }, "\(messages)")
+        #expect(set.render("welcome", part: .html, context: ["x": true]) == "<p>Hi</p>\n")
+        #expect(set.render("self", part: .text, context: [:]) == "")
     }
 
     @Test func htmlEscapesAndTextDoesNot() throws {
