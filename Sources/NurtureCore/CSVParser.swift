@@ -16,8 +16,14 @@ public struct CSVRecord: Sendable, Hashable {
 /// complete, so a file of any size is read in the memory of one record.
 ///
 /// Accepts CRLF or LF line ends, quoted fields with `""` escapes and embedded line
-/// breaks, and a UTF-8 byte-order mark. Blank lines are skipped.
+/// breaks, and a UTF-8 byte-order mark. Blank lines are skipped. A record with a field
+/// over `maxFieldBytes`, more than `maxFields` fields or more than `maxRecordBytes` in
+/// all is emitted with a problem (and cut short), so one hostile row costs bounded memory.
 public struct CSVParser: Sendable {
+    public static let maxFieldBytes = 64 * 1024
+    public static let maxFields = 1_000
+    public static let maxRecordBytes = 1024 * 1024
+
     private var fields: [String] = []
     private var field: [UInt8] = []
     private var inQuotes = false
@@ -27,6 +33,9 @@ public struct CSVParser: Sendable {
     private var problem: String?
     private var line = 1
     private var recordLine = 1
+    /// Where the quoted field being read opened.
+    private var quoteLine = 1
+    private var recordBytes = 0
     private var atFileStart = true
     private var pendingCR = false
     private let separator: UInt8
@@ -54,7 +63,7 @@ public struct CSVParser: Sendable {
     /// Ends the input: emits the last record when the file does not end in a line break.
     public mutating func finish(emit: (CSVRecord) throws -> Void) rethrows {
         if inQuotes {
-            problem = problem ?? "a quoted field is never closed"
+            problem = "the quote opened on line \(quoteLine) is never closed, so the rest of the file was read as one field; close it with \""
             inQuotes = false
         }
         if fieldStarted || !fields.isEmpty { try endRecord(emit: emit) }
@@ -72,7 +81,7 @@ public struct CSVParser: Sendable {
                 afterClosingQuote = true
             } else {
                 if byte == lf { line += 1 }
-                field.append(byte)
+                append(byte)
             }
             return
         }
@@ -86,9 +95,10 @@ public struct CSVParser: Sendable {
             } else if !fieldStarted {
                 inQuotes = true
                 fieldStarted = true
+                quoteLine = line
             } else {
                 problem = problem ?? "a quote appears in the middle of an unquoted field (quote the whole field and double inner quotes)"
-                field.append(byte)
+                append(byte)
             }
         case separator:
             endField()
@@ -102,11 +112,31 @@ public struct CSVParser: Sendable {
                 problem = problem ?? "text follows the closing quote of a field"
             }
             fieldStarted = true
+            append(byte)
+        }
+    }
+
+    /// Adds a byte to the field unless a limit is reached; past it, bytes are dropped and
+    /// the record carries the problem.
+    private mutating func append(_ byte: UInt8) {
+        recordBytes += 1
+        if field.count >= Self.maxFieldBytes {
+            problem = problem ?? "field \(fields.count + 1) is longer than \(Self.maxFieldBytes) bytes"
+        } else if recordBytes > Self.maxRecordBytes {
+            problem = problem ?? "the row is longer than \(Self.maxRecordBytes) bytes"
+        } else {
             field.append(byte)
         }
     }
 
     private mutating func endField() {
+        if fields.count >= Self.maxFields {
+            problem = problem ?? "the row has more than \(Self.maxFields) columns"
+            field.removeAll(keepingCapacity: true)
+            fieldStarted = false
+            afterClosingQuote = false
+            return
+        }
         if let text = String(validating: field, as: UTF8.self) {
             fields.append(text)
         } else {
@@ -125,6 +155,7 @@ public struct CSVParser: Sendable {
             try emit(CSVRecord(line: recordLine, fields: fields, problem: problem))
         }
         fields.removeAll(keepingCapacity: true)
+        recordBytes = 0
         problem = nil
         fieldStarted = false
         afterClosingQuote = false

@@ -4,9 +4,25 @@ public enum EncodedWord {
     /// is folded); each word is at most 75 characters (§2) and holds whole UTF-8
     /// characters only (§5). Pure printable ASCII comes back as it is.
     public static func encodeIfNeeded(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !text.contains("=?") { return text }
+        if !needsEncoding(text) { return text }
         return encode(text).joined(separator: " ")
     }
+
+    /// Non-ASCII, something that looks like an encoded-word, or a word too long to fold
+    /// (RFC 5322 §2.1.1: a line is at most 998 octets, and folding happens only at
+    /// spaces, so a long word must travel as several encoded-words).
+    public static func needsEncoding(_ text: String) -> Bool {
+        if !text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) || text.contains("=?") { return true }
+        var run = 0
+        for byte in text.utf8 {
+            run = byte == 0x20 ? 0 : run + 1
+            if run > longestFoldableWord { return true }
+        }
+        return false
+    }
+
+    /// Longer words are encoded, so that a folded header line stays near 78 characters.
+    static let longestFoldableWord = 70
 
     /// The encoded words of `text`.
     public static func encode(_ text: String) -> [String] {

@@ -125,12 +125,12 @@ enum Header {
         let name = trimmingSpaces(raw)
         guard !name.isEmpty else { return mailbox.address }
         let phrase: String
-        if name.utf8.allSatisfy({ atext.contains($0) }) && !name.contains("=?") {
-            phrase = name
-        } else if name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !name.contains("=?") {
-            phrase = "\"" + name.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
-        } else {
+        if EncodedWord.needsEncoding(name) {
             phrase = EncodedWord.encode(name).joined(separator: " ")
+        } else if name.utf8.allSatisfy({ atext.contains($0) }) {
+            phrase = name
+        } else {
+            phrase = "\"" + name.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
         }
         return "\(phrase) <\(mailbox.address)>"
     }

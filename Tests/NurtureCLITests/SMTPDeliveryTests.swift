@@ -87,6 +87,20 @@ import Testing
         #expect((message["to"] as? String)?.contains("victim") == true, "the name is kept, but inside the To display name")
     }
 
+    /// Issue 11.9: a 3,000-character name arrives whole, in lines within 998 octets.
+    @Test func hugeNameArrivesWithinLineLimits() throws {
+        let server = try SMTPTestServer()
+        let name = String(repeating: "Q", count: 3000)
+        try addLead("long@example.com", firstName: name)
+        #expect(try tick(server.url, at: "2030-01-07T10:00:00Z").status == 0)
+        let message = try #require(try server.received().first)
+        #expect((message["max_line"] as? Int ?? 9999) <= 998)
+        // RFC 2047 §6.2 joins adjacent encoded-words without the space between them;
+        // Python's address parser keeps the spaces, so compare without them.
+        #expect((message["to"] as? String)?.replacing(" ", with: "") == "\(name)<long@example.com>")
+        #expect((message["defects"] as? [String])?.isEmpty == true)
+    }
+
     /// Issue 5: 550 on one recipient bounces that lead only.
     @Test func refusedRecipientBouncesOnlyThatLead() throws {
         let server = try SMTPTestServer(["--reject-rcpt", "bad@example.com=550"])

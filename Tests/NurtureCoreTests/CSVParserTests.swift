@@ -49,7 +49,32 @@ import Testing
         let parsed = records("a,b\nx\"y,z\nok,1\n\"never closed,2\n")
         #expect(parsed[1].problem != nil)
         #expect(parsed[2].problem == nil)
-        #expect(parsed[3].problem == "a quoted field is never closed")
+        #expect(parsed[3].problem?.hasPrefix("the quote opened on line 4 is never closed") == true)
+    }
+
+    /// Issue 11.9: the line where an unclosed quote opened is named, however far the
+    /// file goes on after it.
+    @Test func unclosedQuoteNamesTheLineItOpenedOn() {
+        let parsed = records("email,name\na@b.example,\"Ada\nb@b.example,Bo\nc@b.example,Cy\n")
+        #expect(parsed.count == 2)
+        #expect(parsed[1].line == 2)
+        #expect(parsed[1].problem?.hasPrefix("the quote opened on line 2 is never closed") == true, "\(parsed[1].problem ?? "")")
+    }
+
+    /// Issue 11.9: a huge cell, a huge row or thousands of columns cost bounded memory and
+    /// reject only their own row.
+    @Test func oversizedCellsRowsAndColumnsAreRejectedPerRow() {
+        let hugeCell = String(repeating: "x", count: 200_000)
+        let manyColumns = Array(repeating: "c", count: 5_000).joined(separator: ",")
+        let wideRow = Array(repeating: String(repeating: "y", count: 60_000), count: 30).joined(separator: ",")
+        let parsed = records("email,note\na@b.example,\(hugeCell)\n\(manyColumns)\n\(wideRow)\nok@b.example,fine\n", chunkSize: 4096)
+        #expect(parsed.count == 5)
+        #expect(parsed[1].problem == "field 2 is longer than 65536 bytes")
+        #expect(parsed[1].fields[1].utf8.count == CSVParser.maxFieldBytes)
+        #expect(parsed[2].problem == "the row has more than 1000 columns")
+        #expect(parsed[2].fields.count == CSVParser.maxFields)
+        #expect(parsed[3].problem == "the row is longer than 1048576 bytes")
+        #expect(parsed[4].problem == nil && parsed[4].fields == ["ok@b.example", "fine"])
     }
 
     @Test func invalidUTF8IsReported() {

@@ -30,6 +30,19 @@ import Testing
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Issue 11.9: a 3,000-character word in a name or subject cannot be folded at a
+    /// space; it travels as encoded-words, and every line stays within RFC 5322's limits.
+    @Test func longWordsInHeadersAreEncodedWithinLineLimits() {
+        let long = String(repeating: "A", count: 3000)
+        for raw in [message(toName: long).rendered(), message(subject: long).rendered(), message(toName: "Ann \"\(long)\" Lee").rendered()] {
+            let header = raw.components(separatedBy: "\r\n\r\n")[0]
+            let lines = header.components(separatedBy: "\r\n")
+            #expect(lines.allSatisfy { $0.utf8.count <= 78 }, "\(lines.map(\.utf8.count).max()!) octets")
+            #expect(!lines.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty })
+        }
+        #expect(message(toName: "Ann Lee").rendered().contains("To: Ann Lee <ann@example.com>\r\n"), "short names stay plain")
+    }
+
     @Test func multipartAlternativeWithTextFirst() {
         let raw = message().rendered()
         #expect(raw.contains("Content-Type: multipart/alternative; boundary=\"=_nurture_"))

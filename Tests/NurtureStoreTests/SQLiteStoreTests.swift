@@ -21,6 +21,20 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
     }
 
+    /// Issue 11.10: the store (every lead and the link secret) and its WAL are the
+    /// owner's only. Issue 11.9: a lead twice in one batch is one new lead.
+    @Test func storeFilesArePrivateAndACaseDuplicateIsNewOnce() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.url.appendingPathComponent("private.sqlite").path
+        let store = try SQLiteStore(path: path)
+        let summary = try await store.upsertLeads([LeadInput(email: email("Ann@example.com")), LeadInput(email: email("ann@EXAMPLE.com"))], now: now)
+        #expect(summary == UpsertSummary(inserted: 1, updated: 1))
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
+        }
+    }
+
     @Test func upsertsByEmailCaseInsensitively() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
