@@ -52,6 +52,10 @@ public protocol LeadStore: Sendable {
 
     /// The installation's link-signing secret, generated and stored on first use.
     func linkSecret(generate: @Sendable () -> String) async throws -> String
+
+    /// Replaces the stored secret (a rotation: the old one is still accepted through
+    /// `NURTURE_SECRET_PREVIOUS` while old mail may be read).
+    func replaceLinkSecret(with secret: String) async throws
 }
 
 /// A failure of the store itself (not of the user's input): exit code 2.

@@ -34,10 +34,20 @@ public struct TemplateSet: Sendable {
     public static func load(directory: URL, displayDirectory: String, into diagnostics: inout DiagnosticBag) -> TemplateSet {
         var set = TemplateSet(displayDirectory: displayDirectory)
         let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String }.sorted() ?? []
+        let root = directory.resolvingSymlinksInPath().path + "/"
         for relative in files {
             guard let part = TemplatePart.allCases.first(where: { relative.hasSuffix(".\($0.fileExtension)") }) else { continue }
             let name = String(relative.dropLast(part.fileExtension.count + 1))
             let display = "\(displayDirectory)/\(relative)"
+            // A link to a file outside templates/ would let a template (shown by preview
+            // and serve) read anything: refused, like a name with "..".
+            let target = directory.appendingPathComponent(relative).resolvingSymlinksInPath().path
+            guard target.hasPrefix(root) else {
+                diagnostics.error(
+                    at: SourceLocation(file: display, line: 1, column: 1), "the template is a link to \(target), outside \(displayDirectory)/",
+                    hint: "copy the file into \(displayDirectory)/ instead of linking to it")
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(relative).path),
                 let source = String(data: data, encoding: .utf8)
             else {

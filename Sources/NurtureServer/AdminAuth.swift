@@ -2,47 +2,73 @@ import Crypto
 import Foundation
 import Hummingbird
 
-/// Guards the preview and report pages. On 127.0.0.1 they are open (only this machine
-/// reaches them); bound elsewhere they need `NURTURE_ADMIN_PASSWORD`, by HTTP Basic auth
-/// (any user name) or `Authorization: Bearer`. Without a password set, they are closed.
+/// Guards the preview and report pages. On 127.0.0.1 they are open to requests from this
+/// machine itself; bound elsewhere, or reached through a proxy (a request that carries
+/// `X-Forwarded-For`, `Forwarded` or `X-Real-IP` comes from somewhere else, whatever its
+/// peer address), they need `NURTURE_ADMIN_PASSWORD`, by HTTP Basic auth (any user name)
+/// or `Authorization: Bearer`. Without a password set, such requests are refused.
+/// Failed logins are throttled per client address.
 struct AdminAuth: Sendable {
     enum Mode: Sendable {
-        case open
+        /// Bound to loopback, no password: open to direct local requests only.
+        case loopback
         case password(String)
         case closed
     }
 
     let mode: Mode
+    let throttle = LoginThrottle()
 
     init(host: String, password: String?) {
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
         if let password, !password.isEmpty {
             mode = .password(password)
         } else {
-            mode = loopback ? .open : .closed
+            mode = loopback ? .loopback : .closed
         }
     }
 
+    /// Headers a reverse proxy adds: their presence means the request came from elsewhere.
+    static let proxyHeaders: [HTTPFields.Element.Name] = ["X-Forwarded-For", "Forwarded", "X-Real-IP"].map { .init($0)! }
+
     /// Nil when the request may see the page; otherwise the response to send instead.
-    func refusal(for request: Request) -> Response? {
+    func refusal(for request: Request, context: NurtureRequestContext) -> Response? {
         switch mode {
-        case .open: return nil
+        case .loopback:
+            let proxied = Self.proxyHeaders.contains { request.headers[$0] != nil }
+            return proxied ? closedPage(proxied: true) : nil
         case .closed:
-            return Page.html(Page.document(title: "Closed", body: """
-                <h1>Previews and reports are closed</h1>
-                <p>serve is listening beyond this machine; set NURTURE_ADMIN_PASSWORD to open these pages with a password.</p>
-                """), status: .forbidden)
+            return closedPage(proxied: false)
         case .password(let password):
+            let client = context.clientIP(request) ?? "unknown"
+            if let wait = throttle.blockedFor(client) {
+                var headers = HTTPFields()
+                headers[.retryAfter] = String(Int(wait.rounded(.up)))
+                return Response(status: .tooManyRequests, headers: headers)
+            }
             if let header = request.headers[.authorization], let given = Self.password(in: header),
                 Self.equalInConstantTime(given, password)
             {
+                throttle.succeeded(client)
                 return nil
             }
+            // A request without credentials is a browser asking for the prompt, not a guess.
+            if request.headers[.authorization] != nil { throttle.failed(client) }
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Basic realm=\"nurture\", charset=\"UTF-8\""
             headers[.cacheControl] = "no-store"
             return Response(status: .unauthorized, headers: headers)
         }
+    }
+
+    private func closedPage(proxied: Bool) -> Response {
+        let why = proxied
+            ? "this request came through a proxy, so it may come from anywhere"
+            : "serve is listening beyond this machine"
+        return Page.html(Page.document(title: "Closed", body: """
+            <h1>Previews and reports are closed</h1>
+            <p>\(Page.escape(why)); set NURTURE_ADMIN_PASSWORD to open these pages with a password.</p>
+            """), status: .forbidden)
     }
 
     static func password(in header: String) -> String? {
@@ -58,5 +84,44 @@ struct AdminAuth: Sendable {
         let left = SHA256.hash(data: Data(a.utf8))
         let right = SHA256.hash(data: Data(b.utf8))
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Failed admin logins per client address: after `allowed` failures within `window`
+/// seconds, that address is refused (429) until the window has passed.
+final class LoginThrottle: @unchecked Sendable {
+    let allowed = 5
+    let window: TimeInterval = 60
+    // Guarded by `lock`. Bounded: cleared when it grows past `maxClients`.
+    private var failures: [String: (count: Int, since: Date)] = [:]
+    private let lock = NSLock()
+    private let maxClients = 10_000
+
+    /// Seconds to wait, or nil when the client may try.
+    func blockedFor(_ client: String, now: Date = Date()) -> TimeInterval? {
+        lock.withLock {
+            guard let entry = failures[client], entry.count >= allowed else { return nil }
+            let left = window - now.timeIntervalSince(entry.since)
+            if left <= 0 {
+                failures[client] = nil
+                return nil
+            }
+            return left
+        }
+    }
+
+    func failed(_ client: String, now: Date = Date()) {
+        lock.withLock {
+            if failures.count >= maxClients { failures.removeAll() }
+            if let entry = failures[client], now.timeIntervalSince(entry.since) < window {
+                failures[client] = (entry.count + 1, entry.since)
+            } else {
+                failures[client] = (1, now)
+            }
+        }
+    }
+
+    func succeeded(_ client: String) {
+        lock.withLock { failures[client] = nil }
     }
 }

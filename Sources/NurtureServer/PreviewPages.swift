@@ -26,17 +26,17 @@ struct PreviewPages: Sendable {
         """
 
     func add(to router: Router<NurtureRequestContext>) {
-        router.get("/preview") { request, _ in
-            if let refusal = auth.refusal(for: request) { return refusal }
+        router.get("/preview") { request, context in
+            if let refusal = auth.refusal(for: request, context: context) { return refusal }
             return Page.html(Page.document(title: "Preview", body: index(loadCatalog()), style: Self.style), policy: Self.pagePolicy)
         }
         router.get("/preview/:campaign/:step") { request, context in
-            if let refusal = auth.refusal(for: request) { return refusal }
+            if let refusal = auth.refusal(for: request, context: context) { return refusal }
             guard let found = try await render(request, context) else { return Page.notFound }
             return Page.html(Page.document(title: "Preview: \(found.campaign.id)/\(found.step.id)", body: stepPage(found), style: Self.style), policy: Self.pagePolicy)
         }
         router.get("/preview/:campaign/:step/html") { request, context in
-            if let refusal = auth.refusal(for: request) { return refusal }
+            if let refusal = auth.refusal(for: request, context: context) { return refusal }
             guard let found = try await render(request, context), let html = found.rendered.html else { return Page.notFound }
             var response = Page.html(html, policy: Self.framedPolicy)
             response.headers[.init("X-Frame-Options")!] = "SAMEORIGIN"

@@ -18,8 +18,8 @@ struct ReportPage: Sendable {
     ]
 
     func add(to router: Router<NurtureRequestContext>) {
-        router.get("/report") { request, _ in
-            if let refusal = auth.refusal(for: request) { return refusal }
+        router.get("/report") { request, context in
+            if let refusal = auth.refusal(for: request, context: context) { return refusal }
             let catalog = loadCatalog()
             var body = "<p><a href=\"/preview\">Preview</a></p><h1>Report</h1>"
             if catalog.campaigns.isEmpty { body += "<p>No valid campaigns. Run <code>nurture validate</code>.</p>" }

@@ -41,4 +41,12 @@ extension SQLiteStore {
             return fresh
         }
     }
+
+    public func replaceLinkSecret(with secret: String) throws {
+        try connection.transaction {
+            try connection.prepare("""
+                INSERT INTO settings (key, value) VALUES ('link_secret', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """).rows([.text(secret)])
+        }
+    }
 }

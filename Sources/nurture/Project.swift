@@ -118,15 +118,31 @@ struct Project {
     /// rotation); without it, with a secret generated on first use and kept in the store.
     func linkSigner(store: any Store) async throws -> LinkSigner {
         let secret: String
+        let previous = environment["NURTURE_SECRET_PREVIOUS"].flatMap { $0.isEmpty ? nil : $0 }
         if let fromEnvironment = environment["NURTURE_SECRET"], !fromEnvironment.isEmpty {
             secret = fromEnvironment
+            // The store keeps the secret its links were signed with (the environment's, the
+            // first time one is set). A different one would make every link already sent a
+            // 404 without a word.
+            let stored = try await store.linkSecret { fromEnvironment }
+            if stored != fromEnvironment, stored == previous {
+                // A rotation: the store now records the new secret, so once the previous
+                // one is dropped from the environment no warning remains.
+                try await store.replaceLinkSecret(with: fromEnvironment)
+            } else if stored != fromEnvironment {
+                Terminal.warning("""
+                    NURTURE_SECRET differs from the secret this store signed its links with: links already \
+                    sent will answer 404. To rotate, set NURTURE_SECRET_PREVIOUS to the old secret for as long \
+                    as old mail may be read (see the README, "Rotating the link secret").
+                    """)
+            }
         } else {
             secret = try await store.linkSecret {
                 var generator = SystemRandomNumberGenerator()
                 return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
             }
         }
-        return LinkSigner(secret: secret, previousSecret: environment["NURTURE_SECRET_PREVIOUS"])
+        return LinkSigner(secret: secret, previousSecret: previous)
     }
 
     /// Unsubscribe links point at `nurture serve`, with a signed token.

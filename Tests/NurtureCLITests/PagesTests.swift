@@ -81,6 +81,26 @@ import Testing
         #expect(try Curl.fetch(["-H", "Authorization: Bearer hunter22", "\(server.baseURL)/preview"]).status == 200)
         #expect(try Curl.fetch(["\(server.baseURL)/subscribe"]).status == 200, "the capture form stays public")
         #expect(try Curl.fetch(["\(server.baseURL)/healthz"]).status == 200)
+        // Issue 11.10: failed logins are throttled per address: the sixth wrong try within a
+        // minute, and any try after it, waits (429) even with the right password.
+        for _ in 0..<5 { #expect(try Curl.fetch(["-u", "admin:guess", "\(server.baseURL)/report"]).status == 401) }
+        let throttled = try Curl.fetch(["-u", "admin:guess", "\(server.baseURL)/report"])
+        #expect(throttled.status == 429, "after five failures in a row")
+        #expect(try Curl.fetch(["-u", "admin:hunter22", "\(server.baseURL)/report"]).status == 429)
+        #expect(try Curl.fetch(["\(server.baseURL)/healthz"]).status == 200)
+    }
+
+    /// Issue 11.10: behind a reverse proxy on the same host every request arrives from
+    /// loopback; one that names a forwarded client is treated as remote.
+    @Test func proxiedRequestsAreNotLocal() async throws {
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        #expect(try Curl.fetch(["\(server.baseURL)/report"]).status == 200, "direct from this machine")
+        for header in ["X-Forwarded-For: 203.0.113.9", "Forwarded: for=203.0.113.9", "X-Real-IP: 203.0.113.9"] {
+            #expect(try Curl.fetch(["-H", header, "\(server.baseURL)/report"]).status == 403, "\(header)")
+            #expect(try Curl.fetch(["-H", header, "\(server.baseURL)/preview"]).status == 403, "\(header)")
+        }
+        #expect(try Curl.fetch(["-H", "X-Forwarded-For: 203.0.113.9", "\(server.baseURL)/subscribe"]).status == 200, "public pages stay public")
     }
 
     @Test func subscribeCapturesValidatesAndIgnoresBots() async throws {

@@ -23,6 +23,32 @@ import Testing
         return (response.status, response.body)
     }
 
+    /// Issue 11.10: a NURTURE_SECRET other than the one the store's links were signed with
+    /// is warned about; a rotation through NURTURE_SECRET_PREVIOUS is not, and ends it.
+    @Test func changedSecretIsWarnedAboutAndRotationIsQuiet() throws {
+        #expect(try NurtureBinary.run(["leads", "add", "ann@example.com", "--tag", "t"], in: project.url).status == 0)
+        func tick(_ environment: [String: String]) throws -> NurtureBinary.Result {
+            try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
+        }
+        let first = try tick([:])
+        #expect(!first.stderr.contains("NURTURE_SECRET"), "a generated secret, stored")
+        let changed = try tick(["NURTURE_SECRET": "a-new-secret"])
+        #expect(changed.stderr.contains("warning: NURTURE_SECRET differs from the secret this store signed its links with"), "\(changed.stderr)")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [project.url.appendingPathComponent("nurture.sqlite").path, "SELECT value FROM settings WHERE key = 'link_secret'"]
+        let pipe = Pipe()
+        sqlite.standardOutput = pipe
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let old = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(old.count == 64)
+        let rotating = try tick(["NURTURE_SECRET": "a-new-secret", "NURTURE_SECRET_PREVIOUS": old])
+        #expect(!rotating.stderr.contains("differs"), "\(rotating.stderr)")
+        let rotated = try tick(["NURTURE_SECRET": "a-new-secret"])
+        #expect(!rotated.stderr.contains("differs"), "the rotation is over: \(rotated.stderr)")
+    }
+
     @Test func oneClickPostUnsubscribesAndGetDoesNot() async throws {
         let port = 20000 + Int.random(in: 0..<20000)
         let environment = ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"]

@@ -46,6 +46,24 @@ import Testing
         #expect(set.render("self", part: .text, context: [:]) == "")
     }
 
+    /// Issue 11.10: a template that links outside templates/ is refused, like "..".
+    @Test func templateLinkingOutsideTheFolderIsRefused() throws {
+        let folder = try TemporaryDirectory("nurture-links")
+        try folder.write("secret.txt", "do not show")
+        try folder.write("templates/inside.txt.mustache", "fine")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.url.appendingPathComponent("templates/leak.txt.mustache").path,
+            withDestinationPath: folder.url.appendingPathComponent("secret.txt").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.url.appendingPathComponent("templates/alias.txt.mustache").path, withDestinationPath: "inside.txt.mustache")
+        var diagnostics = DiagnosticBag()
+        let set = TemplateSet.load(directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics)
+        #expect(diagnostics.errors.map(\.description).contains { $0.hasPrefix("templates/leak.txt.mustache:1:1: error: the template is a link to ") })
+        #expect(diagnostics.errors.count == 1, "a link inside the folder is fine")
+        #expect(!set.contains("leak", part: .text))
+        #expect(set.render("alias", part: .text, context: [:]) == "fine")
+    }
+
     @Test func htmlEscapesAndTextDoesNot() throws {
         let set = try templates([
             "welcome.html.mustache": "<p>Hi {{first_name}}</p>{{> footer}}",
