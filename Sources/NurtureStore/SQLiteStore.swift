@@ -20,6 +20,16 @@ public actor SQLiteStore: Store {
     }
 
     static func migrate(_ connection: SQLiteConnection) throws {
+        // Most opens find the schema current: that is a read, which never waits for a
+        // writer, so opening the store does not queue behind a long write.
+        var found = -1
+        try connection.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").rows {
+            if $0.integer(0) == 1 { found = 0 }
+        }
+        if found == 0 {
+            try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").rows { found = Int($0.integer(0)) }
+            if found == SQLiteMigrations.latestVersion { return }
+        }
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
