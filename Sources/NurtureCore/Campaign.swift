@@ -8,14 +8,18 @@ public struct Campaign: Sendable, Hashable {
     /// Goal events: recording one takes the lead out of the drip as a conversion.
     public var exitOn: [String]
     public var sendWindow: SendWindow?
+    /// A step due longer ago than this (a tick after an outage) is skipped, not sent late.
+    /// Nil: no limit.
+    public var maxLate: DripDuration?
     public var steps: [Step]
     /// The file the campaign was read from.
     public var file: String
 
     public init(
         id: String, name: String, from: Mailbox, replyTo: Mailbox? = nil, enroll: EnrollmentRule,
-        exitOn: [String] = [], sendWindow: SendWindow? = nil, steps: [Step], file: String
+        exitOn: [String] = [], sendWindow: SendWindow? = nil, maxLate: DripDuration? = nil, steps: [Step], file: String
     ) {
+        self.maxLate = maxLate
         self.id = id
         self.name = name
         self.from = from

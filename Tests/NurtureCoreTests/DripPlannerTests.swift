@@ -101,11 +101,84 @@ import Testing
         #expect(planner.plan(campaign: drip, lead: withDate, snapshot: snapshot, now: date("2030-03-01T10:00:00Z")).action
                 == .wait(until: date("2030-03-16T23:00:00Z"), step: "offer"))
         let plan = planner.plan(campaign: drip, lead: lead, snapshot: snapshot, now: date("2030-03-01T10:00:00Z"))
-        #expect(plan.skipped.map(\.reason) == ["the lead has no date in 'trial_ends_at'"])
+        #expect(plan.skipped.map(\.reason) == ["the lead has no 'trial_ends_at'"])
         #expect(plan.action == .complete)
         // Enrolled after the moment had passed: passed over rather than sent late.
         let lateSnapshot = EnrollmentSnapshot(id: 1, campaignID: "c", enrolledAt: date("2030-03-18T10:00:00Z"))
         #expect(planner.plan(campaign: drip, lead: withDate, snapshot: lateSnapshot, now: date("2030-03-18T10:00:00Z")).skipped.count == 1)
+        // Issue 10.4: a date typed another way is reported as not a date, never as missing.
+        var american = withDate
+        american.attributes["trial_ends_at"] = "12/04/2026"
+        #expect(planner.plan(campaign: drip, lead: american, snapshot: snapshot, now: date("2030-03-01T10:00:00Z")).skipped.map(\.reason)
+                == ["'trial_ends_at' is not a date: '12/04/2026' (write ISO 8601, like 2030-12-04)"])
+    }
+
+    /// Issue 10.4: ISO 8601 dates and date-times, with or without a zone.
+    @Test(arguments: [
+        ("2030-03-20", "2030-03-19T23:00:00Z"), ("2030-03-20T14:30:00Z", "2030-03-20T14:30:00Z"),
+        ("2030-03-20T14:30:00+02:00", "2030-03-20T12:30:00Z"), ("2030-03-20T14:30:00.250Z", "2030-03-20T14:30:00Z"),
+        ("2030-03-20T14:30", "2030-03-20T13:30:00Z"), ("2030-03-20 14:30:15", "2030-03-20T13:30:15Z"),
+    ])
+    func attributeDatesInEveryISOForm(text: String, expected: String) {
+        let berlin = TimeZone(identifier: "Europe/Berlin")!
+        let parsed = AttributeDate.parse(text, zone: berlin)
+        #expect(parsed.map { $0.timeIntervalSince1970.rounded(.down) } == date(expected).timeIntervalSince1970, "\(text)")
+    }
+
+    @Test(arguments: ["12/04/2026", "2030-13-01", "2030-03-20T25:00", "tomorrow", "2030-03-20T14:30:00 CET"])
+    func notDates(text: String) {
+        #expect(AttributeDate.parse(text, zone: TimeZone(identifier: "UTC")!) == nil)
+    }
+
+    /// Issue 10.1: an overdue step (cron stopped for days) waits for the window's next
+    /// opening in the lead's zone, whenever the tick runs; a retry too.
+    @Test func overdueStepsWaitForTheWindowAtSendTime() {
+        let window = SendWindow(days: [.mon, .tue, .wed, .thu, .fri], opens: TimeOfDay(hour: 9, minute: 0), closes: TimeOfDay(hour: 17, minute: 0))
+        let drip = campaign([step("one", "0m"), step("two", "1d")], window: window)
+        var losAngeles = lead
+        losAngeles.timeZone = "America/Los_Angeles"
+        // Step one went Monday 10:00 in LA; two was due Tuesday 10:00. Cron stopped until
+        // Friday 03:00 UTC = Thursday 19:00 in LA: closed, so Friday 09:00 LA.
+        let monday = date("2030-01-07T18:00:00Z")
+        var snapshot = EnrollmentSnapshot(id: 1, campaignID: "c", enrolledAt: monday, lastSentAt: monday, steps: ["one": .sent])
+        let tick = date("2030-01-11T03:00:00Z")
+        #expect(planner.plan(campaign: drip, lead: losAngeles, snapshot: snapshot, now: tick).action
+                == .wait(until: date("2030-01-11T17:00:00Z"), step: "two"))
+        #expect(planner.plan(campaign: drip, lead: losAngeles, snapshot: snapshot, now: date("2030-01-11T17:00:00Z")).action == .send(drip.steps[1]))
+        // The same for a deferred message waiting for its retry.
+        snapshot.steps["two"] = .deferred
+        snapshot.retryAt["two"] = date("2030-01-08T18:05:00Z")
+        #expect(planner.plan(campaign: drip, lead: losAngeles, snapshot: snapshot, now: tick).action
+                == .wait(until: date("2030-01-11T17:00:00Z"), step: "two"))
+    }
+
+    /// Issue 10.1: `max_late` skips a step that is later than that, with the reason.
+    @Test func maxLateSkipsWithTheReason() {
+        var drip = campaign([step("one", "0m"), step("two", "1d"), step("three", "2d")])
+        drip.maxLate = DripDuration(days: 1)
+        let monday = date("2030-01-07T10:00:00Z")
+        let snapshot = EnrollmentSnapshot(id: 1, campaignID: "c", enrolledAt: monday, lastSentAt: monday, steps: ["one": .sent])
+        #expect(planner.plan(campaign: drip, lead: lead, snapshot: snapshot, now: date("2030-01-09T09:00:00Z")).action == .send(drip.steps[1]))
+        let plan = planner.plan(campaign: drip, lead: lead, snapshot: snapshot, now: date("2030-01-09T11:00:00Z"))
+        #expect(plan.skipped.map(\.reason) == ["more than 1d late (due 2030-01-08 10:00 UTC, max_late 1d)"])
+        // The next step counts from the last *sent* step: due Wednesday 10:00, an hour ago.
+        #expect(plan.action == .send(drip.steps[2]))
+    }
+
+    /// Issue 10.2: a reminder before a date of the lead's own is skipped once the date is over.
+    @Test func passedDateIsNotNews() {
+        let reminder = Step(id: "ends-soon", timing: .waitUntil(attribute: "trial_ends_at", offset: DripDuration(days: -2)),
+                            subject: "s", template: "t", location: Self.location)
+        let drip = campaign([reminder])
+        var withDate = lead
+        withDate.attributes["trial_ends_at"] = "2030-03-20"
+        let snapshot = EnrollmentSnapshot(id: 1, campaignID: "c", enrolledAt: date("2030-03-01T10:00:00Z"))
+        // Due on the 18th; an outage until the 20th (the last day of the trial): still news.
+        #expect(planner.plan(campaign: drip, lead: withDate, snapshot: snapshot, now: date("2030-03-20T12:00:00Z")).action == .send(reminder))
+        // On the 21st the trial is over: skipped, with the reason.
+        let plan = planner.plan(campaign: drip, lead: withDate, snapshot: snapshot, now: date("2030-03-21T00:00:00Z"))
+        #expect(plan.skipped.map(\.reason) == ["'trial_ends_at' (2030-03-20) has passed"])
+        #expect(plan.action == .complete)
     }
 }
 

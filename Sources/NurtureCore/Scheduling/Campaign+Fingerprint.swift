@@ -7,7 +7,8 @@ extension Campaign {
         let steps = self.steps.map { "\($0.id)|\($0.timing)|\(String(describing: $0.condition))|\($0.otherwise)" }
         let window = sendWindow.map { "\($0.days.sorted())|\($0.opens)|\($0.closes)|\($0.skipDates.sorted())|\($0.timeZone ?? "")" } ?? "-"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (steps.joined(separator: "\n") + "\n" + window).utf8 {
+        let late = maxLate.map { "\($0)" } ?? "-"
+        for byte in (steps.joined(separator: "\n") + "\n" + window + "\n" + late).utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }

@@ -70,7 +70,12 @@ public struct DripPlanner: Sendable {
             switch snapshot.steps[step.id] {
             case .deferred:
                 let at = snapshot.retryAt[step.id] ?? now
-                return DripPlan(skipped: skipped, action: at <= now ? .retry(step) : .wait(until: at, step: step.id))
+                if at > now { return DripPlan(skipped: skipped, action: .wait(until: at, step: step.id)) }
+                // A retry goes out only inside the window too, however late the tick.
+                if let opening = windowClosed(campaign, at: now, zone: zone) {
+                    return DripPlan(skipped: skipped, action: opening.map { .wait(until: $0, step: step.id) } ?? .blocked(step: step.id))
+                }
+                return DripPlan(skipped: skipped, action: .retry(step))
             case .claimed, .sending, .unknown:
                 return DripPlan(skipped: skipped, action: .blocked(step: step.id))
             default: break
@@ -83,6 +88,21 @@ public struct DripPlanner: Sendable {
                 continue
             case .at(let due):
                 if due > now { return DripPlan(skipped: skipped, action: .wait(until: due, step: step.id)) }
+                if let reason = tooLate(step, campaign: campaign, lead: lead, due: due, now: now, zone: zone) {
+                    skipped.append(.init(step: step.id, reason: reason))
+                    snapshot.steps[step.id] = .skipped
+                    continue
+                }
+                // Overdue (cron stopped, SMTP was down): the window holds at send time, so
+                // the step waits for the window's next opening in the lead's zone.
+                if let opening = windowClosed(campaign, at: now, zone: zone) {
+                    guard let opening else {
+                        skipped.append(.init(step: step.id, reason: "the send window never opens"))
+                        snapshot.steps[step.id] = .skipped
+                        continue
+                    }
+                    return DripPlan(skipped: skipped, action: .wait(until: opening, step: step.id))
+                }
             }
             if let condition = step.condition, !ConditionEvaluator(lead: lead, snapshot: snapshot).holds(condition) {
                 if step.otherwise == .exit { return DripPlan(skipped: skipped, action: .exit(step: step.id)) }
@@ -93,6 +113,39 @@ public struct DripPlanner: Sendable {
             return DripPlan(skipped: skipped, action: .send(step))
         }
         return DripPlan(skipped: skipped, action: .complete)
+    }
+
+    /// Nil when the campaign's window is open at `now` (or it has none); otherwise its
+    /// next opening (nil inside: it never opens).
+    func windowClosed(_ campaign: Campaign, at now: Date, zone: TimeZone) -> Date?? {
+        guard let window = campaign.sendWindow else { return nil }
+        let opening = window.nextOpening(atOrAfter: now, in: zone)
+        return opening == now ? nil : .some(opening)
+    }
+
+    /// Why a step that fell due at `due` must not go out at `now`, if it must not: later
+    /// than the campaign's `max_late`, or a `wait_until` reminder whose date has passed.
+    func tooLate(_ step: Step, campaign: Campaign, lead: Lead, due: Date, now: Date, zone: TimeZone) -> String? {
+        if let maxLate = campaign.maxLate, now > maxLate.added(to: due, in: zone) {
+            return "more than \(maxLate) late (due \(Self.timeText(due, zone: zone)), max_late \(maxLate))"
+        }
+        // A reminder before (or on) a date of the lead's own is not news once that date
+        // is over: "your trial ends in 2 days" after the trial ended.
+        if case .waitUntil(let attribute, let offset) = step.timing, offset.isNegative || offset == .zero, let text = lead.attributes[attribute],
+            let over = AttributeDate.end(of: text, zone: zone), now >= over
+        {
+            return "'\(attribute)' (\(TextChecks.trimmed(text))) has passed"
+        }
+        return nil
+    }
+
+    static func timeText(_ date: Date, zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        // Foundation on Linux names UTC "GMT".
+        let name = zone.identifier == "GMT" ? "UTC" : zone.identifier
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!) + " " + name
     }
 
     enum Due: Equatable {
@@ -108,8 +161,11 @@ public struct DripPlanner: Sendable {
         case .wait(let duration):
             due = duration.added(to: anchor, in: zone)
         case .waitUntil(let attribute, let offset):
-            guard let text = lead.attributes[attribute], let date = AttributeDate.parse(text, zone: zone) else {
-                return .skip(reason: "the lead has no date in '\(attribute)'")
+            guard let text = lead.attributes[attribute], !TextChecks.trimmed(text).isEmpty else {
+                return .skip(reason: "the lead has no '\(attribute)'")
+            }
+            guard let date = AttributeDate.parse(text, zone: zone) else {
+                return .skip(reason: "'\(attribute)' is not a date: '\(text)' (write ISO 8601, like 2030-12-04)")
             }
             due = offset.added(to: date, in: zone)
             // The moment passed before the lead got here (say, the trial already ended):
