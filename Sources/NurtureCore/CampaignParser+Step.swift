@@ -11,7 +11,7 @@ struct ParsedStep {
 }
 
 extension CampaignParser {
-    static let stepKeys = ["id", "wait", "wait_until", "subject", "template", "layout", "if", "else"]
+    static let stepKeys = ["id", "renamed_from", "wait", "wait_until", "subject", "template", "layout", "if", "else"]
     static let waitUntilKeys = ["attribute", "offset"]
 
     func parseStep(_ node: YAMLNode, defaultLayout: String?, into diagnostics: inout DiagnosticBag) -> ParsedStep? {
@@ -35,13 +35,17 @@ extension CampaignParser {
         }
         let condition = map["if"].flatMap { parseCondition($0, into: &diagnostics) }
         let otherwise = parseFallback(map, hasCondition: map["if"] != nil, into: &diagnostics)
+        let renamedFrom = map.optionalText("renamed_from", into: &diagnostics)
+        if let renamedFrom, !Self.isIdentifier(renamedFrom.text) {
+            diagnostics.error(at: renamedFrom.node.location, "'\(renamedFrom.text)' is not a valid step id", hint: Self.identifierHint)
+        }
 
         // A step with an id is kept even when other parts are broken (the campaign is
         // invalid anyway), so duplicate ids and condition references are still checked.
         guard let idValue else { return nil }
         let step = Step(
             id: idValue.text, timing: timing ?? .wait(.zero), subject: subject?.text ?? "", template: template?.text ?? "",
-            layout: layout, condition: condition, otherwise: otherwise, location: node.location,
+            layout: layout, condition: condition, otherwise: otherwise, renamedFrom: renamedFrom?.text, location: node.location,
             subjectLocation: subject?.node.location, templateLocation: template?.node.location)
         return ParsedStep(step: step, idLocation: idValue.node.location, conditionLocation: map["if"]?.location)
     }

@@ -142,17 +142,38 @@ public struct CampaignParser {
             seen[step.id] = step.idLocation ?? step.location
             steps.append(step)
         }
+        checkRenames(steps, into: &diagnostics)
         checkConditionReferences(steps, into: &diagnostics)
         return steps.map(\.step)
     }
 
+    /// `renamed_from` names an id that is gone from the file, once.
+    private func checkRenames(_ steps: [ParsedStep], into diagnostics: inout DiagnosticBag) {
+        let ids = Set(steps.map(\.id))
+        var claimed: [String: String] = [:]
+        for step in steps {
+            guard let old = step.step.renamedFrom else { continue }
+            if ids.contains(old) {
+                diagnostics.error(
+                    at: step.location, "step '\(step.id)' is renamed_from '\(old)', but a step '\(old)' is still in the file",
+                    hint: "renamed_from names the id the step had before; remove it, or the old step")
+            } else if let other = claimed[old] {
+                diagnostics.error(
+                    at: step.location, "steps '\(other)' and '\(step.id)' are both renamed_from '\(old)'",
+                    hint: "a step's history can carry over to one step only")
+            }
+            claimed[old] = claimed[old] ?? step.id
+        }
+    }
+
     /// A condition may only look at steps that come before it: a later step has not
-    /// been sent yet when this one is due, so the condition could never be true.
+    /// been sent yet when this one is due, so the condition could never be true. A
+    /// step's former id (`renamed_from`) names that step.
     private func checkConditionReferences(_ steps: [ParsedStep], into diagnostics: inout DiagnosticBag) {
         let ids = steps.map(\.id)
         for (index, step) in steps.enumerated() {
             for reference in step.step.condition?.referencedSteps ?? [] {
-                guard let position = ids.firstIndex(of: reference) else {
+                guard let position = ids.firstIndex(of: reference) ?? steps.firstIndex(where: { $0.step.renamedFrom == reference }) else {
                     diagnostics.error(
                         at: step.conditionLocation ?? step.location, "step '\(step.id)' has a condition on step '\(reference)', which does not exist",
                         hint: "\(Suggestion.didYouMean(reference, among: ids))steps here: \(ids.joined(separator: ", "))")

@@ -67,3 +67,43 @@ public protocol ReportStore: Sendable {
     /// (steps no longer in the file follow).
     func report(campaignID: String, stepOrder: [String]) async throws -> CampaignReport
 }
+
+extension CampaignReport {
+    /// The report with each renamed step's rows (stored under its former id) counted
+    /// under its current id, so a rename keeps the step's history in one row.
+    public func followingRenames(in campaign: Campaign) -> CampaignReport {
+        var report = self
+        for step in campaign.steps {
+            guard let old = step.renamedFrom, let from = report.steps.firstIndex(where: { $0.step == old }) else { continue }
+            let former = report.steps.remove(at: from)
+            if let into = report.steps.firstIndex(where: { $0.step == step.id }) {
+                report.steps[into].absorb(former)
+            } else {
+                var row = former
+                row.step = step.id
+                report.steps.append(row)
+            }
+        }
+        return report
+    }
+}
+
+extension CampaignReport.StepRow {
+    /// Adds another row's counts to this one.
+    mutating func absorb(_ other: CampaignReport.StepRow) {
+        sent += other.sent
+        failed += other.failed
+        bounced += other.bounced
+        skipped += other.skipped
+        deferred += other.deferred
+        unknown += other.unknown
+        uniqueOpens += other.uniqueOpens
+        uniqueClicks += other.uniqueClicks
+        totalOpens += other.totalOpens
+        totalClicks += other.totalClicks
+        machineOpens += other.machineOpens
+        machineClicks += other.machineClicks
+        unsubscribed += other.unsubscribed
+        converted += other.converted
+    }
+}

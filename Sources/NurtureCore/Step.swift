@@ -10,6 +10,9 @@ public struct Step: Sendable, Hashable {
     public var layout: String?
     public var condition: Condition?
     public var otherwise: ConditionFallback
+    /// `renamed_from`: the id this step had before, whose history (sends, opens, clicks,
+    /// report rows, conditions naming it) it carries over, so nothing is resent.
+    public var renamedFrom: String?
     /// Where the step is written, for messages about it.
     public var location: SourceLocation
     /// Where its `subject` and `template` values are written.
@@ -25,9 +28,10 @@ public struct Step: Sendable, Hashable {
 
     public init(
         id: String, timing: Timing, subject: String, template: String, layout: String? = nil,
-        condition: Condition? = nil, otherwise: ConditionFallback = .skip, location: SourceLocation,
+        condition: Condition? = nil, otherwise: ConditionFallback = .skip, renamedFrom: String? = nil, location: SourceLocation,
         subjectLocation: SourceLocation? = nil, templateLocation: SourceLocation? = nil
     ) {
+        self.renamedFrom = renamedFrom
         self.subjectLocation = subjectLocation ?? location
         self.templateLocation = templateLocation ?? location
         self.id = id

@@ -24,7 +24,7 @@ struct ReportPage: Sendable {
             var body = "<p><a href=\"/preview\">Preview</a></p><h1>Report</h1>"
             if catalog.campaigns.isEmpty { body += "<p>No valid campaigns. Run <code>nurture validate</code>.</p>" }
             for campaign in catalog.campaigns {
-                let report = try await store.report(campaignID: campaign.id, stepOrder: campaign.steps.map(\.id))
+                let report = try await store.report(campaignID: campaign.id, stepOrder: campaign.steps.map(\.id)).followingRenames(in: campaign)
                 body += section(campaign: campaign, report: report)
             }
             return Page.html(Page.document(title: "Report", body: body, style: Page.wideStyle))

@@ -21,6 +21,13 @@ struct PlanCommand: AsyncParsableCommand {
                 campaign: campaign, enrollments: try await store.enrollments(campaignID: campaign.id), planner: project.planner, now: time)
             print("\(campaign.id) (\(campaign.file)): \(report.activeEnrollments) active enrolment\(report.activeEnrollments == 1 ? "" : "s")")
             print("  steps: \(campaign.steps.map(\.id).joined(separator: " → "))")
+            for step in campaign.steps {
+                guard let old = step.renamedFrom else { continue }
+                print("  step '\(step.id)' was '\(old)' (renamed_from): its history carries over; nobody gets it twice")
+            }
+            for problem in try await RenameCheck.all([campaign], store: store) {
+                print("  warning: \(problem.message); \(problem.hint)")
+            }
             for (step, count) in report.goneSteps.sorted(by: { $0.key < $1.key }) {
                 print("  step '\(step)' is no longer in the file (removed or renamed): \(count) lead\(count == 1 ? "" : "s") got it; it is never sent again")
             }

@@ -34,7 +34,8 @@ struct ReportCommand: AsyncParsableCommand {
         let store = try project.openStore()
         var reports: [CampaignReport] = []
         for id in ids {
-            reports.append(try await store.report(campaignID: id, stepOrder: catalog.campaign(id)?.steps.map(\.id) ?? []))
+            let report = try await store.report(campaignID: id, stepOrder: catalog.campaign(id)?.steps.map(\.id) ?? [])
+            reports.append(catalog.campaign(id).map { report.followingRenames(in: $0) } ?? report)
         }
         switch format {
         case .table: print(ReportFormatter.table(reports), terminator: "")

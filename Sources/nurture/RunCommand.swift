@@ -21,8 +21,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The clock for this tick (with --once).", valueName: "time")) var now: TimeArgument?
     @Flag(name: .customLong("dry-run"), help: "Print what would be sent to whom; change nothing.") var dryRun = false
     @Option(help: "Send at most this many messages in this tick.") var limit: Int?
+    @Flag(name: .customLong("allow-removed"), help: "Accept a step that looks like an unmarked rename as a new step (it is sent to leads who got the old one).")
+    var allowRemoved = false
 
     func validate() throws {
+        if once && every != nil { throw ValidationError("--once and --every go alone, not both: --once runs one tick (for cron), --every INTERVAL keeps ticking") }
         guard once != (every != nil) else { throw ValidationError("say --once (one tick, for cron) or --every INTERVAL") }
         if now != nil && !once { throw ValidationError("--now goes with --once") }
         if let every, Self.seconds(every) == nil { throw ValidationError("--every takes an interval like 30s, 5m or 1h, not '\(every)'") }
@@ -43,6 +46,12 @@ struct RunCommand: AsyncParsableCommand {
         let project = try Project(options: global)
         let catalog = try project.loadValidCatalog()
         let store = try project.openStore()
+        if !allowRemoved {
+            let problems = try await RenameCheck.all(catalog.campaigns, store: store)
+            guard problems.isEmpty else {
+                throw UserError(problems.map(\.description).joined(separator: "\n") + "\nnothing was sent; fix the campaign files, or run with --allow-removed")
+            }
+        }
         if let every {
             try await TickRunner(project: project, catalog: catalog, store: store).runEvery(seconds: Self.seconds(every)!, limit: limit)
         } else {

@@ -15,6 +15,10 @@ struct ValidateCommand: AsyncParsableCommand {
         var diagnostics = catalog.diagnostics
         if !diagnostics.hasErrors {
             diagnostics.append(contentsOf: try await missingVariableWarnings(catalog, project: project))
+            let path = project.resolve(project.databaseLocation).path
+            if FileManager.default.fileExists(atPath: path), let store = try? project.openStore() {
+                diagnostics.append(contentsOf: try await RenameCheck.all(catalog.campaigns, store: store))
+            }
         }
         for diagnostic in diagnostics.sorted {
             Terminal.writeError("\(diagnostic)\n")

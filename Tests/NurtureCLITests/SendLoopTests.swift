@@ -167,8 +167,13 @@ import Testing
         let plan = try nurture("plan", "--now", "2030-01-07T10:00:00Z").stdout
         #expect(plan.contains("step 'one' is no longer in the file (removed or renamed): 2 leads got it; it is never sent again"))
         #expect(plan.contains("2 × intro due now"))
-        // Renamed is new to the drip: the leads get intro and one-renamed, never 'one' again.
-        let tick = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
+        // Issue 10.3: an unmarked rename is refused (plan warns, run exits 1) until it is
+        // marked with renamed_from or accepted as new with --allow-removed.
+        #expect(plan.contains("warning: step 'intro' replaces step 'one'"), "\(plan)")
+        let refused = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url)
+        #expect(refused.status == 1 && refused.stderr.contains("add `renamed_from: one`"), "\(refused.stderr)")
+        // Accepted as new: the leads get intro and one-renamed, never 'one' again.
+        let tick = try nurture("run", "--once", "--allow-removed", "--now", "2030-01-07T10:00:00Z")
         #expect(sentCount(tick) == 4)
         #expect(try outboxFiles().filter { $0.contains(".one@") }.count == 2)
     }

@@ -165,6 +165,23 @@ import Testing
         #expect(plan.action == .send(drip.steps[2]))
     }
 
+    /// Issue 10.3: a step's history follows `renamed_from`: not resent, and conditions
+    /// naming either id see the opens of the old one.
+    @Test func historyFollowsRenamedFrom() {
+        var story = step("customer-story", "1d")
+        story.renamedFrom = "case-study"
+        let drip = campaign([step("one", "0m"), story, step("three", "1d", if: .opened(step: "case-study")), step("four", "0m", if: .opened(step: "customer-story"))])
+        let start = date("2030-01-07T10:00:00Z")
+        let sentBefore = EnrollmentSnapshot(
+            id: 1, campaignID: "c", enrolledAt: start, lastSentAt: start.addingTimeInterval(86_400),
+            steps: ["one": .sent, "case-study": .sent], opened: ["case-study"])
+        let plan = planner.plan(campaign: drip, lead: lead, snapshot: sentBefore, now: date("2030-01-09T10:00:00Z"))
+        #expect(plan.action == .send(drip.steps[2]), "customer-story is behind the lead; three's condition holds")
+        var after = sentBefore
+        after.steps["three"] = .sent
+        #expect(planner.plan(campaign: drip, lead: lead, snapshot: after, now: date("2030-01-09T10:00:00Z")).action == .send(drip.steps[3]))
+    }
+
     /// Issue 10.2: a reminder before a date of the lead's own is skipped once the date is over.
     @Test func passedDateIsNotNews() {
         let reminder = Step(id: "ends-soon", timing: .waitUntil(attribute: "trial_ends_at", offset: DripDuration(days: -2)),

@@ -21,9 +21,9 @@ public struct CampaignPlanReport: Sendable, Hashable {
     public init(campaign: Campaign, enrollments: [DueEnrollment], planner: DripPlanner, now: Date) {
         campaignID = campaign.id
         activeEnrollments = enrollments.count
-        let ids = Set(campaign.steps.map(\.id))
+        let ids = Set(campaign.steps.map(\.id) + campaign.steps.compactMap(\.renamedFrom))
         for enrollment in enrollments {
-            let snapshot = enrollment.snapshot
+            let snapshot = enrollment.snapshot.followingRenames(in: campaign)
             for (step, state) in snapshot.steps where !ids.contains(step) && state == .sent {
                 goneSteps[step, default: 0] += 1
             }

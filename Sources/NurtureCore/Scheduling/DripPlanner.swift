@@ -51,6 +51,7 @@ public struct DripPlanner: Sendable {
     /// in the campaign's current order. Step ids, not positions, record what was done,
     /// so reordering, renaming or inserting steps never resends one; a step inserted
     /// before where the lead is will not be sent to it.
+    /// `snapshot` must already follow the campaign's renames.
     public static func nextStepIndex(in campaign: Campaign, snapshot: EnrollmentSnapshot) -> Int? {
         let lastTouched = campaign.steps.lastIndex { snapshot.steps[$0.id] != nil }
         if let lastTouched, let state = snapshot.steps[campaign.steps[lastTouched].id], !state.isFinal {
@@ -64,7 +65,7 @@ public struct DripPlanner: Sendable {
         guard lead.status == .active else { return DripPlan(skipped: [], action: .suppressed(lead.status)) }
         let zone = zone(for: lead, in: campaign)
         var skipped: [DripPlan.Skip] = []
-        var snapshot = snapshot
+        var snapshot = snapshot.followingRenames(in: campaign)
         while let index = Self.nextStepIndex(in: campaign, snapshot: snapshot) {
             let step = campaign.steps[index]
             switch snapshot.steps[step.id] {

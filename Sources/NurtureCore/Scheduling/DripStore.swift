@@ -143,6 +143,13 @@ public protocol DripStore: Sendable {
 
     /// How many active enrolments are due at `now`, in `campaigns` (nil: in any campaign).
     func countDue(now: Date, campaigns: [String]?) async throws -> Int
+
+    /// How many leads got each step of a campaign (messages `sent`), by stored step id.
+    func sentCounts(campaignID: String) async throws -> [String: Int]
+    /// The campaign's steps (id → template) as the last tick saw them; nil before any.
+    func knownSteps(campaignID: String) async throws -> [String: String]?
+    /// Records the campaign's steps as this tick sees them.
+    func recordKnownSteps(campaignID: String, templates: [String: String]) async throws
     /// Active enrolments of `campaigns` whose next look is due at `now`, earliest first.
     /// Enrolments of campaigns not named are left alone: a campaign file missing for a
     /// while must not change its drips.

@@ -31,7 +31,8 @@ extension SendLoop {
                 } else {
                     work[id] = Work(campaign: campaign, step: step, lead: item.lead, snapshot: item.snapshot)
                     if case .retry = plan.action {
-                        outcome = .retry(step: step.id)
+                        // The deferred message may be stored under the step's former id.
+                        outcome = .retry(step: item.snapshot.storedID(of: step))
                     } else {
                         outcome = .claim(step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign))
                     }

@@ -81,6 +81,9 @@ public struct SendLoop: Sendable {
         summary.recovered = try await recoverInterruptedSends(now: now, summary: &summary)
         for campaign in catalog.campaigns {
             _ = try await store.refreshIfChanged(campaignID: campaign.id, fingerprint: campaign.schedulingFingerprint, now: now)
+            // What the next `validate` and `run` compare an edit with (RenameCheck).
+            try await store.recordKnownSteps(
+                campaignID: campaign.id, templates: Dictionary(campaign.steps.map { ($0.id, $0.template) }, uniquingKeysWith: { first, _ in first }))
             summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enroll, now: now)
         }
         let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))
