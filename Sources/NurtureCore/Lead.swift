@@ -22,6 +22,9 @@ public struct Lead: Sendable, Hashable {
     public var status: LeadStatus
     public var score: Int
     public var createdAt: Date?
+    /// When the lead first recorded each event, by name; filled where the send loop needs
+    /// it (goal events end a drip only for ticks at or after their time).
+    public var firstEvents: [String: Date] = [:]
 
     public init(
         id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,

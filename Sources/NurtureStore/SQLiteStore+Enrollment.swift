@@ -14,8 +14,12 @@ extension SQLiteStore {
                 + enroll(campaignID, from: "events", key: "id", nameColumn: "name", names: rule.events, after: eventID, now: now)
             var maxTag: Int64 = 0
             var maxEvent: Int64 = 0
-            try connection.prepare("SELECT coalesce((SELECT max(seq) FROM lead_tags), 0), coalesce((SELECT max(id) FROM events), 0)")
-                .rows { maxTag = $0.integer(0); maxEvent = $0.integer(1) }
+            // An event recorded with a time after this tick's clock (`event --at` in a
+            // replay) is not read yet: the cursor stops just before the first such event.
+            try connection.prepare("""
+                SELECT coalesce((SELECT max(seq) FROM lead_tags), 0),
+                    min(coalesce((SELECT max(id) FROM events), 0), coalesce((SELECT min(id) - 1 FROM events WHERE occurred_at > ?), 1 << 62))
+                """).rows([.integer(now.epochSeconds)]) { maxTag = $0.integer(0); maxEvent = $0.integer(1) }
             try connection.prepare("""
                 INSERT INTO enrollment_cursors (campaign_id, rule, tag_seq, event_id) VALUES (?, ?, ?, ?)
                 ON CONFLICT (campaign_id) DO UPDATE SET rule = excluded.rule, tag_seq = excluded.tag_seq, event_id = excluded.event_id
@@ -52,7 +56,7 @@ extension SQLiteStore {
         try connection.prepare("""
             INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
             SELECT DISTINCT ?, r.lead_id, 'active', ?, ? FROM \(table) r JOIN leads l ON l.id = r.lead_id
-            WHERE r.\(key) > ? AND r.\(nameColumn) IN (\(placeholders)) AND l.status = 'active'
+            WHERE r.\(key) > ? AND r.\(nameColumn) IN (\(placeholders)) AND l.status = 'active' \(table == "events" ? "AND r.occurred_at <= ?2" : "")
             ON CONFLICT (campaign_id, lead_id) DO NOTHING
             """).rows([.text(campaignID), time, time, .integer(cursor)] + names.map { .text($0) })
         return connection.changes
@@ -96,9 +100,19 @@ extension SQLiteStore {
         }
         for index in found.indices {
             try fillTagsAndAttributes(&found[index].lead)
+            try fillFirstEvents(&found[index].lead)
             try fillHistory(&found[index].snapshot)
         }
         return found
+    }
+
+    func fillFirstEvents(_ lead: inout Lead) throws {
+        guard let id = lead.id else { return }
+        var events: [String: Date] = [:]
+        try connection.prepare("SELECT name, min(occurred_at) FROM events WHERE lead_id = ? GROUP BY name").rows([.integer(id)]) { row in
+            if let name = row.text(0) { events[name] = Date(epochSeconds: row.integer(1)) }
+        }
+        lead.firstEvents = events
     }
 
     /// Message states of an enrolment, and the steps a person opened or clicked, in one
@@ -170,11 +184,11 @@ extension SQLiteStore {
                     try setDue(change.enrollmentID, at: claim == nil ? now.addingTimeInterval(60) : nil, step: step)
                 case .reschedule(let at, let step):
                     try setDue(change.enrollmentID, at: at, step: step)
-                case .end(let end, let reason):
+                case .end(let end, let reason, let at):
                     try connection.prepare("""
                         UPDATE enrollments SET state = ?, ended_at = ?, end_reason = ?, next_due_at = NULL, next_step_id = NULL
                         WHERE id = ? AND state = 'active'
-                        """).rows([.text(end.rawValue), time, .text(reason), enrollment])
+                        """).rows([.text(end.rawValue), at.map { .integer($0.epochSeconds) } ?? time, .text(reason), enrollment])
                 }
             }
             return claims

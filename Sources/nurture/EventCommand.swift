@@ -9,7 +9,9 @@ struct EventCommand: AsyncParsableCommand {
         discussion: """
             The lead is created when it is new. Campaigns whose exit_on names the event end at
             once for the lead (converted); campaigns that enrol on it take the lead in at the
-            next tick.
+            next tick. With --at, the event is recorded at that time (a backfill from a CRM):
+            a past goal event converts as of then; an event later than a tick's clock (a replay
+            with run --now) is considered only by ticks at or after its time.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -17,6 +19,7 @@ struct EventCommand: AsyncParsableCommand {
     @Argument(help: "The event's name, like signed_up or purchased.") var name: String
     @Option(name: .customLong("attr"), help: ArgumentHelp("A detail of the event (repeatable).", valueName: "key=value"))
     var attributes: [AttributeArgument] = []
+    @Option(help: ArgumentHelp("When it happened (default: now).", valueName: "time")) var at: TimeArgument?
 
     func validate() throws {
         guard CampaignParser.isIdentifier(name) else { throw ValidationError("event names use letters, digits, '_', '-' and '.'") }
@@ -28,8 +31,11 @@ struct EventCommand: AsyncParsableCommand {
         let catalog = project.loadCatalog()
         for error in catalog.diagnostics.errors { Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count") ; break }
         let store = try project.openStore()
-        let goals = catalog.campaigns.filter { $0.exitOn.contains(name) }.map(\.id)
-        let at = Date()
+        let wallClock = Date()
+        let at = self.at?.date ?? wallClock
+        // A goal event dated after the wall clock converts at the first tick at or after
+        // its time, not now.
+        let goals = at <= wallClock ? catalog.campaigns.filter { $0.exitOn.contains(name) }.map(\.id) : []
         let converted = try await retryingWhileBusy {
             try await store.recordEvent(
                 LeadInput(email: address), name: name,

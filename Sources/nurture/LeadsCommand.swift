@@ -69,6 +69,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
+    @Option(help: ArgumentHelp("When it happened (default: now), for backfills.", valueName: "time")) var at: TimeArgument?
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
@@ -86,6 +87,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
+    @Option(help: ArgumentHelp("When it happened (default: now), for backfills.", valueName: "time")) var at: TimeArgument?
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
@@ -95,8 +97,8 @@ struct UnsubscribeCommand: AsyncParsableCommand {
             print("\(address) was already unsubscribed")
             return
         }
-        let at = Date()
-        _ = try await retryingWhileBusy { try await store.setStatus(.unsubscribed, email: address, now: at) }
+        let time = at?.date ?? Date()
+        _ = try await retryingWhileBusy { try await store.setStatus(.unsubscribed, email: address, now: time) }
         print("unsubscribed \(address)")
     }
 }

@@ -87,4 +87,24 @@ import Testing
         let shown = try nurture("leads", "show", "ann@example.com").stdout
         #expect(shown.contains("drip/ends  skipped ('trial_ends_at' (2030-01-10) has passed)"), "\(shown)")
     }
+
+    /// Issue 10.6: a purchase backfilled from a CRM with `event --at` converts the lead as
+    /// of that time, for ticks at or after it, and `unsubscribe --at` records its time.
+    @Test func backfilledGoalEventConvertsAsOfItsTime() throws {
+        try campaign("exit_on: [purchased]", steps: """
+              - { id: one, subject: One, template: one }
+              - { id: two, wait: 2d, subject: Two, template: two }
+            """)
+        try nurture("leads", "add", "ann@example.com", "--tag", "t")
+        try nurture("leads", "add", "bo@example.com", "--tag", "t")
+        #expect(try tick("2030-01-07T10:00:00Z") == ["ann@example.com", "bo@example.com"])
+        try nurture("event", "ann@example.com", "purchased", "--at", "2030-01-08T15:30:00Z", "--attr", "amount=99")
+        // A replayed tick before the purchase does not know of it yet.
+        #expect(try tick("2030-01-08T12:00:00Z") == [])
+        #expect(try tick("2030-01-09T10:00:00Z") == ["bo@example.com"])
+        let ann = try nurture("leads", "show", "ann@example.com").stdout
+        #expect(ann.contains("drip: converted since Mon 2030-01-07 10:00 UTC; ended Tue 2030-01-08 15:30 UTC (goal event 'purchased')"), "\(ann)")
+        let bo = try nurture("unsubscribe", "bo@example.com", "--at", "2030-01-09T11:00:00Z")
+        #expect(bo.stdout.contains("unsubscribed"))
+    }
 }

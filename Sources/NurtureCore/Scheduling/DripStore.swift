@@ -32,7 +32,8 @@ public struct EnrollmentChange: Sendable, Hashable {
         case retry(step: String)
         /// Look again at `at` (nil: only when something changes, like a resolved unknown).
         case reschedule(at: Date?, step: String?)
-        case end(EnrollmentEnd, reason: String)
+        /// `at`: when it ended, if not now (a goal event recorded with its own time).
+        case end(EnrollmentEnd, reason: String, at: Date? = nil)
     }
 
     public var enrollmentID: Int64

@@ -20,6 +20,15 @@ extension SendLoop {
             // Only enrolments of loaded campaigns are picked; one whose file vanished
             // since is left exactly as it is, to continue when the file is back.
             guard let campaign = catalog.campaign(item.snapshot.campaignID) else { continue }
+            // A goal event recorded with a time of its own (`event --at`) ends the drip
+            // for ticks at or after that time, as of that time.
+            if let goal = campaign.exitOn.compactMap({ name in item.lead.firstEvents[name].map { (name, $0) } })
+                .filter({ $0.1 >= item.snapshot.enrolledAt && $0.1 <= now }).min(by: { $0.1 < $1.1 })
+            {
+                summary.converted += 1
+                changes.append(EnrollmentChange(enrollmentID: id, outcome: .end(.converted, reason: "goal event '\(goal.0)'", at: goal.1)))
+                continue
+            }
             let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)
             summary.skipped += plan.skipped.count
             let outcome: EnrollmentChange.Outcome
