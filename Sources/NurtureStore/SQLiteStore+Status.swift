@@ -9,16 +9,23 @@ extension SQLiteStore {
         status.dueNow = try countDue(now: now, campaigns: nil)
         try connection.prepare("""
             SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
+            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ? ORDER BY e.next_due_at, e.id LIMIT 20
+            """).rows([time]) {
+            status.dueNowList.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
+        }
+        try connection.prepare("""
+            SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
             WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at > ? ORDER BY e.next_due_at LIMIT 10
             """).rows([time]) {
             status.nextDue.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
         }
         let messageJoin = "FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id"
         try connection.prepare("""
-            SELECT e.campaign_id, m.step_id, l.email, coalesce(m.next_attempt_at, m.claimed_at) \(messageJoin)
+            SELECT e.campaign_id, m.step_id, l.email, coalesce(m.next_attempt_at, m.claimed_at), m.last_error \(messageJoin)
             WHERE m.state = 'deferred' ORDER BY m.next_attempt_at LIMIT 50
             """).rows {
-            status.deferred.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
+            status.deferred.append(.init(
+                campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3)), reason: $0.text(4)))
         }
         try connection.prepare("""
             SELECT e.campaign_id, m.step_id, l.email, coalesce(m.message_id, ''), m.claimed_at, m.last_error \(messageJoin)

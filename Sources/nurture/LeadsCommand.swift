@@ -54,7 +54,7 @@ struct LeadsAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let project = try Project(options: global)
-        let store = try project.openStore()
+        let store = try project.openStore(mayCreate: true)
         let address = try EmailAddress(email)
         let input = LeadInput(
             email: address, firstName: firstName, lastName: lastName, timeZone: timezone, tags: tags,

@@ -48,12 +48,19 @@ struct Project {
         databaseOption ?? environment["NURTURE_DB"] ?? settings.database ?? "nurture.sqlite"
     }
 
-    func openStore() throws -> any Store {
+    /// The store. Only commands that write (`run`, `leads import`, `leads add`, `event`,
+    /// `serve`) create it when it does not exist; for the others a missing file is a
+    /// mistyped path, and creating an empty store would hide that.
+    func openStore(mayCreate: Bool = false) throws -> any Store {
         let location = databaseLocation
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
             throw UserError("the PostgreSQL store is not available in this version; use a SQLite file path for --db")
         }
-        return try SQLiteStore(path: resolve(location).path)
+        let path = resolve(location).path
+        if !mayCreate && !FileManager.default.fileExists(atPath: path) {
+            throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
+        }
+        return try SQLiteStore(path: path)
     }
 
     /// The catalog, or a user error listing its problems: nothing is sent from campaign

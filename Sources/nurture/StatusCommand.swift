@@ -14,18 +14,22 @@ struct StatusCommand: AsyncParsableCommand {
         let status = try await store.sendStatus(now: now?.date ?? Date())
         print("active enrolments: \(status.activeEnrollments)")
         print("due now: \(status.dueNow)")
+        for item in status.dueNowList {
+            print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "next step")  \(item.email)")
+        }
+        if status.dueNow > status.dueNowList.count { print("  … and \(status.dueNow - status.dueNowList.count) more") }
         print("next due:\(status.nextDue.isEmpty ? " -" : "")")
         for item in status.nextDue {
             print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)")
         }
         print("waiting for retry: \(status.deferred.isEmpty ? "-" : "\(status.deferred.count)")")
         for item in status.deferred {
-            print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)")
+            print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)\(item.reason.map { "  (\($0))" } ?? "")")
         }
         if status.inFlight > 0 { print("being sent right now: \(status.inFlight)") }
         print("unknown outcomes: \(status.unknown.isEmpty ? "-" : "\(status.unknown.count)")")
         for item in status.unknown {
-            print("  \(item.campaignID)/\(item.step)  \(item.email)  <\(item.messageID)>  since \(TimeText.utc(item.since))")
+            print("  \(item.campaignID)/\(item.step)  \(item.email)  <\(item.messageID)>  since \(TimeText.utc(item.since))\(item.error.map { "  (\($0))" } ?? "")")
         }
         if !status.unknown.isEmpty {
             print("  these may or may not have been delivered; after checking the mail server's log, run")

@@ -38,7 +38,7 @@ struct TickRunner {
         }
         progress.finish()
         try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
-        try report(summary)
+        try report(summary, transportName: transport.name)
     }
 
     /// Everything a tick would do, on a private snapshot of the store that is then
@@ -59,7 +59,7 @@ struct TickRunner {
         print("dry run (nothing was changed): \(summary)")
     }
 
-    private func report(_ summary: TickSummary) throws {
+    private func report(_ summary: TickSummary, transportName: String) throws {
         var line = "\(summary)"
         if summary.limitReached { line += "; --limit reached, more is due" }
         print(line)
@@ -67,7 +67,8 @@ struct TickRunner {
             throw WorldError("the tick stopped: \(reason); nothing more was sent")
         }
         if summary.sent == 0, summary.retrying > 0 {
-            throw WorldError("no message could be delivered; \(summary.retrying) will be retried")
+            let why = summary.lastRetryReason.map { " (last: \($0))" } ?? ""
+            throw WorldError("no message could be delivered through \(transportName); \(summary.retrying) will be retried\(why)")
         }
     }
 

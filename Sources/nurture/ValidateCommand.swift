@@ -30,7 +30,7 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         let steps = catalog.campaigns.reduce(0) { $0 + $1.steps.count }
         let templates = Set(catalog.campaigns.flatMap { $0.steps.map(\.template) }).count
-        print("ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) steps, \(templates) templates\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
+        print("ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"), \(templates) template\(templates == 1 ? "" : "s")\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
     }
 
     /// Custom attributes the templates always render, checked against the leads in the

@@ -50,6 +50,22 @@ import Testing
         #expect(result.stderr.contains("\\u{1B}]0;owned\\u{7}"), "\(result.stderr)")
     }
 
+    /// Issue 10.8: a mistyped store path is an error for commands that only read, not a
+    /// new empty store; `--once --every` says "not both".
+    @Test func missingStoreAndConflictingFlagsSayWhy() throws {
+        for command in [["status"], ["report"], ["plan"], ["leads", "show", "a@b.example"], ["unsubscribe", "a@b.example"]] {
+            let result = try NurtureBinary.run(command + ["--db", "typo.sqlite"], in: project.url)
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stderr.hasPrefix("error: there is no store at "), "\(command): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: project.url.appendingPathComponent("typo.sqlite").path))
+        #expect(try NurtureBinary.run(["leads", "add", "a@b.example", "--db", "new.sqlite"], in: project.url).status == 0, "writers create it")
+        let both = try nurture("run", "--once", "--every", "60s")
+        #expect(both.status == 1)
+        #expect(both.stderr.contains("not both"), "\(both.stderr)")
+        #expect(!both.stderr.contains("Error: "), "one prefix: \(both.stderr)")
+    }
+
     @Test func validateListsAllErrorsAndExits1() throws {
         try project.write("campaigns/broken.yml", """
             from: "Ada <ada@acme.example>"

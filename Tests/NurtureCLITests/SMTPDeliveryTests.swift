@@ -122,6 +122,11 @@ import Testing
         #expect(first.stdout.contains("retrying 1"))
         #expect(first.status == 2, "nothing could be delivered: a failure of the world")
         #expect(try server.received().isEmpty)
+        // Issue 10.8: why it was not delivered, where, and why it waits.
+        #expect(first.stderr.contains("no message could be delivered through smtp://127.0.0.1:\(server.port)"), "\(first.stderr)")
+        #expect(first.stderr.contains("451 4.3.0 try again later"), "\(first.stderr)")
+        let status = try nurture(["status", "--now", "2030-01-07T10:00:00Z"], smtp: nil).stdout
+        #expect(status.contains("welcome/hello  ann@example.com  (after the final dot: the server said \"451 4.3.0 try again later\""), "\(status)")
         #expect(try tick(server.url, at: "2030-01-07T10:01:00Z").stdout.contains("sent 0"))  // backoff
         #expect(try tick(server.url, at: "2030-01-07T10:06:00Z").stdout.contains("sent 1"))
         #expect(try tick(server.url, at: "2030-01-07T10:07:00Z").stdout.contains("sent 0"))

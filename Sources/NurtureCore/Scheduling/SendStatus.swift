@@ -7,8 +7,11 @@ public struct SendStatus: Sendable, Hashable {
         public var step: String?
         public var email: String
         public var at: Date
+        /// Why it waits (the last delivery error of a deferred message).
+        public var reason: String?
 
-        public init(campaignID: String, step: String? = nil, email: String, at: Date) {
+        public init(campaignID: String, step: String? = nil, email: String, at: Date, reason: String? = nil) {
+            self.reason = reason
             self.campaignID = campaignID
             self.step = step
             self.email = email
@@ -36,6 +39,8 @@ public struct SendStatus: Sendable, Hashable {
 
     public var activeEnrollments = 0
     public var dueNow = 0
+    /// The first of the enrolments counted in `dueNow`, earliest first.
+    public var dueNowList: [Pending] = []
     /// The next few enrolments due after now, earliest first.
     public var nextDue: [Pending] = []
     public var deferred: [Pending] = []

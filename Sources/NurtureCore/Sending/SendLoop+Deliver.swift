@@ -104,6 +104,7 @@ extension SendLoop {
                 return DeliveryRecord(claim: claim, outcome: .failed(error: "gave up after \(claim.attempts) attempts: \(error)", bounce: false))
             }
             summary.retrying += 1
+            summary.lastRetryReason = error
             return DeliveryRecord(claim: claim, outcome: .deferred(retryAt: retryAt, error: error))
         case .permanent(let error, let recipientRefused):
             summary.failed += 1

@@ -16,6 +16,8 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
     public var recovered = 0
     /// Set when the tick stopped early (a fatal transport error).
     public var stoppedBecause: String?
+    /// The error of the last message deferred, to say why when nothing could be delivered.
+    public var lastRetryReason: String?
     /// `--limit` was reached with work still due.
     public var limitReached = false
 
