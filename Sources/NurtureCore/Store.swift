@@ -43,6 +43,11 @@ public protocol LeadStore: Sendable {
     /// `last_name` are the lead's own fields, other names are custom attributes.
     func countActiveLeads(lacking variable: String) async throws -> Int
 
+    /// Values of a custom attribute among active leads that do not match `glob` (SQLite
+    /// GLOB syntax): how many, and one of them. Validate uses it to find dates that are
+    /// not ISO 8601 before a `wait_until` step skips those leads.
+    func activeLeadAttributes(named name: String, notMatching glob: String) async throws -> (count: Int, example: String?)
+
     /// Unsubscribes the lead of an enrolment (from the unsubscribe link of `step`);
     /// returns its address, or nil when there is no such enrolment.
     func unsubscribe(enrollmentID: Int64, step: String?, now: Date) async throws -> EmailAddress?

@@ -121,6 +121,18 @@ extension SQLiteStore {
         return count
     }
 
+    public func activeLeadAttributes(named name: String, notMatching glob: String) throws -> (count: Int, example: String?) {
+        var result: (count: Int, example: String?) = (0, nil)
+        try connection.prepare("""
+            SELECT count(*), min(v) FROM (
+                SELECT json_extract(attributes, ?1) AS v FROM leads WHERE status = 'active')
+            WHERE coalesce(v, '') <> '' AND trim(v) NOT GLOB ?2
+            """).rows([.text(JSONText.path(forKey: name)), .text(glob)]) {
+            result = (Int($0.integer(0)), $0.text(1))
+        }
+        return result
+    }
+
     static func optional(_ text: String?) -> SQLiteStatement.Value {
         text.map { .text($0) } ?? .null
     }

@@ -3,7 +3,7 @@ import NurtureCore
 
 /// The text `leads show` prints.
 enum LeadDescription {
-    static func describe(_ lead: Lead) -> String {
+    static func describe(_ lead: Lead, dateAttributes: Set<String> = [], zone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
         var lines = ["\(lead.email)  (\(lead.status.rawValue), score \(lead.score))"]
         let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
         lines.append("  name:       \(name.isEmpty ? "-" : name)")
@@ -14,7 +14,11 @@ enum LeadDescription {
             lines.append("  attributes: -")
         } else {
             lines.append("  attributes:")
-            for key in lead.attributes.keys.sorted() { lines.append("    \(key): \(lead.attributes[key]!)") }
+            for key in lead.attributes.keys.sorted() {
+                let value = lead.attributes[key]!
+                let lacksDate = dateAttributes.contains(key) && AttributeDate.parse(value, zone: lead.timeZone.flatMap(TimeZone.init(identifier:)) ?? zone) == nil
+                lines.append("    \(key): \(value)\(lacksDate ? "   (not a date: '\(value)'; write ISO 8601, like 2030-12-04)" : "")")
+            }
         }
         return lines.joined(separator: "\n")
     }

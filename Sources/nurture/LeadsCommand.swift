@@ -69,14 +69,21 @@ struct LeadsShowCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
-    @Option(help: ArgumentHelp("When it happened (default: now), for backfills.", valueName: "time")) var at: TimeArgument?
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
-        let store = try Project(options: global).openStore()
+        let project = try Project(options: global)
+        let store = try project.openStore()
         guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+        // Attributes a wait_until step reads are checked as dates, so a value in another
+        // form shows as such rather than surfacing later as a skipped step.
+        let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap { step -> String? in
+            if case .waitUntil(let attribute, _) = step.timing { return attribute }
+            return nil
+        })
+        let zone = project.planner.defaultZone
         // Names and attributes are lead data: shown with control characters escaped.
-        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead)))
+        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes, zone: zone)))
         print(Terminal.escapingControls(LeadDescription.describe(timeline)))
     }
 }

@@ -18,6 +18,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let path = project.resolve(project.databaseLocation).path
             if FileManager.default.fileExists(atPath: path), let store = try? project.openStore() {
                 diagnostics.append(contentsOf: try await RenameCheck.all(catalog.campaigns, store: store))
+                diagnostics.append(contentsOf: try await dateWarnings(catalog, store: store))
             }
         }
         for diagnostic in diagnostics.sorted {
@@ -31,6 +32,24 @@ struct ValidateCommand: AsyncParsableCommand {
         let steps = catalog.campaigns.reduce(0) { $0 + $1.steps.count }
         let templates = Set(catalog.campaigns.flatMap { $0.steps.map(\.template) }).count
         print("ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"), \(templates) template\(templates == 1 ? "" : "s")\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
+    }
+
+    /// A `wait_until` attribute that some active leads hold in a form that is not an ISO
+    /// 8601 date (`12/04/2026`): those leads would skip the step.
+    private func dateWarnings(_ catalog: CampaignCatalog, store: any Store) async throws -> [Diagnostic] {
+        var warnings: [Diagnostic] = []
+        for campaign in catalog.campaigns {
+            for step in campaign.steps {
+                guard case .waitUntil(let attribute, _) = step.timing else { continue }
+                let found = try await store.activeLeadAttributes(named: attribute, notMatching: "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*")
+                guard found.count > 0 else { continue }
+                warnings.append(.warning(
+                    at: step.location,
+                    "step '\(step.id)' waits for '\(attribute)', which \(found.count) active lead\(found.count == 1 ? " has" : "s have") in a form that is not a date (like '\(found.example ?? "")'); they will skip the step",
+                    hint: "write dates as ISO 8601, like 2030-12-04 or 2030-12-04T14:30:00Z, and import them again"))
+            }
+        }
+        return warnings
     }
 
     /// Custom attributes the templates always render, checked against the leads in the

@@ -107,4 +107,22 @@ import Testing
         let bo = try nurture("unsubscribe", "bo@example.com", "--at", "2030-01-09T11:00:00Z")
         #expect(bo.stdout.contains("unsubscribed"))
     }
+
+    /// Issue 10.4: a date typed the American way is imported, then reported by validate
+    /// (how many, one example), simulate and leads show as not a date, never as missing.
+    @Test func nonISODatesAreReportedNotTreatedAsMissing() throws {
+        try campaign(steps: """
+              - { id: ends, wait_until: { attribute: trial_ends_at, offset: -2d }, subject: "Ends soon", template: ends }
+            """)
+        try project.write("leads.csv", "email,trial_ends_at,tags\nann@example.com,12/04/2026,t\nbo@example.com,2026-12-04,t\ncy@example.com,,t\n")
+        try nurture("leads", "import", "leads.csv")
+        let validate = try nurture("validate")
+        #expect(validate.stderr.contains("warning: step 'ends' waits for 'trial_ends_at', which 1 active lead has in a form that is not a date (like '12/04/2026')"), "\(validate.stderr)")
+        let simulate = try nurture("simulate", "drip", "--lead", "ann@example.com", "--now", "2026-11-02T10:00:00Z")
+        #expect(simulate.stdout.contains("'trial_ends_at' is not a date: '12/04/2026'"), "\(simulate.stdout)")
+        #expect(try nurture("simulate", "drip", "--lead", "cy@example.com", "--now", "2026-11-02T10:00:00Z").stdout.contains("the lead has no 'trial_ends_at'"))
+        let shown = try nurture("leads", "show", "ann@example.com").stdout
+        #expect(shown.contains("trial_ends_at: 12/04/2026   (not a date: '12/04/2026'"), "\(shown)")
+        #expect(!(try nurture("leads", "show", "bo@example.com").stdout.contains("not a date")))
+    }
 }
