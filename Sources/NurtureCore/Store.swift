@@ -34,6 +34,10 @@ public protocol LeadStore: Sendable {
 
     func lead(email: EmailAddress) async throws -> Lead?
 
+    /// Leads matching `filter` with ids above `after`, by id, at most `limit` (a page: the
+    /// caller pages through any number of leads in bounded memory). Tags are filled in.
+    func leads(matching filter: LeadFilter, after: Int64, limit: Int) async throws -> [Lead]
+
     /// Sets a lead's status; returns the lead as it is now, or nil when there is none.
     func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) async throws -> Lead?
 

@@ -60,6 +60,30 @@ extension SQLiteStore {
         }
     }
 
+    public func leads(matching filter: LeadFilter, after: Int64, limit: Int) throws -> [Lead] {
+        // Every filter is a bound parameter; an absent one is NULL and lets every lead pass.
+        var leads: [Lead] = []
+        try connection.prepare("""
+            SELECT \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                (SELECT group_concat(tag, char(10)) FROM lead_tags t WHERE t.lead_id = l.id)
+            FROM leads l
+            WHERE l.id > ?1
+              AND (?2 IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ?2))
+              AND (?3 IS NULL OR l.status = ?3)
+              AND (?4 IS NULL OR EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = ?4))
+              AND (?5 IS NULL OR l.score >= ?5)
+            ORDER BY l.id LIMIT ?6
+            """).rows([
+                .integer(after), Self.optional(filter.tag), Self.optional(filter.status?.rawValue), Self.optional(filter.campaign),
+                filter.minScore.map { .integer(Int64($0)) } ?? .null, .integer(Int64(limit)),
+            ]) { row in
+            guard var lead = Self.lead(from: row) else { return }
+            lead.tags = Set((row.text(8) ?? "").split(separator: "\n").map(String.init))
+            leads.append(lead)
+        }
+        return leads
+    }
+
     public func lead(email: EmailAddress) throws -> Lead? {
         try loadLead(where: "email_key = ?", .text(email.normalized))
     }

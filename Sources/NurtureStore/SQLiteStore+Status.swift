@@ -58,8 +58,27 @@ extension SQLiteStore {
                 campaignID: $0.text(0) ?? "", step: $0.text(1) ?? "", state: MessageState(rawValue: $0.text(2) ?? "") ?? .unknown,
                 at: Date(epochSeconds: $0.integer(3)), detail: $0.text(4)))
         }
-        try connection.prepare("SELECT name, occurred_at FROM events WHERE lead_id = ? ORDER BY occurred_at, id").rows([.integer(leadID)]) {
-            timeline.events.append(.init(name: $0.text(0) ?? "", at: Date(epochSeconds: $0.integer(1))))
+        // One row per attribute (or one for an event without any), grouped by event id.
+        var lastEvent: Int64?
+        try connection.prepare("""
+            SELECT events.id, events.name, events.occurred_at, j.key, j.value FROM events LEFT JOIN json_each(events.attributes) j
+            WHERE events.lead_id = ? ORDER BY events.occurred_at, events.id
+            """).rows([.integer(leadID)]) {
+            if lastEvent != $0.integer(0) {
+                lastEvent = $0.integer(0)
+                timeline.events.append(.init(name: $0.text(1) ?? "", at: Date(epochSeconds: $0.integer(2))))
+            }
+            if let key = $0.text(3) { timeline.events[timeline.events.count - 1].attributes[key] = $0.text(4) ?? "" }
+        }
+        try connection.prepare("""
+            SELECT e.campaign_id, m.step_id, a.kind, a.url, a.decoy, a.class, a.reason, a.occurred_at_ms
+            FROM activity a JOIN messages m ON m.id = a.message_row JOIN enrollments e ON e.id = m.enrollment_id
+            WHERE e.lead_id = ? ORDER BY a.occurred_at_ms, a.id
+            """).rows([.integer(leadID)]) {
+            guard let kind = ActivityKind(rawValue: $0.text(2) ?? "") else { return }
+            timeline.activity.append(.init(
+                campaignID: $0.text(0) ?? "", step: $0.text(1) ?? "", kind: kind, url: $0.text(3), decoy: $0.integer(4) == 1,
+                activityClass: $0.text(5) ?? "", reason: $0.text(6) ?? "", at: Date(timeIntervalSince1970: Double($0.integer(7)) / 1000)))
         }
         return timeline
     }

@@ -36,10 +36,42 @@ enum LeadDescription {
         var entries: [(Date, String)] = timeline.messages.map { message in
             (message.at, "\(TimeText.utc(message.at))  \(message.campaignID)/\(message.step)  \(message.state.rawValue)\(message.detail.map { " (\($0))" } ?? "")")
         }
-        entries += timeline.events.map { ($0.at, "\(TimeText.utc($0.at))  event \($0.name)") }
+        entries += timeline.events.map { event in
+            let details = event.attributes.keys.sorted().map { "\($0)=\(event.attributes[$0]!)" }.joined(separator: " ")
+            return (event.at, "\(TimeText.utc(event.at))  event \(event.name)\(details.isEmpty ? "" : " (\(details))")")
+        }
+        entries += timeline.activity.map { item in
+            let what = item.kind == .open ? "opened" : item.decoy ? "followed the hidden decoy link" : "clicked \(item.url ?? "?")"
+            return (item.at, "\(TimeText.utc(item.at))  \(item.campaignID)/\(item.step)  \(what)  [\(item.activityClass): \(item.reason)]")
+        }
         lines.append("  timeline:\(entries.isEmpty ? " -" : "")")
         for entry in entries.sorted(by: { $0.0 < $1.0 }) { lines.append("    \(entry.1)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The same story for tools: `leads show --format json`.
+    static func json(_ timeline: LeadTimeline) -> String {
+        let lead = timeline.lead
+        var object: [String: Any] = [
+            "email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
+            "timezone": lead.timeZone ?? NSNull(), "status": lead.status.rawValue, "score": lead.score,
+            "tags": lead.tags.sorted(), "attributes": lead.attributes, "created_at": lead.createdAt.map(timestamp) ?? NSNull(),
+        ]
+        object["enrolments"] = timeline.enrollments.map { item -> [String: Any] in
+            ["campaign": item.campaignID, "state": item.state, "enrolled_at": timestamp(item.enrolledAt),
+             "next_step": item.nextStep ?? NSNull(), "next_due_at": item.nextDueAt.map(timestamp) ?? NSNull(),
+             "ended_at": item.endedAt.map(timestamp) ?? NSNull(), "end_reason": item.endReason ?? NSNull()]
+        }
+        object["messages"] = timeline.messages.map { item -> [String: Any] in
+            ["campaign": item.campaignID, "step": item.step, "state": item.state.rawValue, "at": timestamp(item.at), "detail": item.detail ?? NSNull()]
+        }
+        object["events"] = timeline.events.map { ["name": $0.name, "at": timestamp($0.at), "attributes": $0.attributes] as [String: Any] }
+        object["activity"] = timeline.activity.map { item -> [String: Any] in
+            ["campaign": item.campaignID, "step": item.step, "kind": item.kind.rawValue, "url": item.url ?? NSNull(), "decoy": item.decoy,
+             "class": item.activityClass, "reason": item.reason, "at": timestamp(item.at)]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func timestamp(_ date: Date) -> String {

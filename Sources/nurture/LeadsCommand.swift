@@ -6,7 +6,7 @@ struct LeadsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leads",
         abstract: "Import, add and look up leads.",
-        subcommands: [LeadsImportCommand.self, LeadsAddCommand.self, LeadsShowCommand.self])
+        subcommands: [LeadsImportCommand.self, LeadsAddCommand.self, LeadsShowCommand.self, LeadsListCommand.self])
 }
 
 /// `--attr K=V` values, checked when the arguments are parsed.
@@ -69,12 +69,21 @@ struct LeadsShowCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
+    @Option(help: "table (for people) or json (for tools).") var format: ShowFormat = .table
+
+    enum ShowFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, json
+    }
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
         let project = try Project(options: global)
         let store = try project.openStore()
         guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+        if format == .json {
+            print(LeadDescription.json(timeline))
+            return
+        }
         // Attributes a wait_until step reads are checked as dates, so a value in another
         // form shows as such rather than surfacing later as a skipped step.
         let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap { step -> String? in

@@ -50,6 +50,23 @@ import Testing
         #expect(result.stderr.contains("\\u{1B}]0;owned\\u{7}"), "\(result.stderr)")
     }
 
+    /// Issue 10.5: `leads list --tag T --format csv` lists exactly the tagged leads.
+    @Test func leadsListFiltersAndFormats() throws {
+        try project.write("people.csv", "email,first_name,tags\nann@example.com,Ann,vip;trial\nbo@example.com,Bo,trial\ncy@example.com,\"=HYPERLINK(1)\",vip\n")
+        #expect(try nurture("leads", "import", "people.csv").status == 0)
+        #expect(try nurture("unsubscribe", "bo@example.com").status == 0)
+        let csv = try nurture("leads", "list", "--tag", "vip", "--format", "csv")
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "email,first_name,last_name,status,score,tags,created_at")
+        #expect(lines.dropFirst().map { $0.split(separator: ",").first.map(String.init) } == ["ann@example.com", "cy@example.com"])
+        #expect(csv.stdout.contains("'=HYPERLINK(1)"), "formula cells defused")
+        let json = try nurture("leads", "list", "--status", "unsubscribed", "--format", "json")
+        let listed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(listed?.map { $0["email"] as? String } == ["bo@example.com"])
+        #expect(try nurture("leads", "list", "--status", "gone").status == 1)
+    }
+
     /// Issue 10.8: a mistyped store path is an error for commands that only read, not a
     /// new empty store; `--once --every` says "not both".
     @Test func missingStoreAndConflictingFlagsSayWhy() throws {

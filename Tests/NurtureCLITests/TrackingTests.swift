@@ -81,6 +81,14 @@ import Testing
         let click = try Curl.fetch(["-A", firefox, annLinks[2]])
         #expect(click.status == 302)
         #expect(click.header("location") == "https://acme.example/pricing?plan=pro&ref=mail", "query string intact")
+        // Issue 10.5: the lead's story, for tools, lists the click with its link and class.
+        let story = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "ann@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let activity = story?["activity"] as? [[String: Any]] ?? []
+        #expect(activity.contains {
+            $0["kind"] as? String == "click" && $0["url"] as? String == "https://acme.example/pricing?plan=pro&ref=mail"
+                && $0["class"] as? String == "human" && $0["step"] as? String == "one"
+        }, "\(activity)")
+        #expect((story?["messages"] as? [[String: Any]])?.first?["state"] as? String == "sent")
         let textClick = try Curl.fetch(["-A", firefox, annLinks[0]])
         #expect(textClick.header("location") == "https://acme.example/pricing?plan=pro&ref=mail")
         let open = try Curl.fetch(["-A", firefox, pixel])
