@@ -18,6 +18,21 @@ public indirect enum Condition: Sendable, Hashable {
         case .scoreAtLeast, .hasTag, .attribute: return []
         }
     }
+
+    /// Custom attributes every lead for whom this condition holds must have (`exists:
+    /// true`, `equals`, `in`): a step guarded so never renders them empty.
+    public var requiredAttributes: Set<String> {
+        switch self {
+        case .attribute(let name, .exists(true)): return [name]
+        case .attribute(let name, .equals(let value)) where !value.isEmpty: return [name]
+        case .attribute(let name, .oneOf(let values)) where !values.contains(""): return [name]
+        case .all(let list): return list.reduce(into: Set<String>()) { $0.formUnion($1.requiredAttributes) }
+        case .any(let list):
+            guard let first = list.first else { return [] }
+            return list.dropFirst().reduce(first.requiredAttributes) { $0.intersection($1.requiredAttributes) }
+        default: return []
+        }
+    }
 }
 
 /// What `attribute:` checks of a lead's custom attribute.

@@ -44,7 +44,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let zone = planner.zone(for: subject, in: campaign)
         print("\(campaign.id) for \(subject.email) (time zone \(zone.identifier)), \(snapshot.id == 0 ? "enrolled" : "from where it stands") at \(TimeText.utc(start))")
         print(unengaged ? "assuming the lead opens and clicks nothing" : "assuming the lead opens and clicks every message (--unengaged for the opposite)")
-        let entries = DripSimulator(planner: planner).timeline(
+        let entries = DripSimulator(planner: planner, scoreRules: project.settings.scoreRules).timeline(
             campaign: campaign, lead: subject, snapshot: snapshot, now: start, engaged: !unengaged)
         for entry in entries {
             switch entry {

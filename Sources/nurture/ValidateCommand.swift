@@ -62,7 +62,9 @@ struct ValidateCommand: AsyncParsableCommand {
         let renderer = MessageRenderer(templates: catalog.templates)
         for campaign in catalog.campaigns {
             for step in campaign.steps {
+                // Leads the step's condition keeps out never render it (`exists: true`).
                 let variables = Set(renderer.variableUses(campaign: campaign, step: step).map(\.variable))
+                    .subtracting(step.condition?.requiredAttributes ?? [])
                 for variable in variables.subtracting(["email", "unsubscribe_url", "campaign", "step", "body"]).sorted() {
                     let lacking: Int
                     if let known = counted[variable] {

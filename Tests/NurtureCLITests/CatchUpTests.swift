@@ -125,4 +125,27 @@ import Testing
         #expect(shown.contains("trial_ends_at: 12/04/2026   (not a date: '12/04/2026'"), "\(shown)")
         #expect(!(try nurture("leads", "show", "bo@example.com").stdout.contains("not a date")))
     }
+
+    /// Issue 10.7: validate counts only the leads for whom a step would render a missing
+    /// variable; simulate that assumes opens and clicks counts their score.
+    @Test func validateAndSimulateTellTheTruth() throws {
+        try project.write("templates/co.txt.mustache", "For {{company}}\n")
+        try campaign(steps: """
+              - { id: one, subject: One, template: one }
+              - { id: guarded, wait: 1d, subject: Co, template: co, if: { attribute: { name: company, exists: true } } }
+              - { id: open, wait: 1d, subject: Co, template: co }
+              - { id: hot, wait: 1d, subject: Hot, template: two, if: { score_at_least: 8 } }
+            """)
+        try nurture("leads", "add", "ann@example.com", "--tag", "t", "--attr", "company=Acme")
+        try nurture("leads", "add", "bo@example.com", "--tag", "t")
+        let validate = try nurture("validate")
+        let warnings = validate.stderr.split(separator: "\n").filter { $0.contains("uses 'company'") }
+        #expect(warnings.count == 1 && warnings.first?.contains("step 'open' uses 'company', which 1 active lead lacks") == true, "\(validate.stderr)")
+        // score: open 1 + click 3 per message; after one, guarded (skipped for Bo) and open, Ann has 12, Bo 8.
+        let simulate = try nurture("simulate", "drip", "--lead", "bo@example.com", "--now", "2030-01-07T10:00:00Z")
+        #expect(simulate.stdout.contains("hot"), "\(simulate.stdout)")
+        #expect(!simulate.stdout.contains("hot           skipped"), "\(simulate.stdout)")
+        let cold = try nurture("simulate", "drip", "--lead", "bo@example.com", "--now", "2030-01-07T10:00:00Z", "--unengaged")
+        #expect(cold.stdout.contains("skipped: condition not met"), "\(cold.stdout)")
+    }
 }

@@ -13,15 +13,19 @@ public struct DripSimulator: Sendable {
     }
 
     public let planner: DripPlanner
+    /// Points an assumed open and click earn, so `score_at_least` steps go as they would.
+    public var scoreRules: ScoreRules
 
-    public init(planner: DripPlanner) {
+    public init(planner: DripPlanner, scoreRules: ScoreRules = ScoreRules()) {
         self.planner = planner
+        self.scoreRules = scoreRules
     }
 
     /// The timeline from `now`. With `engaged`, the lead is taken to open and click every
     /// message (so `opened`/`clicked` conditions hold); without, never.
     public func timeline(campaign: Campaign, lead: Lead, snapshot: EnrollmentSnapshot, now: Date, engaged: Bool) -> [Entry] {
         var snapshot = snapshot
+        var lead = lead
         var time = now
         var entries: [Entry] = []
         // Each round settles at least one step, so this bound is never the reason to stop.
@@ -41,6 +45,8 @@ public struct DripSimulator: Sendable {
                 if engaged {
                     snapshot.opened.insert(step.id)
                     snapshot.clicked.insert(step.id)
+                    // The first human open and click of each message score, as in the send loop.
+                    lead.score += scoreRules.open + scoreRules.click
                 }
             case .exit(let step):
                 entries.append(.exit(step: step, at: time))
