@@ -19,6 +19,9 @@ public struct ServerSettings: Sendable {
     /// Campaigns and templates, read again per page so that edits show without a restart.
     public var loadCatalog: @Sendable () -> CampaignCatalog
     public var now: @Sendable () -> Date = Date.init
+    /// Whether sent mail has its links rewritten (a base URL is set, tracking on): the
+    /// preview then shows them rewritten too.
+    public var tracksLinks = false
 
     public init(
         host: String, port: Int, links: TrackingLinks, classifier: ActivityClassifier, scoreRules: ScoreRules, adminPassword: String?,
@@ -64,7 +67,9 @@ public enum NurtureHTTPServer {
         UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now).add(to: router)
         SubscribeRoutes(store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now)
             .add(to: router)
-        PreviewPages(store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox)
+        PreviewPages(
+            store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,
+            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil)
             .add(to: router)
         ReportPage(store: store, loadCatalog: settings.loadCatalog, auth: auth).add(to: router)
         return router

@@ -11,6 +11,8 @@ struct PreviewPages: Sendable {
     let auth: AdminAuth
     let baseURL: String
     let unsubscribeMailbox: EmailAddress?
+    /// As the send loop rewrites links (nil when it does not).
+    let linkRewriter: LinkRewriter?
 
     /// The policy of the framed email: images may load (as in a mail client), nothing runs.
     static let framedPolicy = "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https: data:; frame-ancestors 'self'"
@@ -53,6 +55,8 @@ struct PreviewPages: Sendable {
         var notFound: Bool
         var rendered: RenderedStep
         var headers: String
+        /// Whether the step's condition holds for the lead, and why; nil without one.
+        var condition: (holds: Bool, why: String)?
     }
 
     private func render(_ request: Request, _ context: NurtureRequestContext) async throws -> Rendered? {
@@ -63,21 +67,28 @@ struct PreviewPages: Sendable {
         let email = (request.uri.queryParameters.get("email") ?? "").trimmingCharacters(in: .whitespaces)
         var lead = Lead(email: try! EmailAddress("preview@example.com"), firstName: "Preview")
         var notFound = false
+        var timeline: LeadTimeline?
         if !email.isEmpty {
-            if let address = try? EmailAddress(email), let stored = try await store.lead(email: address) {
-                lead = stored
+            if let address = try? EmailAddress(email), let stored = try await store.timeline(email: address) {
+                lead = stored.lead
+                timeline = stored
             } else {
                 notFound = true
             }
         }
-        let unsubscribeURL = "\(baseURL)/u/preview"
-        let rendered = MessageRenderer(templates: catalog.templates).render(campaign: campaign, step: step, lead: lead, unsubscribeURL: unsubscribeURL)
-        let message = MessageComposer(unsubscribeMailbox: unsubscribeMailbox).compose(
-            rendered: rendered, campaign: campaign, step: step, lead: lead,
-            messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign), unsubscribeURL: unsubscribeURL, date: Date())
-        let wire = message.data
-        let headers = wire.components(separatedBy: "\r\n\r\n").first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
-        return Rendered(campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers)
+        // The send loop's own path: rendering, link rewriting, MIME.
+        let assembler = MessageAssembler(
+            templates: catalog.templates, linkRewriter: linkRewriter, composer: MessageComposer(unsubscribeMailbox: unsubscribeMailbox))
+        let (rendered, message) = assembler.assemble(
+            campaign: campaign, step: step, lead: lead, messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign),
+            messageRow: 0, unsubscribeURL: "\(baseURL)/u/preview", date: Date(), collectWarnings: true)
+        let headers = message.data.components(separatedBy: "\r\n\r\n").first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
+        let condition = step.condition.map { condition in
+            let snapshot = timeline?.snapshot(campaignID: campaign.id) ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date())
+            return ConditionEvaluator(lead: lead, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
+        }
+        return Rendered(
+            campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers, condition: condition)
     }
 
     private func index(_ catalog: CampaignCatalog) -> String {
@@ -106,6 +117,10 @@ struct PreviewPages: Sendable {
         body += "<p>For <strong class=\"lead\">\(Page.escape(leadName.isEmpty ? found.lead.email.address : leadName))</strong> &lt;\(Page.escape(found.lead.email.address))&gt;</p>"
         body += "<p>Subject: <strong class=\"subject\">\(Page.escape(found.rendered.subject))</strong></p>"
         for warning in found.rendered.warnings { body += "<p class=\"note\">Warning: \(Page.escape(warning))</p>" }
+        if let condition = found.condition {
+            let otherwise = found.step.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
+            body += "<p class=\"condition\">Condition: \(Page.escape(condition.why))\(condition.holds ? "" : "; \(otherwise)")</p>"
+        }
         let hasHTML = found.rendered.html != nil
         body += "<div class=\"tabs\">"
         body += "<input type=\"radio\" name=\"tab\" id=\"t-html\"\(hasHTML ? " checked" : "")><label for=\"t-html\">HTML</label>"

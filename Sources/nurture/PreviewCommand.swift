@@ -39,17 +39,31 @@ struct PreviewCommand: AsyncParsableCommand {
         guard let step = campaign.step(step) else {
             throw UserError("campaign '\(campaign.id)' has no step '\(self.step)'; \(Suggestion.didYouMean(self.step, among: campaign.steps.map(\.id)))steps: \(campaign.steps.map(\.id).joined(separator: ", "))")
         }
-        let recipient = try await resolveLead(project)
-        let rendered = MessageRenderer(templates: catalog.templates).render(
-            campaign: campaign, step: step, lead: recipient, unsubscribeURL: "\(project.baseURL)/u/preview")
+        let (recipient, timeline) = try await resolveLead(project)
+        // The send loop's own path: rendering, link rewriting (when tracking is on), MIME.
+        var rewriter: LinkRewriter?
+        if project.tracksLinks {
+            // The installation's secret when there is a store; a throw-away one otherwise.
+            var signer = LinkSigner(secret: "preview-only, not this installation's secret")
+            if let store = try? project.openStore() { signer = try await project.linkSigner(store: store) }
+            rewriter = LinkRewriter(links: project.trackingLinks(signer: signer))
+        }
+        let assembler = MessageAssembler(
+            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox))
+        let (rendered, message) = assembler.assemble(
+            campaign: campaign, step: step, lead: recipient, messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign),
+            messageRow: 0, unsubscribeURL: "\(project.baseURL)/u/preview", date: Date(), collectWarnings: true)
         for warning in rendered.warnings { Terminal.warning(warning) }
+        if let condition = step.condition {
+            let snapshot = timeline?.snapshot(campaignID: campaign.id)
+                ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date())
+            let (holds, why) = ConditionEvaluator(lead: recipient, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
+            let otherwise = step.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
+            Terminal.writeError("condition of step '\(step.id)' for \(recipient.email): \(why)\(holds ? "" : "; \(otherwise)")\n")
+        }
 
         let format = format ?? (rendered.text != nil ? .text : .html)
         if format == .eml {
-            let message = MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox).compose(
-                rendered: rendered, campaign: campaign, step: step, lead: recipient,
-                messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign),
-                unsubscribeURL: "\(project.baseURL)/u/preview", date: Date())
             try emit(message.data, subject: rendered.subject, format: format)
             return
         }
@@ -83,12 +97,13 @@ struct PreviewCommand: AsyncParsableCommand {
         return UserError("no campaign '\(campaign)'; \(Suggestion.didYouMean(campaign, among: ids))campaigns: \(ids.joined(separator: ", "))")
     }
 
-    private func resolveLead(_ project: Project) async throws -> Lead {
+    /// The lead from the store (with its history, to explain conditions), or a sample.
+    private func resolveLead(_ project: Project) async throws -> (Lead, LeadTimeline?) {
         if let lead {
             let address = try UserError.parseEmail(lead)
-            guard let found = try await project.openStore().lead(email: address) else { throw UserError("no lead with email \(address)") }
-            return found
+            guard let timeline = try await project.openStore().timeline(email: address) else { throw UserError("no lead with email \(address)") }
+            return (timeline.lead, timeline)
         }
-        return try SampleLead.build(attributes)
+        return (try SampleLead.build(attributes), nil)
     }
 }

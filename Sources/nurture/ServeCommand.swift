@@ -34,11 +34,12 @@ struct ServeCommand: AsyncParsableCommand {
         let project = try Project(options: global)
         let store = try project.openStore(mayCreate: true)
         let signer = try await project.linkSigner(store: store)
-        let settings = ServerSettings(
+        var settings = ServerSettings(
             host: host, port: port, links: project.trackingLinks(signer: signer), classifier: project.classifier,
             scoreRules: project.settings.scoreRules, adminPassword: project.environment["NURTURE_ADMIN_PASSWORD"],
             subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
             unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
+        settings.tracksLinks = project.tracksLinks
         var logger = Logger(label: "nurture.serve")
         logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")

@@ -47,6 +47,31 @@ import Testing
         text.components(separatedBy: prefix).dropFirst().map { prefix + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
     }
 
+    /// Issue 10.7: both previews go through the code that builds sent mail (links are
+    /// rewritten as in the message) and say whether the step's condition holds, and why.
+    @Test func previewsShowWhatIsSentAndExplainTheCondition() async throws {
+        let server = try await ServeProcess(in: project.url, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:1"])
+        defer { server.stop() }
+        let environment = ["NURTURE_BASE_URL": "http://127.0.0.1:1"]
+        #expect(try nurture("leads", "add", "ann@example.com", "--first-name", "Ann", "--tag", "t").status == 0)
+        #expect(try nurture("run", "--once", environment: environment).stdout.contains("sent 1,"))
+        let sent = try message(to: "ann@example.com")
+        #expect(sent.contains("http://127.0.0.1:1/c/"))
+
+        let cli = try nurture("preview", "c", "one", "--lead", "ann@example.com", "--format", "text", environment: environment)
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(cli.stdout.contains("see pricing: http://127.0.0.1:1/c/"), "links rewritten as in sent mail: \(cli.stdout)")
+        #expect(!cli.stdout.contains("https://acme.example/pricing"))
+        let two = try nurture("preview", "c", "two", "--lead", "ann@example.com", environment: environment)
+        #expect(two.stderr.contains("condition of step 'two' for ann@example.com: no: clicked one: no; the step would be skipped"), "\(two.stderr)")
+
+        let page = try Curl.fetch(["\(server.baseURL)/preview/c/two?email=ann@example.com"])
+        #expect(page.status == 200)
+        #expect(page.body.contains("Condition: no: clicked one: no; the step would be skipped"), "\(page.body)")
+        let framed = try Curl.fetch(["\(server.baseURL)/preview/c/one/html?email=ann@example.com"])
+        #expect(framed.body.contains("http://127.0.0.1:1/c/"), "the HTML part with its links rewritten")
+    }
+
     @Test func clicksRedirectAndOnlyHumanClicksCount() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }

@@ -29,3 +29,29 @@ public struct ConditionEvaluator: Sendable {
         }
     }
 }
+
+extension ConditionEvaluator {
+    /// Whether the condition holds, and why, for people (`preview`, `/preview`):
+    /// "no: opened welcome: no; score_at_least 5: yes (score 7)".
+    public func explain(_ condition: Condition) -> (holds: Bool, why: String) {
+        let holds = holds(condition)
+        return (holds, "\(holds ? "yes" : "no"): \(describe(condition))")
+    }
+
+    private func describe(_ condition: Condition) -> String {
+        func mark(_ ok: Bool) -> String { ok ? "yes" : "no" }
+        switch condition {
+        case .opened(let step): return "opened \(step): \(mark(holds(condition)))"
+        case .clicked(let step): return "clicked \(step): \(mark(holds(condition)))"
+        case .notOpened(let step): return "not opened \(step): \(mark(holds(condition)))"
+        case .notClicked(let step): return "not clicked \(step): \(mark(holds(condition)))"
+        case .scoreAtLeast(let score): return "score_at_least \(score): \(mark(holds(condition))) (score \(lead.score))"
+        case .hasTag(let tag): return "has_tag \(tag): \(mark(holds(condition)))"
+        case .attribute(let name, let test):
+            let value = lead.attributes[name].map { "'\($0)'" } ?? "none"
+            return "attribute \(name) \(test): \(mark(holds(condition))) (\(value))"
+        case .all(let list): return "all of [\(list.map(describe).joined(separator: "; "))]"
+        case .any(let list): return "any of [\(list.map(describe).joined(separator: "; "))]"
+        }
+    }
+}

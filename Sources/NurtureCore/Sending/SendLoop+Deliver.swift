@@ -9,13 +9,10 @@ struct TimedDelivery: Sendable {
 
 extension SendLoop {
     func compose(_ claim: Claim, work: Work, now: Date, composer: MessageComposer) -> OutgoingMessage {
-        let unsubscribe = unsubscribeURL(claim.enrollmentID, claim.step)
-        var rendered = MessageRenderer(templates: catalog.templates).render(
-            campaign: work.campaign, step: work.step, lead: work.lead, unsubscribeURL: unsubscribe, collectWarnings: false)
-        if let linkRewriter { rendered = linkRewriter.rewrite(rendered, messageRow: claim.rowID) }
-        return composer.compose(
-            rendered: rendered, campaign: work.campaign, step: work.step, lead: work.lead, messageID: claim.messageID,
-            unsubscribeURL: unsubscribe, date: now)
+        MessageAssembler(templates: catalog.templates, linkRewriter: linkRewriter, composer: composer).assemble(
+            campaign: work.campaign, step: work.step, lead: work.lead, messageID: claim.messageID, messageRow: claim.rowID,
+            unsubscribeURL: unsubscribeURL(claim.enrollmentID, claim.step), date: now, collectWarnings: false
+        ).message
     }
 
     /// Hands messages to the transport, at most `maxConcurrentDeliveries` at once, in
