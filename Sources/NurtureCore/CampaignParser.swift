@@ -30,9 +30,11 @@ public struct CampaignParser {
     /// Nil only when the file is not a YAML mapping at all.
     public func parseDraft(_ text: String, into diagnostics: inout DiagnosticBag) -> (campaign: Campaign, isValid: Bool)? {
         let errorsBefore = diagnostics.errors.count
-        guard let root = YAMLNode.parse(text, file: file, into: &diagnostics),
-            let map = MappingReader(root, what: "a campaign", into: &diagnostics)
-        else { return nil }
+        guard let root = YAMLNode.parse(text, file: file, into: &diagnostics) else {
+            reportPastSyntaxErrors(text, into: &diagnostics)
+            return nil
+        }
+        guard let map = MappingReader(root, what: "a campaign", into: &diagnostics) else { return nil }
         map.rejectUnknownKeys(allowed: Self.campaignKeys, in: "a campaign", into: &diagnostics)
 
         let id = parseCampaignID(map, into: &diagnostics)
@@ -57,6 +59,33 @@ public struct CampaignParser {
             id: id, name: name, from: from ?? Self.placeholderSender, replyTo: replyTo, enroll: enroll,
             exitOn: exitOn.map(\.text), sendWindow: window, maxLate: maxLate, steps: steps, file: file)
         return (campaign, diagnostics.errors.count == errorsBefore && from != nil)
+    }
+
+    /// After a YAML syntax error the file cannot be read as written; to still report the
+    /// other problems in it, the lines libyaml stumbles on are commented out one by one
+    /// (a few at most) and the rest is checked. Only problems found at places outside the
+    /// lines taken out are reported, and none of the "missing 'x'" kind, which taking a
+    /// line out may itself cause.
+    private func reportPastSyntaxErrors(_ text: String, into diagnostics: inout DiagnosticBag) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var removed: Set<Int> = []
+        for _ in 0..<5 {
+            var scratch = DiagnosticBag()
+            let parsed = YAMLNode.parse(lines.joined(separator: "\n"), file: file, into: &scratch)
+            if parsed == nil {
+                // The syntax error's line: take it out and try again.
+                guard let line = scratch.errors.first?.location.line, line >= 1, line <= lines.count, !removed.contains(line) else { return }
+                removed.insert(line)
+                lines[line - 1] = "#" + lines[line - 1]
+                continue
+            }
+            var recovered = DiagnosticBag()
+            _ = parseDraft(lines.joined(separator: "\n"), into: &recovered)
+            for problem in recovered.all where !removed.contains(problem.location.line) && !problem.message.contains(" is missing ") {
+                diagnostics.append(problem)
+            }
+            return
+        }
     }
 
     /// Stands in for a missing or broken `from` in a draft; never sent (drafts with

@@ -92,6 +92,13 @@ public struct YAMLNode {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
+            // Running off the end of the file inside something (an unclosed quote or
+            // bracket) is the fault of where that something opened: point there.
+            if let context, problem.contains("end of stream") {
+                return .error(
+                    at: at(context.mark), "YAML syntax: the file ends \(context.text) that starts here",
+                    hint: "close the quote or bracket that opens here")
+            }
             let while_ = context.map { " (\($0.text))" } ?? ""
             return .error(at: at(mark), "YAML syntax: \(problem)\(while_)", hint: hint)
         case .duplicatedKeysInMapping(let duplicates, let context):

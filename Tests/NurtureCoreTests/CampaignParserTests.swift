@@ -9,6 +9,28 @@ import Testing
         return (campaign, diagnostics)
     }
 
+    /// Issue 10.7: after a YAML error, the other errors in the same file are still reported,
+    /// and an unclosed quote is reported where it opens.
+    @Test func errorsPastASyntaxErrorAreStillReported() {
+        let (campaign, diagnostics) = parse("""
+            from: "A <a@b.example>"
+            enroll: { tags: [x] }
+            name: "unclosed
+            colour: blue
+            steps:
+              - id: s
+                wait: 2days
+                subject: s
+                template: hello
+            """)
+        #expect(campaign == nil)
+        let messages = diagnostics.errors.map(\.description)
+        #expect(messages.count == 3, "\(messages)")
+        #expect(messages.first?.hasPrefix("campaigns/test.yml:3:7: error: YAML syntax: the file ends while scanning a quoted scalar that starts here") == true)
+        #expect(messages.contains { $0.hasPrefix("campaigns/test.yml:4:1: error: unknown key 'colour'") })
+        #expect(messages.contains { $0.hasPrefix("campaigns/test.yml:7:11: error: 'wait' is not a duration: '2days'") })
+    }
+
     /// A "billion laughs" file: each level nine aliases of the one before.
     static func aliasBomb(levels: Int, use: (String) -> String) -> String {
         var lines = ["x0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
