@@ -115,6 +115,11 @@ struct UnsubscribeCommand: AsyncParsableCommand {
         }
         let time = at?.date ?? Date()
         _ = try await retryingWhileBusy { try await store.setStatus(.unsubscribed, email: address, now: time) }
+        // Recorded as an event too, so the lead's story (`leads show`) says when and how.
+        _ = try await retryingWhileBusy {
+            try await store.recordEvent(
+                LeadInput(email: address), name: "unsubscribed", attributes: ["via": "nurture unsubscribe"], score: 0, goalCampaigns: [], now: time)
+        }
         print("unsubscribed \(address)")
     }
 }

@@ -106,6 +106,8 @@ import Testing
         #expect(ann.contains("drip: converted since Mon 2030-01-07 10:00 UTC; ended Tue 2030-01-08 15:30 UTC (goal event 'purchased')"), "\(ann)")
         let bo = try nurture("unsubscribe", "bo@example.com", "--at", "2030-01-09T11:00:00Z")
         #expect(bo.stdout.contains("unsubscribed"))
+        let story = try nurture("leads", "show", "bo@example.com").stdout
+        #expect(story.contains("Wed 2030-01-09 11:00 UTC  event unsubscribed (via=nurture unsubscribe)"), "\(story)")
     }
 
     /// Issue 10.4: a date typed the American way is imported, then reported by validate
