@@ -23,8 +23,8 @@ enum LeadDescription {
         return lines.joined(separator: "\n")
     }
 
-    /// Enrolments, then messages and events in time order.
-    static func describe(_ timeline: LeadTimeline) -> String {
+    /// Enrolments, then messages, events, opens, clicks and score changes in time order.
+    static func describe(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules()) -> String {
         var lines = ["  enrolments:\(timeline.enrollments.isEmpty ? " -" : "")"]
         for enrollment in timeline.enrollments {
             var line = "    \(enrollment.campaignID): \(enrollment.state) since \(TimeText.utc(enrollment.enrolledAt))"
@@ -44,13 +44,16 @@ enum LeadDescription {
             let what = item.kind == .open ? "opened" : item.decoy ? "followed the hidden decoy link" : "clicked \(item.url ?? "?")"
             return (item.at, "\(TimeText.utc(item.at))  \(item.campaignID)/\(item.step)  \(what)  [\(item.activityClass): \(item.reason)]")
         }
+        entries += timeline.scoreChanges(rules: scoreRules).map { change in
+            (change.at, "\(TimeText.utc(change.at))  score \(change.points >= 0 ? "+" : "")\(change.points) (\(change.reason))")
+        }
         lines.append("  timeline:\(entries.isEmpty ? " -" : "")")
         for entry in entries.sorted(by: { $0.0 < $1.0 }) { lines.append("    \(entry.1)") }
         return lines.joined(separator: "\n")
     }
 
     /// The same story for tools: `leads show --format json`.
-    static func json(_ timeline: LeadTimeline) -> String {
+    static func json(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules()) -> String {
         let lead = timeline.lead
         var object: [String: Any] = [
             "email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
@@ -69,6 +72,9 @@ enum LeadDescription {
         object["activity"] = timeline.activity.map { item -> [String: Any] in
             ["campaign": item.campaignID, "step": item.step, "kind": item.kind.rawValue, "url": item.url ?? NSNull(), "decoy": item.decoy,
              "class": item.activityClass, "reason": item.reason, "at": timestamp(item.at)]
+        }
+        object["score_changes"] = timeline.scoreChanges(rules: scoreRules).map {
+            ["at": timestamp($0.at), "points": $0.points, "reason": $0.reason] as [String: Any]
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

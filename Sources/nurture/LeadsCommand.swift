@@ -81,7 +81,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let store = try project.openStore()
         guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
         if format == .json {
-            print(LeadDescription.json(timeline))
+            print(LeadDescription.json(timeline, scoreRules: project.settings.scoreRules))
             return
         }
         // Attributes a wait_until step reads are checked as dates, so a value in another
@@ -93,7 +93,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let zone = project.planner.defaultZone
         // Names and attributes are lead data: shown with control characters escaped.
         print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes, zone: zone)))
-        print(Terminal.escapingControls(LeadDescription.describe(timeline)))
+        print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: project.settings.scoreRules)))
     }
 }
 

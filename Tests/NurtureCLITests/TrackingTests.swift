@@ -114,6 +114,8 @@ import Testing
                 && $0["class"] as? String == "human" && $0["step"] as? String == "one"
         }, "\(activity)")
         #expect((story?["messages"] as? [[String: Any]])?.first?["state"] as? String == "sent")
+        let scores = story?["score_changes"] as? [[String: Any]] ?? []
+        #expect(scores.map { $0["points"] as? Int } == [3] && (scores.first?["reason"] as? String)?.contains("first click of c/one") == true, "\(scores)")
         let textClick = try Curl.fetch(["-A", firefox, annLinks[0]])
         #expect(textClick.header("location") == "https://acme.example/pricing?plan=pro&ref=mail")
         let open = try Curl.fetch(["-A", firefox, pixel])
