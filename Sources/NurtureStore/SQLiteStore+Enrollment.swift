@@ -195,23 +195,13 @@ extension SQLiteStore {
         }
     }
 
-    public func markSending(_ claim: Claim, now: Date) throws -> Bool {
-        try connection.transaction {
-            try connection.prepare("""
-                UPDATE messages SET state = 'sending' WHERE id = ?1 AND state = 'claimed' AND EXISTS (
-                    SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
-                    WHERE e.id = messages.enrollment_id AND e.state = 'active' AND l.status = 'active')
-                """).rows([.integer(claim.rowID)])
-            return connection.changes == 1
-        }
-    }
-
     private func setDue(_ enrollmentID: Int64, at: Date?, step: String?) throws {
         try connection.prepare("UPDATE enrollments SET next_due_at = ?, next_step_id = ? WHERE id = ? AND state = 'active'")
             .rows([at.map { .integer($0.epochSeconds) } ?? .null, step.map { .text($0) } ?? .null, .integer(enrollmentID)])
     }
 
     public func record(_ deliveries: [DeliveryRecord], now: Date) throws {
+        guard !deliveries.isEmpty else { return }
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
         // Not flushed at once: lost to a power cut, a `sending` row stays `sending` and is
         // reported unknown, never resent; the next durable commit flushes it anyway.

@@ -6,6 +6,8 @@ import NurtureCore
 /// can use it at once.
 public actor SQLiteStore: Store {
     let connection: SQLiteConnection
+    /// Admissions waiting for the next group commit (see `markSending`).
+    var admissions = AdmissionQueue()
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {

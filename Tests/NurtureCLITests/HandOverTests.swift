@@ -92,7 +92,9 @@ import Testing
 
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         let unknown = next.stdout.range(of: #"unknown (\d+)"#, options: .regularExpression).flatMap { Int(next.stdout[$0].dropFirst(8)) } ?? 0
-        #expect(unknown <= 2, "at most one message per connection can be in doubt: \(next.stdout)")
+        // On the wire (one per connection) or back but not yet recorded (outcomes are
+        // recorded in groups of one per connection): at most two per connection.
+        #expect(unknown <= 4, "at most two messages per connection can be in doubt: \(next.stdout)")
         let mailed = recipients(server)
         #expect(Set(mailed).count == mailed.count, "no lead mailed twice")
         // A message in doubt may have been killed before its RCPT TO.

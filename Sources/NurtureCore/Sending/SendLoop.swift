@@ -155,10 +155,13 @@ public struct SendLoop: Sendable {
         }
     }
 
-    /// Records a batch's outcomes as they come back, one small transaction each, so a
-    /// crash leaves in doubt only what is on the wire. Returns how many were handed over.
+    /// Records a batch's outcomes as they come back, in small groups (as many as there
+    /// are connections), so a crash leaves in doubt only messages already handed over:
+    /// at most two per connection. Returns how many were handed over.
     private func collect(_ flight: Flight, now: Date, summary: inout TickSummary) async throws -> Int {
         var handed = 0
+        var group: [DeliveryRecord] = []
+        let groupSize = max(1, transport.maxConcurrentDeliveries)
         for await (index, delivery) in flight.results {
             let item = flight.batch.items[index]
             var entry = DeliveryRecord(claim: item.claim, outcome: .released)
@@ -167,8 +170,13 @@ public struct SendLoop: Sendable {
                 entry = record(delivery.result, claim: item.claim, work: item.work, now: now, summary: &summary)
                 if entry.outcome == .sent { entry.deliveredAt = delivery.at }
             }
-            try await store.record([entry], now: now)
+            group.append(entry)
+            if group.count >= groupSize {
+                try await store.record(group, now: now)
+                group.removeAll(keepingCapacity: true)
+            }
         }
+        try await store.record(group, now: now)
         if let storeError = await flight.done.value { throw storeError }
         return handed
     }
