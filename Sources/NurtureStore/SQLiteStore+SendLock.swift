@@ -13,7 +13,7 @@ extension SQLiteStore {
                 holder = ProcessIdentity(host: $0.text(0) ?? "", pid: $0.integer(1), start: $0.text(2) ?? "")
             }
             if let holder, holder != me, holder.isAlive { return false }
-            // A schema change is not business state, nor is this: the wall clock is fine.
+            // When the lock was taken is not business state: the wall clock is fine.
             try connection.prepare("""
                 INSERT INTO send_lock (id, host, pid, process_start, acquired_at) VALUES (1, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
