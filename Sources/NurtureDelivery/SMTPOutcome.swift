@@ -1,6 +1,7 @@
 import NurtureCore
 
 /// How far a send got in the SMTP conversation (RFC 5321 §3): the last command written.
+/// The raw values are the shim's `nurture_smtp_stage` (CCurlShim.h), in the same order.
 public enum SMTPStage: Int, Sendable, Hashable, Comparable {
     case connect = 0, greeting, ehlo, startTLS, auth, mail, rcpt, data, body, dot
 

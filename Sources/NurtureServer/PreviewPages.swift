@@ -56,7 +56,7 @@ struct PreviewPages: Sendable {
         var rendered: RenderedStep
         var headers: String
         /// Whether the step's condition holds for the lead, and why; nil without one.
-        var condition: (holds: Bool, why: String)?
+        var condition: (holds: Bool, text: String)?
     }
 
     private func render(_ request: Request, _ context: NurtureRequestContext) async throws -> Rendered? {
@@ -77,18 +77,13 @@ struct PreviewPages: Sendable {
             }
         }
         // The send loop's own path: rendering, link rewriting, MIME.
-        let assembler = MessageAssembler(
-            templates: catalog.templates, linkRewriter: linkRewriter, composer: MessageComposer(unsubscribeMailbox: unsubscribeMailbox))
-        let (rendered, message) = assembler.assemble(
-            campaign: campaign, step: step, lead: lead, messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign),
-            messageRow: 0, unsubscribeURL: "\(baseURL)/u/preview", date: Date(), collectWarnings: true)
+        let (rendered, message) = MessageAssembler(
+            templates: catalog.templates, linkRewriter: linkRewriter, composer: MessageComposer(unsubscribeMailbox: unsubscribeMailbox)
+        ).preview(campaign: campaign, step: step, lead: lead, baseURL: baseURL, date: Date())
         let headers = message.data.components(separatedBy: "\r\n\r\n").first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
-        let condition = step.condition.map { condition in
-            let snapshot = timeline?.snapshot(campaignID: campaign.id) ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date())
-            return ConditionEvaluator(lead: lead, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
-        }
         return Rendered(
-            campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers, condition: condition)
+            campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers,
+            condition: step.explainCondition(for: lead, timeline: timeline, in: campaign))
     }
 
     private func index(_ catalog: CampaignCatalog) -> String {
@@ -117,10 +112,7 @@ struct PreviewPages: Sendable {
         body += "<p>For <strong class=\"lead\">\(Page.escape(leadName.isEmpty ? found.lead.email.address : leadName))</strong> &lt;\(Page.escape(found.lead.email.address))&gt;</p>"
         body += "<p>Subject: <strong class=\"subject\">\(Page.escape(found.rendered.subject))</strong></p>"
         for warning in found.rendered.warnings { body += "<p class=\"note\">Warning: \(Page.escape(warning))</p>" }
-        if let condition = found.condition {
-            let otherwise = found.step.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
-            body += "<p class=\"condition\">Condition: \(Page.escape(condition.why))\(condition.holds ? "" : "; \(otherwise)")</p>"
-        }
+        if let condition = found.condition { body += "<p class=\"condition\">Condition: \(Page.escape(condition.text))</p>" }
         let hasHTML = found.rendered.html != nil
         body += "<div class=\"tabs\">"
         body += "<input type=\"radio\" name=\"tab\" id=\"t-html\"\(hasHTML ? " checked" : "")><label for=\"t-html\">HTML</label>"

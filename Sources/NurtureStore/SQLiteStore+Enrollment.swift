@@ -87,9 +87,8 @@ extension SQLiteStore {
     /// filters and orders `enrollments e`.
     func readEnrollments(where condition: String, _ values: [SQLiteStatement.Value]) throws -> [DueEnrollment] {
         var found: [DueEnrollment] = []
-        let leadColumns = Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         try connection.prepare("""
-            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(leadColumns)
+            SELECT e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, \(Self.leadColumnsOfL)
             FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE \(condition)
             """).rows(values) { row in
             guard let lead = Self.lead(from: row, offset: 4) else { return }
@@ -98,21 +97,26 @@ extension SQLiteStore {
                 lastSentAt: row.text(3) == nil ? nil : Date(epochSeconds: row.integer(3)))
             found.append(DueEnrollment(snapshot: snapshot, lead: lead))
         }
+        let firstEvents = try firstEvents(ofLeads: found.compactMap(\.lead.id))
         for index in found.indices {
             try fillTagsAndAttributes(&found[index].lead)
-            try fillFirstEvents(&found[index].lead)
+            found[index].lead.firstEvents = found[index].lead.id.flatMap { firstEvents[$0] } ?? [:]
             try fillHistory(&found[index].snapshot)
         }
         return found
     }
 
-    func fillFirstEvents(_ lead: inout Lead) throws {
-        guard let id = lead.id else { return }
-        var events: [String: Date] = [:]
-        try connection.prepare("SELECT name, min(occurred_at) FROM events WHERE lead_id = ? GROUP BY name").rows([.integer(id)]) { row in
-            if let name = row.text(0) { events[name] = Date(epochSeconds: row.integer(1)) }
+    /// When each of these leads first recorded each event, in one query for a whole page
+    /// of due enrolments (goal events are checked for every one of them).
+    func firstEvents(ofLeads ids: [Int64]) throws -> [Int64: [String: Date]] {
+        guard !ids.isEmpty else { return [:] }
+        var events: [Int64: [String: Date]] = [:]
+        try connection.prepare("""
+            SELECT lead_id, name, min(occurred_at) FROM events WHERE lead_id IN (SELECT value FROM json_each(?)) GROUP BY lead_id, name
+            """).rows([.text("[" + ids.map(String.init).joined(separator: ",") + "]")]) { row in
+            if let name = row.text(1) { events[row.integer(0), default: [:]][name] = Date(epochSeconds: row.integer(2)) }
         }
-        lead.firstEvents = events
+        return events
     }
 
     /// Message states of an enrolment, and the steps a person opened or clicked, in one

@@ -21,11 +21,18 @@ extension SQLiteStore {
     }
 
     public func recordKnownSteps(campaignID: String, templates: [String: String]) throws {
+        // Every tick records them: a read first, so the usual tick (nothing changed) takes
+        // no write lock for it.
+        let key = SQLiteStatement.Value.text("campaign_steps:\(campaignID)")
+        let value = JSONText.object(templates)
+        var stored: String?
+        try connection.prepare("SELECT value FROM settings WHERE key = ?").rows([key]) { stored = $0.text(0) }
+        guard stored != value else { return }
         try connection.transaction(durable: false) {
             try connection.prepare("""
                 INSERT INTO settings (key, value) VALUES (?, ?)
-                ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value <> excluded.value
-                """).rows([.text("campaign_steps:\(campaignID)"), .text(JSONText.object(templates))])
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """).rows([key, .text(value)])
         }
     }
 }

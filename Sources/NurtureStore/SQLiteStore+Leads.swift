@@ -2,9 +2,13 @@ import Foundation
 import NurtureCore
 
 extension SQLiteStore {
-    static let upsertLeadSQL = """
+    /// A new lead's row; `leadValues` binds it. Both upsert and add-if-new start here.
+    static let insertLeadSQL = """
         INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+        """
+    static let upsertLeadSQL = insertLeadSQL + """
+
         ON CONFLICT (email_key) DO UPDATE SET
             first_name = coalesce(excluded.first_name, leads.first_name),
             last_name = coalesce(excluded.last_name, leads.last_name),
@@ -25,14 +29,10 @@ extension SQLiteStore {
             // A lead twice in one batch (say, in two spellings of case) is new only once.
             var seen = Set<Int64>()
             let upsert = try connection.prepare(Self.upsertLeadSQL)
-            let addTag = try connection.prepare("INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            let addTag = try connection.prepare(Self.addTagSQL)
             for lead in leads {
                 var id: Int64 = 0
-                try upsert.rows([
-                    .text(lead.email.address), .text(lead.email.normalized), Self.optional(lead.firstName),
-                    Self.optional(lead.lastName), Self.optional(lead.timeZone), .text(JSONText.object(lead.attributes)),
-                    .integer(timestamp),
-                ]) { id = $0.integer(0) }
+                try upsert.rows(Self.leadValues(lead, at: timestamp)) { id = $0.integer(0) }
                 if id > highestBefore, seen.insert(id).inserted { summary.inserted += 1 } else { summary.updated += 1 }
                 for tag in Set(lead.tags) {
                     try addTag.rows([.integer(id), .text(tag), .integer(timestamp)])
@@ -42,20 +42,22 @@ extension SQLiteStore {
         }
     }
 
+    static let addTagSQL = "INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+    /// The values of `insertLeadSQL` for a lead.
+    static func leadValues(_ lead: LeadInput, at timestamp: Int64) -> [SQLiteStatement.Value] {
+        [.text(lead.email.address), .text(lead.email.normalized), optional(lead.firstName), optional(lead.lastName),
+         optional(lead.timeZone), .text(JSONText.object(lead.attributes)), .integer(timestamp)]
+    }
+
     public func addLeadIfNew(_ lead: LeadInput, now: Date) throws -> Bool {
-        let timestamp = SQLiteStatement.Value.integer(now.epochSeconds)
-        return try connection.transaction {
+        try connection.transaction {
             var id: Int64?
-            try connection.prepare("""
-                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (email_key) DO NOTHING RETURNING id
-                """).rows([
-                    .text(lead.email.address), .text(lead.email.normalized), Self.optional(lead.firstName),
-                    Self.optional(lead.lastName), Self.optional(lead.timeZone), .text(JSONText.object(lead.attributes)), timestamp,
-                ]) { id = $0.integer(0) }
+            try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
+                .rows(Self.leadValues(lead, at: now.epochSeconds)) { id = $0.integer(0) }
             guard let id else { return false }
-            let addTag = try connection.prepare("INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-            for tag in Set(lead.tags) { try addTag.rows([.integer(id), .text(tag), timestamp]) }
+            let addTag = try connection.prepare(Self.addTagSQL)
+            for tag in Set(lead.tags) { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
             return true
         }
     }
@@ -64,7 +66,7 @@ extension SQLiteStore {
         // Every filter is a bound parameter; an absent one is NULL and lets every lead pass.
         var leads: [Lead] = []
         try connection.prepare("""
-            SELECT \(Self.leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+            SELECT \(Self.leadColumnsOfL),
                 (SELECT group_concat(tag, char(10)) FROM lead_tags t WHERE t.lead_id = l.id)
             FROM leads l
             WHERE l.id > ?1
@@ -89,6 +91,8 @@ extension SQLiteStore {
     }
 
     static let leadColumns = "id, email, first_name, last_name, timezone, status, score, created_at"
+    /// `leadColumns` of the table aliased `l`, for joins.
+    static let leadColumnsOfL = leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
 
     /// A lead read from a `leadColumns` row (tags and attributes not yet filled in).
     static func lead(from row: SQLiteStatement, offset: Int32 = 0) -> Lead? {

@@ -7,18 +7,8 @@ extension SQLiteStore {
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
         try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active'").rows { status.activeEnrollments = Int($0.integer(0)) }
         status.dueNow = try countDue(now: now, campaigns: nil)
-        try connection.prepare("""
-            SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
-            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ? ORDER BY e.next_due_at, e.id LIMIT 20
-            """).rows([time]) {
-            status.dueNowList.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
-        }
-        try connection.prepare("""
-            SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
-            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at > ? ORDER BY e.next_due_at LIMIT 10
-            """).rows([time]) {
-            status.nextDue.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
-        }
+        status.dueNowList = try pendingEnrollments(due: "<=", time, limit: 20)
+        status.nextDue = try pendingEnrollments(due: ">", time, limit: 10)
         let messageJoin = "FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id"
         try connection.prepare("""
             SELECT e.campaign_id, m.step_id, l.email, coalesce(m.next_attempt_at, m.claimed_at), m.last_error \(messageJoin)
@@ -37,6 +27,20 @@ extension SQLiteStore {
         }
         try connection.prepare("SELECT count(*) FROM messages WHERE state IN ('claimed', 'sending')").rows { status.inFlight = Int($0.integer(0)) }
         return status
+    }
+
+    /// Active enrolments whose next look is due before (`<=`) or after (`>`) a time,
+    /// earliest first. `comparison` is one of those two literals, never user input.
+    private func pendingEnrollments(due comparison: String, _ time: SQLiteStatement.Value, limit: Int) throws -> [SendStatus.Pending] {
+        precondition(comparison == "<=" || comparison == ">")
+        var pending: [SendStatus.Pending] = []
+        try connection.prepare("""
+            SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at FROM enrollments e JOIN leads l ON l.id = e.lead_id
+            WHERE e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at \(comparison) ? ORDER BY e.next_due_at, e.id LIMIT ?
+            """).rows([time, .integer(Int64(limit))]) {
+            pending.append(.init(campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3))))
+        }
+        return pending
     }
 
     public func timeline(email: EmailAddress) throws -> LeadTimeline? {

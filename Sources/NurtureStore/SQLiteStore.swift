@@ -24,21 +24,13 @@ public actor SQLiteStore: Store {
     static func migrate(_ connection: SQLiteConnection) throws {
         // Most opens find the schema current: that is a read, which never waits for a
         // writer, so opening the store does not queue behind a long write.
-        var found = -1
-        try connection.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").rows {
-            if $0.integer(0) == 1 { found = 0 }
-        }
-        if found == 0 {
-            try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").rows { found = Int($0.integer(0)) }
-            if found == SQLiteMigrations.latestVersion { return }
-        }
+        if try version(of: connection) == SQLiteMigrations.latestVersion { return }
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
             """)
         try connection.transaction {
-            var current = 0
-            try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").rows { current = Int($0.integer(0)) }
+            let current = try version(of: connection)
             guard current <= SQLiteMigrations.latestVersion else {
                 throw StoreError(.tooNew, "the store \(connection.path) has schema version \(current), newer than this nurture knows (\(SQLiteMigrations.latestVersion)); upgrade nurture")
             }
@@ -51,7 +43,15 @@ public actor SQLiteStore: Store {
         }
     }
 
-    public func schemaVersion() throws -> Int {
+    public func schemaVersion() throws -> Int { try Self.version(of: connection) }
+
+    /// The schema version of the file: 0 when it has no migrations table yet.
+    static func version(of connection: SQLiteConnection) throws -> Int {
+        var hasTable = false
+        try connection.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").rows {
+            hasTable = $0.integer(0) == 1
+        }
+        guard hasTable else { return 0 }
         var version = 0
         try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").rows { version = Int($0.integer(0)) }
         return version

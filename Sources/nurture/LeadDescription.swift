@@ -3,7 +3,7 @@ import NurtureCore
 
 /// The text `leads show` prints.
 enum LeadDescription {
-    static func describe(_ lead: Lead, dateAttributes: Set<String> = [], zone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
+    static func describe(_ lead: Lead, dateAttributes: Set<String> = []) -> String {
         var lines = ["\(lead.email)  (\(lead.status.rawValue), score \(lead.score))"]
         let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
         lines.append("  name:       \(name.isEmpty ? "-" : name)")
@@ -16,7 +16,7 @@ enum LeadDescription {
             lines.append("  attributes:")
             for key in lead.attributes.keys.sorted() {
                 let value = lead.attributes[key]!
-                let lacksDate = dateAttributes.contains(key) && AttributeDate.parse(value, zone: lead.timeZone.flatMap(TimeZone.init(identifier:)) ?? zone) == nil
+                let lacksDate = dateAttributes.contains(key) && !AttributeDate.isDate(value)
                 lines.append("    \(key): \(value)\(lacksDate ? "   (not a date: '\(value)'; write ISO 8601, like 2030-12-04)" : "")")
             }
         }
@@ -55,11 +55,9 @@ enum LeadDescription {
     /// The same story for tools: `leads show --format json`.
     static func json(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules()) -> String {
         let lead = timeline.lead
-        var object: [String: Any] = [
-            "email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
-            "timezone": lead.timeZone ?? NSNull(), "status": lead.status.rawValue, "score": lead.score,
-            "tags": lead.tags.sorted(), "attributes": lead.attributes, "created_at": lead.createdAt.map(timestamp) ?? NSNull(),
-        ]
+        var object = jsonFields(lead)
+        object["timezone"] = lead.timeZone ?? NSNull()
+        object["attributes"] = lead.attributes
         object["enrolments"] = timeline.enrollments.map { item -> [String: Any] in
             ["campaign": item.campaignID, "state": item.state, "enrolled_at": timestamp(item.enrolledAt),
              "next_step": item.nextStep ?? NSNull(), "next_due_at": item.nextDueAt.map(timestamp) ?? NSNull(),
@@ -78,6 +76,13 @@ enum LeadDescription {
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A lead's own fields as JSON values, as `leads list` and `leads show` give them.
+    static func jsonFields(_ lead: Lead) -> [String: Any] {
+        ["email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
+         "status": lead.status.rawValue, "score": lead.score, "tags": lead.tags.sorted(),
+         "created_at": lead.createdAt.map(timestamp) ?? NSNull()]
     }
 
     static func timestamp(_ date: Date) -> String {

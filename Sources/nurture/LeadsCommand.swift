@@ -86,13 +86,9 @@ struct LeadsShowCommand: AsyncParsableCommand {
         }
         // Attributes a wait_until step reads are checked as dates, so a value in another
         // form shows as such rather than surfacing later as a skipped step.
-        let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap { step -> String? in
-            if case .waitUntil(let attribute, _) = step.timing { return attribute }
-            return nil
-        })
-        let zone = project.planner.defaultZone
+        let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap(\.dateAttribute))
         // Names and attributes are lead data: shown with control characters escaped.
-        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes, zone: zone)))
+        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes)))
         print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: project.settings.scoreRules)))
     }
 }

@@ -51,11 +51,7 @@ struct LeadsListCommand: AsyncParsableCommand {
                                  tags.joined(separator: ";"), created]
                     print(cells.map(CSVCell.escape).joined(separator: ","))
                 case .json:
-                    let object: [String: Any] = [
-                        "email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
-                        "status": lead.status.rawValue, "score": lead.score, "tags": tags, "created_at": created,
-                    ]
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                    let data = try JSONSerialization.data(withJSONObject: LeadDescription.jsonFields(lead), options: [.sortedKeys, .withoutEscapingSlashes])
                     print((first ? "\n  " : ",\n  ") + String(decoding: data, as: UTF8.self), terminator: "")
                 case .table:
                     print(Terminal.escapingControls("\(lead.email)  \(name.isEmpty ? "-" : name)  \(lead.status.rawValue)  \(lead.score)  \(tags.isEmpty ? "-" : tags.joined(separator: ","))  \(created)"))

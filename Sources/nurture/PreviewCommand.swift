@@ -48,18 +48,12 @@ struct PreviewCommand: AsyncParsableCommand {
             if let store = try? project.openStore() { signer = try await project.linkSigner(store: store) }
             rewriter = LinkRewriter(links: project.trackingLinks(signer: signer))
         }
-        let assembler = MessageAssembler(
-            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox))
-        let (rendered, message) = assembler.assemble(
-            campaign: campaign, step: step, lead: recipient, messageID: MessageComposer.messageID(enrollmentID: 0, step: step.id, campaign: campaign),
-            messageRow: 0, unsubscribeURL: "\(project.baseURL)/u/preview", date: Date(), collectWarnings: true)
+        let (rendered, message) = MessageAssembler(
+            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox)
+        ).preview(campaign: campaign, step: step, lead: recipient, baseURL: project.baseURL, date: Date())
         for warning in rendered.warnings { Terminal.warning(warning) }
-        if let condition = step.condition {
-            let snapshot = timeline?.snapshot(campaignID: campaign.id)
-                ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date())
-            let (holds, why) = ConditionEvaluator(lead: recipient, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
-            let otherwise = step.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
-            Terminal.writeError("condition of step '\(step.id)' for \(recipient.email): \(why)\(holds ? "" : "; \(otherwise)")\n")
+        if let condition = step.explainCondition(for: recipient, timeline: timeline, in: campaign) {
+            Terminal.writeError("condition of step '\(step.id)' for \(recipient.email): \(condition.text)\n")
         }
 
         let format = format ?? (rendered.text != nil ? .text : .html)

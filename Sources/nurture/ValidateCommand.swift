@@ -40,7 +40,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var warnings: [Diagnostic] = []
         for campaign in catalog.campaigns {
             for step in campaign.steps {
-                guard case .waitUntil(let attribute, _) = step.timing else { continue }
+                guard let attribute = step.dateAttribute else { continue }
                 let found = try await store.activeLeadAttributes(named: attribute, notMatching: "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*")
                 guard found.count > 0 else { continue }
                 warnings.append(.warning(

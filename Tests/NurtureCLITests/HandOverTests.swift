@@ -29,15 +29,22 @@ import Testing
         server.log().filter { $0.hasPrefix("RCPT ") }.map { String($0.dropFirst(5)) }
     }
 
+    /// Starts `run --once` against `server` and returns once it has sent RCPT TO for
+    /// `count` messages (or 20 s have passed).
+    func startTick(_ server: SMTPTestServer, waitingFor count: Int) async throws -> NurtureBinary.Running {
+        let tick = try NurtureBinary.start(
+            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
+        let deadline = Date().addingTimeInterval(20)
+        while recipients(server).count < count, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        return tick
+    }
+
     @Test func nobodyUnsubscribedDuringATickIsMailedAfterward() async throws {
         try project.write("nurture.yml", "smtp: { rate_per_second: 1, max_connections: 1 }\n")
         try importLeads(12)
         let server = try SMTPTestServer([], kind: .scripted)
-        let tick = try NurtureBinary.start(
-            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
         // Leads go in import order, one a second: unsubscribe the last six, last first, while the first go.
-        let deadline = Date().addingTimeInterval(20)
-        while recipients(server).isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let tick = try await startTick(server, waitingFor: 1)
         // For each unsubscribe: the recipients so far when it answered. The first goes
         // through `nurture unsubscribe`; the rest are written as it writes them, from one
         // Python process, so that start-up time on a loaded test machine cannot decide
@@ -84,9 +91,7 @@ import Testing
         try importLeads(120)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
-        let deadline = Date().addingTimeInterval(20)
-        while recipients(server).count < 20, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let doomed = try await startTick(server, waitingFor: 20)
         doomed.kill()
         _ = try doomed.wait()
 
@@ -110,9 +115,7 @@ import Testing
             atPath: project.url.appendingPathComponent("link.sqlite").path, withDestinationPath: "nurture.sqlite")
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let first = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
-        let deadline = Date().addingTimeInterval(20)
-        while recipients(server).count < 5, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let first = try await startTick(server, waitingFor: 5)
         let second = try NurtureBinary.run(
             ["run", "--once", "--db", "link.sqlite", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         #expect(second.stdout.contains("another tick is running"), "\(second.stdout) \(second.stderr)")
@@ -131,9 +134,7 @@ import Testing
         try importLeads(30)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
-        let deadline = Date().addingTimeInterval(20)
-        while recipients(server).count < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let doomed = try await startTick(server, waitingFor: 3)
         doomed.kill()
         _ = try doomed.wait()
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)

@@ -22,12 +22,16 @@ public enum RenameCheck {
         return problems
     }
 
-    /// The problems of these campaigns, against the store.
+    /// The problems of these campaigns, against the store. `run` asks at every tick, so
+    /// the sent counts (a scan of the campaign's messages) are read only for a campaign
+    /// where a gone step and a new one share a template.
     public static func all(_ campaigns: [Campaign], store: any DripStore) async throws -> [Diagnostic] {
         var problems: [Diagnostic] = []
         for campaign in campaigns {
-            let known = try await store.knownSteps(campaignID: campaign.id)
-            guard known != nil else { continue }
+            guard let known = try await store.knownSteps(campaignID: campaign.id) else { continue }
+            let ids = Set(campaign.steps.map(\.id))
+            let goneTemplates = Set(known.filter { !ids.contains($0.key) }.map(\.value))
+            guard campaign.steps.contains(where: { known[$0.id] == nil && goneTemplates.contains($0.template) }) else { continue }
             problems += Self.problems(campaign: campaign, known: known, sent: try await store.sentCounts(campaignID: campaign.id))
         }
         return problems

@@ -31,6 +31,9 @@ public enum AttributeDate {
         return try? withFraction.parse(trimmed)
     }
 
+    /// Whether the text is in one of the forms above (which does not depend on the zone).
+    public static func isDate(_ text: String) -> Bool { parse(text, zone: TimeZone(identifier: "UTC")!) != nil }
+
     /// When the date is over: the end of the day for a date, the moment for a date-time.
     public static func end(of text: String, zone: TimeZone) -> Date? {
         let trimmed = TextChecks.trimmed(text)

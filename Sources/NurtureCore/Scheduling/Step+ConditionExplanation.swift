@@ -1,0 +1,20 @@
+import Foundation
+
+extension Step {
+    /// For previews: whether the step's condition holds for the lead and why, from its
+    /// history in the campaign (`timeline`; none for a sample lead), and what follows when
+    /// it does not. Nil for a step without a condition.
+    public func explainCondition(for lead: Lead, timeline: LeadTimeline?, in campaign: Campaign) -> (holds: Bool, text: String)? {
+        guard let condition else { return nil }
+        let snapshot = timeline?.snapshot(campaignID: campaign.id) ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date())
+        let (holds, why) = ConditionEvaluator(lead: lead, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
+        let otherwise = self.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
+        return (holds, holds ? why : "\(why); \(otherwise)")
+    }
+
+    /// The custom attribute a `wait_until` step reads its date from.
+    public var dateAttribute: String? {
+        if case .waitUntil(let attribute, _) = timing { return attribute }
+        return nil
+    }
+}
