@@ -17,7 +17,8 @@ public struct TemplateOutline: Sendable, Hashable {
     public var variables: [Tag] = []
     /// Partials included anywhere, with whether they are included unconditionally.
     public var partials: [(tag: Tag, unconditional: Bool)] = []
-    /// True when the template changes delimiters and was not scanned.
+    /// True when the template changes delimiters: its variables after that are not read
+    /// (its partials are).
     public var isOpaque = false
 
     public static func == (lhs: TemplateOutline, rhs: TemplateOutline) -> Bool {
@@ -36,6 +37,10 @@ public struct TemplateOutline: Sendable, Hashable {
         var line = 1
         var lineStart = 0
         var depth = 0
+        // `{{=<% %>=}}` changes the delimiters; after it, only partials are still read
+        // (with the new delimiters), so that a partial cycle cannot hide behind them.
+        var open = Array("{{".utf8)
+        var close = Array("}}".utf8)
         while index + 1 < bytes.count {
             if bytes[index] == UInt8(ascii: "\n") {
                 line += 1
@@ -43,22 +48,22 @@ public struct TemplateOutline: Sendable, Hashable {
                 index += 1
                 continue
             }
-            guard bytes[index] == UInt8(ascii: "{"), bytes[index + 1] == UInt8(ascii: "{") else {
+            guard index + open.count <= bytes.count, Array(bytes[index..<index + open.count]) == open else {
                 index += 1
                 continue
             }
             let tagLine = line
             let tagColumn = String(decoding: bytes[lineStart..<index], as: UTF8.self).count + 1
-            let triple = index + 2 < bytes.count && bytes[index + 2] == UInt8(ascii: "{")
-            let contentStart = index + (triple ? 3 : 2)
-            guard let close = Self.find("}}", in: bytes, from: contentStart) else { return }
-            var content = String(decoding: bytes[contentStart..<close], as: UTF8.self)
+            let triple = !isOpaque && index + 2 < bytes.count && bytes[index + 2] == UInt8(ascii: "{")
+            let contentStart = index + (triple ? 3 : open.count)
+            guard let end = Self.find(close, in: bytes, from: contentStart) else { return }
+            var content = String(decoding: bytes[contentStart..<end], as: UTF8.self)
             // Tags may span lines (comments do); keep line counting right.
-            for byte in bytes[index..<close] where byte == UInt8(ascii: "\n") {
+            for byte in bytes[index..<end] where byte == UInt8(ascii: "\n") {
                 line += 1
             }
-            if let lastNewline = bytes[index..<close].lastIndex(of: UInt8(ascii: "\n")) { lineStart = lastNewline + 1 }
-            index = close + (triple && close + 2 < bytes.count && bytes[close + 2] == UInt8(ascii: "}") ? 3 : 2)
+            if let lastNewline = bytes[index..<end].lastIndex(of: UInt8(ascii: "\n")) { lineStart = lastNewline + 1 }
+            index = end + (triple && end + 2 < bytes.count && bytes[end + 2] == UInt8(ascii: "}") ? 3 : close.count)
 
             let sigil = triple ? "&" : content.first.map(String.init) ?? ""
             if !triple, "#^/>!=%<$&".contains(sigil) { content.removeFirst() }
@@ -69,17 +74,19 @@ public struct TemplateOutline: Sendable, Hashable {
             case "/": depth = max(0, depth - 1)
             case ">": partials.append((Tag(name: name, line: tagLine, column: tagColumn), depth == 0))
             case "=":
+                // "<% %>=": the new opening and closing delimiters.
+                let parts = name.dropLast(name.hasSuffix("=") ? 1 : 0).split(separator: " ", omittingEmptySubsequences: true)
+                guard parts.count == 2 else { return }
                 isOpaque = true
-                return
+                (open, close) = (Array(parts[0].utf8), Array(parts[1].utf8))
             case "!", "%": break
             default:
-                if depth == 0, !name.isEmpty, name != "." { variables.append(tag) }
+                if depth == 0, !isOpaque, !name.isEmpty, name != "." { variables.append(tag) }
             }
         }
     }
 
-    private static func find(_ needle: String, in bytes: [UInt8], from start: Int) -> Int? {
-        let needle = Array(needle.utf8)
+    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
         var index = start
         while index + needle.count <= bytes.count {
             if bytes[index] == needle[0], Array(bytes[index..<index + needle.count]) == needle { return index }

@@ -37,11 +37,15 @@ import Testing
         try folder.write("templates/partials/a.html.mustache", "A\n  {{> partials/b}}")
         try folder.write("templates/partials/b.html.mustache", "B {{#x}}{{> partials/a}}{{/x}}")
         try folder.write("templates/self.txt.mustache", "{{> self}}")
+        // Behind changed delimiters too.
+        try folder.write("templates/hidden.html.mustache", "{{=<% %>=}}\nHi <% first_name %>\n<%> hidden%>")
         var diagnostics = DiagnosticBag()
         let set = TemplateSet.load(directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics)
         let messages = diagnostics.errors.map(\.description)
         #expect(messages.contains { $0.hasPrefix("templates/partials/b.html.mustache:1:9: ") && $0.contains("partials/a → partials/b → partials/a") }, "\(messages)")
         #expect(messages.contains { $0.hasPrefix("templates/self.txt.mustache:1:1: ") && $0.contains("includes itself") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("templates/hidden.html.mustache:3:1: ") && $0.contains("hidden → hidden") }, "\(messages)")
+        #expect(set.render("hidden", part: .html, context: [:]) == "")
         #expect(set.render("welcome", part: .html, context: ["x": true]) == "<p>Hi</p>\n")
         #expect(set.render("self", part: .text, context: [:]) == "")
     }
