@@ -16,6 +16,8 @@ let package = Package(
         // Both come with Hummingbird; named here because `serve` uses them directly.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The scale-out store: PostgresClient (a pool run as a service), bound parameters, COPY.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The pure domain: campaigns, validation, rendering, leads. No I/O but reading
@@ -38,6 +40,16 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "NurtureStore", dependencies: ["NurtureCore", "CSQLite"]),
+        // The PostgreSQL store: same contract as the SQLite one, its own SQL and migrations.
+        .target(
+            name: "NurturePostgres",
+            dependencies: [
+                "NurtureCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The C side of libcurl (Debian's libcurl4-openssl-dev): setopt is variadic.
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
         // Transports: the outbox folder, and SMTP through libcurl.
@@ -58,6 +70,7 @@ let package = Package(
             dependencies: [
                 "NurtureCore",
                 "NurtureStore",
+                "NurturePostgres",
                 "NurtureDelivery",
                 "NurtureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,7 +78,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets (temporary folders, the example project).
-        .target(name: "NurtureTestSupport", dependencies: ["NurtureCore"], path: "Tests/NurtureTestSupport"),
+        .target(name: "NurtureTestSupport", dependencies: ["NurtureCore", "NurtureStore", "NurturePostgres"], path: "Tests/NurtureTestSupport"),
         .testTarget(name: "NurtureCoreTests", dependencies: ["NurtureCore", "NurtureTestSupport"]),
         .testTarget(name: "NurtureMIMETests", dependencies: ["NurtureMIME"]),
         .testTarget(name: "NurtureStoreTests", dependencies: ["NurtureStore", "NurtureCore", "NurtureTestSupport"]),

@@ -6,8 +6,9 @@ set -euo pipefail
 # Build: libsqlite3-dev, libcurl4-openssl-dev. Tests: tzdata (time zones), python3-aiosmtpd
 # (a real SMTP server), openssl (a throw-away certificate), sqlite3, postfix (smtp-sink
 # and smtp-source for the benchmark), curl (HTTP against serve), chromium (the pages,
-# in a real headless browser).
-packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium "$@")
+# in a real headless browser), postgresql (a real server for the PostgreSQL store, started
+# by the tests as an unprivileged cluster in a temporary folder).
+packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

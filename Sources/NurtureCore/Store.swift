@@ -47,10 +47,10 @@ public protocol LeadStore: Sendable {
     /// `last_name` are the lead's own fields, other names are custom attributes.
     func countActiveLeads(lacking variable: String) async throws -> Int
 
-    /// Values of a custom attribute among active leads that do not match `glob` (SQLite
-    /// GLOB syntax): how many, and one of them. Validate uses it to find dates that are
-    /// not ISO 8601 before a `wait_until` step skips those leads.
-    func activeLeadAttributes(named name: String, notMatching glob: String) async throws -> (count: Int, example: String?)
+    /// Non-empty values of a custom attribute among active leads that do not start with
+    /// an ISO 8601 date (`YYYY-MM-DD`, after trimming spaces): how many, and one of them.
+    /// Validate uses it to find dates a `wait_until` step would skip the lead for.
+    func activeLeadAttributesNotDated(named name: String) async throws -> (count: Int, example: String?)
 
     /// Unsubscribes the lead of an enrolment (from the unsubscribe link of `step`);
     /// returns its address, or nil when there is no such enrolment.

@@ -149,13 +149,13 @@ extension SQLiteStore {
         return count
     }
 
-    public func activeLeadAttributes(named name: String, notMatching glob: String) throws -> (count: Int, example: String?) {
+    public func activeLeadAttributesNotDated(named name: String) throws -> (count: Int, example: String?) {
         var result: (count: Int, example: String?) = (0, nil)
         try connection.prepare("""
             SELECT count(*), min(v) FROM (
                 SELECT json_extract(attributes, ?1) AS v FROM leads WHERE status = 'active')
-            WHERE coalesce(v, '') <> '' AND trim(v) NOT GLOB ?2
-            """).rows([.text(JSONText.path(forKey: name)), .text(glob)]) {
+            WHERE coalesce(v, '') <> '' AND trim(v) NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+            """).rows([.text(JSONText.path(forKey: name))]) {
             result = (Int($0.integer(0)), $0.text(1))
         }
         return result

@@ -1,13 +1,6 @@
 import Foundation
 import NurtureCore
 
-extension Date {
-    /// Milliseconds since 1970, for times finer than the store's seconds (tracking).
-    var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-
-    init(epochMilliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(epochMilliseconds) / 1000) }
-}
-
 extension SQLiteStore {
     public func trackedMessage(row: Int64) throws -> TrackedMessage? {
         var message: TrackedMessage?
@@ -65,14 +58,15 @@ extension SQLiteStore {
             link = .integer(Int64(index))
         case .decoy: decoy = 1
         }
-        let firstHuman = try activity.verdict.activityClass == .human && !hasHumanActivity(messageRow: row, kind: kind)
+        let hadHuman = try hasHumanActivity(messageRow: row, kind: kind)
         try connection.prepare("""
             INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).rows([row, kind, .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
                        .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
                        Self.optional(request.userAgent.map { String($0.prefix(512)) }), Self.optional(request.ip)])
-        if firstHuman { try addScore(scoreRules.points(for: request.kind), messageRow: row) }
+        try addScore(
+            scoreRules.change(for: request.kind, hadHuman: hadHuman, hasHuman: hadHuman || activity.verdict.activityClass == .human), messageRow: row)
         if decoy == 1, let ip = request.ip {
             try unmaskScannerClicks(messageRow: row, ip: ip, around: request.at, reach: decoyReach, scoreRules: scoreRules)
         }
@@ -105,8 +99,8 @@ extension SQLiteStore {
                 AND occurred_at_ms BETWEEN ? AND ?
             """).rows([messageRow, .text(ip), .integer(at.addingTimeInterval(-reach).epochMilliseconds),
                        .integer(at.addingTimeInterval(reach).epochMilliseconds)])
-        if hadHumanClick, try !hasHumanActivity(messageRow: messageRow, kind: clickKind) {
-            try addScore(-scoreRules.click, messageRow: messageRow)
-        }
+        try addScore(
+            scoreRules.change(for: .click, hadHuman: hadHumanClick, hasHuman: hasHumanActivity(messageRow: messageRow, kind: clickKind)),
+            messageRow: messageRow)
     }
 }

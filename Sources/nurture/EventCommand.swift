@@ -30,7 +30,7 @@ struct EventCommand: AsyncParsableCommand {
         let project = try Project(options: global)
         let catalog = project.loadCatalog()
         for error in catalog.diagnostics.errors { Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count") ; break }
-        let store = try project.openStore(mayCreate: true)
+        let store = try await project.openStore(mayCreate: true)
         let wallClock = Date()
         let at = self.at?.date ?? wallClock
         // A goal event dated after the wall clock converts at the first tick at or after

@@ -54,7 +54,7 @@ struct LeadsAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         let project = try Project(options: global)
-        let store = try project.openStore(mayCreate: true)
+        let store = try await project.openStore(mayCreate: true)
         let address = try EmailAddress(email)
         let input = LeadInput(
             email: address, firstName: firstName, lastName: lastName, timeZone: timezone, tags: tags,
@@ -78,7 +78,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
     func run() async throws {
         let address = try UserError.parseEmail(email)
         let project = try Project(options: global)
-        let store = try project.openStore()
+        let store = try await project.openStore()
         guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
         if format == .json {
             print(LeadDescription.json(timeline, scoreRules: project.settings.scoreRules))
@@ -103,7 +103,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
-        let store = try Project(options: global).openStore()
+        let store = try await Project(options: global).openStore()
         guard let before = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
         if before.status == .unsubscribed {
             print("\(address) was already unsubscribed")

@@ -26,7 +26,7 @@ struct LeadsImportCommand: AsyncParsableCommand {
         let project = try Project(options: global)
         guard let handle = FileHandle(forReadingAtPath: file) else { throw UserError("cannot open \(file)") }
         defer { try? handle.close() }
-        let store = try project.openStore(mayCreate: true)
+        let store = try await project.openStore(mayCreate: true)
         let importer = LeadImporter(extraTags: tags)
         let summary: LeadImporter.Summary
         do {

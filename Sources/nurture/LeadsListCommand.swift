@@ -25,7 +25,7 @@ struct LeadsListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try Project(options: global).openStore()
+        let store = try await Project(options: global).openStore()
         let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign, minScore: minScore)
         let columns = ["email", "first_name", "last_name", "status", "score", "tags", "created_at"]
         switch format {

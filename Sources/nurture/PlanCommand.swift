@@ -14,7 +14,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let project = try Project(options: global)
         let catalog = try project.loadValidCatalog()
-        let store = try project.openStore()
+        let store = try await project.openStore()
         let time = now?.date ?? Date()
         for campaign in catalog.campaigns {
             let report = CampaignPlanReport(

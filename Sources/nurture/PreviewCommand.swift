@@ -45,7 +45,7 @@ struct PreviewCommand: AsyncParsableCommand {
         if project.tracksLinks {
             // The installation's secret when there is a store; a throw-away one otherwise.
             var signer = LinkSigner(secret: "preview-only, not this installation's secret")
-            if let store = try? project.openStore() { signer = try await project.linkSigner(store: store) }
+            if let store = try? await project.openStore() { signer = try await project.linkSigner(store: store) }
             rewriter = LinkRewriter(links: project.trackingLinks(signer: signer))
         }
         let (rendered, message) = MessageAssembler(

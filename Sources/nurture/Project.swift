@@ -1,6 +1,7 @@
 import Foundation
 import NurtureCore
 import NurtureDelivery
+import NurturePostgres
 import NurtureStore
 
 /// The user's folder, as the global options, the environment and `nurture.yml` describe
@@ -49,12 +50,21 @@ struct Project {
     }
 
     /// The store. Only commands that write (`run`, `leads import`, `leads add`, `event`,
-    /// `serve`) create it when it does not exist; for the others a missing file is a
-    /// mistyped path, and creating an empty store would hide that.
-    func openStore(mayCreate: Bool = false) throws -> any Store {
+    /// `serve`) create a SQLite file when it does not exist; for the others a missing file
+    /// is a mistyped path, and creating an empty store would hide that. A `postgres://`
+    /// location opens the PostgreSQL store (its database must exist; the schema is
+    /// created on first use).
+    func openStore(mayCreate: Bool = false) async throws -> any Store {
         let location = databaseLocation
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw UserError("the PostgreSQL store is not available in this version; use a SQLite file path for --db")
+        if PostgresLocation.isPostgresURL(location) {
+            // A password may come only from the environment: NURTURE_DB or PGPASSWORD.
+            let fromEnvironment = databaseOption == nil && environment["NURTURE_DB"] != nil
+            do {
+                return try await PostgresStore(
+                    location: PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"]))
+            } catch let error as StoreError where error.kind == .failed {
+                throw UserError(error.message)
+            }
         }
         let path = resolve(location).path
         if !mayCreate && !FileManager.default.fileExists(atPath: path) {

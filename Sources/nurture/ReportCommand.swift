@@ -31,7 +31,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
             ids = [campaign]
         }
-        let store = try project.openStore()
+        let store = try await project.openStore()
         var reports: [CampaignReport] = []
         for id in ids {
             let report = try await store.report(campaignID: id, stepOrder: catalog.campaign(id)?.steps.map(\.id) ?? [])

@@ -45,7 +45,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let project = try Project(options: global)
         let catalog = try project.loadValidCatalog()
-        let store = try project.openStore(mayCreate: true)
+        let store = try await project.openStore(mayCreate: true)
         if !allowRemoved {
             let problems = try await RenameCheck.all(catalog.campaigns, store: store)
             guard problems.isEmpty else {

@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let project = try Project(options: global)
-        let store = try project.openStore(mayCreate: true)
+        let store = try await project.openStore(mayCreate: true)
         let signer = try await project.linkSigner(store: store)
         var settings = ServerSettings(
             host: host, port: port, links: project.trackingLinks(signer: signer), classifier: project.classifier,

@@ -32,7 +32,7 @@ struct SimulateCommand: AsyncParsableCommand {
         var snapshot = EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: start)
         if let lead {
             let address = try UserError.parseEmail(lead)
-            let store = try project.openStore()
+            let store = try await project.openStore()
             guard let found = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
             subject = found
             if let enrolled = try await store.enrollments(campaignID: campaign.id).first(where: { $0.lead.id == found.id }) {

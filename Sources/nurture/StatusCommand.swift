@@ -10,7 +10,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The clock to report against.", valueName: "time")) var now: TimeArgument?
 
     func run() async throws {
-        let store = try Project(options: global).openStore()
+        let store = try await Project(options: global).openStore()
         let status = try await store.sendStatus(now: now?.date ?? Date())
         print("active enrolments: \(status.activeEnrollments)")
         print("due now: \(status.dueNow)")
@@ -47,7 +47,7 @@ struct RetryUnknownCommand: AsyncParsableCommand {
     @Flag(name: .customLong("mark-sent"), help: "Count them as sent instead of sending them again.") var markSent = false
 
     func run() async throws {
-        let store = try Project(options: global).openStore()
+        let store = try await Project(options: global).openStore()
         let count = try await store.resolveUnknown(markSent: markSent, now: Date())
         print(markSent ? "marked \(count) message(s) as sent" : "\(count) message(s) will be sent again at the next tick")
     }

@@ -15,8 +15,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var diagnostics = catalog.diagnostics
         if !diagnostics.hasErrors {
             diagnostics.append(contentsOf: try await missingVariableWarnings(catalog, project: project))
-            let path = project.resolve(project.databaseLocation).path
-            if FileManager.default.fileExists(atPath: path), let store = try? project.openStore() {
+            if let store = try? await project.openStore() {
                 diagnostics.append(contentsOf: try await RenameCheck.all(catalog.campaigns, store: store))
                 diagnostics.append(contentsOf: try await dateWarnings(catalog, store: store))
             }
@@ -41,7 +40,7 @@ struct ValidateCommand: AsyncParsableCommand {
         for campaign in catalog.campaigns {
             for step in campaign.steps {
                 guard let attribute = step.dateAttribute else { continue }
-                let found = try await store.activeLeadAttributes(named: attribute, notMatching: "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*")
+                let found = try await store.activeLeadAttributesNotDated(named: attribute)
                 guard found.count > 0 else { continue }
                 warnings.append(.warning(
                     at: step.location,
@@ -55,8 +54,7 @@ struct ValidateCommand: AsyncParsableCommand {
     /// Custom attributes the templates always render, checked against the leads in the
     /// store (when there is one): a lead without one would get a blank in its place.
     private func missingVariableWarnings(_ catalog: CampaignCatalog, project: Project) async throws -> [Diagnostic] {
-        let path = project.resolve(project.databaseLocation).path
-        guard FileManager.default.fileExists(atPath: path), let store = try? project.openStore() else { return [] }
+        guard let store = try? await project.openStore() else { return [] }
         var warnings: [Diagnostic] = []
         var counted: [String: Int] = [:]
         let renderer = MessageRenderer(templates: catalog.templates)

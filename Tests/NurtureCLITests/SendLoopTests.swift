@@ -215,7 +215,8 @@ import Testing
     @Test func killedTickLosesAndDuplicatesNothing() async throws {
         try campaign(threeSteps)
         try importLeads(300)
-        let slow = ["NURTURE_TEST_DELIVERY_DELAY_MS": "30"]
+        // Slow enough (30 s for the whole tick) that a loaded test machine still kills it mid-way.
+        let slow = ["NURTURE_TEST_DELIVERY_DELAY_MS": "100"]
         let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
         // Wait until part of the batch is out, then kill without warning.
         let deadline = Date().addingTimeInterval(30)

@@ -5,13 +5,13 @@ import NurtureTestSupport
 import Testing
 
 /// The tick against a real SQLite file, with a transport that fails on cue.
-@Suite struct SendLoopFailureTests {
+struct SendLoopFailureFixture {
     let directory: TemporaryDirectory
-    let store: SQLiteStore
+    let store: any Store
     let catalog: CampaignCatalog
     let t0 = try! Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
 
-    init() throws {
+    init(_ kind: StoreKind) async throws {
         directory = try TemporaryDirectory()
         try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
         try directory.write("campaigns/drip.yml", """
@@ -22,7 +22,7 @@ import Testing
               - { id: two, wait: 1d, subject: Two, template: a }
             """)
         catalog = directory.loadCatalog()
-        store = try SQLiteStore(path: directory.url.appendingPathComponent("nurture.sqlite").path)
+        store = try await kind.makeStore(in: directory)
     }
 
     func addLeads(_ emails: String...) async throws {
@@ -33,7 +33,7 @@ import Testing
         SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" })
     }
 
-    @Test func transientFailureIsRetriedWithBackoffAndSentOnce() async throws {
+    func transientFailureIsRetriedWithBackoffAndSentOnce() async throws {
         try await addLeads("ann@example.com")
         let transport = ScriptedTransport([.transient("451 try later")])
         let first = try await loop(transport).tick(now: t0)
@@ -48,7 +48,7 @@ import Testing
         #expect(try await loop(transport).tick(now: t0.addingTimeInterval(600)).sent == 0)
     }
 
-    @Test func refusedRecipientBouncesOnlyThatLead() async throws {
+    func refusedRecipientBouncesOnlyThatLead() async throws {
         try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
         let transport = ScriptedTransport([.delivered, .permanent("550 no such user", recipientRefused: true), .delivered])
         let tick = try await loop(transport).tick(now: t0)
@@ -61,7 +61,7 @@ import Testing
         #expect(!transport.messages.dropFirst(3).contains { $0.recipient == bounced })
     }
 
-    @Test func unknownOutcomeIsNeverResentSilently() async throws {
+    func unknownOutcomeIsNeverResentSilently() async throws {
         try await addLeads("ann@example.com")
         let transport = ScriptedTransport([.unknown("connection lost after the final dot")])
         #expect(try await loop(transport).tick(now: t0).unknown == 1)
@@ -75,7 +75,7 @@ import Testing
         #expect(transport.messages.count == 2)
     }
 
-    @Test func fatalTransportErrorStopsTheTickAndMarksNothingSent() async throws {
+    func fatalTransportErrorStopsTheTickAndMarksNothingSent() async throws {
         try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
         let transport = ScriptedTransport([.fatal("535 authentication failed")])
         let stopped = try await loop(transport).tick(now: t0)
@@ -87,7 +87,7 @@ import Testing
         #expect(Set(healthy.messages.map(\.recipient)).count == 3)
     }
 
-    @Test func planReportsRenamedAndInsertedSteps() async throws {
+    func planReportsRenamedAndInsertedSteps() async throws {
         try await addLeads("ann@example.com")
         _ = try await loop(ScriptedTransport()).tick(now: t0)
         let edited = Campaign(
@@ -101,4 +101,13 @@ import Testing
         #expect(report.passedSteps.isEmpty)
         #expect(report.next.map(\.action) == [.send(edited.steps[0])])
     }
+}
+
+/// The send loop's failure handling, on each store.
+@Suite struct SendLoopFailureTests {
+    @Test(arguments: StoreKind.allCases) func transientFailureIsRetriedWithBackoffAndSentOnce(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).transientFailureIsRetriedWithBackoffAndSentOnce() }
+    @Test(arguments: StoreKind.allCases) func refusedRecipientBouncesOnlyThatLead(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).refusedRecipientBouncesOnlyThatLead() }
+    @Test(arguments: StoreKind.allCases) func unknownOutcomeIsNeverResentSilently(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).unknownOutcomeIsNeverResentSilently() }
+    @Test(arguments: StoreKind.allCases) func fatalTransportErrorStopsTheTickAndMarksNothingSent(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).fatalTransportErrorStopsTheTickAndMarksNothingSent() }
+    @Test(arguments: StoreKind.allCases) func planReportsRenamedAndInsertedSteps(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).planReportsRenamedAndInsertedSteps() }
 }

@@ -5,13 +5,13 @@ import NurtureTestSupport
 import Testing
 
 /// Opens and clicks in a real SQLite file: what counts for conditions, scores and rates.
-@Suite struct TrackingStoreTests {
+struct TrackingStoreFixture {
     let directory: TemporaryDirectory
-    let store: SQLiteStore
+    let store: any Store
     let catalog: CampaignCatalog
     let t0 = try! Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
 
-    init() throws {
+    init(_ kind: StoreKind) async throws {
         directory = try TemporaryDirectory()
         try directory.write("templates/a.html.mustache", "<p><a href=\"https://acme.example/x\">x</a></p>")
         try directory.write("campaigns/drip.yml", """
@@ -22,7 +22,7 @@ import Testing
               - { id: two, wait: 1d, subject: Two, template: a, if: { opened: one } }
             """)
         catalog = directory.loadCatalog()
-        store = try SQLiteStore(path: directory.url.appendingPathComponent("nurture.sqlite").path)
+        store = try await kind.makeStore(in: directory)
     }
 
     /// Sends step one to the leads; returns the transport, whose messages carry the tracked links.
@@ -49,7 +49,7 @@ import Testing
         try await store.recordActivity(RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), scoreRules: ScoreRules(), decoyReach: 60)
     }
 
-    @Test func onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() async throws {
+    func onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() async throws {
         let transport = try await sendFirstStep("ann@example.com", "bob@example.com")
         let byRecipient = Dictionary(uniqueKeysWithValues: transport.messages.map { ($0.recipient, $0) })
         let annOpen = try openLink(in: try #require(byRecipient["ann@example.com"]))
@@ -78,7 +78,13 @@ import Testing
         #expect(metrics.activity[.open]?[.unknown] == 1)
     }
 
-    @Test func aTrackingURLForAMessageThatIsGoneIsIgnored() async throws {
+    func aTrackingURLForAMessageThatIsGoneIsIgnored() async throws {
         #expect(try await store.trackedMessage(row: 999) == nil)
     }
+}
+
+/// Tracking on each store.
+@Suite struct TrackingStoreTests {
+    @Test(arguments: StoreKind.allCases) func onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage(_ kind: StoreKind) async throws { try await TrackingStoreFixture(kind).onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() }
+    @Test(arguments: StoreKind.allCases) func aTrackingURLForAMessageThatIsGoneIsIgnored(_ kind: StoreKind) async throws { try await TrackingStoreFixture(kind).aTrackingURLForAMessageThatIsGoneIsIgnored() }
 }

@@ -77,6 +77,15 @@ public struct ScoreRules: Sendable, Hashable {
     }
 
     public func points(for kind: ActivityKind) -> Int { kind == .open ? open : click }
+
+    /// How a lead's score moves when a message's human activity of `kind` goes from
+    /// `hadHuman` to `hasHuman`: the first human open (or click) of a message gives its
+    /// points; unmasking its last human click as a scanner's takes them back. Every
+    /// other request changes nothing. Both stores apply this rule; neither decides it.
+    public func change(for kind: ActivityKind, hadHuman: Bool, hasHuman: Bool) -> Int {
+        guard hadHuman != hasHuman else { return 0 }
+        return hasHuman ? points(for: kind) : -points(for: kind)
+    }
 }
 
 /// What a message is, for classifying a request to one of its tracking URLs.
@@ -101,4 +110,11 @@ public protocol TrackingStore: Sendable {
     /// marks as machine the clicks on the message from its address within `decoyReach`.
     func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
         -> ActivityVerdict?
+
+    /// Stores a request already classified (tests, imports of past activity), with the
+    /// same scoring and unmasking as `track`.
+    func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
+
+    /// The message a tracking URL names; nil when its row is gone.
+    func trackedMessage(row: Int64) async throws -> TrackedMessage?
 }

@@ -1,7 +1,7 @@
 /// Writes flat JSON objects of strings (lead attributes) without a general encoder:
 /// the import path writes one per row, and this is its hot loop.
-enum JSONText {
-    static func object(_ values: [String: String]) -> String {
+package enum JSONText {
+    package static func object(_ values: [String: String]) -> String {
         guard !values.isEmpty else { return "{}" }
         var out = "{"
         for (index, key) in values.keys.sorted().enumerated() {
@@ -15,7 +15,7 @@ enum JSONText {
     }
 
     /// A JSON array of strings (a list bound as one parameter, read with json_each).
-    static func array(_ values: [String]) -> String {
+    package static func array(_ values: [String]) -> String {
         var out = "["
         for (index, value) in values.enumerated() {
             if index > 0 { out += "," }
@@ -25,14 +25,14 @@ enum JSONText {
     }
 
     /// A JSON path (`$."key"`) selecting one key, quoted so any key name is literal.
-    static func path(forKey key: String) -> String {
+    package static func path(forKey key: String) -> String {
         var out = "$."
         appendString(key, to: &out)
         return out
     }
 
     /// RFC 8259 §7: quote, backslash and control characters must be escaped.
-    static func appendString(_ text: String, to out: inout String) {
+    package static func appendString(_ text: String, to out: inout String) {
         out += "\""
         // Most values need no escaping: copy them whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {

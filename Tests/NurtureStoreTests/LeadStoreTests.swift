@@ -4,7 +4,8 @@ import NurtureStore
 import NurtureTestSupport
 import Testing
 
-@Suite struct SQLiteStoreTests {
+/// The lead side of the store contract, on each store (issue 12: one conformance suite).
+@Suite struct LeadStoreConformanceTests {
     let now = Date(timeIntervalSince1970: 1_900_000_000)
 
     func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
@@ -35,9 +36,9 @@ import Testing
         }
     }
 
-    @Test func upsertsByEmailCaseInsensitively() async throws {
+    @Test(arguments: StoreKind.allCases) func upsertsByEmailCaseInsensitively(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         let created = try await store.upsertLeads([
             LeadInput(email: email("Ada@Acme.example"), firstName: "Ada", tags: ["trial"], attributes: ["company": "Acme", "plan": "free"]),
             LeadInput(email: email("bob@acme.example")),
@@ -62,9 +63,9 @@ import Testing
         #expect(ada.createdAt == now)
     }
 
-    @Test func importNeverResubscribes() async throws {
+    @Test(arguments: StoreKind.allCases) func importNeverResubscribes(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"))], now: now)
         let unsubscribed = try await store.setStatus(.unsubscribed, email: email("ann@example.com"), now: now)
         #expect(unsubscribed?.status == .unsubscribed)
@@ -73,18 +74,18 @@ import Testing
         #expect(try await store.setStatus(.unsubscribed, email: email("nobody@example.com"), now: now) == nil)
     }
 
-    @Test func attributeValuesAreStoredVerbatim() async throws {
+    @Test(arguments: StoreKind.allCases) func attributeValuesAreStoredVerbatim(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         let tricky = ["quote": "say \"hi\"", "sql": "'); DROP TABLE leads; --", "lines": "a\nb\tc\u{1}", "emoji": "Zoë ✓ 🎉"]
         _ = try await store.upsertLeads([LeadInput(email: email("t@example.com"), attributes: tricky)], now: now)
         #expect(try await store.lead(email: email("t@example.com"))?.attributes == tricky)
         #expect(try await store.leadCount() == 1)
     }
 
-    @Test func countsActiveLeadsLackingAVariable() async throws {
+    @Test(arguments: StoreKind.allCases) func countsActiveLeadsLackingAVariable(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         _ = try await store.upsertLeads([
             LeadInput(email: email("a@example.com"), firstName: "A", attributes: ["company": "Acme"]),
             LeadInput(email: email("b@example.com")),
@@ -100,9 +101,9 @@ import Testing
 
 @Suite struct LeadImporterTests {
     /// Issue 3's acceptance test: line 3 has a malformed email, line 5 an empty one.
-    @Test func badRowsAreReportedByLineAndTheRestImports() async throws {
+    @Test(arguments: StoreKind.allCases) func badRowsAreReportedByLineAndTheRestImports(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         let csv = """
             email,first_name,company,tags
             ada@acme.example,Ada,Acme,trial
@@ -128,9 +129,9 @@ import Testing
         #expect(try await store.lead(email: try EmailAddress("alan@bletchley.example"))?.attributes == [:])
     }
 
-    @Test func importsInBatchesAcrossChunks() async throws {
+    @Test(arguments: StoreKind.allCases) func importsInBatchesAcrossChunks(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         var csv = "email,n\n"
         for index in 0..<5_000 { csv += "lead\(index)@example.com,\(index)\n" }
         var bytes = Array(csv.utf8)[...]
@@ -148,9 +149,9 @@ import Testing
         #expect(try await store.lead(email: try EmailAddress("lead4999@example.com"))?.attributes == ["n": "4999"])
     }
 
-    @Test func anUnusableHeaderImportsNothing() async throws {
+    @Test(arguments: StoreKind.allCases) func anUnusableHeaderImportsNothing(_ kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.url.appendingPathComponent("s.sqlite").path)
+        let store = try await kind.makeStore(in: directory)
         var chunks = [Array("name,company\nAda,Acme\n".utf8)]
         await #expect(throws: LeadCSVMapping.HeaderProblem.self) {
             _ = try await LeadImporter().run(nextChunk: { chunks.popLast() }, store: store, now: Date(), onRejection: { _ in })

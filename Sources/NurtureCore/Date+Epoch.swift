@@ -1,0 +1,13 @@
+import Foundation
+
+extension Date {
+    /// Whole seconds since 1970, as the store keeps times.
+    package var epochSeconds: Int64 { Int64(timeIntervalSince1970.rounded(.down)) }
+
+    package init(epochSeconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(epochSeconds)) }
+
+    /// Milliseconds since 1970, for times finer than the store's seconds (tracking).
+    package var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    package init(epochMilliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(epochMilliseconds) / 1000) }
+}

@@ -1,0 +1,142 @@
+/// The PostgreSQL schema, as numbered, forward-only steps (its own numbering: the two
+/// dialects do not share migrations). A released migration is never edited.
+///
+/// Times are whole seconds since 1970 in BIGINT columns, as in the SQLite store, so the
+/// core hands both stores the same values; only leases and heartbeats, which are about
+/// the machines and not about business time, use the server's clock (`now()`).
+enum PostgresMigrations {
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "schema", sql: [
+            """
+            CREATE TABLE leads (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                email TEXT NOT NULL,
+                -- Leads are unique by lowercased address: see EmailAddress.normalized.
+                email_key TEXT NOT NULL UNIQUE,
+                first_name TEXT,
+                last_name TEXT,
+                timezone TEXT,
+                attributes JSONB NOT NULL DEFAULT '{}',
+                status TEXT NOT NULL DEFAULT 'active'
+                    CHECK (status IN ('active', 'unsubscribed', 'bounced', 'complained')),
+                score INTEGER NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                status_changed_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE lead_tags (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                lead_id BIGINT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                tag TEXT NOT NULL,
+                added_at BIGINT NOT NULL,
+                -- The writing transaction: enrolment reads what transactions committed
+                -- since its last pass (sequence numbers commit out of order here).
+                created_xid XID8 NOT NULL DEFAULT pg_current_xact_id(),
+                UNIQUE (lead_id, tag)
+            )
+            """,
+            "CREATE INDEX lead_tags_by_tag ON lead_tags (tag, created_xid)",
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """
+            CREATE TABLE events (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                lead_id BIGINT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                attributes JSONB NOT NULL DEFAULT '{}',
+                occurred_at BIGINT NOT NULL,
+                created_xid XID8 NOT NULL DEFAULT pg_current_xact_id()
+            )
+            """,
+            "CREATE INDEX events_by_lead ON events (lead_id, occurred_at)",
+            "CREATE INDEX events_by_name ON events (name, created_xid)",
+            """
+            CREATE TABLE enrollments (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                campaign_id TEXT NOT NULL,
+                lead_id BIGINT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                state TEXT NOT NULL CHECK (state IN ('active', 'completed', 'exited', 'converted', 'suppressed')),
+                enrolled_at BIGINT NOT NULL,
+                next_due_at BIGINT,
+                next_step_id TEXT,
+                last_sent_at BIGINT,
+                ended_at BIGINT,
+                end_reason TEXT,
+                -- A sender that picked this enrolment holds it until then (server clock);
+                -- a sender that died lets it go when the lease runs out.
+                leased_until TIMESTAMPTZ,
+                -- Two senders enrolling the same lead at once: this constraint decides.
+                UNIQUE (campaign_id, lead_id)
+            )
+            """,
+            "CREATE INDEX enrollments_due ON enrollments (next_due_at) WHERE state = 'active' AND next_due_at IS NOT NULL",
+            "CREATE INDEX enrollments_by_lead ON enrollments (lead_id)",
+            """
+            CREATE TABLE messages (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                enrollment_id BIGINT NOT NULL REFERENCES enrollments(id) ON DELETE CASCADE,
+                step_id TEXT NOT NULL,
+                state TEXT NOT NULL
+                    CHECK (state IN ('claimed', 'sending', 'sent', 'deferred', 'failed', 'unknown', 'skipped')),
+                message_id TEXT,
+                claimed_at BIGINT NOT NULL,
+                sent_at BIGINT,
+                delivered_at_ms BIGINT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT,
+                last_error TEXT,
+                detail TEXT,
+                -- The sender holding a claimed or sending message (senders.id).
+                sender_id TEXT,
+                -- Each step goes to a lead at most once, whichever sender tries.
+                UNIQUE (enrollment_id, step_id)
+            )
+            """,
+            "CREATE INDEX messages_in_doubt ON messages (state) WHERE state IN ('claimed', 'sending', 'unknown', 'deferred')",
+            """
+            CREATE TABLE enrollment_cursors (
+                campaign_id TEXT PRIMARY KEY,
+                rule TEXT NOT NULL,
+                -- Every transaction below this one had ended at the last pass.
+                from_xid XID8 NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE activity (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                message_row BIGINT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('open', 'click')),
+                decoy BOOLEAN NOT NULL DEFAULT false,
+                url TEXT,
+                link INTEGER,
+                class TEXT NOT NULL CHECK (class IN ('human', 'machine', 'unknown')),
+                reason TEXT NOT NULL,
+                occurred_at_ms BIGINT NOT NULL,
+                user_agent TEXT,
+                ip TEXT
+            )
+            """,
+            "CREATE INDEX activity_by_message ON activity (message_row, kind, class)",
+            "CREATE INDEX activity_decoys ON activity (message_row, ip, occurred_at_ms) WHERE decoy",
+            """
+            -- The processes sending on this store, each alive while its heartbeat is fresh.
+            CREATE TABLE senders (
+                id TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid BIGINT NOT NULL,
+                started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """,
+        ]),
+    ]
+
+    static var latestVersion: Int { all.last?.version ?? 0 }
+}

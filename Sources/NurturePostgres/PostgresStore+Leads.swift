@@ -1,0 +1,217 @@
+import Foundation
+import NurtureCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// A lead with its tags and attributes, read from `leadColumns` (table aliased `l`).
+    static let leadColumns = """
+        l.id, l.email, l.first_name, l.last_name, l.timezone, l.status, l.score, l.created_at, l.attributes::text,
+        array(SELECT t.tag FROM lead_tags t WHERE t.lead_id = l.id ORDER BY t.tag)
+        """
+    static let leadColumnCount = 10
+
+    /// The lead in a row's columns from `offset` on (laid out as `leadColumns`).
+    static func lead(from row: PostgresRow, offset: Int = 0) throws -> Lead? {
+        let cells = Array(row)
+        func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try cells[offset + index].decode(T.self) }
+        guard let address = try? EmailAddress(cell(1, String.self)) else { return nil }
+        var lead = Lead(
+            id: try cell(0, Int64.self), email: address, firstName: try cell(2, String?.self), lastName: try cell(3, String?.self),
+            timeZone: try cell(4, String?.self), status: LeadStatus(rawValue: try cell(5, String.self)) ?? .active,
+            score: try cell(6, Int.self), createdAt: Date(epochSeconds: try cell(7, Int64.self)))
+        lead.attributes = attributes(fromJSON: try cell(8, String.self))
+        lead.tags = Set(try cell(9, [String].self))
+        return lead
+    }
+
+    static func attributes(fromJSON text: String) -> [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
+        return object.mapValues { ($0 as? String) ?? "\($0)" }
+    }
+
+    public func upsertLeads(_ leads: [LeadInput], now: Date) async throws -> UpsertSummary {
+        let batch = LeadBatch(leads)
+        guard !batch.leads.isEmpty else { return UpsertSummary() }
+        let time = now.epochSeconds
+        return try await write { connection in
+            // One statement for the whole batch: the rows travel as one JSON parameter.
+            // `xmax = 0` holds for a row this statement inserted rather than updated.
+            var inserted = 0
+            for row in try await connection.rows("""
+                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
+                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time)
+                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb)
+                ON CONFLICT (email_key) DO UPDATE SET
+                    first_name = coalesce(excluded.first_name, leads.first_name),
+                    last_name = coalesce(excluded.last_name, leads.last_name),
+                    timezone = coalesce(excluded.timezone, leads.timezone),
+                    attributes = leads.attributes || excluded.attributes,
+                    updated_at = excluded.updated_at
+                RETURNING xmax = 0
+                """, logger: logger)
+            where try row.decode(Bool.self) {
+                inserted += 1
+            }
+            try await addTags(batch.tagsJSON, at: time, on: connection)
+            return UpsertSummary(inserted: inserted, updated: batch.leads.count - inserted + batch.repeats)
+        }
+    }
+
+    /// Adds tags given as a JSON array of `{"k": email_key, "t": tag}`.
+    func addTags(_ tagsJSON: String?, at time: Int64, on connection: PostgresConnection) async throws {
+        guard let tagsJSON else { return }
+        try await connection.query("""
+            INSERT INTO lead_tags (lead_id, tag, added_at)
+            SELECT l.id, x.t, \(time) FROM jsonb_to_recordset(\(tagsJSON)::jsonb) AS x(k text, t text) JOIN leads l ON l.email_key = x.k
+            ON CONFLICT (lead_id, tag) DO NOTHING
+            """, logger: logger)
+    }
+
+    public func addLeadIfNew(_ lead: LeadInput, now: Date) async throws -> Bool {
+        let batch = LeadBatch([lead])
+        let time = now.epochSeconds
+        return try await write { connection in
+            let added = try await connection.changes("""
+                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
+                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time)
+                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb)
+                ON CONFLICT (email_key) DO NOTHING RETURNING id
+                """, logger: logger)
+            guard added == 1 else { return false }
+            try await addTags(batch.tagsJSON, at: time, on: connection)
+            return true
+        }
+    }
+
+    public func lead(email: EmailAddress) async throws -> Lead? {
+        try await read { connection in
+            try await connection.rows("SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.email_key = \(email.normalized)", logger: logger)
+                .first.flatMap { try Self.lead(from: $0) }
+        }
+    }
+
+    public func lead(enrollmentID: Int64) async throws -> Lead? {
+        try await read { connection in
+            try await connection.rows("""
+                SELECT \(unescaped: Self.leadColumns) FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.id = \(enrollmentID)
+                """, logger: logger).first.flatMap { try Self.lead(from: $0) }
+        }
+    }
+
+    public func leads(matching filter: LeadFilter, after: Int64, limit: Int) async throws -> [Lead] {
+        try await read { connection in
+            // An absent filter is NULL and lets every lead pass.
+            try await connection.rows("""
+                SELECT \(unescaped: Self.leadColumns) FROM leads l
+                WHERE l.id > \(after)
+                  AND (\(filter.tag)::text IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = \(filter.tag)))
+                  AND (\(filter.status?.rawValue)::text IS NULL OR l.status = \(filter.status?.rawValue))
+                  AND (\(filter.campaign)::text IS NULL OR EXISTS (
+                        SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = \(filter.campaign)))
+                  AND (\(filter.minScore)::bigint IS NULL OR l.score >= \(filter.minScore))
+                ORDER BY l.id LIMIT \(limit)
+                """, logger: logger).compactMap { try Self.lead(from: $0) }
+        }
+    }
+
+    public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) async throws -> Lead? {
+        try await write { connection in
+            try await connection.query("""
+                UPDATE leads SET status = \(status.rawValue), status_changed_at = \(now.epochSeconds), updated_at = \(now.epochSeconds)
+                WHERE email_key = \(email.normalized) AND status <> \(status.rawValue)
+                """, logger: logger)
+        }
+        return try await lead(email: email)
+    }
+
+    public func countActiveLeads(lacking variable: String) async throws -> Int {
+        try await read { connection in
+            switch variable {
+            case "first_name":
+                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(first_name, '') = ''", logger: logger)
+            case "last_name":
+                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(last_name, '') = ''", logger: logger)
+            default:
+                try await connection.count("""
+                    SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(attributes ->> \(variable), '') = ''
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func activeLeadAttributesNotDated(named name: String) async throws -> (count: Int, example: String?) {
+        try await read { connection in
+            let rows = try await connection.rows("""
+                SELECT count(*), min(v) FROM (SELECT attributes ->> \(name) AS v FROM leads WHERE status = 'active') a
+                WHERE coalesce(v, '') <> '' AND btrim(v) !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
+                """, logger: logger)
+            guard let row = rows.first else { return (0, nil) }
+            let (count, example) = try row.decode((Int, String?).self)
+            return (count, example)
+        }
+    }
+}
+
+/// Leads of one upsert as JSON parameters: one row per address (a lead twice in a batch,
+/// say in two spellings of case, is merged first: one statement cannot update a row twice).
+struct LeadBatch {
+    var leads: [LeadInput]
+    /// Rows merged into an earlier one of the same address (each counts as an update).
+    var repeats = 0
+
+    init(_ input: [LeadInput]) {
+        var byKey: [String: Int] = [:]
+        var merged: [LeadInput] = []
+        for lead in input {
+            guard let index = byKey[lead.email.normalized] else {
+                byKey[lead.email.normalized] = merged.count
+                merged.append(lead)
+                continue
+            }
+            repeats += 1
+            var earlier = merged[index]
+            earlier.firstName = lead.firstName ?? earlier.firstName
+            earlier.lastName = lead.lastName ?? earlier.lastName
+            earlier.timeZone = lead.timeZone ?? earlier.timeZone
+            earlier.attributes.merge(lead.attributes) { _, later in later }
+            earlier.tags += lead.tags
+            merged[index] = earlier
+        }
+        leads = merged
+    }
+
+    var rowsJSON: String {
+        var out = "["
+        for (index, lead) in leads.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"email\":"
+            JSONText.appendString(lead.email.address, to: &out)
+            out += ",\"k\":"
+            JSONText.appendString(lead.email.normalized, to: &out)
+            for (key, value) in [("f", lead.firstName), ("l", lead.lastName), ("z", lead.timeZone)] {
+                out += ",\"\(key)\":"
+                if let value { JSONText.appendString(value, to: &out) } else { out += "null" }
+            }
+            out += ",\"a\":" + JSONText.object(lead.attributes) + "}"
+        }
+        return out + "]"
+    }
+
+    /// Nil when no lead carries a tag.
+    var tagsJSON: String? {
+        var out = "["
+        var any = false
+        for lead in leads {
+            for tag in Set(lead.tags) {
+                if any { out += "," }
+                any = true
+                out += "{\"k\":"
+                JSONText.appendString(lead.email.normalized, to: &out)
+                out += ",\"t\":"
+                JSONText.appendString(tag, to: &out)
+                out += "}"
+            }
+        }
+        return any ? out + "]" : nil
+    }
+}

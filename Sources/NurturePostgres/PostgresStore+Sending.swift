@@ -1,0 +1,136 @@
+import Foundation
+import NurtureCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func apply(_ changes: [EnrollmentChange], now: Date) async throws -> [Claim] {
+        let time = now.epochSeconds
+        let retryLater = now.addingTimeInterval(60).epochSeconds
+        return try await write { connection in
+            var claims: [Claim] = []
+            for change in changes {
+                let enrollment = change.enrollmentID
+                for skip in change.skipped {
+                    try await connection.query("""
+                        INSERT INTO messages (enrollment_id, step_id, state, claimed_at, detail)
+                        VALUES (\(enrollment), \(skip.step), 'skipped', \(time), \(skip.reason))
+                        ON CONFLICT (enrollment_id, step_id) DO NOTHING
+                        """, logger: logger)
+                }
+                switch change.outcome {
+                case .claim(let step, let messageID):
+                    // Granted only while the lead may be mailed and the drip is live; the
+                    // unique (enrolment, step) constraint refuses a second copy whichever
+                    // sender asks.
+                    let granted = try await connection.rows("""
+                        INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, sender_id)
+                        SELECT \(enrollment), \(step), 'claimed', \(messageID), \(time), 1, \(senderID) WHERE EXISTS (
+                            SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                            WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
+                        ON CONFLICT (enrollment_id, step_id) DO NOTHING RETURNING id
+                        """, logger: logger).first.map { try $0.decode(Int64.self) }
+                    if let row = granted {
+                        claims.append(Claim(rowID: row, enrollmentID: enrollment, step: step, messageID: messageID, attempts: 1))
+                        try await setDue(enrollment, at: nil, step: step, on: connection)
+                    } else {
+                        // Lost the claim: look again at the next tick, which sees why.
+                        try await setDue(enrollment, at: retryLater, step: step, on: connection)
+                    }
+                case .retry(let step):
+                    let claim = try await connection.rows("""
+                        UPDATE messages SET state = 'claimed', attempts = attempts + 1, next_attempt_at = NULL, sender_id = \(senderID)
+                        WHERE enrollment_id = \(enrollment) AND step_id = \(step) AND state = 'deferred' AND EXISTS (
+                            SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                            WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
+                        RETURNING id, coalesce(message_id, ''), attempts
+                        """, logger: logger).first.map { row in
+                        let (id, messageID, attempts) = try row.decode((Int64, String, Int).self)
+                        return Claim(rowID: id, enrollmentID: enrollment, step: step, messageID: messageID, attempts: attempts)
+                    }
+                    if let claim { claims.append(claim) }
+                    try await setDue(enrollment, at: claim == nil ? retryLater : nil, step: step, on: connection)
+                case .reschedule(let at, let step):
+                    try await setDue(enrollment, at: at?.epochSeconds, step: step, on: connection)
+                case .end(let end, let reason, let at):
+                    try await connection.query("""
+                        UPDATE enrollments SET state = \(end.rawValue), ended_at = \(at?.epochSeconds ?? time), end_reason = \(reason),
+                            next_due_at = NULL, next_step_id = NULL, leased_until = NULL
+                        WHERE id = \(enrollment) AND state = 'active'
+                        """, logger: logger)
+                }
+            }
+            return claims
+        }
+    }
+
+    /// Sets when an enrolment is looked at next; the sender's lease on it ends here.
+    func setDue(_ enrollment: Int64, at: Int64?, step: String?, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            UPDATE enrollments SET next_due_at = \(at), next_step_id = \(step), leased_until = NULL WHERE id = \(enrollment) AND state = 'active'
+            """, logger: logger)
+    }
+
+    /// Moves a claim to `sending` in its own committed transaction, only while its lead
+    /// may be mailed and its drip is live. The lead and enrolment rows are share-locked,
+    /// so an unsubscribe either committed before (and is seen) or waits for this commit.
+    public func markSending(_ claim: Claim, now: Date) async throws -> Bool {
+        try await write { connection in
+            let live = try await connection.count("""
+                SELECT count(*) FROM (SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+                    WHERE m.id = \(claim.rowID) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
+                    FOR SHARE OF e, l) live
+                """, logger: logger)
+            guard live == 1 else { return false }
+            return try await connection.changes("""
+                UPDATE messages SET state = 'sending', sender_id = \(senderID) WHERE id = \(claim.rowID) AND state = 'claimed' RETURNING id
+                """, logger: logger) == 1
+        }
+    }
+
+    public func record(_ deliveries: [DeliveryRecord], now: Date) async throws {
+        guard !deliveries.isEmpty else { return }
+        let time = now.epochSeconds
+        try await write { connection in
+            for delivery in deliveries {
+                let row = delivery.claim.rowID
+                let enrollment = delivery.claim.enrollmentID
+                switch delivery.outcome {
+                case .sent:
+                    try await connection.query("""
+                        UPDATE messages SET state = 'sent', sent_at = \(time), delivered_at_ms = \(delivery.deliveredAt?.epochMilliseconds),
+                            last_error = NULL, sender_id = NULL WHERE id = \(row)
+                        """, logger: logger)
+                    try await connection.query("UPDATE enrollments SET last_sent_at = \(time) WHERE id = \(enrollment)", logger: logger)
+                    if delivery.completes {
+                        try await connection.query("""
+                            UPDATE enrollments SET state = 'completed', ended_at = \(time), end_reason = 'every step is behind the lead',
+                                next_due_at = NULL, next_step_id = NULL, leased_until = NULL WHERE id = \(enrollment) AND state = 'active'
+                            """, logger: logger)
+                    } else {
+                        try await setDue(enrollment, at: delivery.nextDueAt?.epochSeconds, step: delivery.nextStep, on: connection)
+                    }
+                case .deferred(let retryAt, let error):
+                    try await connection.query("""
+                        UPDATE messages SET state = 'deferred', next_attempt_at = \(retryAt.epochSeconds), last_error = \(error), sender_id = NULL
+                        WHERE id = \(row)
+                        """, logger: logger)
+                    try await setDue(enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
+                case .failed(let error, let bounce):
+                    try await connection.query("UPDATE messages SET state = 'failed', last_error = \(error), sender_id = NULL WHERE id = \(row)", logger: logger)
+                    if bounce {
+                        try await connection.query("""
+                            UPDATE leads SET status = 'bounced', status_changed_at = \(time), updated_at = \(time)
+                            WHERE id = (SELECT lead_id FROM enrollments WHERE id = \(enrollment)) AND status = 'active'
+                            """, logger: logger)
+                    }
+                    try await setDue(enrollment, at: time, step: nil, on: connection)
+                case .unknown(let error):
+                    try await connection.query("UPDATE messages SET state = 'unknown', last_error = \(error), sender_id = NULL WHERE id = \(row)", logger: logger)
+                case .released:
+                    try await connection.query("DELETE FROM messages WHERE id = \(row) AND state IN ('claimed', 'sending')", logger: logger)
+                    try await setDue(enrollment, at: time, step: delivery.claim.step, on: connection)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import NurtureCore
+import PostgresNIO
+
+/// The scale-out store: the same contract as the SQLite one, on a PostgreSQL server that
+/// several senders (`run`) and servers (`serve`) share. Every query binds its values;
+/// the only SQL text spliced in is ours (column lists, fixed comparisons).
+public final class PostgresStore: Store {
+    let client: PostgresClient
+    let logger: Logger
+    /// Names this process's claims (messages.sender_id) and its heartbeat row.
+    let senderID: String
+    /// How long a silent sender's claims and picked enrolments stay its own.
+    let lease: Duration
+    private let running: Task<Void, Never>
+
+    /// Connects to `location` and brings the schema up to date. The client's connection
+    /// pool runs until `close()`.
+    public init(location: PostgresLocation, lease: Duration = .seconds(30), logger: Logger = Logger(label: "nurture.postgres")) async throws {
+        var quiet = logger
+        quiet.logLevel = .critical
+        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: quiet)
+        self.client = client
+        self.logger = quiet
+        self.lease = lease
+        self.senderID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        running = Task { await client.run() }
+        do {
+            try await Self.migrate(client, logger: quiet)
+        } catch {
+            running.cancel()
+            throw Self.storeError(error, doing: "open the store at \(location.description)")
+        }
+    }
+
+    /// Stops the connection pool (queries after this fail).
+    public func close() async {
+        running.cancel()
+        _ = await running.value
+    }
+
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            // Two processes opening a new database at once: one migrates, the other waits
+            // here and then finds the schema current.
+            try await connection.query("SELECT pg_advisory_xact_lock(7480218437266127)", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var current = 0
+            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
+                .decode(Int.self)
+            {
+                current = version
+            }
+            guard current <= PostgresMigrations.latestVersion else {
+                throw StoreError(.tooNew, "the store has schema version \(current), newer than this nurture knows (\(PostgresMigrations.latestVersion)); upgrade nurture")
+            }
+            for migration in PostgresMigrations.all where migration.version > current {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+            }
+        }
+    }
+
+    @discardableResult
+    /// Runs `body` on one pooled connection, outside a transaction (each statement is its own).
+    func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withConnection { try await body($0) }
+        } catch {
+            throw Self.storeError(error, doing: "read the store")
+        }
+    }
+
+    @discardableResult
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func write<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { try await body($0) }
+        } catch {
+            throw Self.storeError(error, doing: "write to the store")
+        }
+    }
+
+    /// A store failure with the server's own words (PSQLError's description hides them).
+    static func storeError(_ error: any Error, doing what: String) -> any Error {
+        if error is StoreError { return error }
+        if let transaction = error as? PostgresTransactionError {
+            return storeError(transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error, doing: what)
+        }
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] {
+                let code = psql.serverInfo?[.sqlState].map { " (\($0))" } ?? ""
+                return StoreError(.failed, "could not \(what): PostgreSQL said: \(message)\(code)")
+            }
+            return StoreError(.failed, "could not \(what): \(String(reflecting: psql.underlying ?? psql))")
+        }
+        return StoreError(.failed, "could not \(what): \(error)")
+    }
+
+    public func leadCount() async throws -> Int {
+        try await read { try await $0.count("SELECT count(*) FROM leads", logger: logger) }
+    }
+}
+
+extension PostgresConnection {
+    /// Every row of a query (small results: pages, counts, a lead's history).
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+
+    /// The first column of the first row, as a count.
+    func count(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        for row in try await rows(query, logger: logger) {
+            return try row.decode(Int?.self) ?? 0
+        }
+        return 0
+    }
+
+    /// Runs a statement ending in `RETURNING …`; returns how many rows it touched.
+    @discardableResult
+    func changes(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        try await rows(query, logger: logger).count
+    }
+}

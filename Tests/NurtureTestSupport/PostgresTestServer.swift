@@ -1,0 +1,124 @@
+import Foundation
+import Synchronization
+
+/// A real PostgreSQL server for the tests: Debian's `postgresql` binaries, run as an
+/// unprivileged cluster in a temporary folder on a free loopback port (as the `postgres`
+/// user when the tests run as root, since the server refuses root). One server per test
+/// process, started on first use and stopped at exit; each test takes a database of its
+/// own from `newDatabase()`.
+public final class PostgresTestServer: Sendable {
+    public let port: Int
+    public let user = "nurture"
+    let folder: String
+    let binaries: String
+
+    /// The process's server, or the reason it could not start (each test reports it).
+    public static let shared: Result<PostgresTestServer, any Error> = Result { try PostgresTestServer() }
+
+    public static func start() throws -> PostgresTestServer { try shared.get() }
+
+    private init() throws {
+        guard let binaries = Self.findBinaries() else {
+            throw Failure("PostgreSQL's binaries were not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (scripts/install-deps.sh)")
+        }
+        self.binaries = binaries
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", folder]) }
+        try runAsOwner("initdb", ["-D", folder + "/data", "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+        // Durability is not under test here: fsync off makes the suite fast.
+        try runAsOwner("pg_ctl", [
+            "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
+            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        ])
+        Self.running.withLock { $0 = self }
+        atexit { PostgresTestServer.stopRunning() }
+    }
+
+    /// A fresh, empty database; returns its URL.
+    public func newDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try runAsOwner("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", user, name])
+        return url(database: name)
+    }
+
+    public func url(database: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
+
+    /// Runs SQL through psql (for tests that look under the store).
+    public func psql(_ database: String, _ sql: String) throws -> String {
+        try runAsOwner("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-XAtq", "-c", sql])
+    }
+
+    private static let running = Mutex<PostgresTestServer?>(nil)
+
+    private static func stopRunning() {
+        guard let server = running.withLock({ $0 }) else { return }
+        _ = try? server.runAsOwner("pg_ctl", ["-D", server.folder + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: server.folder)
+    }
+
+    @discardableResult
+    func runAsOwner(_ tool: String, _ arguments: [String]) throws -> String {
+        let path = binaries + "/" + tool
+        if getuid() == 0 { return try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + arguments) }
+        return try Self.run(path, arguments)
+    }
+
+    /// Runs a program to its end with posix_spawn and waitpid (Foundation's Process can
+    /// miss the exit of a child whose own child, the server, lives on).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        // A file, not a pipe: the server pg_ctl starts inherits the descriptor and would
+        // keep a pipe open for ever.
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-out-\(UUID().uuidString)").path
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure("could not start \(executable): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        let code = (status >> 8) & 0xff
+        guard exited && code == 0 else {
+            throw Failure("\(executable) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+        }
+        return text
+    }
+
+    static func findBinaries() -> String? {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        return versions.reversed().map { "\(root)/\($0)/bin" }.first { FileManager.default.fileExists(atPath: $0 + "/pg_ctl") }
+    }
+
+    /// A port nothing listens on now (bound to 0, read, released).
+    static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw Failure("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
