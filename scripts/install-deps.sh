@@ -20,5 +20,11 @@ if ((${#missing[@]} > 0)); then
     $sudo apt-get update -qq
     # Postfix asks how to configure itself; the tests only need its smtp-sink and smtp-source.
     echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+    # The tests start PostgreSQL clusters of their own; the package's default cluster
+    # (and the service it would start on port 5432) is not wanted.
+    if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
+        $sudo mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
+    fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
