@@ -61,7 +61,8 @@ struct Project {
             let fromEnvironment = databaseOption == nil && environment["NURTURE_DB"] != nil
             do {
                 return try await PostgresStore(
-                    location: PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"]))
+                    location: PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"]),
+                    lease: try senderLease)
             } catch let error as StoreError where error.kind == .failed {
                 throw UserError(error.message)
             }
@@ -71,6 +72,19 @@ struct Project {
             throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
         }
         return try SQLiteStore(path: path)
+    }
+
+    /// How long a PostgreSQL sender's claims and picked enrolments stay its own without a
+    /// heartbeat (`NURTURE_LEASE`, like 30s or 2m; default 30s): after that, another
+    /// sender takes them over (in-doubt messages become `unknown`, never resent).
+    var senderLease: Duration {
+        get throws {
+            guard let text = environment["NURTURE_LEASE"], !text.isEmpty else { return .seconds(30) }
+            guard let seconds = RunCommand.seconds(text), seconds >= 3 else {
+                throw UserError("NURTURE_LEASE must be an interval of at least 3s, like 30s or 2m, not '\(text)'")
+            }
+            return .seconds(seconds)
+        }
     }
 
     /// The catalog, or a user error listing its problems: nothing is sent from campaign

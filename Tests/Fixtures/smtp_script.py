@@ -12,10 +12,11 @@ body, or stop answering. Standard library only.
   --final 451,250        the replies to the final dot in turn (then 250)
   --drop-in-body         close the connection after the first line of the body
   --hang-after-dot       never answer the final dot (the client times out)
+  --dot-delay-ms 20      wait this long before answering each final dot (a slow server)
 
 Every step of every session is appended to DIR/log, one line each ("connect",
-"EHLO", "MAIL", "RCPT <addr>", "DATA", "dot", "drop", "hang"), and each message it
-accepts is saved as DIR/N.eml. Prints "READY <port>" once it listens on 127.0.0.1.
+"EHLO", "MAIL", "RCPT <addr>", "DATA", "dot", "drop", "hang", "accepted <addr>"), and
+each message it accepts is saved as DIR/N.eml. Prints "READY <port>" once it listens on 127.0.0.1.
 """
 import argparse, asyncio, os, signal, socket, struct
 
@@ -39,6 +40,7 @@ class Script:
     async def session(self, reader, writer):
         args = self.args
         self.log("connect")
+        recipient = ""
 
         async def reply(code, text="ok"):
             writer.write(f"{code} {text}\r\n".encode())
@@ -65,6 +67,7 @@ class Script:
                     await reply(args.mail, "sender refused" if args.mail >= 400 else "ok")
                 elif verb == "RCPT":
                     address = command.split(":", 1)[-1].strip().strip("<>")
+                    recipient = address
                     self.log(f"RCPT {address}")
                     await reply(args.rcpt, "mailbox full" if args.rcpt == 552 else ("refused" if args.rcpt >= 400 else "ok"))
                 elif verb == "DATA":
@@ -94,11 +97,14 @@ class Script:
                         self.log("hang")
                         await asyncio.sleep(3600)
                         return
+                    if args.dot_delay_ms:
+                        await asyncio.sleep(args.dot_delay_ms / 1000)
                     code = self.final.pop(0) if self.final else 250
                     if code == 250:
                         self.accepted += 1
                         with open(os.path.join(args.out, f"{self.accepted}.eml"), "wb") as f:
                             f.write(b"".join(body))
+                        self.log(f"accepted {recipient}")
                     await reply(code, "queued" if code == 250 else "not now")
                 elif verb == "QUIT":
                     await reply(221, "bye")
@@ -120,6 +126,7 @@ async def main():
     parser.add_argument("--final", default="")
     parser.add_argument("--drop-in-body", action="store_true")
     parser.add_argument("--hang-after-dot", action="store_true")
+    parser.add_argument("--dot-delay-ms", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     script = Script(args)

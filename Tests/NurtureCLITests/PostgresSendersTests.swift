@@ -1,0 +1,149 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// Issue 12: several senders and several servers on one PostgreSQL store, with the built
+/// binary, a real PostgreSQL server and a real (slowed) SMTP server.
+@Suite(.serialized) struct PostgresSendersTests {
+    let project: TemporaryDirectory
+    let database: String
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-pg-senders")
+        database = try StoreKind.postgres.databaseArgument(in: project)
+        try project.write("templates/hello.txt.mustache", "Hello {{first_name}}, see https://acme.example/start\n")
+        try project.write("templates/later.txt.mustache", "Still there, {{first_name}}?\n")
+        try project.write("nurture.yml", "smtp: { max_connections: 2 }\n")
+    }
+
+    func nurture(_ arguments: String..., environment: [String: String] = [:]) throws -> NurtureBinary.Result {
+        let result = try NurtureBinary.run(arguments, in: project.url, environment: environment.merging(["NURTURE_DB": database]) { $1 })
+        #expect(result.status == 0, "nurture \(arguments.joined(separator: " ")): \(result.stderr)")
+        return result
+    }
+
+    func importLeads(_ count: Int) throws {
+        var csv = "email,first_name,tags\n"
+        for index in 0..<count { csv += "lead\(index)@example.com,Lead\(index),trial\n" }
+        try project.write("leads.csv", csv)
+        _ = try nurture("leads", "import", "leads.csv")
+    }
+
+    /// How many messages the server accepted for each recipient.
+    func accepted(_ server: SMTPTestServer) -> [String: Int] {
+        server.log().filter { $0.hasPrefix("accepted ") }.reduce(into: [:]) { $0[String($1.dropFirst(9)), default: 0] += 1 }
+    }
+
+    /// Three `run --every 1s` senders over 3,000 due leads into a slow SMTP server; one is
+    /// killed with `kill -9` mid-batch. Every lead gets the step at most once; every lead
+    /// that got nothing is listed by `status` as in doubt (the killed sender had handed
+    /// its message over); nothing is left claimed or lost.
+    @Test func threeSendersShareTheWorkAndAKilledOneLosesAndDuplicatesNothing() async throws {
+        try project.write("campaigns/welcome.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps: [{ id: hello, subject: "Hello", template: hello }]
+            """)
+        try importLeads(3_000)
+        let server = try SMTPTestServer(["--dot-delay-ms", "5"], kind: .scripted)
+        let environment = ["NURTURE_SMTP_URL": server.url, "NURTURE_LEASE": "3s", "NURTURE_DB": database]
+        let senders = try (0..<3).map { _ in
+            try NurtureBinary.start(["run", "--every", "1s"], in: project.url, environment: environment)
+        }
+        // Kill the first sender once the three have delivered a third between them.
+        var deadline = Date().addingTimeInterval(120)
+        while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        senders[0].kill()
+        _ = try senders[0].wait()
+        let atKill = accepted(server).values.reduce(0, +)
+        #expect(atKill < 3_000, "the kill should land mid-way (\(atKill) delivered)")
+
+        // The other two finish the work, and settle what the dead one left in flight once
+        // its lease has run out.
+        deadline = Date().addingTimeInterval(180)
+        var status = ""
+        while Date() < deadline {
+            try await Task.sleep(for: .seconds(1))
+            status = try nurture("status").stdout
+            let unknown = Int(status.firstMatch(of: /unknown outcomes: (\d+)/)?.1 ?? "0") ?? 0
+            if accepted(server).count + unknown >= 3_000 && !status.contains("being sent right now") && status.contains("due now: 0") { break }
+        }
+        for sender in senders.dropFirst() { sender.process.terminate() }
+        let results = try senders.dropFirst().map { try $0.wait() }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+
+        let byRecipient = accepted(server)
+        #expect(byRecipient.values.allSatisfy { $0 == 1 }, "duplicates: \(byRecipient.filter { $0.value > 1 })")
+        let notDelivered = (0..<3_000).map { "lead\($0)@example.com" }.filter { byRecipient[$0] == nil }
+        // Each lead not delivered to was in the dead sender's hands: in doubt, and named.
+        #expect(notDelivered.count <= 4, "at most two messages per connection of the killed sender: \(notDelivered)")
+        for email in notDelivered {
+            #expect(status.contains(email), "\(email) got nothing and is not listed as in doubt:\n\(status)")
+        }
+        #expect(status.contains("due now: 0"), "\(status)")
+        #expect(!status.contains("being sent right now"), "\(status)")
+        // Every sender did part of the work.
+        for result in results {
+            let sent = result.stdout.matches(of: /: sent (\d+)/).compactMap { Int($0.1) }.reduce(0, +)
+            #expect(sent > 0, "a sender sent nothing: \(result.stdout)")
+        }
+    }
+
+    /// Two `serve` processes on one store behind a (pretend) load balancer: a link signed
+    /// by a sender works on either (the secret is shared through the store), an unsubscribe
+    /// answered by one stops the mail of every sender, and a click on the other is counted.
+    @Test func anUnsubscribeOnOneServerStopsEverySender() async throws {
+        try project.write("campaigns/drip.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps:
+              - { id: hello, subject: "Hello", template: hello }
+              - { id: later, wait: 1d, subject: "Later", template: later }
+            """)
+        try importLeads(40)
+        let port = 20000 + Int.random(in: 0..<20000)
+        let server = try SMTPTestServer([], kind: .scripted)
+        let environment = ["NURTURE_SMTP_URL": server.url, "NURTURE_BASE_URL": "http://127.0.0.1:\(port)"]
+        _ = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z", environment: environment)
+        #expect(accepted(server).count == 40)
+
+        let folder = server.folder.url.appendingPathComponent("received")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".eml") }
+        let messages = try names.map { try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }
+        let lead3 = try #require(messages.first { $0.contains("<lead3@example.com>") })
+        let lead4 = try #require(messages.first { $0.contains("<lead4@example.com>") })
+        func link(_ prefix: String, in message: String) throws -> String {
+            let flat = message.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+            let start = try #require(flat.range(of: prefix))
+            return String(flat[start.lowerBound...].prefix { !$0.isWhitespace && $0 != ">" && $0 != "\"" })
+        }
+        let unsubscribe = try link("http://127.0.0.1:\(port)/u/", in: lead3)
+        let click = try link("http://127.0.0.1:\(port)/c/", in: lead4)
+
+        let db = ["NURTURE_DB": database]
+        let first = try await ServeProcess(in: project.url, port: port, environment: db)
+        defer { first.stop() }
+        let second = try await ServeProcess(in: project.url, environment: db)
+        defer { second.stop() }
+        let posted = try Curl.fetch(["-X", "POST", "-d", "List-Unsubscribe=One-Click", unsubscribe])
+        #expect(posted.status == 200 && posted.body.contains("You are unsubscribed"), "\(posted.body)")
+        // The same link on the other server: it knows the secret and the lead's state.
+        let onSecond = try Curl.fetch([unsubscribe.replacingOccurrences(of: first.baseURL, with: second.baseURL)])
+        #expect(onSecond.status == 200, "\(onSecond.body)")
+        let clicked = try Curl.fetch([click.replacingOccurrences(of: first.baseURL, with: second.baseURL)])
+        #expect(clicked.status == 302, "a click on the second server redirects: \(clicked.status)")
+
+        // Three senders at once for step two: every lead but the one who left gets it once.
+        let senders = try (0..<3).map { _ in
+            try NurtureBinary.start(["run", "--once", "--now", "2030-01-09T10:00:00Z"], in: project.url, environment: environment.merging(db) { $1 })
+        }
+        let results = try senders.map { try $0.wait() }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        let byRecipient = accepted(server)
+        #expect(byRecipient["lead3@example.com"] == 1, "lead3 got step one only")
+        #expect(byRecipient.filter { $0.key != "lead3@example.com" }.values.allSatisfy { $0 == 2 }, "\(byRecipient.filter { $0.value != 2 })")
+        #expect(byRecipient.count == 40)
+        let shown = try nurture("leads", "show", "lead4@example.com").stdout
+        #expect(shown.contains("click"), "the click recorded by the second server shows: \(shown)")
+    }
+}
