@@ -36,13 +36,15 @@ extension PostgresStore {
         }
     }
 
-    /// Claimed or sending messages whose sender is not alive (no heartbeat within the lease).
+    /// Claimed or sending messages whose sender is not alive (no heartbeat within the lease),
+    /// and this sender's own from an earlier tick (a tick starts only when the previous one
+    /// of this process has ended, so anything it still holds was interrupted).
     public func interruptedSends() async throws -> [InterruptedSend] {
         let leaseSeconds = Double(lease.components.seconds)
         return try await read { connection in
             try await connection.rows("""
                 SELECT id, enrollment_id, coalesce(message_id, ''), state FROM messages
-                WHERE state IN ('claimed', 'sending') AND (sender_id IS NULL OR sender_id NOT IN (
+                WHERE state IN ('claimed', 'sending') AND (sender_id IS NULL OR sender_id = \(senderID) OR sender_id NOT IN (
                     SELECT id FROM senders WHERE heartbeat_at > now() - make_interval(secs => \(leaseSeconds))))
                 ORDER BY id
                 """, logger: logger).map { row in

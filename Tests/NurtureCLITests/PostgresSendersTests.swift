@@ -45,7 +45,9 @@ import Testing
             steps: [{ id: hello, subject: "Hello", template: hello }]
             """)
         try importLeads(3_000)
-        let server = try SMTPTestServer(["--dot-delay-ms", "5"], kind: .scripted)
+        // 20 ms a message: about 10 s for the whole run, so the kill lands mid-way even on a
+        // loaded machine.
+        let server = try SMTPTestServer(["--dot-delay-ms", "20"], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url, "NURTURE_LEASE": "3s", "NURTURE_DB": database]
         let senders = try (0..<3).map { _ in
             try NurtureBinary.start(["run", "--every", "1s"], in: project.url, environment: environment)
