@@ -74,6 +74,7 @@ let package = Package(
                 "NurtureDelivery",
                 "NurtureServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

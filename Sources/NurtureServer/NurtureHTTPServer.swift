@@ -77,14 +77,15 @@ public enum NurtureHTTPServer {
 
     /// Serves until SIGTERM or SIGINT, then finishes the requests in flight. Idle
     /// connections are closed after 30 s, so slow clients cannot hold sockets forever.
-    public static func run(store: any Store, settings: ServerSettings, logger: Logger) async throws {
+    /// `storeServices` (the PostgreSQL pool) run in the same group and stop after the server.
+    public static func run(store: any Store, settings: ServerSettings, storeServices: [any Service] = [], logger: Logger) async throws {
         let app = Application(
             router: router(store: store, settings: settings),
             server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nurture"),
             logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: storeServices + [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

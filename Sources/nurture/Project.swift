@@ -3,6 +3,7 @@ import NurtureCore
 import NurtureDelivery
 import NurturePostgres
 import NurtureStore
+import ServiceLifecycle
 
 /// The user's folder, as the global options, the environment and `nurture.yml` describe
 /// it: where campaigns, templates and the store are. All commands start here.
@@ -72,6 +73,11 @@ struct Project {
             throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
         }
         return try SQLiteStore(path: path)
+    }
+
+    /// What a long-running command runs beside its own service: the PostgreSQL store's pool.
+    func services(of store: any Store) -> [any Service] {
+        (store as? PostgresStore).map { [PostgresStoreService(store: $0)] } ?? []
     }
 
     /// How long a PostgreSQL sender's claims and picked enrolments stay its own without a

@@ -46,7 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
         if settings.pagesAreClosed {
             Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
         }
-        try await NurtureHTTPServer.run(store: store, settings: settings, logger: logger)
+        Signals.unblockTermination()
+        try await NurtureHTTPServer.run(store: store, settings: settings, storeServices: project.services(of: store), logger: logger)
         Terminal.writeError("stopped\n")
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 import NurtureCore
 import NurtureDelivery
 import NurtureStore
+import Logging
+import ServiceLifecycle
 
 /// Runs ticks for `run`: builds the send loop, prints progress and the summary, and
 /// maps the outcome to an exit code.
@@ -72,27 +74,50 @@ struct TickRunner {
         }
     }
 
-    /// Ticks every `seconds` until SIGTERM or SIGINT; a signal lets the message in
-    /// flight finish and then stops.
+    /// Ticks every `seconds` until SIGTERM or SIGINT, as a service in a `ServiceGroup`
+    /// beside the store's own (the PostgreSQL pool): a signal lets the messages in flight
+    /// finish, records them, and stops; the store closes after that.
     func runEvery(seconds: Int, limit: Int?) async throws {
         let transport = try project.openTransport()
-        let stop = StopSignal()
         Terminal.writeError("running a tick every \(seconds)s; stop with Ctrl-C or SIGTERM\n")
-        while !stop.isSet {
-            let started = Date()
-            do {
-                let summary = try await loop(transport: transport).tick(now: started, limit: limit, shouldStop: { stop.isSet })
-                try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
-                print("\(TimeText.utc(started)): \(summary)")
-            } catch SendLoop.TickError.anotherTickRunning {
-                print("\(TimeText.utc(started)): another tick is running; skipped")
-            }
-            let deadline = started.addingTimeInterval(TimeInterval(seconds))
-            while !stop.isSet, Date() < deadline {
-                try? await Task.sleep(for: .milliseconds(200))
-            }
-        }
+        Signals.unblockTermination()
+        var logger = Logger(label: "nurture.run")
+        logger.logLevel = .error
+        let ticks = TickService(runner: self, transport: transport, seconds: seconds, limit: limit)
+        let group = ServiceGroup(configuration: .init(
+            services: project.services(of: store) + [ticks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         Terminal.writeError("stopped\n")
+    }
+}
+
+/// `run --every`: one tick after another until the group shuts down gracefully.
+struct TickService: Service {
+    let runner: TickRunner
+    let transport: any Transport
+    let seconds: Int
+    let limit: Int?
+
+    func run() async throws {
+        let stop = StopFlag()
+        try await withGracefulShutdownHandler {
+            while !stop.isSet {
+                let started = Date()
+                do {
+                    let summary = try await runner.loop(transport: transport).tick(now: started, limit: limit, shouldStop: { stop.isSet })
+                    try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
+                    print("\(TimeText.utc(started)): \(summary)")
+                } catch SendLoop.TickError.anotherTickRunning {
+                    print("\(TimeText.utc(started)): another tick is running; skipped")
+                }
+                let deadline = started.addingTimeInterval(TimeInterval(seconds))
+                while !stop.isSet, Date() < deadline {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        } onGracefulShutdown: {
+            stop.set()
+        }
     }
 }
 
