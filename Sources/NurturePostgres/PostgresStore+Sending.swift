@@ -70,19 +70,18 @@ extension PostgresStore {
             """, logger: logger)
     }
 
-    /// Moves a claim to `sending` in its own committed transaction, only while its lead
-    /// may be mailed and its drip is live. The lead and enrolment rows are share-locked,
-    /// so an unsubscribe either committed before (and is seen) or waits for this commit.
+    /// Moves a claim to `sending`, committed on its own (one statement, one round trip),
+    /// only while its lead may be mailed and its drip is live. The statement share-locks
+    /// the lead and enrolment rows, so an unsubscribe either committed before (and is
+    /// seen) or waits for this commit.
     public func markSending(_ claim: Claim, now: Date) async throws -> Bool {
-        try await write { connection in
-            let live = try await connection.count("""
-                SELECT count(*) FROM (SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+        try await read { connection in
+            try await connection.changes("""
+                WITH live AS (
+                    SELECT m.id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
                     WHERE m.id = \(claim.rowID) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
-                    FOR SHARE OF e, l) live
-                """, logger: logger)
-            guard live == 1 else { return false }
-            return try await connection.changes("""
-                UPDATE messages SET state = 'sending', sender_id = \(senderID) WHERE id = \(claim.rowID) AND state = 'claimed' RETURNING id
+                    FOR SHARE OF e, l)
+                UPDATE messages SET state = 'sending', sender_id = \(senderID) WHERE id IN (SELECT id FROM live) RETURNING id
                 """, logger: logger) == 1
         }
     }
@@ -96,19 +95,23 @@ extension PostgresStore {
                 let enrollment = delivery.claim.enrollmentID
                 switch delivery.outcome {
                 case .sent:
+                    // One statement (one round trip): the message, and its enrolment's next
+                    // look or its completion (an enrolment that ended meanwhile only
+                    // learns when it was last sent to).
+                    let completes = delivery.completes
                     try await connection.query("""
-                        UPDATE messages SET state = 'sent', sent_at = \(time), delivered_at_ms = \(delivery.deliveredAt?.epochMilliseconds),
-                            last_error = NULL, sender_id = NULL WHERE id = \(row)
+                        WITH sent AS (
+                            UPDATE messages SET state = 'sent', sent_at = \(time), delivered_at_ms = \(delivery.deliveredAt?.epochMilliseconds),
+                                last_error = NULL, sender_id = NULL WHERE id = \(row) RETURNING id),
+                        ended AS (UPDATE enrollments SET last_sent_at = \(time) WHERE id = \(enrollment) AND state <> 'active' RETURNING id)
+                        UPDATE enrollments SET last_sent_at = \(time), leased_until = NULL,
+                            state = CASE WHEN \(completes) THEN 'completed' ELSE state END,
+                            ended_at = CASE WHEN \(completes) THEN \(time) ELSE ended_at END,
+                            end_reason = CASE WHEN \(completes) THEN 'every step is behind the lead' ELSE end_reason END,
+                            next_due_at = CASE WHEN \(completes) THEN NULL ELSE \(delivery.nextDueAt?.epochSeconds)::bigint END,
+                            next_step_id = CASE WHEN \(completes) THEN NULL ELSE \(delivery.nextStep)::text END
+                        WHERE id = \(enrollment) AND state = 'active'
                         """, logger: logger)
-                    try await connection.query("UPDATE enrollments SET last_sent_at = \(time) WHERE id = \(enrollment)", logger: logger)
-                    if delivery.completes {
-                        try await connection.query("""
-                            UPDATE enrollments SET state = 'completed', ended_at = \(time), end_reason = 'every step is behind the lead',
-                                next_due_at = NULL, next_step_id = NULL, leased_until = NULL WHERE id = \(enrollment) AND state = 'active'
-                            """, logger: logger)
-                    } else {
-                        try await setDue(enrollment, at: delivery.nextDueAt?.epochSeconds, step: delivery.nextStep, on: connection)
-                    }
                 case .deferred(let retryAt, let error):
                     try await connection.query("""
                         UPDATE messages SET state = 'deferred', next_attempt_at = \(retryAt.epochSeconds), last_error = \(error), sender_id = NULL

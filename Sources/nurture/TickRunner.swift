@@ -16,7 +16,7 @@ struct TickRunner {
         let signer = try await project.linkSigner(store: store)
         var loop = SendLoop(
             catalog: catalog, store: store, transport: transport, planner: project.planner,
-            unsubscribeURL: project.unsubscribeURL(signer: signer))
+            unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
         if project.tracksLinks { loop.linkRewriter = LinkRewriter(links: project.trackingLinks(signer: signer)) }
         return loop

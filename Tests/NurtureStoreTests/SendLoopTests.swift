@@ -30,7 +30,7 @@ struct SendLoopFailureFixture {
     }
 
     func loop(_ transport: ScriptedTransport) -> SendLoop {
-        SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" })
+        SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
     }
 
     func transientFailureIsRetriedWithBackoffAndSentOnce() async throws {

@@ -29,9 +29,8 @@ struct StoreConformanceFixture {
     func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
 
     func loop(_ transport: ScriptedTransport) -> SendLoop {
-        var loop = SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" })
+        var loop = SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
         loop.linkRewriter = LinkRewriter(links: TrackingLinks(baseURL: "https://t.example", signer: LinkSigner(secret: "s")))
-        loop.wallClock = { self.t0 }
         return loop
     }
 

@@ -6,7 +6,9 @@ extension Step {
     /// it does not. Nil for a step without a condition.
     public func explainCondition(for lead: Lead, timeline: LeadTimeline?, in campaign: Campaign) -> (holds: Bool, text: String)? {
         guard let condition else { return nil }
-        let snapshot = timeline?.snapshot(campaignID: campaign.id) ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date())
+        // A sample lead has no history; conditions never read the enrolment time.
+        let snapshot = timeline?.snapshot(campaignID: campaign.id)
+            ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date(timeIntervalSince1970: 0))
         let (holds, why) = ConditionEvaluator(lead: lead, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
         let otherwise = self.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
         return (holds, holds ? why : "\(why); \(otherwise)")

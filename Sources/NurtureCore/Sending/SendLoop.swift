@@ -20,13 +20,15 @@ public struct SendLoop: Sendable {
     public var unsubscribeURL: @Sendable (_ enrollmentID: Int64, _ step: String) -> String
     /// Wraps links for open and click tracking; nil sends links as written.
     public var linkRewriter: LinkRewriter?
-    /// The real clock, for when a message was accepted (`now` may be a replayed time).
-    public var wallClock: @Sendable () -> Date = Date.init
+    /// The real clock, for when a message was accepted (`now` may be a replayed time);
+    /// passed in like `now`, so the core never reads a clock of its own.
+    public var wallClock: @Sendable () -> Date
 
     public init(
         catalog: CampaignCatalog, store: any Store, transport: any Transport, planner: DripPlanner,
-        unsubscribeURL: @escaping @Sendable (Int64, String) -> String
+        unsubscribeURL: @escaping @Sendable (Int64, String) -> String, wallClock: @escaping @Sendable () -> Date
     ) {
+        self.wallClock = wallClock
         self.catalog = catalog
         self.store = store
         self.transport = transport
