@@ -61,13 +61,6 @@ public struct CampaignReport: Sendable, Hashable {
     public static func percent(_ rate: Double) -> String { String(format: "%.1f%%", rate * 100) }
 }
 
-/// The store side of reports.
-public protocol ReportStore: Sendable {
-    /// Counts for one campaign; `stepOrder` lists the file's steps first, in order
-    /// (steps no longer in the file follow).
-    func report(campaignID: String, stepOrder: [String]) async throws -> CampaignReport
-}
-
 extension CampaignReport {
     /// The report with each renamed step's rows (stored under its former id) counted
     /// under its current id, so a rename keeps the step's history in one row.

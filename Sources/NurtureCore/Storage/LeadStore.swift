@@ -1,25 +1,5 @@
 import Foundation
 
-/// How many leads an upsert created and changed.
-public struct UpsertSummary: Sendable, Hashable {
-    public var inserted: Int
-    public var updated: Int
-
-    public init(inserted: Int = 0, updated: Int = 0) {
-        self.inserted = inserted
-        self.updated = updated
-    }
-
-    public static func + (lhs: UpsertSummary, rhs: UpsertSummary) -> UpsertSummary {
-        UpsertSummary(inserted: lhs.inserted + rhs.inserted, updated: lhs.updated + rhs.updated)
-    }
-}
-
-/// Where Nurture keeps its state. SQLite is the embedded default; a PostgreSQL store
-/// satisfies the same protocol. Times are passed in: the store never reads a clock.
-/// Everything Nurture keeps: leads, and the send loop's state.
-public protocol Store: LeadStore, DripStore, ReportStore, MetricsStore, TrackingStore {}
-
 /// Leads: who they are and whether they may be mailed.
 public protocol LeadStore: Sendable {
     /// Creates or updates leads by email (case-insensitively). Nil fields leave what is
@@ -65,25 +45,4 @@ public protocol LeadStore: Sendable {
     /// Replaces the stored secret (a rotation: the old one is still accepted through
     /// `NURTURE_SECRET_PREVIOUS` while old mail may be read).
     func replaceLinkSecret(with secret: String) async throws
-}
-
-/// A failure of the store itself (not of the user's input): exit code 2.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable {
-        /// Another process held the store past the timeout.
-        case busy
-        /// The store was written by a newer Nurture.
-        case tooNew
-        case failed
-    }
-
-    public var kind: Kind
-    public var message: String
-
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var description: String { message }
 }
