@@ -1,0 +1,54 @@
+import Foundation
+import NurtureCore
+import Testing
+
+/// The report's rules, applied to counts a store gathered (issue 12: rules in the core).
+@Suite struct CampaignReportTests {
+    let t0 = Date(timeIntervalSince1970: 1_900_000_000)
+
+    @Test func statesAndRequestsLandInTheirColumns() {
+        var tally = CampaignTally()
+        tally.enrollments = [
+            .init(state: "active", leadStatus: "active", count: 5), .init(state: "completed", leadStatus: "active", count: 2),
+            .init(state: "suppressed", leadStatus: "unsubscribed", count: 3), .init(state: "suppressed", leadStatus: "bounced", count: 1),
+            .init(state: "exited", leadStatus: "unsubscribed", count: 4), .init(state: "converted", leadStatus: "active", count: 1),
+        ]
+        tally.messages = [
+            .init(step: "one", state: "sent", leadBounced: false, count: 10), .init(step: "one", state: "failed", leadBounced: true, count: 2),
+            .init(step: "one", state: "failed", leadBounced: false, count: 1), .init(step: "one", state: "sending", leadBounced: false, count: 1),
+            .init(step: "one", state: "deferred", leadBounced: false, count: 2), .init(step: "one", state: "skipped", leadBounced: false, count: 3),
+            .init(step: "gone", state: "unknown", leadBounced: false, count: 1),
+        ]
+        tally.activity = [
+            .init(step: "one", kind: "open", activityClass: "human", requests: 7, messages: 4),
+            .init(step: "one", kind: "open", activityClass: "machine", requests: 5, messages: 5),
+            .init(step: "one", kind: "open", activityClass: "unknown", requests: 1, messages: 1),
+            .init(step: "one", kind: "click", activityClass: "human", requests: 3, messages: 2),
+        ]
+        tally.unsubscribedByStep = ["one": 3]
+        let report = CampaignReport(tally: tally, campaignID: "c", stepOrder: ["one", "two"])
+        #expect(report.enrolled == 16 && report.active == 5 && report.completed == 2 && report.exited == 4 && report.converted == 1)
+        #expect(report.unsubscribed == 3, "an exited lead who unsubscribed later did not unsubscribe from this campaign")
+        #expect(report.steps.map(\.step) == ["one", "two", "gone"], "the file's order, then steps no longer in it")
+        let one = report.steps[0]
+        #expect(one.sent == 10 && one.failed == 3 && one.bounced == 2 && one.deferred == 3 && one.skipped == 3)
+        #expect(one.uniqueOpens == 4 && one.totalOpens == 7 && one.machineOpens == 6)
+        #expect(one.uniqueClicks == 2 && one.totalClicks == 3 && one.machineClicks == 0)
+        #expect(one.unsubscribed == 3)
+        #expect(report.steps[2].unknown == 1)
+    }
+
+    @Test func aConversionIsCreditedToTheLastStepSentBeforeIt() {
+        var tally = CampaignTally()
+        tally.convertedSends = [
+            .init(enrollmentID: 1, step: "one", sentAt: t0, messageRow: 10),
+            .init(enrollmentID: 1, step: "two", sentAt: t0.addingTimeInterval(86_400), messageRow: 11),
+            .init(enrollmentID: 2, step: "one", sentAt: t0, messageRow: 20),
+            // The same second: the later row was sent last.
+            .init(enrollmentID: 3, step: "two", sentAt: t0, messageRow: 31),
+            .init(enrollmentID: 3, step: "one", sentAt: t0, messageRow: 30),
+        ]
+        let report = CampaignReport(tally: tally, campaignID: "c", stepOrder: ["one", "two"])
+        #expect(report.steps.map(\.converted) == [1, 2])
+    }
+}
