@@ -22,19 +22,24 @@ extension PostgresStore {
                     // Granted only while the lead may be mailed and the drip is live; the
                     // unique (enrolment, step) constraint refuses a second copy whichever
                     // sender asks.
+                    // One statement: the claim, and the enrolment's next look (none while
+                    // the message is out; a minute later when the claim was lost, so the
+                    // next tick sees why).
                     let granted = try await connection.rows("""
-                        INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, sender_id)
-                        SELECT \(enrollment), \(step), 'claimed', \(messageID), \(time), 1, \(senderID) WHERE EXISTS (
-                            SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
-                            WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
-                        ON CONFLICT (enrollment_id, step_id) DO NOTHING RETURNING id
+                        WITH granted AS (
+                            INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, sender_id)
+                            SELECT \(enrollment), \(step), 'claimed', \(messageID), \(time), 1, \(senderID) WHERE EXISTS (
+                                SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                                WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
+                            ON CONFLICT (enrollment_id, step_id) DO NOTHING RETURNING id),
+                        due AS (
+                            UPDATE enrollments SET next_step_id = \(step), leased_until = NULL,
+                                next_due_at = CASE WHEN EXISTS (SELECT 1 FROM granted) THEN NULL ELSE \(retryLater)::bigint END
+                            WHERE id = \(enrollment) AND state = 'active')
+                        SELECT id FROM granted
                         """, logger: logger).first.map { try $0.decode(Int64.self) }
                     if let row = granted {
                         claims.append(Claim(rowID: row, enrollmentID: enrollment, step: step, messageID: messageID, attempts: 1))
-                        try await setDue(enrollment, at: nil, step: step, on: connection)
-                    } else {
-                        // Lost the claim: look again at the next tick, which sees why.
-                        try await setDue(enrollment, at: retryLater, step: step, on: connection)
                     }
                 case .retry(let step):
                     let claim = try await connection.rows("""
@@ -70,19 +75,22 @@ extension PostgresStore {
             """, logger: logger)
     }
 
-    /// Moves a claim to `sending`, committed on its own (one statement, one round trip),
-    /// only while its lead may be mailed and its drip is live. The statement share-locks
-    /// the lead and enrolment rows, so an unsubscribe either committed before (and is
-    /// seen) or waits for this commit.
+    /// Moves a claim to `sending`, committed before it goes to the transport, only while
+    /// its lead may be mailed and its drip is live. Claims asked for together share one
+    /// statement and one commit (`AdmissionBatcher`). The statement share-locks the lead
+    /// and enrolment rows, so an unsubscribe either committed before (and is seen) or
+    /// waits for this commit.
     public func markSending(_ claim: Claim, now: Date) async throws -> Bool {
-        try await read { connection in
-            try await connection.changes("""
-                WITH live AS (
-                    SELECT m.id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
-                    WHERE m.id = \(claim.rowID) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
-                    FOR SHARE OF e, l)
-                UPDATE messages SET state = 'sending', sender_id = \(senderID) WHERE id IN (SELECT id FROM live) RETURNING id
-                """, logger: logger) == 1
+        try await admissions.admit(claim.rowID) { [self] rows in
+            try await read { connection in
+                Set(try await connection.rows("""
+                    WITH live AS (
+                        SELECT m.id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+                        WHERE m.id = ANY(\(rows)) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
+                        FOR SHARE OF e, l)
+                    UPDATE messages SET state = 'sending', sender_id = \(senderID) WHERE id IN (SELECT id FROM live) RETURNING id
+                    """, logger: logger).map { try $0.decode(Int64.self) })
+            }
         }
     }
 

@@ -13,6 +13,8 @@ public final class PostgresStore: Store {
     let senderID: String
     /// How long a silent sender's claims and picked enrolments stay its own.
     let lease: Duration
+    /// Admissions asked for at once share a statement and a commit.
+    let admissions = AdmissionBatcher()
     private let running: Task<Void, Never>
 
     /// Connects to `location` and brings the schema up to date. The client's connection
