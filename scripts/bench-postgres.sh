@@ -107,13 +107,15 @@ for count in ${senders[*]}; do
     start=$(now)
     pids=()
     for index in $(seq 1 "$count"); do
-        (cd "$work/project" && NURTURE_DB="$url" "$nurture" run --once --now 2030-01-07T10:00:00Z > "$work/run-$index.out") &
+        (cd "$work/project" && NURTURE_DB="$url" /usr/bin/time -v "$nurture" run --once --now 2030-01-07T10:00:00Z > "$work/run-$index.out" 2> "$work/time-$index") &
         pids+=($!)
     done
     for pid in "${pids[@]}"; do wait "$pid"; done
     seconds=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
     sent=$(psql_ -d "tick_$count" -c "SELECT count(*) FROM messages WHERE state = 'sent'")
     copies=$(psql_ -d "tick_$count" -c "SELECT count(*) FROM (SELECT enrollment_id FROM messages GROUP BY 1 HAVING count(*) > 1) d")
-    printf '    PostgreSQL, %d sender(s): %s msg/s (%d sent, %d leads with two copies; per sender: %s)\n' \
-        "$count" "$(rate "$n" "$seconds")" "$sent" "$copies" "$(for index in $(seq 1 "$count"); do grep -o 'sent [0-9]*' "$work/run-$index.out" | tr -d '\n'; printf ' '; done)"
+    cpu=$(cat "$work"/time-* | awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f", s }')
+    printf '    PostgreSQL, %d sender(s): %s msg/s (%d sent, %d leads with two copies; senders used %s s of CPU; per sender: %s)\n' \
+        "$count" "$(rate "$n" "$seconds")" "$sent" "$copies" "$cpu" "$(for index in $(seq 1 "$count"); do grep -o 'sent [0-9]*' "$work/run-$index.out" | tr -d '\n'; printf ' '; done)"
+    rm -f "$work"/time-*
 done
