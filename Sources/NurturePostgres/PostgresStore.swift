@@ -16,6 +16,9 @@ public final class PostgresStore: Store {
     /// Admissions asked for at once share a statement and a commit.
     let admissions = AdmissionBatcher()
     private let running: Task<Void, Never>
+    /// For a dry run: every read and write goes to this connection, inside a transaction
+    /// its owner rolls back (see `withRolledBackTransaction`).
+    private let pinned: PostgresConnection?
 
     /// Connects to `location` and brings the schema up to date. The client's connection
     /// pool runs until `close()`.
@@ -28,11 +31,40 @@ public final class PostgresStore: Store {
         self.lease = lease
         self.senderID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
         running = Task { await client.run() }
+        pinned = nil
         do {
             try await Self.migrate(client, logger: quiet)
         } catch {
             running.cancel()
             throw Self.storeError(error, doing: "open the store at \(location.description)")
+        }
+    }
+
+    /// A view of `store` whose reads and writes all go to `connection`.
+    private init(viewOf store: PostgresStore, pinnedTo connection: PostgresConnection) {
+        client = store.client
+        logger = store.logger
+        lease = store.lease
+        senderID = "dry-run:" + store.senderID
+        running = Task {}
+        pinned = connection
+    }
+
+    /// Runs `body` with a view of this store in which every read and write happens in one
+    /// transaction, rolled back afterwards: a dry run sees its own writes and no one else
+    /// ever does. Meanwhile the rows it wrote stay locked: real senders skip those
+    /// enrolments until it ends, and an unsubscribe of one of its leads waits for its end.
+    public func withRolledBackTransaction<Result: Sendable>(_ body: (PostgresStore) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(PostgresStore(viewOf: self, pinnedTo: connection))
+                try await connection.query("ROLLBACK", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 
@@ -74,6 +106,7 @@ public final class PostgresStore: Store {
     /// Runs `body` on one pooled connection, outside a transaction (each statement is its own).
     func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
+            if let pinned { return try await body(pinned) }
             return try await client.withConnection { try await body($0) }
         } catch {
             throw Self.storeError(error, doing: "read the store")
@@ -84,6 +117,8 @@ public final class PostgresStore: Store {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func write<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
+            // A pinned connection is already inside its owner's transaction.
+            if let pinned { return try await body(pinned) }
             return try await client.withTransaction(logger: logger) { try await body($0) }
         } catch {
             throw Self.storeError(error, doing: "write to the store")

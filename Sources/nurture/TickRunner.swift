@@ -1,6 +1,7 @@
 import Foundation
 import NurtureCore
 import NurtureDelivery
+import NurturePostgres
 import NurtureStore
 import Logging
 import ServiceLifecycle
@@ -43,18 +44,26 @@ struct TickRunner {
         try report(summary, transportName: transport.name)
     }
 
-    /// Everything a tick would do, on a private snapshot of the store that is then
-    /// thrown away: the real store is only read, in one short read transaction.
+    /// Everything a tick would do, without changing the store: on SQLite, on a private
+    /// snapshot of the store that is then thrown away (the real store is only read, in
+    /// one short read transaction); on PostgreSQL, in one transaction rolled back at the end.
     private func runDry(now: Date, limit: Int?) async throws {
-        guard let sqlite = store as? SQLiteStore else { throw UserError("--dry-run needs a SQLite store") }
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-dry-run-\(UUID().uuidString).sqlite")
-        defer {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy.path + suffix) }
-        }
-        let snapshot = try await sqlite.snapshot(to: copy.path)
         let transport = DryRunTransport()
-        let summary = try await TickRunner(project: project, catalog: catalog, store: snapshot)
-            .loop(transport: transport).tick(now: now, limit: limit)
+        let summary: TickSummary
+        if let postgres = store as? PostgresStore {
+            summary = try await postgres.withRolledBackTransaction { view in
+                try await TickRunner(project: project, catalog: catalog, store: view).loop(transport: transport).tick(now: now, limit: limit)
+            }
+        } else if let sqlite = store as? SQLiteStore {
+            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-dry-run-\(UUID().uuidString).sqlite")
+            defer {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy.path + suffix) }
+            }
+            let snapshot = try await sqlite.snapshot(to: copy.path)
+            summary = try await TickRunner(project: project, catalog: catalog, store: snapshot).loop(transport: transport).tick(now: now, limit: limit)
+        } else {
+            throw UserError("--dry-run is not available for this store")
+        }
         for message in transport.messages {
             print("would send \(message.campaignID)/\(message.stepID) to \(message.recipient): \(message.subject)")
         }

@@ -148,4 +148,21 @@ import Testing
         let shown = try nurture("leads", "show", "lead4@example.com").stdout
         #expect(shown.contains("click"), "the click recorded by the second server shows: \(shown)")
     }
+
+    /// A dry run on PostgreSQL shows what a tick would send and leaves the store as it was.
+    @Test func aDryRunChangesNothing() throws {
+        try project.write("campaigns/welcome.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps: [{ id: hello, subject: "Hello", template: hello }]
+            """)
+        try importLeads(5)
+        let dry = try nurture("run", "--once", "--dry-run", "--now", "2030-01-07T10:00:00Z")
+        #expect(dry.stdout.components(separatedBy: "would send welcome/hello to").count - 1 == 5, "\(dry.stdout)")
+        #expect(dry.stdout.contains("dry run (nothing was changed): sent 5"), "\(dry.stdout)")
+        let status = try nurture("status", "--now", "2030-01-07T10:00:00Z").stdout
+        #expect(status.contains("active enrolments: 0"), "the dry run's enrolments were rolled back: \(status)")
+        let real = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
+        #expect(real.stdout.contains("sent 5,"), "\(real.stdout)")
+    }
 }

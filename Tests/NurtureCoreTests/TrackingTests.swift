@@ -127,3 +127,15 @@ import Testing
         #expect(verdict(after: 60, agent: "  ") == .unknown)
     }
 }
+
+/// The score rule both stores apply (issue 12: rules in the core).
+@Suite struct ScoreRuleTests {
+    @Test func onlyTheFirstHumanRequestScoresAndUnmaskingTakesItBack() {
+        let rules = ScoreRules(open: 2, click: 5)
+        #expect(rules.change(for: .open, hadHuman: false, hasHuman: true) == 2, "a message's first human open")
+        #expect(rules.change(for: .open, hadHuman: true, hasHuman: true) == 0, "a repeat")
+        #expect(rules.change(for: .click, hadHuman: false, hasHuman: false) == 0, "a machine's click")
+        #expect(rules.change(for: .click, hadHuman: true, hasHuman: false) == -5, "its only human click unmasked as a scanner's")
+    }
+}
+
