@@ -65,6 +65,20 @@ public struct PostgresLocation: Sendable, Equatable {
 
     public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
 
+    /// For one connection of our own (opening the store, migrating).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tlsSetting: PostgresConnection.Configuration.TLS
+        switch tls {
+        case .disable: tlsSetting = .disable
+        case .prefer: tlsSetting = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tlsSetting = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+
     var clientConfiguration: PostgresClient.Configuration {
         let tlsSetting: PostgresClient.Configuration.TLS
         switch tls {

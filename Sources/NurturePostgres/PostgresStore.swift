@@ -30,14 +30,26 @@ public final class PostgresStore: Store {
         self.logger = quiet
         self.lease = lease
         self.senderID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
-        running = Task { await client.run() }
         pinned = nil
         do {
-            try await Self.migrate(client, logger: quiet)
+            // One direct connection first: a server that is down or refuses us fails here
+            // at once, with its own words (the pool would retry for a minute).
+            let connection = try await PostgresConnection.connect(configuration: location.connectionConfiguration(), id: 1, logger: quiet)
+            do {
+                try await Self.migrate(connection, logger: quiet)
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         } catch {
-            running.cancel()
+            running = Task {}
+            if let psql = error as? PSQLError, let cause = psql.underlying, cause is NIOConnectionError || cause is ChannelError {
+                throw StoreError(.failed, "could not connect to PostgreSQL at \(location.host):\(location.port) (is it running, and reachable from here?): \(cause)")
+            }
             throw Self.storeError(error, doing: "open the store at \(location.description)")
         }
+        running = Task { await client.run() }
     }
 
     /// A view of `store` whose reads and writes all go to `connection`.
@@ -74,8 +86,8 @@ public final class PostgresStore: Store {
         _ = await running.value
     }
 
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             // Two processes opening a new database at once: one migrates, the other waits
             // here and then finds the schema current.
             try await connection.query("SELECT pg_advisory_xact_lock(7480218437266127)", logger: logger)

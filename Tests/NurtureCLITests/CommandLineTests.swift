@@ -83,6 +83,23 @@ import Testing
         #expect(!both.stderr.contains("Error: "), "one prefix: \(both.stderr)")
     }
 
+    /// Issue 12: a PostgreSQL store that cannot be reached fails at once and says where;
+    /// a password on the command line or in nurture.yml is refused before connecting.
+    @Test func postgresLocationsThatCannotWorkSayWhy() throws {
+        let unreachable = try NurtureBinary.run(["status", "--db", "postgres://nurture@127.0.0.1:1/nurture"], in: project.url)
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.hasPrefix("error: could not connect to PostgreSQL at 127.0.0.1:1"), "\(unreachable.stderr)")
+        let exposed = try NurtureBinary.run(["status", "--db", "postgres://nurture:hunter2@127.0.0.1:1/nurture"], in: project.url)
+        #expect(exposed.status == 1)
+        #expect(exposed.stderr.contains("set PGPASSWORD, or put the whole URL in NURTURE_DB"), "\(exposed.stderr)")
+        #expect(!exposed.stderr.contains("hunter2"), "the password is never echoed")
+        try project.write("nurture.yml", "db: postgres://nurture:hunter2@127.0.0.1:1/nurture\n")
+        let inFile = try NurtureBinary.run(["status"], in: project.url)
+        #expect(inFile.stderr.contains("set PGPASSWORD"), "\(inFile.stderr)")
+        let badMode = try NurtureBinary.run(["status"], in: project.url, environment: ["NURTURE_DB": "postgres://nurture@127.0.0.1:1/nurture?sslmode=sometimes"])
+        #expect(badMode.stderr.contains("sslmode must be disable, prefer or require"), "\(badMode.stderr)")
+    }
+
     @Test func validateListsAllErrorsAndExits1() throws {
         try project.write("campaigns/broken.yml", """
             from: "Ada <ada@acme.example>"
