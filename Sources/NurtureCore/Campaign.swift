@@ -45,4 +45,11 @@ public struct EnrollmentRule: Sendable, Hashable {
     }
 
     public var isEmpty: Bool { tags.isEmpty && events.isEmpty }
+
+    /// What the rule is, whatever the order it was written in. A store keeps it beside
+    /// where its last enrolment pass got to: a rule that changed (or a new campaign) is
+    /// read from the beginning once; an unchanged one reads only what was added since.
+    public var fingerprint: String {
+        "tags=\(tags.sorted().joined(separator: ","));events=\(events.sorted().joined(separator: ","))"
+    }
 }

@@ -11,7 +11,7 @@ extension PostgresStore {
     /// last pass (`pg_snapshot_xmin`). Rows read twice are harmless: the unique
     /// (campaign, lead) constraint decides, also between two senders enrolling at once.
     public func enroll(campaignID: String, rule: EnrollmentRule, now: Date) async throws -> Int {
-        let ruleText = "tags=\(rule.tags.sorted().joined(separator: ","));events=\(rule.events.sorted().joined(separator: ","))"
+        let ruleText = rule.fingerprint
         let time = now.epochSeconds
         return try await write { connection in
             let stored = try await connection.rows("SELECT rule, from_xid::text FROM enrollment_cursors WHERE campaign_id = \(campaignID)", logger: logger)

@@ -3,7 +3,7 @@ import NurtureCore
 
 extension SQLiteStore {
     public func enroll(campaignID: String, rule: EnrollmentRule, now: Date) throws -> Int {
-        let ruleText = "tags=\(rule.tags.sorted().joined(separator: ","));events=\(rule.events.sorted().joined(separator: ","))"
+        let ruleText = rule.fingerprint
         return try connection.transaction {
             var cursor: (rule: String, tagSeq: Int64, eventID: Int64)?
             try connection.prepare("SELECT rule, tag_seq, event_id FROM enrollment_cursors WHERE campaign_id = ?")

@@ -122,11 +122,19 @@ struct StoreConformanceFixture {
         _ = try await store.setStatus(.unsubscribed, email: email("dee@example.com"), now: t0)
         _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"), tags: ["vip"])], now: t0)
         #expect(try await store.enroll(campaignID: "drip", rule: rule, now: t0.addingTimeInterval(3600)) == 0)
-        #expect(try await store.countDue(now: t0.addingTimeInterval(3600), campaigns: nil) == 3)
+        // A tag the rule does not name enrols no one, until the rule names it: a changed
+        // rule reads everything again, once.
+        _ = try await store.upsertLeads([LeadInput(email: email("eve@example.com"), tags: ["vip"])], now: t0)
+        #expect(try await store.enroll(campaignID: "drip", rule: rule, now: t0.addingTimeInterval(3600)) == 0)
+        let widened = EnrollmentRule(tags: ["vip", "trial"], events: rule.events)
+        #expect(try await store.enroll(campaignID: "drip", rule: widened, now: t0.addingTimeInterval(3600)) == 1, "eve")
+        #expect(try await store.enroll(campaignID: "drip", rule: widened, now: t0.addingTimeInterval(3600)) == 0)
+        #expect(widened.fingerprint == EnrollmentRule(tags: ["trial", "vip"], events: rule.events).fingerprint, "the order does not matter")
+        #expect(try await store.countDue(now: t0.addingTimeInterval(3600), campaigns: nil) == 4)
         #expect(try await store.countDue(now: t0.addingTimeInterval(3600), campaigns: ["other"]) == 0)
         // A changed fingerprint makes every active enrolment due again at `now`.
         #expect(try await store.refreshIfChanged(campaignID: "drip", fingerprint: "a", now: t0) == 0)
-        #expect(try await store.refreshIfChanged(campaignID: "drip", fingerprint: "b", now: t0) == 3)
+        #expect(try await store.refreshIfChanged(campaignID: "drip", fingerprint: "b", now: t0) == 4)
         #expect(try await store.refreshIfChanged(campaignID: "drip", fingerprint: "b", now: t0) == 0)
     }
 }
