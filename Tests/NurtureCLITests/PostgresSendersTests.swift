@@ -38,23 +38,25 @@ import Testing
     /// killed with `kill -9` mid-batch. Every lead gets the step at most once; every lead
     /// that got nothing is listed by `status` as in doubt (the killed sender had handed
     /// its message over); nothing is left claimed or lost.
-    @Test func threeSendersShareTheWorkAndAKilledOneLosesAndDuplicatesNothing() async throws {
+    /// Synchronous on purpose: its polling must not wait for a free thread of the shared
+    /// pool, which other tests' blocking waits can hold for seconds on a loaded machine.
+    @Test func threeSendersShareTheWorkAndAKilledOneLosesAndDuplicatesNothing() throws {
         try project.write("campaigns/welcome.yml", """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps: [{ id: hello, subject: "Hello", template: hello }]
             """)
         try importLeads(3_000)
-        // 20 ms a message: about 10 s for the whole run, so the kill lands mid-way even on a
-        // loaded machine.
-        let server = try SMTPTestServer(["--dot-delay-ms", "20"], kind: .scripted)
+        // 40 ms a message: about 20 s for the whole run, so the kill lands mid-way even on
+        // a loaded machine.
+        let server = try SMTPTestServer(["--dot-delay-ms", "40"], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url, "NURTURE_LEASE": "3s", "NURTURE_DB": database]
         let senders = try (0..<3).map { _ in
             try NurtureBinary.start(["run", "--every", "1s"], in: project.url, environment: environment)
         }
         // Kill the first sender once the three have delivered a third between them.
         var deadline = Date().addingTimeInterval(120)
-        while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         senders[0].kill()
         _ = try senders[0].wait()
         let atKill = accepted(server).values.reduce(0, +)
@@ -65,7 +67,7 @@ import Testing
         deadline = Date().addingTimeInterval(180)
         var status = ""
         while Date() < deadline {
-            try await Task.sleep(for: .seconds(1))
+            Thread.sleep(forTimeInterval: 1)
             status = try nurture("status").stdout
             let unknown = Int(status.firstMatch(of: /unknown outcomes: (\d+)/)?.1 ?? "0") ?? 0
             if accepted(server).count + unknown >= 3_000 && !status.contains("being sent right now") && status.contains("due now: 0") { break }
