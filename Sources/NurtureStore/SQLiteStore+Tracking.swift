@@ -20,34 +20,37 @@ extension SQLiteStore {
         // clicks, never the store.
         try connection.transaction(durable: false) {
             guard let message = try trackedMessage(row: request.link.messageRow) else { return nil }
-            var decoyFollowed = false
-            if case .click = request.link, let ip = request.ip {
-                decoyFollowed = try self.decoyFollowed(messageRow: message.row, ip: ip, around: request.at, reach: decoyReach)
-            }
+            let stored = try storedActivity(messageRow: message.row)
+            let decoyFollowed = request.kind == .click && TrackingOutcome.decoyFollowed(ip: request.ip, at: request.at, stored: stored, reach: decoyReach)
             let verdict = classifier.classify(request, message: message, decoyFollowed: decoyFollowed)
-            try insertActivity(RecordedActivity(request: request, verdict: verdict), scoreRules: scoreRules, decoyReach: decoyReach)
+            try insertActivity(RecordedActivity(request: request, verdict: verdict), stored: stored, scoreRules: scoreRules, decoyReach: decoyReach)
             return verdict
         }
     }
 
     /// Stores an already classified request (for tests and imports of past activity).
     public func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
-        try connection.transaction(durable: false) { try insertActivity(activity, scoreRules: scoreRules, decoyReach: decoyReach) }
+        try connection.transaction(durable: false) {
+            let stored = try storedActivity(messageRow: activity.request.link.messageRow)
+            try insertActivity(activity, stored: stored, scoreRules: scoreRules, decoyReach: decoyReach)
+        }
     }
 
-    private func decoyFollowed(messageRow: Int64, ip: String, around at: Date, reach: TimeInterval) throws -> Bool {
-        var found = false
-        try connection.prepare("""
-            SELECT 1 FROM activity WHERE message_row = ? AND decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ? LIMIT 1
-            """).rows([.integer(messageRow), .text(ip), .integer(at.addingTimeInterval(-reach).epochMilliseconds),
-                       .integer(at.addingTimeInterval(reach).epochMilliseconds)]) { _ in found = true }
-        return found
+    /// The requests stored for a message, for the tracking rules.
+    private func storedActivity(messageRow: Int64) throws -> [StoredActivity] {
+        var stored: [StoredActivity] = []
+        try connection.prepare("SELECT id, kind, decoy, ip, occurred_at_ms, class FROM activity WHERE message_row = ?").rows([.integer(messageRow)]) {
+            guard let kind = ActivityKind(rawValue: $0.text(1) ?? ""), let activityClass = ActivityClass(rawValue: $0.text(5) ?? "") else { return }
+            stored.append(StoredActivity(
+                id: $0.integer(0), kind: kind, decoy: $0.integer(2) == 1, ip: $0.text(3), at: Date(epochMilliseconds: $0.integer(4)),
+                activityClass: activityClass))
+        }
+        return stored
     }
 
-    private func insertActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
+    private func insertActivity(_ activity: RecordedActivity, stored: [StoredActivity], scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
         let request = activity.request
         let row = SQLiteStatement.Value.integer(request.link.messageRow)
-        let kind = SQLiteStatement.Value.text(request.kind.rawValue)
         var url: SQLiteStatement.Value = .null
         var link: SQLiteStatement.Value = .null
         var decoy: Int64 = 0
@@ -58,49 +61,22 @@ extension SQLiteStore {
             link = .integer(Int64(index))
         case .decoy: decoy = 1
         }
-        let hadHuman = try hasHumanActivity(messageRow: row, kind: kind)
+        let outcome = TrackingOutcome(storing: activity, stored: stored, rules: scoreRules, reach: decoyReach)
         try connection.prepare("""
             INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).rows([row, kind, .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
+            """).rows([row, .text(request.kind.rawValue), .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
                        .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
                        Self.optional(request.userAgent.map { String($0.prefix(512)) }), Self.optional(request.ip)])
-        try addScore(
-            scoreRules.change(for: request.kind, hadHuman: hadHuman, hasHuman: hadHuman || activity.verdict.activityClass == .human), messageRow: row)
-        if decoy == 1, let ip = request.ip {
-            try unmaskScannerClicks(messageRow: row, ip: ip, around: request.at, reach: decoyReach, scoreRules: scoreRules)
+        if !outcome.unmasked.isEmpty {
+            try connection.prepare("UPDATE activity SET class = 'machine', reason = ? WHERE id IN (SELECT value FROM json_each(?))")
+                .rows([.text(TrackingOutcome.unmaskReason), .text("[" + outcome.unmasked.map(String.init).joined(separator: ",") + "]")])
         }
-    }
-
-    private func hasHumanActivity(messageRow: SQLiteStatement.Value, kind: SQLiteStatement.Value) throws -> Bool {
-        var found = false
-        try connection.prepare("SELECT 1 FROM activity WHERE message_row = ? AND kind = ? AND class = 'human' LIMIT 1")
-            .rows([messageRow, kind]) { _ in found = true }
-        return found
-    }
-
-    private func addScore(_ points: Int, messageRow: SQLiteStatement.Value) throws {
-        guard points != 0 else { return }
-        try connection.prepare("""
-            UPDATE leads SET score = score + ? WHERE id = (
-                SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = ?)
-            """).rows([.integer(Int64(points)), messageRow])
-    }
-
-    /// A scanner that followed the decoy also followed the real links around the same
-    /// moment, possibly a little before it: those clicks become machine clicks, and
-    /// the score they gave is taken back.
-    private func unmaskScannerClicks(messageRow: SQLiteStatement.Value, ip: String, around at: Date, reach: TimeInterval, scoreRules: ScoreRules) throws {
-        let clickKind = SQLiteStatement.Value.text(ActivityKind.click.rawValue)
-        let hadHumanClick = try hasHumanActivity(messageRow: messageRow, kind: clickKind)
-        try connection.prepare("""
-            UPDATE activity SET class = 'machine', reason = 'the same address followed the hidden decoy link'
-            WHERE message_row = ? AND kind = 'click' AND decoy = 0 AND ip = ? AND class != 'machine'
-                AND occurred_at_ms BETWEEN ? AND ?
-            """).rows([messageRow, .text(ip), .integer(at.addingTimeInterval(-reach).epochMilliseconds),
-                       .integer(at.addingTimeInterval(reach).epochMilliseconds)])
-        try addScore(
-            scoreRules.change(for: .click, hadHuman: hadHumanClick, hasHuman: hasHumanActivity(messageRow: messageRow, kind: clickKind)),
-            messageRow: messageRow)
+        if outcome.scoreChange != 0 {
+            try connection.prepare("""
+                UPDATE leads SET score = score + ? WHERE id = (
+                    SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = ?)
+                """).rows([.integer(Int64(outcome.scoreChange)), row])
+        }
     }
 }

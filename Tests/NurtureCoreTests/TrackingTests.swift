@@ -139,3 +139,29 @@ import Testing
     }
 }
 
+
+/// The decoy rule both stores apply.
+@Suite struct TrackingOutcomeTests {
+    let t0 = Date(timeIntervalSince1970: 1_900_000_000)
+
+    func stored(_ id: Int64, _ kind: ActivityKind, decoy: Bool = false, ip: String, at seconds: TimeInterval, _ activityClass: ActivityClass) -> StoredActivity {
+        StoredActivity(id: id, kind: kind, decoy: decoy, ip: ip, at: t0.addingTimeInterval(seconds), activityClass: activityClass)
+    }
+
+    @Test func aDecoyHitUnmasksOnlyItsAddressesClicksWithinReach() {
+        let history = [
+            stored(1, .click, ip: "a", at: 0, .human), stored(2, .click, ip: "a", at: 100, .human), stored(3, .click, ip: "b", at: 5, .human),
+            stored(4, .open, ip: "a", at: 1, .human),
+        ]
+        let hit = RecordedActivity(
+            request: TrackingRequest(link: .decoy(messageRow: 9), at: t0.addingTimeInterval(10), ip: "a"), verdict: ActivityVerdict(.machine, "decoy"))
+        let outcome = TrackingOutcome(storing: hit, stored: history, rules: ScoreRules(), reach: 30)
+        #expect(outcome.unmasked == [1], "not the click 90 s later, not another address's, not an open")
+        #expect(outcome.scoreChange == 0, "b's human click keeps the points")
+        let alone = TrackingOutcome(storing: hit, stored: [history[0]], rules: ScoreRules(click: 4), reach: 30)
+        #expect(alone.unmasked == [1] && alone.scoreChange == -4)
+        #expect(TrackingOutcome.decoyFollowed(ip: "a", at: t0.addingTimeInterval(30), stored: [stored(5, .click, decoy: true, ip: "a", at: 0, .machine)], reach: 30))
+        #expect(!TrackingOutcome.decoyFollowed(ip: "a", at: t0.addingTimeInterval(31), stored: [stored(5, .click, decoy: true, ip: "a", at: 0, .machine)], reach: 30))
+        #expect(!TrackingOutcome.decoyFollowed(ip: nil, at: t0, stored: [stored(5, .click, decoy: true, ip: "a", at: 0, .machine)], reach: 30))
+    }
+}

@@ -107,6 +107,40 @@ struct StoreConformanceFixture {
         #expect(metrics.linkUnsubscribes == 1)
     }
 
+    /// A scanner gives itself away by following the hidden decoy link: its clicks around
+    /// that moment become machine clicks (and the points they gave are taken back), and
+    /// its later clicks are machine clicks from the start.
+    func aDecoyHitUnmasksTheScannersClicks() async throws {
+        _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"), tags: ["trial"])], now: t0)
+        #expect(try await loop(ScriptedTransport()).tick(now: t0).sent == 1)
+        let message = try #require(try await store.timeline(email: email("ann@example.com"))?.messages.first)
+        #expect(message.state == .sent)
+        // The message's row: the only one in this store.
+        let messageRow = try #require(try await (1...10).asyncFirst { try await store.trackedMessage(row: $0) != nil })
+        let classifier = ActivityClassifier(machineWindow: 0)
+        func request(_ link: TrackedLink, ip: String, at seconds: TimeInterval) -> TrackingRequest {
+            TrackingRequest(link: link, at: t0.addingTimeInterval(seconds), userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", ip: ip)
+        }
+        let click = TrackedLink.click(messageRow: messageRow, link: 0, url: "https://acme.example/x")
+        #expect(try await store.track(request(click, ip: "192.0.2.1", at: 600), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .human)
+        #expect(try await store.track(request(click, ip: "192.0.2.2", at: 610), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .human)
+        #expect(try await store.lead(email: email("ann@example.com"))?.score == 3, "a message's clicks score once")
+        // The scanner at .1 follows the decoy 20 s after its click: that click is unmasked,
+        // and .2's human click still holds the points.
+        #expect(try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.1", at: 620), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .machine)
+        #expect(try await store.lead(email: email("ann@example.com"))?.score == 3)
+        // Its next click, within reach of the decoy, is a machine's from the start.
+        #expect(try await store.track(request(click, ip: "192.0.2.1", at: 640), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .machine)
+        // .2 turns out to be a scanner too: no human click is left, and the points go.
+        _ = try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.2", at: 615), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)
+        #expect(try await store.lead(email: email("ann@example.com"))?.score == 0)
+        let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
+        #expect(report.steps[0].uniqueClicks == 0)
+        #expect(report.steps[0].machineClicks == 5, "three clicks and two decoy hits, all machine")
+        let activity = try #require(try await store.timeline(email: email("ann@example.com"))).activity
+        #expect(activity.filter { $0.reason == TrackingOutcome.unmaskReason }.count == 3)
+    }
+
     /// Enrolment reads tags and events added since its last pass, never twice, and an
     /// event recorded with a time after the tick's clock waits for a tick at that time.
     func enrolmentReadsWhatIsNewOnce() async throws {
@@ -148,7 +182,19 @@ struct StoreConformanceFixture {
         try await StoreConformanceFixture(kind).theReportCountsWhatHappened()
     }
 
+    @Test(arguments: StoreKind.allCases) func aDecoyHitUnmasksTheScannersClicks(_ kind: StoreKind) async throws {
+        try await StoreConformanceFixture(kind).aDecoyHitUnmasksTheScannersClicks()
+    }
+
     @Test(arguments: StoreKind.allCases) func enrolmentReadsWhatIsNewOnce(_ kind: StoreKind) async throws {
         try await StoreConformanceFixture(kind).enrolmentReadsWhatIsNewOnce()
+    }
+}
+
+extension Sequence {
+    /// The first element for which an async predicate holds.
+    func asyncFirst(where predicate: (Element) async throws -> Bool) async rethrows -> Element? {
+        for element in self where try await predicate(element) { return element }
+        return nil
     }
 }
