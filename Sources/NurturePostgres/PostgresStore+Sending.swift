@@ -97,11 +97,6 @@ extension PostgresStore {
     public func record(_ deliveries: [DeliveryRecord], now: Date) async throws {
         guard !deliveries.isEmpty else { return }
         let time = now.epochSeconds
-        // The usual group, every message sent: one statement, one round trip.
-        if deliveries.allSatisfy({ $0.outcome == .sent }) {
-            try await recordSent(deliveries, at: time)
-            return
-        }
         try await write { connection in
             for delivery in deliveries {
                 let row = delivery.claim.rowID
@@ -147,41 +142,6 @@ extension PostgresStore {
                     try await setDue(enrollment, at: time, step: delivery.claim.step, on: connection)
                 }
             }
-        }
-    }
-
-    /// Messages sent, with their enrolments' next looks or completions, in one statement
-    /// (the group travels as one JSON parameter). An enrolment that ended meanwhile only
-    /// learns when it was last sent to.
-    private func recordSent(_ deliveries: [DeliveryRecord], at time: Int64) async throws {
-        var rows = "["
-        for (index, delivery) in deliveries.enumerated() {
-            if index > 0 { rows += "," }
-            rows += "{\"m\":\(delivery.claim.rowID),\"e\":\(delivery.claim.enrollmentID),\"c\":\(delivery.completes)"
-            if let delivered = delivery.deliveredAt { rows += ",\"d\":\(delivered.epochMilliseconds)" }
-            if let due = delivery.nextDueAt { rows += ",\"n\":\(due.epochSeconds)" }
-            if let step = delivery.nextStep {
-                rows += ",\"s\":"
-                JSONText.appendString(step, to: &rows)
-            }
-            rows += "}"
-        }
-        rows += "]"
-        try await read { connection in
-            try await connection.query("""
-                WITH d AS (SELECT * FROM jsonb_to_recordset(\(rows)::jsonb) AS x(m bigint, e bigint, c boolean, d bigint, n bigint, s text)),
-                sent AS (
-                    UPDATE messages SET state = 'sent', sent_at = \(time), delivered_at_ms = d.d, last_error = NULL, sender_id = NULL
-                    FROM d WHERE messages.id = d.m RETURNING messages.id),
-                ended AS (UPDATE enrollments SET last_sent_at = \(time) FROM d WHERE enrollments.id = d.e AND enrollments.state <> 'active' RETURNING enrollments.id)
-                UPDATE enrollments SET last_sent_at = \(time), leased_until = NULL,
-                    state = CASE WHEN d.c THEN 'completed' ELSE enrollments.state END,
-                    ended_at = CASE WHEN d.c THEN \(time) ELSE enrollments.ended_at END,
-                    end_reason = CASE WHEN d.c THEN 'every step is behind the lead' ELSE enrollments.end_reason END,
-                    next_due_at = CASE WHEN d.c THEN NULL ELSE d.n END,
-                    next_step_id = CASE WHEN d.c THEN NULL ELSE d.s END
-                FROM d WHERE enrollments.id = d.e AND enrollments.state = 'active'
-                """, logger: logger)
         }
     }
 }
