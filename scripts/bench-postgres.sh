@@ -39,21 +39,8 @@ as_postgres "$bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w -o "-p $pg_por
 psql_() { as_postgres psql -h 127.0.0.1 -p "$pg_port" -U nurture -XAtq "$@"; }
 new_db() { psql_ -d postgres -c "CREATE DATABASE $1"; echo "postgres://nurture@127.0.0.1:$pg_port/$1?sslmode=disable"; }
 
-# The project: one 4 KB step (the message of scripts/bench-smtp.sh).
-mkdir -p "$work/project/campaigns" "$work/project/templates"
-cat > "$work/project/campaigns/bench.yml" <<'YAML'
-id: bench
-from: "Acme <hello@acme.example>"
-enroll: { tags: [bench] }
-steps:
-  - { id: one, subject: "Hello {{first_name}}", template: body }
-YAML
-{
-    printf 'Hi {{first_name}},\n\n'
-    for _ in $(seq 1 34); do printf 'Thanks for trying Acme. This paragraph stands in for the body of a real message, about a hundred characters.\n'; done
-    printf '\nAda\n'
-} > "$work/project/templates/body.txt.mustache"
-awk -v n="$n" 'BEGIN { print "email,first_name,tags"; for (i = 1; i <= n; i++) printf "lead%d@example.com,Lead%d,bench\n", i, i }' > "$work/project/leads.csv"
+# The project: one 4 KB text step to N leads.
+bash scripts/bench/text-project.sh "$work/project" "$n"
 # The import file: the shape of scripts/bench-import.sh (several time zones, tags, attributes).
 awk -v n="$import_rows" 'BEGIN {
     split("Europe/London America/New_York Asia/Tokyo Europe/Berlin America/Los_Angeles", zones, " ")

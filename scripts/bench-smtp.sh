@@ -21,21 +21,8 @@ sink_pid=""
 trap '[[ -n $sink_pid ]] && kill $sink_pid 2>/dev/null; rm -rf "$work"' EXIT
 gcc -O2 -o "$work/curl-bare" scripts/bench/curl-bare.c -lcurl
 
-# The project: one 4 KB step to N leads.
-mkdir -p "$work/project/campaigns" "$work/project/templates"
-cat > "$work/project/campaigns/bench.yml" <<'YAML'
-id: bench
-from: "Acme <hello@acme.example>"
-enroll: { tags: [bench] }
-steps:
-  - { id: one, subject: "Hello {{first_name}}", template: body }
-YAML
-{
-    printf 'Hi {{first_name}},\n\n'
-    for _ in $(seq 1 34); do printf 'Thanks for trying Acme. This paragraph stands in for the body of a real message, about a hundred characters.\n'; done
-    printf '\nAda\n'
-} > "$work/project/templates/body.txt.mustache"
-awk -v n="$n" 'BEGIN { print "email,first_name,tags"; for (i = 1; i <= n; i++) printf "lead%d@example.com,Lead%d,bench\n", i, i }' > "$work/project/leads.csv"
+# The project: one 4 KB text step to N leads.
+bash scripts/bench/text-project.sh "$work/project" "$n"
 (cd "$work/project" && "$nurture" leads import leads.csv >/dev/null && cp nurture.sqlite base.sqlite)
 (cd "$work/project" && "$nurture" preview bench one --attr first_name=Lead1 --format text > "$work/body.txt")
 # The bare loop sends a message of the same size as nurture's.

@@ -8,7 +8,6 @@ extension PostgresStore {
         l.id, l.email, l.first_name, l.last_name, l.timezone, l.status, l.score, l.created_at, l.attributes::text,
         array(SELECT t.tag FROM lead_tags t WHERE t.lead_id = l.id ORDER BY t.tag)
         """
-    static let leadColumnCount = 10
 
     /// The lead in a row's columns from `offset` on (laid out as `leadColumns`).
     static func lead(from row: PostgresRow, offset: Int = 0) throws -> Lead? {

@@ -4,11 +4,15 @@ import PostgresNIO
 
 extension PostgresStore {
     public func trackedMessage(row: Int64) async throws -> TrackedMessage? {
-        try await read { try await trackedMessage(row: row, on: $0) }
+        try await read { try await trackedMessage(row: row, locking: false, on: $0) }
     }
 
-    func trackedMessage(row: Int64, on connection: PostgresConnection) async throws -> TrackedMessage? {
-        try await connection.rows("SELECT delivered_at_ms, sent_at FROM messages WHERE id = \(row)", logger: logger).first.map { result in
+    /// The message of a tracking URL; `locking` holds its row until the transaction ends,
+    /// so two servers recording requests for one message take turns.
+    func trackedMessage(row: Int64, locking: Bool, on connection: PostgresConnection) async throws -> TrackedMessage? {
+        try await connection.rows("""
+            SELECT delivered_at_ms, sent_at FROM messages WHERE id = \(row) \(unescaped: locking ? "FOR UPDATE" : "")
+            """, logger: logger).first.map { result in
             let (deliveredMs, sent) = try result.decode((Int64?, Int64?).self)
             let delivered = deliveredMs.map(Date.init(epochMilliseconds:)) ?? sent.map(Date.init(epochSeconds:))
             return TrackedMessage(row: row, deliveredAt: delivered)
@@ -19,11 +23,8 @@ extension PostgresStore {
         -> ActivityVerdict?
     {
         try await write { connection in
-            // The message row is locked: two servers recording requests for the same
-            // message at once take turns, so each sees what the other stored.
-            guard try await connection.count("SELECT count(*) FROM (SELECT 1 FROM messages WHERE id = \(request.link.messageRow) FOR UPDATE) m", logger: logger) == 1,
-                let message = try await trackedMessage(row: request.link.messageRow, on: connection)
-            else { return nil }
+            // Locked: two servers recording requests for one message see each other's.
+            guard let message = try await trackedMessage(row: request.link.messageRow, locking: true, on: connection) else { return nil }
             let stored = try await storedActivity(messageRow: message.row, on: connection)
             let decoyFollowed = request.kind == .click && TrackingOutcome.decoyFollowed(ip: request.ip, at: request.at, stored: stored, reach: decoyReach)
             let verdict = classifier.classify(request, message: message, decoyFollowed: decoyFollowed)
@@ -34,7 +35,7 @@ extension PostgresStore {
 
     public func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws {
         try await write { connection in
-            try await connection.query("SELECT 1 FROM messages WHERE id = \(activity.request.link.messageRow) FOR UPDATE", logger: logger)
+            _ = try await trackedMessage(row: activity.request.link.messageRow, locking: true, on: connection)
             let stored = try await storedActivity(messageRow: activity.request.link.messageRow, on: connection)
             try await insertActivity(activity, stored: stored, scoreRules: scoreRules, decoyReach: decoyReach, on: connection)
         }

@@ -45,11 +45,6 @@ public final class PostgresTestServer: Sendable {
 
     public func url(database: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
 
-    /// Runs SQL through psql (for tests that look under the store).
-    public func psql(_ database: String, _ sql: String) throws -> String {
-        try runAsOwner("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-XAtq", "-c", sql])
-    }
-
     private static let running = Mutex<PostgresTestServer?>(nil)
 
     private static func stopRunning() {
