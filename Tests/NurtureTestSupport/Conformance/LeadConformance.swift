@@ -1,44 +1,21 @@
 import Foundation
 import NurtureCore
-import NurtureStore
-import NurtureTestSupport
 import Testing
 
-/// The lead side of the store contract, on each store (issue 12: one conformance suite).
-@Suite struct LeadStoreConformanceTests {
+/// The lead side of the store contract: upserts, statuses, attributes and CSV import.
+struct LeadFixture {
+    let directory: TemporaryDirectory
+    let store: any Store
     let now = Date(timeIntervalSince1970: 1_900_000_000)
+
+    init(_ makeStore: StoreFactory) async throws {
+        directory = try TemporaryDirectory()
+        store = try await makeStore(directory)
+    }
 
     func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
 
-    @Test func createsTheSchemaOnFirstUseAndReopens() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.url.appendingPathComponent("nurture.sqlite").path
-        let first = try SQLiteStore(path: path)
-        #expect(try await first.schemaVersion() >= 1)
-        _ = try await first.upsertLeads([LeadInput(email: email("ada@acme.example"))], now: now)
-        // Opening again runs no migration twice and keeps the data.
-        let second = try SQLiteStore(path: path)
-        #expect(try await second.leadCount() == 1)
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
-    }
-
-    /// Issue 11.10: the store (every lead and the link secret) and its WAL are the
-    /// owner's only. Issue 11.9: a lead twice in one batch is one new lead.
-    @Test func storeFilesArePrivateAndACaseDuplicateIsNewOnce() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.url.appendingPathComponent("private.sqlite").path
-        let store = try SQLiteStore(path: path)
-        let summary = try await store.upsertLeads([LeadInput(email: email("Ann@example.com")), LeadInput(email: email("ann@EXAMPLE.com"))], now: now)
-        #expect(summary == UpsertSummary(inserted: 1, updated: 1))
-        for file in [path, path + "-wal", path + "-shm"] {
-            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
-            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
-        }
-    }
-
-    @Test(arguments: StoreKind.allCases) func upsertsByEmailCaseInsensitively(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func upsertsByEmailCaseInsensitively() async throws {
         let created = try await store.upsertLeads([
             LeadInput(email: email("Ada@Acme.example"), firstName: "Ada", tags: ["trial"], attributes: ["company": "Acme", "plan": "free"]),
             LeadInput(email: email("bob@acme.example")),
@@ -63,9 +40,7 @@ import Testing
         #expect(ada.createdAt == now)
     }
 
-    @Test(arguments: StoreKind.allCases) func importNeverResubscribes(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func importNeverResubscribes() async throws {
         _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"))], now: now)
         let unsubscribed = try await store.setStatus(.unsubscribed, email: email("ann@example.com"), now: now)
         #expect(unsubscribed?.status == .unsubscribed)
@@ -74,18 +49,14 @@ import Testing
         #expect(try await store.setStatus(.unsubscribed, email: email("nobody@example.com"), now: now) == nil)
     }
 
-    @Test(arguments: StoreKind.allCases) func attributeValuesAreStoredVerbatim(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func attributeValuesAreStoredVerbatim() async throws {
         let tricky = ["quote": "say \"hi\"", "sql": "'); DROP TABLE leads; --", "lines": "a\nb\tc\u{1}", "emoji": "Zoë ✓ 🎉"]
         _ = try await store.upsertLeads([LeadInput(email: email("t@example.com"), attributes: tricky)], now: now)
         #expect(try await store.lead(email: email("t@example.com"))?.attributes == tricky)
         #expect(try await store.leadCount() == 1)
     }
 
-    @Test(arguments: StoreKind.allCases) func countsActiveLeadsLackingAVariable(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func countsActiveLeadsLackingAVariable() async throws {
         _ = try await store.upsertLeads([
             LeadInput(email: email("a@example.com"), firstName: "A", attributes: ["company": "Acme"]),
             LeadInput(email: email("b@example.com")),
@@ -97,13 +68,9 @@ import Testing
         #expect(try await store.countActiveLeads(lacking: "first_name") == 2)
         #expect(try await store.countActiveLeads(lacking: "weird\" key") == 3)
     }
-}
 
-@Suite struct LeadImporterTests {
     /// Issue 3's acceptance test: line 3 has a malformed email, line 5 an empty one.
-    @Test(arguments: StoreKind.allCases) func badRowsAreReportedByLineAndTheRestImports(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func badRowsAreReportedByLineAndTheRestImports() async throws {
         let csv = """
             email,first_name,company,tags
             ada@acme.example,Ada,Acme,trial
@@ -115,7 +82,7 @@ import Testing
         var rejections: [LeadCSVMapping.Rejection] = []
         var chunks = [Array(csv.utf8)]
         let summary = try await LeadImporter(extraTags: ["imported"]).run(
-            nextChunk: { chunks.popLast() }, store: store, now: Date(timeIntervalSince1970: 0),
+            nextChunk: { chunks.popLast() }, store: store, now: now,
             onRejection: { rejections.append($0) })
         #expect(rejections.map(\.line) == [3, 5])
         #expect(rejections[0].reason.hasPrefix("email 'not-an-email' is malformed"))
@@ -129,9 +96,7 @@ import Testing
         #expect(try await store.lead(email: try EmailAddress("alan@bletchley.example"))?.attributes == [:])
     }
 
-    @Test(arguments: StoreKind.allCases) func importsInBatchesAcrossChunks(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func importsInBatchesAcrossChunks() async throws {
         var csv = "email,n\n"
         for index in 0..<5_000 { csv += "lead\(index)@example.com,\(index)\n" }
         var bytes = Array(csv.utf8)[...]
@@ -143,19 +108,29 @@ import Testing
                 let chunk = Array(bytes.prefix(4093))
                 bytes = bytes.dropFirst(4093)
                 return chunk
-            }, store: store, now: Date(timeIntervalSince1970: 0), onRejection: { Issue.record("unexpected rejection \($0)") })
+            }, store: store, now: now, onRejection: { Issue.record("unexpected rejection \($0)") })
         #expect(summary.inserted == 5_000)
         #expect(try await store.leadCount() == 5_000)
         #expect(try await store.lead(email: try EmailAddress("lead4999@example.com"))?.attributes == ["n": "4999"])
     }
 
-    @Test(arguments: StoreKind.allCases) func anUnusableHeaderImportsNothing(_ kind: StoreKind) async throws {
-        let directory = try TemporaryDirectory()
-        let store = try await kind.makeStore(in: directory)
+    func anUnusableHeaderImportsNothing() async throws {
         var chunks = [Array("name,company\nAda,Acme\n".utf8)]
         await #expect(throws: LeadCSVMapping.HeaderProblem.self) {
-            _ = try await LeadImporter().run(nextChunk: { chunks.popLast() }, store: store, now: Date(), onRejection: { _ in })
+            _ = try await LeadImporter().run(nextChunk: { chunks.popLast() }, store: store, now: now, onRejection: { _ in })
         }
         #expect(try await store.leadCount() == 0)
     }
+}
+
+extension LeadFixture {
+    static let checks = [
+        ConformanceCheck("upserts by email, case-insensitively") { try await LeadFixture($0).upsertsByEmailCaseInsensitively() },
+        ConformanceCheck("an import never resubscribes") { try await LeadFixture($0).importNeverResubscribes() },
+        ConformanceCheck("attribute values are stored verbatim") { try await LeadFixture($0).attributeValuesAreStoredVerbatim() },
+        ConformanceCheck("counts active leads lacking a variable") { try await LeadFixture($0).countsActiveLeadsLackingAVariable() },
+        ConformanceCheck("bad CSV rows are reported by line and the rest imports") { try await LeadFixture($0).badRowsAreReportedByLineAndTheRestImports() },
+        ConformanceCheck("imports in batches across chunks") { try await LeadFixture($0).importsInBatchesAcrossChunks() },
+        ConformanceCheck("an unusable header imports nothing") { try await LeadFixture($0).anUnusableHeaderImportsNothing() },
+    ]
 }

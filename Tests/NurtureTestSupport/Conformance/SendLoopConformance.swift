@@ -1,28 +1,22 @@
 import Foundation
 import NurtureCore
-import NurtureStore
-import NurtureTestSupport
 import Testing
 
-/// The tick against a real SQLite file, with a transport that fails on cue.
+/// The tick against a store, with a transport that fails on cue.
 struct SendLoopFailureFixture {
-    let directory: TemporaryDirectory
-    let store: any Store
-    let catalog: CampaignCatalog
-    let t0 = try! Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
+    let project: DripProject
+    var store: any Store { project.store }
+    var catalog: CampaignCatalog { project.catalog }
+    let t0 = DripProject.t0
 
-    init(_ kind: StoreKind) async throws {
-        directory = try TemporaryDirectory()
-        try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
-        try directory.write("campaigns/drip.yml", """
+    init(_ makeStore: StoreFactory) async throws {
+        project = try await DripProject(makeStore, template: "a.txt", "Hello {{first_name}}", campaign: """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps:
               - { id: one, subject: One, template: a }
               - { id: two, wait: 1d, subject: Two, template: a }
             """)
-        catalog = directory.loadCatalog()
-        store = try await kind.makeStore(in: directory)
     }
 
     func addLeads(_ emails: String...) async throws {
@@ -103,11 +97,12 @@ struct SendLoopFailureFixture {
     }
 }
 
-/// The send loop's failure handling, on each store.
-@Suite struct SendLoopFailureTests {
-    @Test(arguments: StoreKind.allCases) func transientFailureIsRetriedWithBackoffAndSentOnce(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).transientFailureIsRetriedWithBackoffAndSentOnce() }
-    @Test(arguments: StoreKind.allCases) func refusedRecipientBouncesOnlyThatLead(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).refusedRecipientBouncesOnlyThatLead() }
-    @Test(arguments: StoreKind.allCases) func unknownOutcomeIsNeverResentSilently(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).unknownOutcomeIsNeverResentSilently() }
-    @Test(arguments: StoreKind.allCases) func fatalTransportErrorStopsTheTickAndMarksNothingSent(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).fatalTransportErrorStopsTheTickAndMarksNothingSent() }
-    @Test(arguments: StoreKind.allCases) func planReportsRenamedAndInsertedSteps(_ kind: StoreKind) async throws { try await SendLoopFailureFixture(kind).planReportsRenamedAndInsertedSteps() }
+extension SendLoopFailureFixture {
+    static let checks = [
+        ConformanceCheck("a transient failure is retried with backoff and sent once") { try await SendLoopFailureFixture($0).transientFailureIsRetriedWithBackoffAndSentOnce() },
+        ConformanceCheck("a refused recipient bounces only that lead") { try await SendLoopFailureFixture($0).refusedRecipientBouncesOnlyThatLead() },
+        ConformanceCheck("an unknown outcome is never resent silently") { try await SendLoopFailureFixture($0).unknownOutcomeIsNeverResentSilently() },
+        ConformanceCheck("a fatal transport error stops the tick and marks nothing sent") { try await SendLoopFailureFixture($0).fatalTransportErrorStopsTheTickAndMarksNothingSent() },
+        ConformanceCheck("plan reports renamed and inserted steps") { try await SendLoopFailureFixture($0).planReportsRenamedAndInsertedSteps() },
+    ]
 }

@@ -1,28 +1,22 @@
 import Foundation
 import NurtureCore
-import NurtureStore
-import NurtureTestSupport
 import Testing
 
-/// Opens and clicks in a real SQLite file: what counts for conditions, scores and rates.
+/// Opens and clicks in a store: what counts for conditions, scores and rates.
 struct TrackingStoreFixture {
-    let directory: TemporaryDirectory
-    let store: any Store
-    let catalog: CampaignCatalog
-    let t0 = try! Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
+    let project: DripProject
+    var store: any Store { project.store }
+    var catalog: CampaignCatalog { project.catalog }
+    let t0 = DripProject.t0
 
-    init(_ kind: StoreKind) async throws {
-        directory = try TemporaryDirectory()
-        try directory.write("templates/a.html.mustache", "<p><a href=\"https://acme.example/x\">x</a></p>")
-        try directory.write("campaigns/drip.yml", """
+    init(_ makeStore: StoreFactory) async throws {
+        project = try await DripProject(makeStore, template: "a.html", "<p><a href=\"https://acme.example/x\">x</a></p>", campaign: """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps:
               - { id: one, subject: One, template: a }
               - { id: two, wait: 1d, subject: Two, template: a, if: { opened: one } }
             """)
-        catalog = directory.loadCatalog()
-        store = try await kind.makeStore(in: directory)
     }
 
     /// Sends step one to the leads; returns the transport, whose messages carry the tracked links.
@@ -83,7 +77,9 @@ struct TrackingStoreFixture {
 }
 
 /// Tracking on each store.
-@Suite struct TrackingStoreTests {
-    @Test(arguments: StoreKind.allCases) func onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage(_ kind: StoreKind) async throws { try await TrackingStoreFixture(kind).onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() }
-    @Test(arguments: StoreKind.allCases) func aTrackingURLForAMessageThatIsGoneIsIgnored(_ kind: StoreKind) async throws { try await TrackingStoreFixture(kind).aTrackingURLForAMessageThatIsGoneIsIgnored() }
+extension TrackingStoreFixture {
+    static let checks = [
+        ConformanceCheck("only human opens satisfy conditions and score once per message") { try await TrackingStoreFixture($0).onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() },
+        ConformanceCheck("a tracking URL for a message that is gone is ignored") { try await TrackingStoreFixture($0).aTrackingURLForAMessageThatIsGoneIsIgnored() },
+    ]
 }

@@ -1,0 +1,52 @@
+import Foundation
+import NurtureCore
+import Testing
+
+/// Makes a new, empty store whose files (if any) live in the given folder.
+public typealias StoreFactory = @Sendable (TemporaryDirectory) async throws -> any Store
+
+/// One check of the store contract. It gets a factory rather than a store so it can set
+/// up its own folder (templates, campaigns) first; every failed `#expect` is recorded
+/// against the test that runs it.
+public struct ConformanceCheck: Sendable, CustomTestStringConvertible {
+    public let name: String
+    let body: @Sendable (StoreFactory) async throws -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable (StoreFactory) async throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    public var testDescription: String { name }
+
+    public func run(on makeStore: @escaping StoreFactory) async throws {
+        try await body(makeStore)
+    }
+}
+
+/// The conformance suite: what every store must do the same, whatever its dialect.
+/// A store's test target runs each check against it (see `StoreConformanceTests`);
+/// a new store passes when every check does.
+public enum StoreConformance {
+    public static let checks: [ConformanceCheck] =
+        LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks + RecoveryReportEnrolmentFixture.checks
+}
+
+/// A project folder with one template and the campaign `drip`, and a new store for it:
+/// what the send-loop, tracking and recovery checks start from.
+struct DripProject {
+    static let t0 = try! Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
+
+    let directory: TemporaryDirectory
+    let store: any Store
+    let catalog: CampaignCatalog
+
+    /// `template` is the template's name with its part (`a.txt`, `a.html`).
+    init(_ makeStore: StoreFactory, template: String, _ templateText: String, campaign: String) async throws {
+        directory = try TemporaryDirectory()
+        try directory.write("templates/\(template).mustache", templateText)
+        try directory.write("campaigns/drip.yml", campaign)
+        catalog = directory.loadCatalog()
+        store = try await makeStore(directory)
+    }
+}
