@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NurtureCore
 import PostgresNIO
+import ServiceLifecycle
 
 /// The scale-out store: the same contract as the SQLite one, on a PostgreSQL server that
 /// several senders (`run`) and servers (`serve`) share. Every query binds its values;
@@ -15,14 +16,28 @@ public final class PostgresStore: Store {
     let lease: Duration
     /// Admissions asked for at once share a statement and a commit.
     let admissions = AdmissionBatcher()
-    private let running: Task<Void, Never>
+    /// The pool's own task when the store runs it (`PoolOwner.store`); nil when a
+    /// `ServiceGroup` runs `pool` as one of its services.
+    private let running: Task<Void, Never>?
     /// For a dry run: every read and write goes to this connection, inside a transaction
     /// its owner rolls back (see `withRolledBackTransaction`).
     private let pinned: PostgresConnection?
 
-    /// Connects to `location` and brings the schema up to date. The client's connection
-    /// pool runs until `close()`.
-    public init(location: PostgresLocation, lease: Duration = .seconds(30), logger: Logger = Logger(label: "nurture.postgres")) async throws {
+    /// Who runs the connection pool (`PostgresClient.run()`; queries wait until it runs).
+    public enum PoolOwner: Sendable {
+        /// The store, in a task of its own, until `close()`: for a command that asks a
+        /// few questions and exits.
+        case store
+        /// The caller, who runs `pool` as a service of its `ServiceGroup` (before the
+        /// services that use the store, so it stops after them at shutdown).
+        case serviceGroup
+    }
+
+    /// Connects to `location` and brings the schema up to date.
+    public init(
+        location: PostgresLocation, lease: Duration = .seconds(30), pool owner: PoolOwner = .store,
+        logger: Logger = Logger(label: "nurture.postgres")
+    ) async throws {
         var quiet = logger
         quiet.logLevel = .critical
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: quiet)
@@ -43,14 +58,18 @@ public final class PostgresStore: Store {
                 throw error
             }
         } catch {
-            running = Task {}
+            running = nil
             if let psql = error as? PSQLError, let cause = psql.underlying, cause is NIOConnectionError || cause is ChannelError {
                 throw StoreError(.failed, "could not connect to PostgreSQL at \(location.host):\(location.port) (is it running, and reachable from here?): \(cause)")
             }
             throw Self.storeError(error, doing: "open the store at \(location.description)")
         }
-        running = Task { await client.run() }
+        running = owner == .store ? Task { await client.run() } : nil
     }
+
+    /// The connection pool, a `Service`: run it in the group when the store was opened
+    /// with `PoolOwner.serviceGroup`, and never otherwise (it runs once).
+    public var pool: any Service { client }
 
     /// A view of `store` whose reads and writes all go to `connection`.
     private init(viewOf store: PostgresStore, pinnedTo connection: PostgresConnection) {
@@ -58,7 +77,7 @@ public final class PostgresStore: Store {
         logger = store.logger
         lease = store.lease
         senderID = "dry-run:" + store.senderID
-        running = Task {}
+        running = nil
         pinned = connection
     }
 
@@ -80,10 +99,11 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// Stops the connection pool (queries after this fail).
+    /// Stops the connection pool the store runs itself (queries after this fail); a pool
+    /// run by a group stops with the group.
     public func close() async {
-        running.cancel()
-        _ = await running.value
+        running?.cancel()
+        _ = await running?.value
     }
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

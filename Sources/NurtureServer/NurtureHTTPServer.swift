@@ -77,15 +77,33 @@ public enum NurtureHTTPServer {
 
     /// Serves until SIGTERM or SIGINT, then finishes the requests in flight. Idle
     /// connections are closed after 30 s, so slow clients cannot hold sockets forever.
-    /// `storeServices` (the PostgreSQL pool) run in the same group and stop after the server.
-    public static func run(store: any Store, settings: ServerSettings, storeServices: [any Service] = [], logger: Logger) async throws {
-        let app = Application(
-            router: router(store: store, settings: settings),
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nurture"),
-            logger: logger)
+    /// `storeServices` (the PostgreSQL pool) run first in the same group and stop after
+    /// the server; `settings` is built inside the group, as it may read the store (the
+    /// link-signing secret), which answers only once its pool runs.
+    public static func run(
+        store: any Store, storeServices: [any Service] = [], logger: Logger, settings: @escaping @Sendable () async throws -> ServerSettings
+    ) async throws {
+        let server = ServerService {
+            let settings = try await settings()
+            try await Application(
+                router: router(store: store, settings: settings),
+                server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nurture"),
+                logger: logger
+            ).run()
+        }
         let group = ServiceGroup(configuration: .init(
-            services: storeServices + [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: storeServices + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// The HTTP application as the group's service. Its own group (server, date cache) runs
+/// nested in this one and shuts down gracefully with it.
+private struct ServerService: Service {
+    let body: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await body()
     }
 }

@@ -56,6 +56,19 @@ struct Project {
     /// location opens the PostgreSQL store (its database must exist; the schema is
     /// created on first use).
     func openStore(mayCreate: Bool = false) async throws -> any Store {
+        try await openStore(mayCreate: mayCreate, pool: .store)
+    }
+
+    /// The store for a long-running command (`run --every`, `serve`), with the services
+    /// to run first in its `ServiceGroup`: the PostgreSQL connection pool, which then
+    /// stops after the command's own service has finished what it was doing. Until the
+    /// group runs, the store's queries wait.
+    func openStoreForServiceGroup(mayCreate: Bool) async throws -> (store: any Store, services: [any Service]) {
+        let store = try await openStore(mayCreate: mayCreate, pool: .serviceGroup)
+        return (store, (store as? PostgresStore).map { [$0.pool] } ?? [])
+    }
+
+    private func openStore(mayCreate: Bool, pool: PostgresStore.PoolOwner) async throws -> any Store {
         let location = databaseLocation
         if PostgresLocation.isPostgresURL(location) {
             // A password may come only from the environment: NURTURE_DB or PGPASSWORD.
@@ -63,7 +76,7 @@ struct Project {
             do {
                 return try await PostgresStore(
                     location: PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"]),
-                    lease: try senderLease)
+                    lease: try senderLease, pool: pool)
             } catch let error as StoreError where error.kind == .failed {
                 throw UserError(error.message)
             }
@@ -73,11 +86,6 @@ struct Project {
             throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
         }
         return try SQLiteStore(path: path)
-    }
-
-    /// What a long-running command runs beside its own service: the PostgreSQL store's pool.
-    func services(of store: any Store) -> [any Service] {
-        (store as? PostgresStore).map { [PostgresStoreService(store: $0)] } ?? []
     }
 
     /// How long a PostgreSQL sender's claims and picked enrolments stay its own without a

@@ -45,18 +45,25 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let project = try Project(options: global)
         let catalog = try project.loadValidCatalog()
-        let store = try await project.openStore(mayCreate: true)
-        if !allowRemoved {
-            let problems = try await RenameCheck.all(catalog.campaigns, store: store)
-            guard problems.isEmpty else {
-                throw UserError(problems.map(\.description).joined(separator: "\n") + "\nnothing was sent; fix the campaign files, or run with --allow-removed")
-            }
-        }
         if let every {
-            try await TickRunner(project: project, catalog: catalog, store: store).runEvery(seconds: Self.seconds(every)!, limit: limit)
+            let (store, services) = try await project.openStoreForServiceGroup(mayCreate: true)
+            try await TickRunner(project: project, catalog: catalog, store: store).runEvery(
+                seconds: Self.seconds(every)!, limit: limit, beside: services, firstCheck: { try await checkRenames(catalog, store) })
         } else {
+            let store = try await project.openStore(mayCreate: true)
+            try await checkRenames(catalog, store)
             let runner = TickRunner(project: project, catalog: catalog, store: store)
             try await runner.runOnce(now: now?.date ?? Date(), limit: limit, dryRun: dryRun)
+        }
+    }
+
+    /// Nothing is sent while a step that has sent mail is gone from its campaign file
+    /// (renamed, or deleted by mistake), unless `--allow-removed` says it is meant.
+    func checkRenames(_ catalog: CampaignCatalog, _ store: any Store) async throws {
+        guard !allowRemoved else { return }
+        let problems = try await RenameCheck.all(catalog.campaigns, store: store)
+        guard problems.isEmpty else {
+            throw UserError(problems.map(\.description).joined(separator: "\n") + "\nnothing was sent; fix the campaign files, or run with --allow-removed")
         }
     }
 }

@@ -32,22 +32,24 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let project = try Project(options: global)
-        let store = try await project.openStore(mayCreate: true)
-        let signer = try await project.linkSigner(store: store)
-        var settings = ServerSettings(
-            host: host, port: port, links: project.trackingLinks(signer: signer), classifier: project.classifier,
-            scoreRules: project.settings.scoreRules, adminPassword: project.environment["NURTURE_ADMIN_PASSWORD"],
-            subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
-            unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
-        settings.tracksLinks = project.tracksLinks
+        let (store, storeServices) = try await project.openStoreForServiceGroup(mayCreate: true)
         var logger = Logger(label: "nurture.serve")
         logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
-        Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
-        if settings.pagesAreClosed {
-            Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
-        }
         Signals.unblockTermination()
-        try await NurtureHTTPServer.run(store: store, settings: settings, storeServices: project.services(of: store), logger: logger)
+        try await NurtureHTTPServer.run(store: store, storeServices: storeServices, logger: logger) { [host, port] in
+            let signer = try await project.linkSigner(store: store)
+            var settings = ServerSettings(
+                host: host, port: port, links: project.trackingLinks(signer: signer), classifier: project.classifier,
+                scoreRules: project.settings.scoreRules, adminPassword: project.environment["NURTURE_ADMIN_PASSWORD"],
+                subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
+                unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
+            settings.tracksLinks = project.tracksLinks
+            Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
+            if settings.pagesAreClosed {
+                Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
+            }
+            return settings
+        }
         Terminal.writeError("stopped\n")
     }
 }

@@ -84,17 +84,18 @@ struct TickRunner {
     }
 
     /// Ticks every `seconds` until SIGTERM or SIGINT, as a service in a `ServiceGroup`
-    /// beside the store's own (the PostgreSQL pool): a signal lets the messages in flight
-    /// finish, records them, and stops; the store closes after that.
-    func runEvery(seconds: Int, limit: Int?) async throws {
+    /// after the store's own (`services`: the PostgreSQL pool): a signal lets the messages
+    /// in flight finish, records them, and stops; the pool stops after that. `firstCheck`
+    /// runs inside the group (the store answers only once its pool runs) before any tick.
+    func runEvery(seconds: Int, limit: Int?, beside services: [any Service], firstCheck: @escaping @Sendable () async throws -> Void) async throws {
         let transport = try project.openTransport()
         Terminal.writeError("running a tick every \(seconds)s; stop with Ctrl-C or SIGTERM\n")
         Signals.unblockTermination()
         var logger = Logger(label: "nurture.run")
         logger.logLevel = .error
-        let ticks = TickService(runner: self, transport: transport, seconds: seconds, limit: limit)
+        let ticks = TickService(runner: self, transport: transport, seconds: seconds, limit: limit, firstCheck: firstCheck)
         let group = ServiceGroup(configuration: .init(
-            services: project.services(of: store) + [ticks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services + [ticks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         Terminal.writeError("stopped\n")
     }
@@ -106,8 +107,10 @@ struct TickService: Service {
     let transport: any Transport
     let seconds: Int
     let limit: Int?
+    let firstCheck: @Sendable () async throws -> Void
 
     func run() async throws {
+        try await firstCheck()
         let stop = StopFlag()
         try await withGracefulShutdownHandler {
             while !stop.isSet {

@@ -98,6 +98,13 @@ import Testing
         #expect(inFile.stderr.contains("set PGPASSWORD"), "\(inFile.stderr)")
         let badMode = try NurtureBinary.run(["status"], in: project.url, environment: ["NURTURE_DB": "postgres://nurture@127.0.0.1:1/nurture?sslmode=sometimes"])
         #expect(badMode.stderr.contains("sslmode must be disable, prefer or require"), "\(badMode.stderr)")
+        // A lease so short a busy sender's heartbeat could miss it, or one that is not an interval.
+        for lease in ["1s", "two minutes", "-30s"] {
+            let badLease = try NurtureBinary.run(["run", "--once"], in: project.url,
+                                                 environment: ["NURTURE_DB": "postgres://nurture@127.0.0.1:1/nurture", "NURTURE_LEASE": lease])
+            #expect(badLease.status == 1)
+            #expect(badLease.stderr.contains("NURTURE_LEASE must be an interval of at least 3s, like 30s or 2m, not '\(lease)'"), "\(badLease.stderr)")
+        }
     }
 
     @Test func validateListsAllErrorsAndExits1() throws {

@@ -151,6 +151,42 @@ import Testing
         #expect(shown.contains("click"), "the click recorded by the second server shows: \(shown)")
     }
 
+    /// The same person's first open reaching both servers at once (a mail client loading
+    /// the pixel twice, the balancer sending each to a different replica): it scores once.
+    @Test func aFirstOpenRacingOnTwoServersScoresOnce() async throws {
+        try project.write("nurture.yml", "score: { open: 1, click: 3 }\n")
+        try project.write("templates/hello.html.mustache", "<p>Hello {{first_name}}</p>\n")
+        try project.write("campaigns/welcome.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps: [{ id: hello, subject: "Hello", template: hello }]
+            """)
+        try importLeads(1)
+        let db = ["NURTURE_DB": database]
+        let first = try await ServeProcess(in: project.url, environment: db)
+        defer { first.stop() }
+        let second = try await ServeProcess(in: project.url, environment: db)
+        defer { second.stop() }
+        let outbox = project.url.appendingPathComponent("outbox")
+        _ = try nurture("run", "--once", environment: ["NURTURE_BASE_URL": first.baseURL])
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: outbox.path).first { $0.hasSuffix(".eml") })
+        let message = try String(contentsOf: outbox.appendingPathComponent(name), encoding: .utf8)
+            .replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        let start = try #require(message.range(of: "\(first.baseURL)/o/"))
+        let pixel = String(message[start.lowerBound...].prefix { $0 != "\"" && !$0.isWhitespace })
+        // Opens in the first seconds after delivery are a scanner's; wait them out.
+        try await Task.sleep(for: .seconds(3))
+        let onSecond = pixel.replacingOccurrences(of: first.baseURL, with: second.baseURL)
+        let statuses = try Curl.fetchAtOnce(Array(repeating: pixel, count: 12) + Array(repeating: onSecond, count: 12),
+                                            arguments: ["-A", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"])
+        #expect(statuses.count == 24 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        let shown = try nurture("leads", "show", "lead0@example.com").stdout
+        #expect(shown.contains("score 1"), "24 opens of one message, on two servers at once, score one point: \(shown)")
+        let report = try JSONSerialization.jsonObject(with: Data(try nurture("report", "welcome", "--format", "json").stdout.utf8)) as? [[String: Any]]
+        let step = try #require((report?.first?["steps"] as? [[String: Any]])?.first)
+        #expect(step["unique_opens"] as? Int == 1 && step["total_opens"] as? Int == 24, "\(step)")
+    }
+
     /// A dry run on PostgreSQL shows what a tick would send and leaves the store as it was.
     @Test func aDryRunChangesNothing() throws {
         try project.write("campaigns/welcome.yml", """

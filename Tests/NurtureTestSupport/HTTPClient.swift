@@ -34,6 +34,21 @@ public enum Curl {
         }
         return Response(status: code, headers: fields, body: (try? String(contentsOf: body, encoding: .utf8)) ?? "")
     }
+
+    /// Requests every URL at the same moment (one curl, all transfers in parallel, not
+    /// one after another) and returns their status codes in completion order.
+    public static func fetchAtOnce(_ urls: [String], arguments: [String] = []) throws -> [Int] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--parallel", "--parallel-immediate", "--parallel-max", "64", "-w", "%{http_code}\n", "--max-time", "20"]
+            + arguments + urls.flatMap { ["-o", "/dev/null", $0] }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.split(separator: "\n").map { Int($0) ?? 0 }
+    }
 }
 
 /// `nurture serve` on a free loopback port, for the length of a test.
