@@ -33,16 +33,16 @@ public struct MessageRenderer: Sendable {
     /// thousands of messages per tick and has nobody to show the warnings to.
     public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String, collectWarnings: Bool = true) -> RenderedStep {
         let variables = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: unsubscribeURL)
-        let context: [String: Any] = variables
+        let context = RenderContext(variables)
         let subjectName = Self.subjectTemplateName(campaign: campaign.id, step: step.id)
         let rawSubject = templates.render(subjectName, part: .text, context: context) ?? step.subject
         var parts: [TemplatePart: String] = [:]
         for part in templates.parts(of: step.template) {
             guard let body = templates.render(step.template, part: part, context: context) else { continue }
             if let layout = step.layout, templates.contains(layout, part: part) {
-                var wrapped = context
+                var wrapped = variables
                 wrapped["body"] = body
-                parts[part] = templates.render(layout, part: part, context: wrapped) ?? body
+                parts[part] = templates.render(layout, part: part, context: RenderContext(wrapped)) ?? body
             } else {
                 parts[part] = body
             }

@@ -24,6 +24,10 @@ public struct TemplateSet: Sendable {
     var sources: [TemplatePart: [String: String]] = [.html: [:], .text: [:]]
     /// The directory as it appears in messages (`templates`).
     public let displayDirectory: String
+    /// Plans for rendering many messages fast (see `RenderPlan`); replaced whenever a
+    /// template is added, so no plan outlives the templates it was made from.
+    private var plans = RenderPlanCache()
+    private var plansAllowed = true
 
     public init(displayDirectory: String = "templates") {
         self.displayDirectory = displayDirectory
@@ -71,6 +75,8 @@ public struct TemplateSet: Sendable {
             libraries[part]!.register(template, named: name)
             outlines[part]![name] = TemplateOutline(scanning: source)
             sources[part]![name] = source
+            plans = RenderPlanCache()
+            plansAllowed = plansAllowed && RenderPlan.allows(source: source)
             return nil
         } catch let error as MustacheTemplate.ParserError {
             // The text pragma sits at the start of line 1 and shifts its columns.
@@ -109,6 +115,27 @@ public struct TemplateSet: Sendable {
     /// Renders a registered template; nil when there is none of that name and part.
     public func render(_ name: String, part: TemplatePart, context: [String: Any]) -> String? {
         libraries[part]!.render(context, withTemplate: name)
+    }
+
+    /// The same output as rendering `context.variables`, from a plan when the template
+    /// and the context allow one (the send loop's path: thousands of messages, a few
+    /// shapes of context).
+    public func render(_ name: String, part: TemplatePart, context: RenderContext) -> String? {
+        guard contains(name, part: part) else { return nil }
+        if let plan = plan(name, part: part, context: context) { return plan.fill(with: context.values) }
+        return render(name, part: part, context: context.variables as [String: Any])
+    }
+
+    /// Whether `render(_:part:context:)` takes the fast path for this template and context.
+    package func rendersFromPlan(_ name: String, part: TemplatePart, context: RenderContext) -> Bool {
+        contains(name, part: part) && plan(name, part: part, context: context) != nil
+    }
+
+    private func plan(_ name: String, part: TemplatePart, context: RenderContext) -> RenderPlan? {
+        guard plansAllowed, context.plannable else { return nil }
+        return plans.plan(name, part: part, context: context) {
+            RenderPlan(for: context) { render(name, part: part, context: $0 as [String: Any]) }
+        }
     }
 
     /// Renders a one-off template (a subject line) with this set's partials.

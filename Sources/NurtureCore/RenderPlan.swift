@@ -1,0 +1,190 @@
+import Synchronization
+
+/// The variables of one message, ready for rendering many templates: the send loop
+/// renders a subject and two parts from the same variables for every lead.
+public struct RenderContext: Sendable {
+    public let variables: [String: String]
+    /// The variables' names in order; a plan refers to a value by its place here.
+    let names: [String]
+    let values: [String]
+    /// What a plan depends on besides the templates: which variables are present, and
+    /// which end with a line break (the indentation of a standalone partial is added
+    /// after a line break at the end of a value).
+    let shape: Shape
+    /// False when a value could make swift-mustache's output depend on more than the
+    /// shape (a carriage return, or a value that is only a line break, can join a line
+    /// break before it); such a context is rendered by swift-mustache directly.
+    let plannable: Bool
+
+    public init(_ variables: [String: String]) {
+        self.variables = variables
+        names = variables.keys.sorted()
+        values = names.map { variables[$0]! }
+        shape = Shape(names: names, lineBreaks: values.map(Self.endsWithLineBreak))
+        plannable = !values.contains { $0.utf8.contains(13) || $0 == "\n" }
+    }
+
+    struct Shape: Hashable, Sendable {
+        let names: [String]
+        let lineBreaks: [Bool]
+    }
+
+    static func endsWithLineBreak(_ value: String) -> Bool { value.utf8.last == 10 }
+}
+
+/// A template's output for one shape of context, as literal text and the places where
+/// values go, each escaped for HTML or not. swift-mustache builds it: the template is
+/// rendered with marked stand-in values, and the marks are read back from its output,
+/// so the plan does what swift-mustache does (sections, inverted sections, partials,
+/// layouts, standalone lines, pragmas) without a second Mustache implementation. A
+/// second rendering with other stand-ins must match the plan, or there is no plan and
+/// swift-mustache renders every message (the same bytes, only slower).
+struct RenderPlan: Sendable {
+    enum Segment: Sendable {
+        case literal(String)
+        case value(Int, escaped: Bool)
+    }
+
+    let segments: [Segment]
+
+    /// Builds the plan with `render` (swift-mustache on a dictionary of stand-ins), or nil.
+    init?(for context: RenderContext, render: ([String: String]) -> String?) {
+        let first = Self.standIns(context, family: "a")
+        guard let output = render(first.variables), let segments = Self.read(output, marks: first.marks, lineBreaks: first.lineBreaks) else {
+            return nil
+        }
+        self.segments = segments
+        let second = Self.standIns(context, family: "bcd")
+        guard let check = render(second.variables), fill(with: second.values) == check else { return nil }
+    }
+
+    /// Plans only do what the swift-mustache tags we can check do. A tag that changes
+    /// the delimiters, a transform (`uppercased(name)`) or a partial named by a value
+    /// (`{{>*name}}`) makes every template of the set render without plans.
+    static func allows(source: String) -> Bool {
+        var rest = source[...]
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { return true }
+            let tag = rest[open.upperBound..<close.lowerBound].drop { $0 == "{" || $0 == " " }
+            if tag.hasPrefix("=") || tag.contains("(") || (tag.hasPrefix(">") && tag.dropFirst().drop { $0 == " " }.hasPrefix("*")) {
+                return false
+            }
+            rest = rest[close.upperBound...]
+        }
+        return true
+    }
+
+    /// The output for `values` (in the context's name order).
+    func fill(with values: [String]) -> String {
+        var output = ""
+        for segment in segments {
+            switch segment {
+            case .literal(let text): output += text
+            case .value(let index, let escaped): escaped ? Self.appendEscaped(values[index], to: &output) : (output += values[index])
+            }
+        }
+        return output
+    }
+
+    // Stand-ins: U+E000, the family's letters and the value's number, `&` (which
+    // shows whether the output escaped it), U+E001, and a line break for a value that
+    // ends with one.
+    private static let open: Unicode.Scalar = "\u{E000}"
+    private static let close: Unicode.Scalar = "\u{E001}"
+
+    private static func standIns(
+        _ context: RenderContext, family: String
+    ) -> (variables: [String: String], values: [String], marks: [String: Int], lineBreaks: [Bool]) {
+        var variables: [String: String] = [:]
+        var values: [String] = []
+        var marks: [String: Int] = [:]
+        let lineBreaks = context.values.map(RenderContext.endsWithLineBreak)
+        for (index, name) in context.names.enumerated() {
+            let mark = "\(family)\(index)"
+            let standIn = "\(Character(open))\(mark)&\(Character(close))" + (lineBreaks[index] ? "\n" : "")
+            variables[name] = standIn
+            values.append(standIn)
+            marks[mark] = index
+        }
+        return (variables, values, marks, lineBreaks)
+    }
+
+    /// Splits swift-mustache's output at the stand-ins; nil when a mark is not one of
+    /// ours or was changed.
+    private static func read(_ output: String, marks: [String: Int], lineBreaks: [Bool]) -> [Segment]? {
+        var segments: [Segment] = []
+        var literal = String.UnicodeScalarView()
+        var scalars = output.unicodeScalars[...]
+        while let scalar = scalars.popFirst() {
+            guard scalar == open else {
+                literal.append(scalar)
+                continue
+            }
+            guard let end = scalars.firstIndex(of: close) else { return nil }
+            let inside = String(String.UnicodeScalarView(scalars[..<end]))
+            scalars = scalars[scalars.index(after: end)...]
+            let escaped: Bool
+            let mark: Substring
+            if inside.hasSuffix("&amp;") {
+                (escaped, mark) = (true, inside.dropLast(5))
+            } else if inside.hasSuffix("&") {
+                (escaped, mark) = (false, inside.dropLast(1))
+            } else {
+                return nil
+            }
+            guard let index = marks[String(mark)] else { return nil }
+            if !literal.isEmpty { segments.append(.literal(String(literal))) }
+            literal = String.UnicodeScalarView()
+            segments.append(.value(index, escaped: escaped))
+            // A value ending in a line break: the break is part of the stand-in (and of
+            // the value).
+            if lineBreaks[index] {
+                guard scalars.first == "\n" else { return nil }
+                scalars = scalars.dropFirst()
+            }
+        }
+        if !literal.isEmpty { segments.append(.literal(String(literal))) }
+        return segments
+    }
+
+    /// swift-mustache's HTML escaping (`String.htmlEscape`), character by character as it
+    /// does, so a character that merely starts with `&` (one with a combining mark) stays.
+    static func appendEscaped(_ value: String, to output: inout String) {
+        guard value.utf8.contains(where: { $0 == 60 || $0 == 62 || $0 == 38 || $0 == 34 || $0 == 39 }) else {
+            output += value
+            return
+        }
+        for character in value {
+            switch character {
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "&": output += "&amp;"
+            case "\"": output += "&quot;"
+            case "'": output += "&#39;"
+            default: output.append(character)
+            }
+        }
+    }
+}
+
+/// The plans of one template set, by template, part and shape of context.
+final class RenderPlanCache: Sendable {
+    private struct Key: Hashable {
+        let name: String
+        let part: TemplatePart
+        let shape: RenderContext.Shape
+    }
+
+    /// A set with thousands of shapes (every lead with other attributes) stops planning
+    /// new ones rather than grow without bound.
+    private static let limit = 256
+    private let plans = Mutex<[Key: RenderPlan?]>([:])
+
+    func plan(_ name: String, part: TemplatePart, context: RenderContext, build: () -> RenderPlan?) -> RenderPlan? {
+        let key = Key(name: name, part: part, shape: context.shape)
+        if let known = plans.withLock({ $0[key] }) { return known }
+        let plan = build()
+        plans.withLock { if $0.count < Self.limit { $0[key] = plan } }
+        return plan
+    }
+}
