@@ -24,6 +24,11 @@ package enum JSONText {
         return out + "]"
     }
 
+    /// A JSON array of integers (row ids bound as one parameter, read with json_each).
+    package static func integers(_ values: [Int64]) -> String {
+        "[" + values.map(String.init).joined(separator: ",") + "]"
+    }
+
     /// A JSON path (`$."key"`) selecting one key, quoted so any key name is literal.
     package static func path(forKey key: String) -> String {
         var out = "$."

@@ -37,10 +37,26 @@ public struct LinkSigner: Sendable {
         return String(text.dropFirst(purpose.count + 1))
     }
 
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    /// RFC 4648 §5 base64url without padding, written directly (every sent message signs
+    /// an unsubscribe token and its tracked links, so this is on the send loop's path).
+    static func base64URL<Bytes: Collection<UInt8>>(_ data: Bytes) -> String {
+        let alphabet = base64URLAlphabet
+        var out: [UInt8] = []
+        out.reserveCapacity((data.count * 4 + 2) / 3)
+        var iterator = data.makeIterator()
+        while let first = iterator.next() {
+            let second = iterator.next()
+            let third = iterator.next()
+            let group = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
+            out.append(alphabet[Int(group >> 18 & 63)])
+            out.append(alphabet[Int(group >> 12 & 63)])
+            if second != nil { out.append(alphabet[Int(group >> 6 & 63)]) }
+            if third != nil { out.append(alphabet[Int(group & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     static func data(base64URL text: Substring) -> Data? {
         // Click tokens carry their URL; anything longer than a long URL is not ours.

@@ -82,18 +82,17 @@ public struct MailMessage: Sendable {
 
         init(subtype: String, body: String) {
             self.subtype = subtype
-            let bytes = QuotedPrintable.normalizeLineEnds(body)
-            // Quoted-printable keeps mostly-ASCII text readable; base64 wins for text that
-            // is mostly non-Latin, where QP would triple every byte. Compare the sizes
-            // without encoding twice: QP adds two bytes per escaped byte (soft breaks aside).
-            let escapes = bytes.reduce(0) { $0 + ($1 >= 0x80 || $1 == UInt8(ascii: "=") ? 1 : 0) }
-            let quotedSize = bytes.count + 2 * escapes
-            let base64Size = (bytes.count + 2) / 3 * 4
-            if base64Size < quotedSize {
-                (encoding, encodedBody) = ("base64", Base64.encodeBody(bytes))
-            } else {
-                let encoded = bytes.withUnsafeBufferPointer { QuotedPrintable.encode(bytes: $0) }
-                (encoding, encodedBody) = ("quoted-printable", String(decoding: encoded, as: UTF8.self))
+            var text = body
+            (encoding, encodedBody) = text.withUTF8 { input in
+                // Quoted-printable keeps mostly-ASCII text readable; base64 wins for text
+                // that is mostly non-Latin, where QP would triple every byte. Compare the
+                // sizes without encoding twice: QP adds two bytes per escaped byte (soft
+                // breaks aside).
+                let (count, escapes) = QuotedPrintable.measure(input)
+                if (count + 2) / 3 * 4 < count + 2 * escapes {
+                    return ("base64", Base64.encodeBody(QuotedPrintable.normalizeLineEnds(body)))
+                }
+                return ("quoted-printable", String(decoding: QuotedPrintable.encode(bytes: input), as: UTF8.self))
             }
         }
 

@@ -9,35 +9,60 @@ public enum QuotedPrintable {
     }
 
     public static func encode(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count + input.count / 16 + 16)
-        forEachLine(input) { line, isLastLine in
-            var column = 0
-            for position in line.indices {
-                let byte = line[position]
-                let isLast = position == line.endIndex - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != equals) || ((byte == space || byte == tab) && !isLast)
-                // A leading dot is encoded too, so no line can read as SMTP's end-of-data.
-                var escaped = !literal || (column == 0 && byte == dot)
-                var width = escaped ? 3 : 1
-                // Leave room for the soft break "=" unless this is the line's last character.
-                if column + width > (isLast ? 76 : 75) {
-                    out.append(contentsOf: [equals, cr, lf])
-                    column = 0
-                    if byte == dot { (escaped, width) = (true, 3) }  // now at the start of a line
-                }
-                if escaped {
-                    out.append(equals)
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0x0F)])
-                } else {
-                    out.append(byte)
-                }
-                column += width
+        // Every byte can become three, plus a soft break ("=" CRLF) per 72 of those.
+        let capacity = 3 * input.count + input.count / 8 + 16
+        return [UInt8](unsafeUninitializedCapacity: capacity) { out, written in
+            var at = 0
+            func put(_ byte: UInt8) {
+                out[at] = byte
+                at += 1
             }
-            if !isLastLine { out.append(contentsOf: [cr, lf]) }
+            forEachLine(input) { line, isLastLine in
+                var column = 0
+                let lastPosition = line.endIndex - 1
+                for position in line.indices {
+                    let byte = line[position]
+                    let isLast = position == lastPosition
+                    let literal = (byte >= 33 && byte <= 126 && byte != equals) || ((byte == space || byte == tab) && !isLast)
+                    // A leading dot is encoded too, so no line can read as SMTP's end-of-data.
+                    var escaped = !literal || (column == 0 && byte == dot)
+                    var width = escaped ? 3 : 1
+                    // Leave room for the soft break "=" unless this is the line's last character.
+                    if column + width > (isLast ? 76 : 75) {
+                        put(equals)
+                        put(cr)
+                        put(lf)
+                        column = 0
+                        if byte == dot { (escaped, width) = (true, 3) }  // now at the start of a line
+                    }
+                    if escaped {
+                        put(equals)
+                        put(hex[Int(byte >> 4)])
+                        put(hex[Int(byte & 0x0F)])
+                    } else {
+                        put(byte)
+                    }
+                    column += width
+                }
+                if !isLastLine {
+                    put(cr)
+                    put(lf)
+                }
+            }
+            written = at
         }
-        return out
+    }
+
+    /// The length of the text with CRLF line ends and how many of its bytes
+    /// quoted-printable must escape (8-bit bytes and "="), without building either.
+    public static func measure(_ input: UnsafeBufferPointer<UInt8>) -> (normalizedCount: Int, escapes: Int) {
+        var count = 0
+        var escapes = 0
+        forEachLine(input) { line, isLastLine in
+            count += line.count + (isLastLine ? 0 : 2)
+            for byte in line where byte >= 0x80 || byte == equals { escapes += 1 }
+        }
+        return (count, escapes)
     }
 
     /// The text with every line end (CRLF, CR or LF) made CRLF (RFC 5322 §2.3).
@@ -71,7 +96,7 @@ public enum QuotedPrintable {
         body(input[start..<input.count], true)
     }
 
-    private static let hex = Array("0123456789ABCDEF".utf8)
+    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
     private static let equals = UInt8(ascii: "="), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     private static let dot = UInt8(ascii: "."), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 }

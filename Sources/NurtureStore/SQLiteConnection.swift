@@ -62,21 +62,27 @@ final class SQLiteConnection {
     /// `durable: false` commits with synchronous=NORMAL: safe against a crash of the
     /// process (WAL), not against a power cut until the next durable commit.
     func transaction<T>(durable: Bool = true, _ body: () throws -> T) throws -> T {
-        if !durable { try execute("PRAGMA synchronous = NORMAL") }
-        defer { if !durable { try? execute("PRAGMA synchronous = FULL") } }
+        if !durable { try run("PRAGMA synchronous = NORMAL") }
+        defer { if !durable { try? run("PRAGMA synchronous = FULL") } }
         return try wrapped(begin: "BEGIN IMMEDIATE", commit: "COMMIT", undo: ["ROLLBACK"], body)
     }
 
     private func wrapped<T>(begin: String, commit: String, undo: [String], _ body: () throws -> T) throws -> T {
-        try execute(begin)
+        try run(begin)
         do {
             let result = try body()
-            try execute(commit)
+            try run(commit)
             return result
         } catch {
-            for statement in undo { try? execute(statement) }
+            for statement in undo { try? run(statement) }
             throw error
         }
+    }
+
+    /// One statement without results, prepared once: the send loop begins and commits
+    /// thousands of transactions per tick, and parsing each BEGIN and COMMIT again shows.
+    private func run(_ sql: String) throws {
+        try prepare(sql).rows()
     }
 
     /// The row id of the last insert on this connection.

@@ -98,10 +98,14 @@ extension SQLiteStore {
             found.append(DueEnrollment(snapshot: snapshot, lead: lead))
         }
         let firstEvents = try firstEvents(ofLeads: found.compactMap(\.lead.id))
+        var leads = found.map(\.lead)
+        try fillTagsAndAttributes(&leads)
+        var snapshots = found.map(\.snapshot)
+        try fillHistory(&snapshots)
         for index in found.indices {
-            try fillTagsAndAttributes(&found[index].lead)
-            found[index].lead.firstEvents = found[index].lead.id.flatMap { firstEvents[$0] } ?? [:]
-            try fillHistory(&found[index].snapshot)
+            found[index].lead = leads[index]
+            found[index].lead.firstEvents = leads[index].id.flatMap { firstEvents[$0] } ?? [:]
+            found[index].snapshot = snapshots[index]
         }
         return found
     }
@@ -113,32 +117,30 @@ extension SQLiteStore {
         var events: [Int64: [String: Date]] = [:]
         try connection.prepare("""
             SELECT lead_id, name, min(occurred_at) FROM events WHERE lead_id IN (SELECT value FROM json_each(?)) GROUP BY lead_id, name
-            """).rows([.text("[" + ids.map(String.init).joined(separator: ",") + "]")]) { row in
+            """).rows([.text(JSONText.integers(ids))]) { row in
             if let name = row.text(1) { events[row.integer(0), default: [:]][name] = Date(epochSeconds: row.integer(2)) }
         }
         return events
     }
 
-    /// Message states of an enrolment, and the steps a person opened or clicked, in one
-    /// query (it runs for every due enrolment of a tick). Machine and unknown activity
-    /// never satisfies `opened`/`clicked`.
-    func fillHistory(_ snapshot: inout EnrollmentSnapshot) throws {
-        var steps: [String: MessageState] = [:]
-        var retryAt: [String: Date] = [:]
+    /// Message states of a page of enrolments, and the steps a person opened or clicked,
+    /// in one query for the whole page. Machine and unknown activity never satisfies
+    /// `opened`/`clicked`.
+    func fillHistory(_ snapshots: inout [EnrollmentSnapshot]) throws {
+        guard !snapshots.isEmpty else { return }
+        let positions = Dictionary(snapshots.indices.map { (snapshots[$0].id, $0) }) { first, _ in first }
         try connection.prepare("""
-            SELECT m.step_id, m.state, m.next_attempt_at,
+            SELECT m.enrollment_id, m.step_id, m.state, m.next_attempt_at,
                 EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'open' AND a.class = 'human'),
                 EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'click' AND a.class = 'human')
-            FROM messages m WHERE m.enrollment_id = ?
-            """).rows([.integer(snapshot.id)]) { row in
-                guard let step = row.text(0), let state = MessageState(rawValue: row.text(1) ?? "") else { return }
-                steps[step] = state
-                if state == .deferred, row.text(2) != nil { retryAt[step] = Date(epochSeconds: row.integer(2)) }
-                if row.integer(3) == 1 { snapshot.opened.insert(step) }
-                if row.integer(4) == 1 { snapshot.clicked.insert(step) }
+            FROM messages m WHERE m.enrollment_id IN (SELECT value FROM json_each(?))
+            """).rows([.text(JSONText.integers(snapshots.map(\.id)))]) { row in
+                guard let index = positions[row.integer(0)], let step = row.text(1), let state = MessageState(rawValue: row.text(2) ?? "") else { return }
+                snapshots[index].steps[step] = state
+                if state == .deferred, row.text(3) != nil { snapshots[index].retryAt[step] = Date(epochSeconds: row.integer(3)) }
+                if row.integer(4) == 1 { snapshots[index].opened.insert(step) }
+                if row.integer(5) == 1 { snapshots[index].clicked.insert(step) }
             }
-        snapshot.steps = steps
-        snapshot.retryAt = retryAt
     }
 
     public func apply(_ changes: [EnrollmentChange], now: Date) throws -> [Claim] {
@@ -217,14 +219,20 @@ extension SQLiteStore {
                 case .sent:
                     try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, delivered_at_ms = ?, last_error = NULL WHERE id = ?")
                         .rows([time, delivery.deliveredAt.map { .integer($0.epochMilliseconds) } ?? .null, row])
-                    try connection.prepare("UPDATE enrollments SET last_sent_at = ? WHERE id = ?").rows([time, .integer(enrollment)])
+                    // The last send, and what comes next (or the end of the drip), in one write.
                     if delivery.completes {
                         try connection.prepare("""
-                            UPDATE enrollments SET state = 'completed', ended_at = ?, end_reason = 'every step is behind the lead',
-                                next_due_at = NULL, next_step_id = NULL WHERE id = ? AND state = 'active'
+                            UPDATE enrollments SET last_sent_at = ?1, state = 'completed', ended_at = ?1, end_reason = 'every step is behind the lead',
+                                next_due_at = NULL, next_step_id = NULL WHERE id = ?2 AND state = 'active'
                             """).rows([time, .integer(enrollment)])
                     } else {
-                        try setDue(enrollment, at: delivery.nextDueAt, step: delivery.nextStep)
+                        try connection.prepare("""
+                            UPDATE enrollments SET last_sent_at = ?1,
+                                next_due_at = CASE WHEN state = 'active' THEN ?2 ELSE next_due_at END,
+                                next_step_id = CASE WHEN state = 'active' THEN ?3 ELSE next_step_id END
+                            WHERE id = ?4
+                            """).rows([time, delivery.nextDueAt.map { .integer($0.epochSeconds) } ?? .null,
+                                       delivery.nextStep.map { .text($0) } ?? .null, .integer(enrollment)])
                     }
                 case .deferred(let retryAt, let error):
                     try connection.prepare("UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ? WHERE id = ?")

@@ -112,17 +112,32 @@ extension SQLiteStore {
     }
 
     func fillTagsAndAttributes(_ lead: inout Lead) throws {
-        guard let id = lead.id else { return }
-        var tags: Set<String> = []
-        var attributes: [String: String] = [:]
-        try connection.prepare("SELECT tag FROM lead_tags WHERE lead_id = ?").rows([.integer(id)]) { row in
-            if let tag = row.text(0) { tags.insert(tag) }
+        var leads = [lead]
+        try fillTagsAndAttributes(&leads)
+        lead = leads[0]
+    }
+
+    /// Tags and attributes of a page of leads, in two queries for the whole page (the
+    /// send loop reads thousands of leads per tick).
+    func fillTagsAndAttributes(_ leads: inout [Lead]) throws {
+        let ids = leads.compactMap(\.id)
+        guard !ids.isEmpty else { return }
+        let list = SQLiteStatement.Value.text(JSONText.integers(ids))
+        var tags: [Int64: Set<String>] = [:]
+        var attributes: [Int64: [String: String]] = [:]
+        try connection.prepare("SELECT lead_id, tag FROM lead_tags WHERE lead_id IN (SELECT value FROM json_each(?))").rows([list]) { row in
+            if let tag = row.text(1) { tags[row.integer(0), default: []].insert(tag) }
         }
-        try connection.prepare("SELECT key, value FROM leads, json_each(leads.attributes) WHERE leads.id = ?").rows([.integer(id)]) { row in
-            if let key = row.text(0) { attributes[key] = row.text(1) ?? "" }
+        try connection.prepare("""
+            SELECT leads.id, j.key, j.value FROM leads, json_each(leads.attributes) j WHERE leads.id IN (SELECT value FROM json_each(?))
+            """).rows([list]) { row in
+            if let key = row.text(1) { attributes[row.integer(0), default: [:]][key] = row.text(2) ?? "" }
         }
-        lead.tags = tags
-        lead.attributes = attributes
+        for index in leads.indices {
+            guard let id = leads[index].id else { continue }
+            leads[index].tags = tags[id] ?? []
+            leads[index].attributes = attributes[id] ?? [:]
+        }
     }
 
     public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) throws -> Lead? {

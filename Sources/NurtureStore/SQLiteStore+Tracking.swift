@@ -70,7 +70,7 @@ extension SQLiteStore {
                        Self.optional(request.userAgent.map { String($0.prefix(512)) }), Self.optional(request.ip)])
         if !outcome.unmasked.isEmpty {
             try connection.prepare("UPDATE activity SET class = 'machine', reason = ? WHERE id IN (SELECT value FROM json_each(?))")
-                .rows([.text(TrackingOutcome.unmaskReason), .text("[" + outcome.unmasked.map(String.init).joined(separator: ",") + "]")])
+                .rows([.text(TrackingOutcome.unmaskReason), .text(JSONText.integers(outcome.unmasked))])
         }
         if outcome.scoreChange != 0 {
             try connection.prepare("""
