@@ -39,8 +39,8 @@ as_postgres "$bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w -o "-p $pg_por
 psql_() { as_postgres psql -h 127.0.0.1 -p "$pg_port" -U nurture -XAtq "$@"; }
 new_db() { psql_ -d postgres -c "CREATE DATABASE $1"; echo "postgres://nurture@127.0.0.1:$pg_port/$1?sslmode=disable"; }
 
-# The project: one 4 KB text step to N leads.
-bash scripts/bench/text-project.sh "$work/project" "$n"
+# The project: the realistic multipart message of bench-smtp.sh to N leads.
+bash scripts/bench/realistic-project.sh "$work/project" "$n"
 # The import file: the shape of scripts/bench-import.sh (several time zones, tags, attributes).
 awk -v n="$import_rows" 'BEGIN {
     split("Europe/London America/New_York Asia/Tokyo Europe/Berlin America/Los_Angeles", zones, " ")
