@@ -43,32 +43,64 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
     public init(_ text: String) throws(Problem) {
         let address = TextChecks.trimmed(text)
         guard !address.isEmpty else { throw .empty }
-        guard address.utf8.allSatisfy({ $0 < 0x80 }) else { throw .nonASCII }
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw .missingAt }
-        let (local, domain) = (parts[0], parts[1])
-        guard local.utf8.count <= 64, address.utf8.count <= 254 else { throw .tooLong }
+        // One pass over the bytes per check, in the order the problems are reported:
+        // this runs for every row of an import.
+        let bytes = Array(address.utf8)
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { throw .nonASCII }
+        guard let at = bytes.firstIndex(of: Self.at), bytes.lastIndex(of: Self.at) == at else { throw .missingAt }
+        let local = bytes[..<at]
+        let domain = bytes[(at + 1)...]
+        guard local.count <= 64, bytes.count <= 254 else { throw .tooLong }
         guard Self.isDotAtom(local) else { throw .badLocalPart }
         guard Self.isDomain(domain) else { throw .badDomain }
         self.address = address
     }
 
-    private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-".utf8)
+    private static let at = UInt8(ascii: "@"), dot = UInt8(ascii: "."), hyphen = UInt8(ascii: "-")
 
-    private static let hostCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-".utf8)
+    /// ASCII bytes allowed in an atom (RFC 5322 atext), and in a host name label.
+    private static let atext = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-")
+    private static let hostCharacters = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
-    private static func isDotAtom(_ text: Substring) -> Bool {
-        let atoms = text.split(separator: ".", omittingEmptySubsequences: false)
-        return atoms.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { atext.contains($0) } }
+    private static func table(_ characters: String) -> [Bool] {
+        var table = [Bool](repeating: false, count: 128)
+        for byte in characters.utf8 { table[Int(byte)] = true }
+        return table
     }
 
-    private static func isDomain(_ text: Substring) -> Bool {
-        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, let tld = labels.last, tld.utf8.contains(where: { $0 > 0x40 && $0 != UInt8(ascii: "-") }) else { return false }
-        return labels.allSatisfy { label in
-            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
-                && label.utf8.allSatisfy { hostCharacters.contains($0) }
+    /// Atoms of atext joined by single dots, none empty.
+    private static func isDotAtom(_ text: ArraySlice<UInt8>) -> Bool {
+        var atomLength = 0
+        for byte in text {
+            if byte == dot {
+                guard atomLength > 0 else { return false }
+                atomLength = 0
+            } else {
+                guard atext[Int(byte)] else { return false }
+                atomLength += 1
+            }
         }
+        return atomLength > 0
+    }
+
+    /// At least two labels of 1 to 63 host characters, none starting or ending with a
+    /// hyphen; the last holds a letter.
+    private static func isDomain(_ text: ArraySlice<UInt8>) -> Bool {
+        var labels = 0
+        var start = text.startIndex
+        for index in text.indices where text[index] == dot {
+            guard isLabel(text[start..<index]) else { return false }
+            labels += 1
+            start = index + 1
+        }
+        let lastLabel = text[start...]
+        guard isLabel(lastLabel) else { return false }
+        labels += 1
+        return labels >= 2 && lastLabel.contains { $0 > 0x40 && $0 != hyphen }
+    }
+
+    private static func isLabel(_ label: ArraySlice<UInt8>) -> Bool {
+        (1...63).contains(label.count) && label.first != hyphen && label.last != hyphen && label.allSatisfy { hostCharacters[Int($0)] }
     }
 }
 

@@ -22,6 +22,8 @@ public struct LeadImporter: Sendable {
 
     /// `nextChunk` returns the file's bytes piece by piece and nil at the end.
     /// Throws `LeadCSVMapping.HeaderProblem` when the header is unusable (nothing imports).
+    /// Parsing and writing overlap: while the store writes one batch, the next is parsed
+    /// (two cores, each busy with half the work); at most two batches are in memory.
     public func run(
         nextChunk: () throws -> [UInt8]?, store: any Store, now: Date, onRejection: (LeadCSVMapping.Rejection) -> Void
     ) async throws -> Summary {
@@ -31,6 +33,7 @@ public struct LeadImporter: Sendable {
         var batch: [LeadInput] = []
         batch.reserveCapacity(batchSize)
         var records: [CSVRecord] = []
+        var writing: Task<UpsertSummary, any Error>?
 
         func handle(_ record: CSVRecord) throws {
             guard let mapping else {
@@ -47,26 +50,41 @@ public struct LeadImporter: Sendable {
             }
         }
 
-        while let chunk = try nextChunk() {
-            parser.feed(chunk) { records.append($0) }
-            for record in records { try handle(record) }
-            records.removeAll(keepingCapacity: true)
-            if batch.count >= batchSize {
-                try await flush(&batch, into: &summary, store: store, now: now)
+        do {
+            while let chunk = try nextChunk() {
+                parser.feed(chunk) { records.append($0) }
+                for record in records {
+                    try handle(record)
+                    if batch.count >= batchSize {
+                        try await finish(writing, into: &summary)
+                        writing = write(batch, to: store, now: now)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                records.removeAll(keepingCapacity: true)
             }
+            parser.finish { records.append($0) }
+            for record in records { try handle(record) }
+        } catch {
+            // Nothing is written after the import has said it failed.
+            _ = try? await writing?.value
+            throw error
         }
-        parser.finish { records.append($0) }
-        for record in records { try handle(record) }
+        try await finish(writing, into: &summary)
         if mapping == nil { throw LeadCSVMapping.HeaderProblem(description: "the file is empty; the first line must name the columns, like email,first_name,tags") }
-        try await flush(&batch, into: &summary, store: store, now: now)
+        if !batch.isEmpty { try await finish(write(batch, to: store, now: now), into: &summary) }
         return summary
     }
 
-    private func flush(_ batch: inout [LeadInput], into summary: inout Summary, store: any Store, now: Date) async throws {
-        guard !batch.isEmpty else { return }
-        let result = try await store.upsertLeads(batch, now: now)
+    /// Writes a batch in a task of its own, so the caller parses on meanwhile.
+    private func write(_ batch: [LeadInput], to store: any Store, now: Date) -> Task<UpsertSummary, any Error> {
+        Task { try await store.upsertLeads(batch, now: now) }
+    }
+
+    /// Waits for the batch being written (its failure stops the import) and counts it.
+    private func finish(_ writing: Task<UpsertSummary, any Error>?, into summary: inout Summary) async throws {
+        guard let result = try await writing?.value else { return }
         summary.inserted += result.inserted
         summary.updated += result.updated
-        batch.removeAll(keepingCapacity: true)
     }
 }

@@ -8,8 +8,12 @@ final class SQLiteConnection {
     private var statements: [String: SQLiteStatement] = [:]
     let path: String
 
+    /// Process-wide settings, made once before the first connection opens.
+    private static let configured: Void = { _ = nurture_sqlite_disable_memory_statistics() }()
+
     init(path: String, busyTimeoutMilliseconds: Int32) throws {
         self.path = path
+        Self.configured
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK else {

@@ -21,6 +21,12 @@ public actor SQLiteStore: Store {
         try Self.migrate(connection)
     }
 
+    /// A smaller page cache for a command that streams through the store (an import
+    /// writes each page once; a large cache there only raises the peak memory).
+    public func limitPageCache(mebibytes: Int) throws {
+        try connection.execute("PRAGMA cache_size = -\(mebibytes * 1024)")
+    }
+
     static func migrate(_ connection: SQLiteConnection) throws {
         // Most opens find the schema current: that is a read, which never waits for a
         // writer, so opening the store does not queue behind a long write.

@@ -38,6 +38,10 @@ import Testing
         ("a..b@acme.example", .badLocalPart), ("a b@acme.example", .badLocalPart), ("ada@localhost", .badDomain),
         ("ada@-acme.example", .badDomain), ("ada@acme..example", .badDomain), ("zoë@acme.example", .nonASCII),
         ("ada@acme.example\r\nDATA", .badDomain), ("a@b.example\r\nRCPT TO:<x@y.example>", .missingAt),
+        (".ada@acme.example", .badLocalPart), ("ada.@acme.example", .badLocalPart), ("ada@acme.example.", .badDomain),
+        ("ada@acme-.example", .badDomain), ("ada@acme.123", .badDomain), ("ada@\(String(repeating: "a", count: 64)).example", .badDomain),
+        ("\(String(repeating: "a", count: 65))@acme.example", .tooLong), ("a@\(String(repeating: "b", count: 250)).example", .tooLong),
+        ("ada@acme_x.example", .badDomain), ("a(b)@acme.example", .badLocalPart),
     ])
     func rejects(_ text: String, _ problem: EmailAddress.Problem) {
         #expect(throws: problem) { try EmailAddress(text) }
