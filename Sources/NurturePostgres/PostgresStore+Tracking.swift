@@ -25,35 +25,47 @@ extension PostgresStore {
         try await write { connection in
             // Locked: two servers recording requests for one message see each other's.
             guard let message = try await trackedMessage(row: request.link.messageRow, locking: true, on: connection) else { return nil }
-            let stored = try await storedActivity(messageRow: message.row, on: connection)
-            let decoyFollowed = request.kind == .click && TrackingOutcome.decoyFollowed(ip: request.ip, at: request.at, stored: stored, reach: decoyReach)
-            let verdict = classifier.classify(request, message: message, decoyFollowed: decoyFollowed)
-            try await insertActivity(RecordedActivity(request: request, verdict: verdict), stored: stored, scoreRules: scoreRules, decoyReach: decoyReach, on: connection)
+            let facts = try await storedFacts(
+                messageRow: message.row, asked: .init(for: request.link), reach: DecoyReach(ip: request.ip, at: request.at, reach: decoyReach),
+                on: connection)
+            let verdict = classifier.classify(request, message: message, decoyFollowed: request.kind == .click && facts.decoyWithinReach)
+            try await insertActivity(RecordedActivity(request: request, verdict: verdict), facts: facts, scoreRules: scoreRules, decoyReach: decoyReach, on: connection)
             return verdict
         }
     }
 
     public func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws {
         try await write { connection in
-            _ = try await trackedMessage(row: activity.request.link.messageRow, locking: true, on: connection)
-            let stored = try await storedActivity(messageRow: activity.request.link.messageRow, on: connection)
-            try await insertActivity(activity, stored: stored, scoreRules: scoreRules, decoyReach: decoyReach, on: connection)
+            let request = activity.request
+            _ = try await trackedMessage(row: request.link.messageRow, locking: true, on: connection)
+            let facts = try await storedFacts(
+                messageRow: request.link.messageRow, asked: .init(for: request.link),
+                reach: DecoyReach(ip: request.ip, at: request.at, reach: decoyReach), on: connection)
+            try await insertActivity(activity, facts: facts, scoreRules: scoreRules, decoyReach: decoyReach, on: connection)
         }
     }
 
-    /// The requests stored for a message, for the tracking rules.
-    private func storedActivity(messageRow: Int64, on connection: PostgresConnection) async throws -> [StoredActivity] {
-        try await connection.rows("""
-            SELECT id, kind, decoy, ip, occurred_at_ms, class FROM activity WHERE message_row = \(messageRow)
-            """, logger: logger).compactMap { row in
-            let (id, kind, decoy, ip, at, activityClass) = try row.decode((Int64, String, Bool, String?, Int64, String).self)
-            guard let kind = ActivityKind(rawValue: kind), let activityClass = ActivityClass(rawValue: activityClass) else { return nil }
-            return StoredActivity(id: id, kind: kind, decoy: decoy, ip: ip, at: Date(epochMilliseconds: at), activityClass: activityClass)
-        }
+    /// What the tracking rules need to know of a message's stored requests
+    /// (`StoredActivityFacts`), only those asked, each an EXISTS on an index (see the
+    /// SQLite store: the same facts, the same costs).
+    private func storedFacts(
+        messageRow: Int64, asked: StoredActivityFacts.Asked, reach: DecoyReach?, on connection: PostgresConnection
+    ) async throws -> StoredActivityFacts {
+        let (ip, from, to) = (reach?.ip, reach?.fromMilliseconds ?? 0, reach?.toMilliseconds ?? -1)
+        let row = try await connection.rows("""
+            SELECT \(asked.humanOpen) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'open' AND class = 'human'),
+                \(asked.humanClick) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'click' AND class = 'human'),
+                \(asked.decoyWithinReach) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND decoy AND ip = \(ip)::text
+                    AND occurred_at_ms BETWEEN \(from) AND \(to)),
+                \(asked.humanClickOutsideReach) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'click'
+                    AND NOT decoy AND class = 'human' AND NOT (coalesce(ip = \(ip)::text, false) AND occurred_at_ms BETWEEN \(from) AND \(to)))
+            """, logger: logger).first
+        let (humanOpen, humanClick, decoyWithinReach, outside) = try row?.decode((Bool, Bool, Bool, Bool).self) ?? (false, false, false, false)
+        return StoredActivityFacts(humanOpen: humanOpen, humanClick: humanClick, decoyWithinReach: decoyWithinReach, humanClickOutsideReach: outside)
     }
 
     private func insertActivity(
-        _ activity: RecordedActivity, stored: [StoredActivity], scoreRules: ScoreRules, decoyReach: TimeInterval, on connection: PostgresConnection
+        _ activity: RecordedActivity, facts: StoredActivityFacts, scoreRules: ScoreRules, decoyReach: TimeInterval, on connection: PostgresConnection
     ) async throws {
         let request = activity.request
         let row = request.link.messageRow
@@ -67,15 +79,16 @@ extension PostgresStore {
             link = index
         case .decoy: decoy = true
         }
-        let outcome = TrackingOutcome(storing: activity, stored: stored, rules: scoreRules, reach: decoyReach)
+        let outcome = TrackingOutcome(storing: activity, facts: facts, rules: scoreRules, reach: decoyReach)
         try await connection.query("""
             INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
             VALUES (\(row), \(request.kind.rawValue), \(decoy), \(url), \(link), \(activity.verdict.activityClass.rawValue),
                 \(activity.verdict.reason), \(request.at.epochMilliseconds), \(request.userAgent.map { String($0.prefix(512)) }), \(request.ip))
             """, logger: logger)
-        if !outcome.unmasked.isEmpty {
+        if let reach = outcome.unmask {
             try await connection.query("""
-                UPDATE activity SET class = 'machine', reason = \(TrackingOutcome.unmaskReason) WHERE id = ANY(\(outcome.unmasked))
+                UPDATE activity SET class = 'machine', reason = \(TrackingOutcome.unmaskReason) WHERE message_row = \(row) AND kind = 'click'
+                    AND NOT decoy AND class <> 'machine' AND ip = \(reach.ip) AND occurred_at_ms BETWEEN \(reach.fromMilliseconds) AND \(reach.toMilliseconds)
                 """, logger: logger)
         }
         if outcome.scoreChange != 0 {

@@ -144,24 +144,40 @@ import Testing
 @Suite struct TrackingOutcomeTests {
     let t0 = Date(timeIntervalSince1970: 1_900_000_000)
 
-    func stored(_ id: Int64, _ kind: ActivityKind, decoy: Bool = false, ip: String, at seconds: TimeInterval, _ activityClass: ActivityClass) -> StoredActivity {
-        StoredActivity(id: id, kind: kind, decoy: decoy, ip: ip, at: t0.addingTimeInterval(seconds), activityClass: activityClass)
+    func stored(_ kind: ActivityKind, decoy: Bool = false, ip: String?, at seconds: TimeInterval, _ activityClass: ActivityClass) -> StoredActivity {
+        StoredActivity(kind: kind, decoy: decoy, ip: ip, at: t0.addingTimeInterval(seconds), activityClass: activityClass)
     }
 
-    @Test func aDecoyHitUnmasksOnlyItsAddressesClicksWithinReach() {
+    func reach(_ ip: String?, at seconds: TimeInterval) -> DecoyReach? { DecoyReach(ip: ip, at: t0.addingTimeInterval(seconds), reach: 30) }
+
+    @Test func aDecoyHitUnmasksOnlyItsAddressesClicksWithinReach() throws {
         let history = [
-            stored(1, .click, ip: "a", at: 0, .human), stored(2, .click, ip: "a", at: 100, .human), stored(3, .click, ip: "b", at: 5, .human),
-            stored(4, .open, ip: "a", at: 1, .human),
+            stored(.click, ip: "a", at: 0, .human), stored(.click, ip: "a", at: 100, .human), stored(.click, ip: "b", at: 5, .human),
+            stored(.open, ip: "a", at: 1, .human),
         ]
         let hit = RecordedActivity(
             request: TrackingRequest(link: .decoy(messageRow: 9), at: t0.addingTimeInterval(10), ip: "a"), verdict: ActivityVerdict(.machine, "decoy"))
-        let outcome = TrackingOutcome(storing: hit, stored: history, rules: ScoreRules(), reach: 30)
-        #expect(outcome.unmasked == [1], "not the click 90 s later, not another address's, not an open")
-        #expect(outcome.scoreChange == 0, "b's human click keeps the points")
-        let alone = TrackingOutcome(storing: hit, stored: [history[0]], rules: ScoreRules(click: 4), reach: 30)
-        #expect(alone.unmasked == [1] && alone.scoreChange == -4)
-        #expect(TrackingOutcome.decoyFollowed(ip: "a", at: t0.addingTimeInterval(30), stored: [stored(5, .click, decoy: true, ip: "a", at: 0, .machine)], reach: 30))
-        #expect(!TrackingOutcome.decoyFollowed(ip: "a", at: t0.addingTimeInterval(31), stored: [stored(5, .click, decoy: true, ip: "a", at: 0, .machine)], reach: 30))
-        #expect(!TrackingOutcome.decoyFollowed(ip: nil, at: t0, stored: [stored(5, .click, decoy: true, ip: "a", at: 0, .machine)], reach: 30))
+        let window = try #require(reach("a", at: 10))
+        #expect(history.map(window.contains) == [true, false, false, true], "a's requests from -20 s to 40 s; the store unmasks only clicks")
+        let outcome = TrackingOutcome(storing: hit, facts: StoredActivityFacts(stored: history, reach: window), rules: ScoreRules(), reach: 30)
+        #expect(outcome.unmask == window)
+        #expect(outcome.scoreChange == 0, "b's human click (and a's later one) keep the points")
+        let alone = TrackingOutcome(storing: hit, facts: StoredActivityFacts(stored: [history[0]], reach: window), rules: ScoreRules(click: 4), reach: 30)
+        #expect(alone.unmask == window && alone.scoreChange == -4, "the only human click unmasked: its points go")
+        let anonymous = RecordedActivity(request: TrackingRequest(link: .decoy(messageRow: 9), at: t0, ip: nil), verdict: ActivityVerdict(.machine, "decoy"))
+        #expect(TrackingOutcome(storing: anonymous, facts: StoredActivityFacts(stored: history, reach: nil), rules: ScoreRules(), reach: 30).unmask == nil)
+    }
+
+    @Test func factsTellADecoyFollowedWithinReachAndTheFirstHumanRequest() {
+        let decoy = stored(.click, decoy: true, ip: "a", at: 0, .machine)
+        #expect(StoredActivityFacts(stored: [decoy], reach: reach("a", at: 30)).decoyWithinReach)
+        #expect(!StoredActivityFacts(stored: [decoy], reach: reach("a", at: 31)).decoyWithinReach)
+        #expect(!StoredActivityFacts(stored: [decoy], reach: reach("b", at: 0)).decoyWithinReach)
+        #expect(!StoredActivityFacts(stored: [decoy], reach: reach(nil, at: 0)).decoyWithinReach)
+        let facts = StoredActivityFacts(stored: [decoy, stored(.open, ip: nil, at: 5, .human)], reach: nil)
+        #expect(facts.humanOpen && !facts.humanClick && !facts.humanClickOutsideReach)
+        let open = RecordedActivity(request: TrackingRequest(link: .open(messageRow: 9), at: t0, ip: "c"), verdict: ActivityVerdict(.human, "x"))
+        #expect(TrackingOutcome(storing: open, facts: facts, rules: ScoreRules(open: 2), reach: 30).scoreChange == 0, "not the first human open")
+        #expect(TrackingOutcome(storing: open, facts: StoredActivityFacts(stored: [], reach: nil), rules: ScoreRules(open: 2), reach: 30).scoreChange == 2)
     }
 }

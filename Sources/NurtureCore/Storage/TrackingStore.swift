@@ -3,11 +3,11 @@ import Foundation
 /// The store side of tracking.
 public protocol TrackingStore: Sendable {
     /// Classifies and stores one request to a tracking URL, in one transaction: finds
-    /// its message (nil when the row is gone: nothing is stored), reads the requests
-    /// stored for it, asks `classifier` (telling it what `TrackingOutcome.decoyFollowed`
-    /// says), stores the verdict and applies what `TrackingOutcome` decides: the score
-    /// change and the clicks a decoy hit unmasks. Two requests for one message at once
-    /// take turns.
+    /// its message (nil when the row is gone: nothing is stored), reads the
+    /// `StoredActivityFacts` of its stored requests within the request's `DecoyReach`,
+    /// asks `classifier` (telling it whether a decoy was followed within reach), stores
+    /// the verdict and applies what `TrackingOutcome` decides: the score change and the
+    /// clicks a decoy hit unmasks. Two requests for one message at once take turns.
     func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
         -> ActivityVerdict?
 
