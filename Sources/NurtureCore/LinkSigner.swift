@@ -39,7 +39,7 @@ public struct LinkSigner: Sendable {
 
     /// RFC 4648 §5 base64url without padding, written directly (every sent message signs
     /// an unsubscribe token and its tracked links, so this is on the send loop's path).
-    static func base64URL<Bytes: Collection<UInt8>>(_ data: Bytes) -> String {
+    package static func base64URL<Bytes: Collection<UInt8>>(_ data: Bytes) -> String {
         let alphabet = base64URLAlphabet
         var out: [UInt8] = []
         out.reserveCapacity((data.count * 4 + 2) / 3)
@@ -58,13 +58,39 @@ public struct LinkSigner: Sendable {
 
     private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func data(base64URL text: Substring) -> Data? {
+    /// Decodes base64url (with or without padding); nil for anything else. Every tracked
+    /// request checks a token, so this is the redirect's hot path.
+    package static func data(base64URL text: Substring) -> Data? {
         // Click tokens carry their URL; anything longer than a long URL is not ours.
         guard text.utf8.count <= 8192 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
+        var bytes = Array(text.utf8)
+        while bytes.last == UInt8(ascii: "=") { bytes.removeLast() }
+        guard bytes.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3 / 4)
+        var group: UInt32 = 0
+        var bits: UInt32 = 0
+        for byte in bytes {
+            let value = base64URLValues[Int(byte)]
+            guard value < 64 else { return nil }
+            group = (group << 6 | UInt32(value)) & 0xFFFF
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: group >> bits))
+            }
+        }
+        // The leftover bits of the last character must be zero (canonical encoding).
+        guard group & ((1 << bits) - 1) == 0 else { return nil }
+        return Data(out)
     }
+
+    /// Each byte's value in the base64url alphabet, 255 for a byte outside it.
+    private static let base64URLValues: [UInt8] = {
+        var table = [UInt8](repeating: 255, count: 256)
+        for (index, byte) in base64URLAlphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+        return table
+    }()
 }
 
 extension LinkSigner {

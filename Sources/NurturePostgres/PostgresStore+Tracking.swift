@@ -47,18 +47,22 @@ extension PostgresStore {
 
     /// What the tracking rules need to know of a message's stored requests
     /// (`StoredActivityFacts`), only those asked, each an EXISTS on an index (see the
-    /// SQLite store: the same facts, the same costs).
+    /// SQLite store: the same facts, the same costs). CASE keeps a fact not asked from
+    /// being computed at all.
     private func storedFacts(
         messageRow: Int64, asked: StoredActivityFacts.Asked, reach: DecoyReach?, on connection: PostgresConnection
     ) async throws -> StoredActivityFacts {
         let (ip, from, to) = (reach?.ip, reach?.fromMilliseconds ?? 0, reach?.toMilliseconds ?? -1)
         let row = try await connection.rows("""
-            SELECT \(asked.humanOpen) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'open' AND class = 'human'),
-                \(asked.humanClick) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'click' AND class = 'human'),
-                \(asked.decoyWithinReach) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND decoy AND ip = \(ip)::text
-                    AND occurred_at_ms BETWEEN \(from) AND \(to)),
-                \(asked.humanClickOutsideReach) AND EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'click'
+            SELECT CASE WHEN \(asked.humanOpen) THEN EXISTS (
+                    SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'open' AND class = 'human') ELSE false END,
+                CASE WHEN \(asked.humanClick) THEN EXISTS (
+                    SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'click' AND class = 'human') ELSE false END,
+                CASE WHEN \(asked.decoyWithinReach) THEN EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND decoy
+                    AND ip = \(ip)::text AND occurred_at_ms BETWEEN \(from) AND \(to)) ELSE false END,
+                CASE WHEN \(asked.humanClickOutsideReach) THEN EXISTS (SELECT 1 FROM activity WHERE message_row = \(messageRow) AND kind = 'click'
                     AND NOT decoy AND class = 'human' AND NOT (coalesce(ip = \(ip)::text, false) AND occurred_at_ms BETWEEN \(from) AND \(to)))
+                    ELSE false END
             """, logger: logger).first
         let (humanOpen, humanClick, decoyWithinReach, outside) = try row?.decode((Bool, Bool, Bool, Bool).self) ?? (false, false, false, false)
         return StoredActivityFacts(humanOpen: humanOpen, humanClick: humanClick, decoyWithinReach: decoyWithinReach, humanClickOutsideReach: outside)

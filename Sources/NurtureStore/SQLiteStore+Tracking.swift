@@ -1,6 +1,23 @@
 import Foundation
 import NurtureCore
 
+/// A tracking request waiting for the next group commit (see `SQLiteStore.track`).
+struct PendingTrack {
+    let ticket: Int
+    let request: TrackingRequest
+    let classifier: ActivityClassifier
+    let scoreRules: ScoreRules
+    let decoyReach: TimeInterval
+}
+
+/// Tracking requests asked for while a group commit is being gathered or written.
+struct TrackingQueue {
+    var pending: [PendingTrack] = []
+    var waiters: [Int: CheckedContinuation<ActivityVerdict?, any Error>] = [:]
+    var nextTicket = 0
+    var gathering = false
+}
+
 extension SQLiteStore {
     public func trackedMessage(row: Int64) throws -> TrackedMessage? {
         var message: TrackedMessage?
@@ -13,19 +30,48 @@ extension SQLiteStore {
         return message
     }
 
-    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) throws
+    /// Group commit: requests that arrive while one is being written queue up, and the
+    /// next one to run writes them all in one transaction (one WAL append instead of one
+    /// per request), each classified and scored in turn, so each sees those before it.
+    /// The first caller leads: it lets the calls already queued on this actor join (one
+    /// `Task.yield()`), writes, and answers every one.
+    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
         -> ActivityVerdict?
     {
+        let ticket = tracking.nextTicket
+        tracking.nextTicket += 1
+        tracking.pending.append(PendingTrack(ticket: ticket, request: request, classifier: classifier, scoreRules: scoreRules, decoyReach: decoyReach))
+        guard !tracking.gathering else {
+            return try await withCheckedThrowingContinuation { tracking.waiters[ticket] = $0 }
+        }
+        tracking.gathering = true
+        await Task.yield()
+        let batch = tracking.pending
+        tracking.pending.removeAll()
+        tracking.gathering = false
         // Tracking is not worth an fsync per request: a power cut may lose the last
         // clicks, never the store.
-        try connection.transaction(durable: false) {
-            guard let message = try trackedMessage(row: request.link.messageRow) else { return nil }
-            let facts = try storedFacts(
-                messageRow: message.row, asked: .init(for: request.link), reach: DecoyReach(ip: request.ip, at: request.at, reach: decoyReach))
-            let verdict = classifier.classify(request, message: message, decoyFollowed: request.kind == .click && facts.decoyWithinReach)
-            try insertActivity(RecordedActivity(request: request, verdict: verdict), facts: facts, scoreRules: scoreRules, decoyReach: decoyReach)
-            return verdict
+        let outcome = Result { try connection.transaction(durable: false) { try batch.map(trackOne) } }
+        var mine: Result<ActivityVerdict?, any Error> = .success(nil)
+        for (index, entry) in batch.enumerated() {
+            let result = outcome.map { $0[index] }
+            if entry.ticket == ticket {
+                mine = result
+            } else {
+                tracking.waiters.removeValue(forKey: entry.ticket)?.resume(with: result)
+            }
         }
+        return try mine.get()
+    }
+
+    private func trackOne(_ pending: PendingTrack) throws -> ActivityVerdict? {
+        let request = pending.request
+        guard let message = try trackedMessage(row: request.link.messageRow) else { return nil }
+        let facts = try storedFacts(
+            messageRow: message.row, asked: .init(for: request.link), reach: DecoyReach(ip: request.ip, at: request.at, reach: pending.decoyReach))
+        let verdict = pending.classifier.classify(request, message: message, decoyFollowed: request.kind == .click && facts.decoyWithinReach)
+        try insertActivity(RecordedActivity(request: request, verdict: verdict), facts: facts, scoreRules: pending.scoreRules, decoyReach: pending.decoyReach)
+        return verdict
     }
 
     /// Stores an already classified request (for tests and imports of past activity).
@@ -42,22 +88,22 @@ extension SQLiteStore {
     /// (`StoredActivityFacts`), only those asked, each an EXISTS on an index: the first
     /// three cost the same however many requests a message has had (a flood of clicks
     /// on one link stays cheap); the last, asked by decoy hits, walks its human clicks.
+    /// Separate statements, because SQLite computes a constant subquery once before the
+    /// row whether or not the row then needs it.
     private func storedFacts(messageRow: Int64, asked: StoredActivityFacts.Asked, reach: DecoyReach?) throws -> StoredActivityFacts {
-        var facts = StoredActivityFacts(humanOpen: false, humanClick: false, decoyWithinReach: false, humanClickOutsideReach: false)
-        try connection.prepare("""
-            SELECT ?5 AND EXISTS (SELECT 1 FROM activity WHERE message_row = ?1 AND kind = 'open' AND class = 'human'),
-                ?6 AND EXISTS (SELECT 1 FROM activity WHERE message_row = ?1 AND kind = 'click' AND class = 'human'),
-                ?7 AND EXISTS (SELECT 1 FROM activity WHERE message_row = ?1 AND decoy = 1 AND ip = ?2 AND occurred_at_ms BETWEEN ?3 AND ?4),
-                ?8 AND EXISTS (SELECT 1 FROM activity WHERE message_row = ?1 AND kind = 'click' AND decoy = 0 AND class = 'human'
-                    AND NOT (coalesce(ip = ?2, 0) AND occurred_at_ms BETWEEN ?3 AND ?4))
-            """).rows([.integer(messageRow), Self.optional(reach?.ip), .integer(reach?.fromMilliseconds ?? 0), .integer(reach?.toMilliseconds ?? -1),
-                       .integer(asked.humanOpen ? 1 : 0), .integer(asked.humanClick ? 1 : 0), .integer(asked.decoyWithinReach ? 1 : 0),
-                       .integer(asked.humanClickOutsideReach ? 1 : 0)]) {
-            facts = StoredActivityFacts(
-                humanOpen: $0.integer(0) == 1, humanClick: $0.integer(1) == 1, decoyWithinReach: $0.integer(2) == 1,
-                humanClickOutsideReach: $0.integer(3) == 1)
+        let row = SQLiteStatement.Value.integer(messageRow)
+        let window: [SQLiteStatement.Value] = [Self.optional(reach?.ip), .integer(reach?.fromMilliseconds ?? 0), .integer(reach?.toMilliseconds ?? -1)]
+        func exists(_ condition: String, _ values: [SQLiteStatement.Value] = []) throws -> Bool {
+            var found = false
+            try connection.prepare("SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND \(condition))").rows([row] + values) { found = $0.integer(0) == 1 }
+            return found
         }
-        return facts
+        return StoredActivityFacts(
+            humanOpen: try asked.humanOpen && exists("kind = 'open' AND class = 'human'"),
+            humanClick: try asked.humanClick && exists("kind = 'click' AND class = 'human'"),
+            decoyWithinReach: try asked.decoyWithinReach && exists("decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ?", window),
+            humanClickOutsideReach: try asked.humanClickOutsideReach
+                && exists("kind = 'click' AND decoy = 0 AND class = 'human' AND NOT (coalesce(ip = ?, 0) AND occurred_at_ms BETWEEN ? AND ?)", window))
     }
 
     private func insertActivity(_ activity: RecordedActivity, facts: StoredActivityFacts, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {

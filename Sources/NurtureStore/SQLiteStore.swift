@@ -8,6 +8,8 @@ public actor SQLiteStore: Store {
     let connection: SQLiteConnection
     /// Admissions waiting for the next group commit (see `markSending`).
     var admissions = AdmissionQueue()
+    /// Tracking requests waiting for the next group commit (see `track`).
+    var tracking = TrackingQueue()
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {

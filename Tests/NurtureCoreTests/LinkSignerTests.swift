@@ -1,3 +1,4 @@
+import Foundation
 import NurtureCore
 import Testing
 
@@ -17,6 +18,23 @@ import Testing
         #expect(signer.unsubscribeTarget(inToken: "not-a-token")?.enrollmentID == nil)
         #expect(signer.unsubscribeTarget(inToken: "")?.enrollmentID == nil)
         #expect(LinkSigner(secret: "other").unsubscribeTarget(inToken: token)?.enrollmentID == nil)
+    }
+
+    /// Tokens are base64url written and read by hand (the redirect's hot path): the same
+    /// text as Foundation's base64 with the URL alphabet and no padding, for every length.
+    @Test func base64URLMatchesFoundationsBase64() {
+        var generator = SeededGenerator(seed: 4648)
+        for length in 0...70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            let written = LinkSigner.base64URL(bytes)
+            #expect(written == expected)
+            #expect(LinkSigner.data(base64URL: Substring(written)) == Data(bytes))
+            #expect(LinkSigner.data(base64URL: Substring(expected + String(repeating: "=", count: (4 - expected.count % 4) % 4))) == Data(bytes))
+        }
+        for bad in ["a", "ab$d", "abc=d", "ab/d", "ab+d", "abcde"] { #expect(LinkSigner.data(base64URL: Substring(bad)) == nil, "\(bad)") }
+        #expect(LinkSigner.data(base64URL: "QB") == nil, "leftover bits must be zero (QA is canonical)")
     }
 
     @Test func aTokenOfAnotherPurposeIsRefused() {

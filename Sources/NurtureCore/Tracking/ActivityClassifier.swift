@@ -19,6 +19,7 @@ public struct ActivityClassifier: Sendable {
 
     /// Proxies that load images when a person opens the message.
     static let humanProxies = ["googleimageproxy", "yahoomailproxy", "ymailproxy"]
+    private static let humanProxyBytes = humanProxies.map { Array($0.utf8) }
 
     /// Substrings (lowercased) of user agents that belong to scanners, prefetchers and tools.
     static let machineAgents = [
@@ -30,6 +31,7 @@ public struct ActivityClassifier: Sendable {
         "headlesschrome", "phantomjs", "python-requests", "python-urllib", "aiohttp", "curl/", "wget", "go-http-client",
         "java/", "okhttp", "libwww", "httpclient", "node-fetch", "axios",
     ]
+    private static let machineAgentBytes = machineAgents.map { Array($0.utf8) }
 
     public func classify(_ request: TrackingRequest, message: TrackedMessage, decoyFollowed: Bool = false) -> ActivityVerdict {
         if case .decoy = request.link { return ActivityVerdict(.machine, "followed the hidden decoy link") }
@@ -47,11 +49,25 @@ public struct ActivityClassifier: Sendable {
         guard let agent = request.userAgent?.trimmingCharacters(in: .whitespaces), !agent.isEmpty else {
             return ActivityVerdict(.unknown, "no user agent")
         }
-        let lower = agent.lowercased()
-        if Self.humanProxies.contains(where: lower.contains) { return ActivityVerdict(.human, "image proxy fetching for a reader") }
-        if let match = Self.machineAgents.first(where: lower.contains) { return ActivityVerdict(.machine, "user agent names '\(match)'") }
+        // Byte by byte: every tracked request checks some fifty names, and Foundation's
+        // locale-aware search made this the costliest step of a redirect.
+        let lower = Array(agent.lowercased().utf8)
+        if Self.humanProxyBytes.contains(where: { Self.contains(lower, $0) }) { return ActivityVerdict(.human, "image proxy fetching for a reader") }
+        if let match = Self.machineAgentBytes.firstIndex(where: { Self.contains(lower, $0) }) {
+            return ActivityVerdict(.machine, "user agent names '\(Self.machineAgents[match])'")
+        }
         // Apple Mail Privacy Protection loads images with a bare "Mozilla/5.0" from its proxies.
         if request.kind == .open, agent == "Mozilla/5.0" { return ActivityVerdict(.machine, "Apple Mail Privacy Protection") }
         return ActivityVerdict(.human, "browser or mail client")
+    }
+
+    static func contains(_ text: [UInt8], _ name: [UInt8]) -> Bool {
+        guard let first = name.first, text.count >= name.count else { return false }
+        var start = 0
+        while start <= text.count - name.count {
+            if text[start] == first, text[start..<start + name.count].elementsEqual(name) { return true }
+            start += 1
+        }
+        return false
     }
 }
