@@ -1,14 +1,6 @@
 import Foundation
 import NurtureCore
 
-/// Admissions asked for while a group commit is being gathered or written.
-struct AdmissionQueue {
-    var pending: [(ticket: Int, claim: Claim)] = []
-    var waiters: [Int: CheckedContinuation<Bool, any Error>] = [:]
-    var nextTicket = 0
-    var gathering = false
-}
-
 extension SQLiteStore {
     /// Group commit: every connection admits its next message on its own, at the last
     /// moment, but a durable commit (an fsync) per message would cap the send loop at the
@@ -16,28 +8,11 @@ extension SQLiteStore {
     /// join (one `Task.yield()`), then admits them all in one durable transaction, each
     /// checked on its own against its lead's status in that transaction.
     public func markSending(_ claim: Claim, now: Date) async throws -> Bool {
-        let ticket = admissions.nextTicket
-        admissions.nextTicket += 1
-        admissions.pending.append((ticket, claim))
-        guard !admissions.gathering else {
-            return try await withCheckedThrowingContinuation { admissions.waiters[ticket] = $0 }
-        }
-        admissions.gathering = true
+        let (ticket, leads) = admissions.enqueue(claim)
+        guard leads else { return try await withCheckedThrowingContinuation { admissions.wait(ticket, $0) } }
         await Task.yield()
-        let batch = admissions.pending
-        admissions.pending.removeAll()
-        admissions.gathering = false
-        let outcome = Result { try admit(batch.map(\.claim)) }
-        var mine: Result<Bool, any Error> = .success(false)
-        for (index, entry) in batch.enumerated() {
-            let result = outcome.map { $0[index] }
-            if entry.ticket == ticket {
-                mine = result
-            } else {
-                admissions.waiters.removeValue(forKey: entry.ticket)?.resume(with: result)
-            }
-        }
-        return try mine.get()
+        let group = admissions.takeGroup()
+        return try admissions.answer(group, with: Result { try admit(group.map(\.input)) }, leader: ticket).get()
     }
 
     /// Moves the claims to `sending` in one durable transaction, each only while its lead

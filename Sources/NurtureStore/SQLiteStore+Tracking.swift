@@ -3,19 +3,10 @@ import NurtureCore
 
 /// A tracking request waiting for the next group commit (see `SQLiteStore.track`).
 struct PendingTrack {
-    let ticket: Int
     let request: TrackingRequest
     let classifier: ActivityClassifier
     let scoreRules: ScoreRules
     let decoyReach: TimeInterval
-}
-
-/// Tracking requests asked for while a group commit is being gathered or written.
-struct TrackingQueue {
-    var pending: [PendingTrack] = []
-    var waiters: [Int: CheckedContinuation<ActivityVerdict?, any Error>] = [:]
-    var nextTicket = 0
-    var gathering = false
 }
 
 extension SQLiteStore {
@@ -38,30 +29,14 @@ extension SQLiteStore {
     public func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
         -> ActivityVerdict?
     {
-        let ticket = tracking.nextTicket
-        tracking.nextTicket += 1
-        tracking.pending.append(PendingTrack(ticket: ticket, request: request, classifier: classifier, scoreRules: scoreRules, decoyReach: decoyReach))
-        guard !tracking.gathering else {
-            return try await withCheckedThrowingContinuation { tracking.waiters[ticket] = $0 }
-        }
-        tracking.gathering = true
+        let (ticket, leads) = tracking.enqueue(PendingTrack(request: request, classifier: classifier, scoreRules: scoreRules, decoyReach: decoyReach))
+        guard leads else { return try await withCheckedThrowingContinuation { tracking.wait(ticket, $0) } }
         await Task.yield()
-        let batch = tracking.pending
-        tracking.pending.removeAll()
-        tracking.gathering = false
+        let group = tracking.takeGroup()
         // Tracking is not worth an fsync per request: a power cut may lose the last
         // clicks, never the store.
-        let outcome = Result { try connection.transaction(durable: false) { try batch.map(trackOne) } }
-        var mine: Result<ActivityVerdict?, any Error> = .success(nil)
-        for (index, entry) in batch.enumerated() {
-            let result = outcome.map { $0[index] }
-            if entry.ticket == ticket {
-                mine = result
-            } else {
-                tracking.waiters.removeValue(forKey: entry.ticket)?.resume(with: result)
-            }
-        }
-        return try mine.get()
+        let outcome = Result { try connection.transaction(durable: false) { try group.map { try trackOne($0.input) } } }
+        return try tracking.answer(group, with: outcome, leader: ticket).get()
     }
 
     private func trackOne(_ pending: PendingTrack) throws -> ActivityVerdict? {

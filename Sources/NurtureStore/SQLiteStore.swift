@@ -7,9 +7,9 @@ import NurtureCore
 public actor SQLiteStore: Store {
     let connection: SQLiteConnection
     /// Admissions waiting for the next group commit (see `markSending`).
-    var admissions = AdmissionQueue()
+    var admissions = GroupCommitQueue<Claim, Bool>()
     /// Tracking requests waiting for the next group commit (see `track`).
-    var tracking = TrackingQueue()
+    var tracking = GroupCommitQueue<PendingTrack, ActivityVerdict?>()
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {
