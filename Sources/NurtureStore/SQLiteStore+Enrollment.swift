@@ -74,10 +74,14 @@ extension SQLiteStore {
 
     public func dueEnrollments(now: Date, campaigns: [String], limit: Int) throws -> [DueEnrollment] {
         try connection.read {
+            // `+e.campaign_id`: without the `+`, SQLite walks the (campaign, lead) index,
+            // every enrolment of the campaign, and sorts them for each batch (a tick with
+            // 10,000 due among 1,000,000 took 6 times as long as among 10,000); with it, the
+            // due index, which holds only what is due.
             try readEnrollments(
                 where: """
                     e.state = 'active' AND e.next_due_at IS NOT NULL AND e.next_due_at <= ?
-                        AND e.campaign_id IN (SELECT value FROM json_each(?)) ORDER BY e.next_due_at, e.id LIMIT ?
+                        AND +e.campaign_id IN (SELECT value FROM json_each(?)) ORDER BY e.next_due_at, e.id LIMIT ?
                     """,
                 [.integer(now.epochSeconds), .text(JSONText.array(campaigns)), .integer(Int64(limit))])
         }
