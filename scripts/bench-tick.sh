@@ -48,4 +48,7 @@ SQL
     seconds=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2, t, ":"); s = 0; for (i = 1; i <= length(t); i++) s = s * 60 + t[i]; print s}' "$work/time")
     rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2 / 1024}' "$work/time")
     printf '%8d leads, %6d due: tick %6.2f s, peak RSS %s MiB  (%s)\n' "$total" "$due" "$seconds" "$rss" "$(tr -d '\n' < "$work/out")"
+    first=${first:-$seconds}
 done
+# The anchor is the first total's tick, measured in the same run (issue 13 asks for <= 1.2).
+printf 'tick with the most leads / tick with the fewest = %.2f\n' "$(awk -v a="$seconds" -v b="$first" 'BEGIN { print a / b }')"
