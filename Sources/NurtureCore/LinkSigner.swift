@@ -5,18 +5,23 @@ import Foundation
 /// HMAC-SHA256 under this installation's secret. A token is `PAYLOAD.TAG` in base64url;
 /// a link not signed here is refused, never followed.
 public struct LinkSigner: Sendable {
-    // Kept as bytes (SymmetricKey is not Sendable); a key is made per use.
-    private let secret: Data
-    /// The secret before the last rotation: its links keep working.
-    private let previousSecret: Data?
-
-    public init(secret: String, previousSecret: String? = nil) {
-        self.secret = Data(secret.utf8)
-        self.previousSecret = previousSecret.map { Data($0.utf8) }
+    /// SymmetricKey is an immutable value (its bytes are never written after it is
+    /// made) but is not marked Sendable; made once here rather than for every link.
+    private struct Key: @unchecked Sendable {
+        let key: SymmetricKey
     }
 
-    private var key: SymmetricKey { SymmetricKey(data: secret) }
-    private var previousKey: SymmetricKey? { previousSecret.map { SymmetricKey(data: $0) } }
+    private let current: Key
+    /// The key before the last rotation: its links keep working.
+    private let previous: Key?
+
+    public init(secret: String, previousSecret: String? = nil) {
+        current = Key(key: SymmetricKey(data: Data(secret.utf8)))
+        previous = previousSecret.map { Key(key: SymmetricKey(data: Data($0.utf8))) }
+    }
+
+    private var key: SymmetricKey { current.key }
+    private var previousKey: SymmetricKey? { previous?.key }
 
     /// A token carrying `payload` for links of `purpose` (a one-letter kind, so that an
     /// unsubscribe token can never be used as another kind of link).
@@ -28,8 +33,10 @@ public struct LinkSigner: Sendable {
 
     /// The payload of a valid token of `purpose`, or nil.
     public func payload(of token: String, purpose: String) -> String? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let body = Self.data(base64URL: parts[0]), let tag = Self.data(base64URL: parts[1]) else { return nil }
+        // Split at the one dot by bytes (every tracked request passes here).
+        guard let dot = token.utf8.firstIndex(of: UInt8(ascii: ".")), !token.utf8[token.utf8.index(after: dot)...].contains(UInt8(ascii: ".")),
+            let body = Self.data(base64URL: token[..<dot]), let tag = Self.data(base64URL: token[token.utf8.index(after: dot)...])
+        else { return nil }
         // Constant-time comparison (isValidAuthenticationCode), under the current key and the previous one.
         let valid = HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: key)
             || previousKey.map { HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: $0) } == true

@@ -46,7 +46,7 @@ public struct ActivityClassifier: Sendable {
                 return ActivityVerdict(.machine, String(format: "%.1f s after delivery", seconds))
             }
         }
-        guard let agent = request.userAgent?.trimmingCharacters(in: .whitespaces), !agent.isEmpty else {
+        guard let agent = request.userAgent.map(Self.trimmed), !agent.isEmpty else {
             return ActivityVerdict(.unknown, "no user agent")
         }
         // Byte by byte: every tracked request checks some fifty names, and Foundation's
@@ -59,6 +59,15 @@ public struct ActivityClassifier: Sendable {
         // Apple Mail Privacy Protection loads images with a bare "Mozilla/5.0" from its proxies.
         if request.kind == .open, agent == "Mozilla/5.0" { return ActivityVerdict(.machine, "Apple Mail Privacy Protection") }
         return ActivityVerdict(.human, "browser or mail client")
+    }
+
+    /// The agent without surrounding whitespace; Foundation's trimming only when an end
+    /// is not plain ASCII (nearly never: it is slow for a per-request check).
+    static func trimmed(_ agent: String) -> String {
+        guard let first = agent.utf8.first, let last = agent.utf8.last,
+            first > 0x20, first < 0x7F, last > 0x20, last < 0x7F
+        else { return agent.trimmingCharacters(in: .whitespaces) }
+        return agent
     }
 
     static func contains(_ text: [UInt8], _ name: [UInt8]) -> Bool {
