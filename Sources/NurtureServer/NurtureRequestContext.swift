@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -16,10 +17,12 @@ public struct NurtureRequestContext: RequestContext, RemoteAddressRequestContext
     /// The client's address: the peer, or, when the peer is a proxy on this machine, the
     /// last hop it names in `X-Forwarded-For` (the one it saw; earlier hops are the
     /// client's word).
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
     func clientIP(_ request: Request) -> String? {
         let peer = remoteAddress?.ipAddress
         if let peer, peer == "127.0.0.1" || peer == "::1",
-            let forwarded = request.headers[.init("X-Forwarded-For")!],
+            let forwarded = request.headers[Self.forwardedFor],
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         {
             return String(last.prefix(64))

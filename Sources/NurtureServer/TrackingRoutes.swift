@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NurtureCore
 
@@ -16,6 +17,11 @@ struct TrackingRoutes: Sendable {
     /// How far apart in time a decoy hit and a real click from the same address may be
     /// and still be one scanner's visit.
     static let decoyReach: TimeInterval = 60
+
+    // Made once: a field name is checked character by character when it is made.
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let secPurpose = HTTPField.Name("Sec-Purpose")!
+    static let purpose = HTTPField.Name("Purpose")!
 
     /// The smallest transparent GIF (43 bytes).
     static let pixel: [UInt8] = [
@@ -44,7 +50,7 @@ struct TrackingRoutes: Sendable {
                 var headers = HTTPFields()
                 headers[.location] = url
                 headers[.cacheControl] = "no-store"
-                headers[.init("Referrer-Policy")!] = "no-referrer"
+                headers[Self.referrerPolicy] = "no-referrer"
                 return Response(status: .found, headers: headers)
             }
         }
@@ -54,7 +60,7 @@ struct TrackingRoutes: Sendable {
         let tracked = TrackingRequest(
             link: link, at: now(), isHead: request.method == .head, userAgent: request.headers[.userAgent],
             ip: context.clientIP(request),
-            purpose: request.headers[.init("Sec-Purpose")!] ?? request.headers[.init("Purpose")!])
+            purpose: request.headers[Self.secPurpose] ?? request.headers[Self.purpose])
         do {
             _ = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, scoreRules: scoreRules, decoyReach: Self.decoyReach)
