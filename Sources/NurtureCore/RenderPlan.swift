@@ -176,13 +176,16 @@ final class RenderPlanCache: Sendable {
     }
 
     /// A set with thousands of shapes (every lead with other attributes) stops planning
-    /// new ones rather than grow without bound.
+    /// new ones rather than grow without bound; those render without a plan (building
+    /// one that cannot be kept would cost two renderings instead of one).
     private static let limit = 256
     private let plans = Mutex<[Key: RenderPlan?]>([:])
 
     func plan(_ name: String, part: TemplatePart, context: RenderContext, build: () -> RenderPlan?) -> RenderPlan? {
         let key = Key(name: name, part: part, shape: context.shape)
-        if let known = plans.withLock({ $0[key] }) { return known }
+        let (known, full) = plans.withLock { ($0[key], $0.count >= Self.limit) }
+        if let known { return known }
+        if full { return nil }
         let plan = build()
         plans.withLock { if $0.count < Self.limit { $0[key] = plan } }
         return plan

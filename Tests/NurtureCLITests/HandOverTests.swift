@@ -30,23 +30,26 @@ import Testing
     }
 
     /// Starts `run --once` against `server` and returns once it has sent RCPT TO for
-    /// `count` messages (or 20 s have passed).
-    func startTick(_ server: SMTPTestServer, waitingFor count: Int) async throws -> NurtureBinary.Running {
+    /// `count` messages (or 20 s have passed). Synchronous on purpose, as are the tests
+    /// that race a running tick: once such a test runs, it keeps its thread, so other
+    /// tests' blocking waits on a loaded 2-core machine cannot hold it back while the
+    /// tick goes on without it (CI once saw every step of the race lose that way).
+    func startTick(_ server: SMTPTestServer, waitingFor count: Int) throws -> NurtureBinary.Running {
         let tick = try NurtureBinary.start(
             ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
         let deadline = Date().addingTimeInterval(20)
-        while recipients(server).count < count, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while recipients(server).count < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         return tick
     }
 
-    @Test func nobodyUnsubscribedDuringATickIsMailedAfterward() async throws {
+    @Test func nobodyUnsubscribedDuringATickIsMailedAfterward() throws {
         try project.write("nurture.yml", "smtp: { rate_per_second: 1, max_connections: 1 }\n")
         // 24 leads a second apart: the unsubscribes below start answering 18 s before their
         // leads' turns, a margin a loaded test machine cannot eat.
         try importLeads(24)
         let server = try SMTPTestServer([], kind: .scripted)
         // Leads go in import order, one a second: unsubscribe the last six, last first, while the first go.
-        let tick = try await startTick(server, waitingFor: 1)
+        let tick = try startTick(server, waitingFor: 1)
         // For each unsubscribe: the recipients so far when it answered. The first goes
         // through `nurture unsubscribe`; the rest are written as it writes them, from one
         // Python process, so that start-up time on a loaded test machine cannot decide
@@ -93,7 +96,7 @@ import Testing
         try importLeads(120)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let doomed = try await startTick(server, waitingFor: 20)
+        let doomed = try startTick(server, waitingFor: 20)
         doomed.kill()
         _ = try doomed.wait()
 
@@ -117,7 +120,7 @@ import Testing
             atPath: project.url.appendingPathComponent("link.sqlite").path, withDestinationPath: "nurture.sqlite")
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let first = try await startTick(server, waitingFor: 5)
+        let first = try startTick(server, waitingFor: 5)
         let second = try NurtureBinary.run(
             ["run", "--once", "--db", "link.sqlite", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         #expect(second.stdout.contains("another tick is running"), "\(second.stdout) \(second.stderr)")
@@ -136,7 +139,7 @@ import Testing
         try importLeads(30)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let doomed = try await startTick(server, waitingFor: 3)
+        let doomed = try startTick(server, waitingFor: 3)
         doomed.kill()
         _ = try doomed.wait()
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
