@@ -178,7 +178,7 @@ final class RenderPlanCache: Sendable {
     /// A set with thousands of shapes (every lead with other attributes) stops planning
     /// new ones rather than grow without bound; those render without a plan (building
     /// one that cannot be kept would cost two renderings instead of one).
-    private static let limit = 256
+    private static let limit = 1024
     private let plans = Mutex<[Key: RenderPlan?]>([:])
 
     func plan(_ name: String, part: TemplatePart, context: RenderContext, build: () -> RenderPlan?) -> RenderPlan? {

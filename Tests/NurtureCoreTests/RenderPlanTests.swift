@@ -60,6 +60,18 @@ import Testing
         }
     }
 
+    /// Leads with ever new sets of attributes (each its own shape) fill the plans up to a
+    /// bound; past it, new shapes render directly, with the same output.
+    @Test func plansAreBoundedAndPastTheBoundOutputIsUnchanged() throws {
+        let set = try templates { try $0.write("templates/t.html.mustache", "<p>{{first_name}} & {{company}}</p>") }
+        for index in 0..<1_100 {
+            let variables = ["first_name": "A<\(index)", "company": "C", "extra\(index)": "x"]
+            #expect(set.render("t", part: .html, context: RenderContext(variables)) == set.render("t", part: .html, context: variables as [String: Any]))
+        }
+        #expect(!set.rendersFromPlan("t", part: .html, context: RenderContext(["first_name": "A", "new": "shape"])), "past the bound")
+        #expect(set.rendersFromPlan("t", part: .html, context: RenderContext(["first_name": "B", "company": "C", "extra5": "y"])), "a known shape")
+    }
+
     /// Tags whose output a plan cannot check (a transform of the value, a partial named
     /// by a value, other delimiters) turn plans off for the whole set; output unchanged.
     @Test(arguments: ["{{uppercased(first_name)}}!", "{{=<% %>=}}<% first_name %> <%# company %>at <% company %><%/ company %>", "{{>*company}}."])
