@@ -89,6 +89,12 @@ final class SQLiteConnection {
         try prepare(sql).rows()
     }
 
+    /// Closing this connection leaves the WAL for the next writer to checkpoint, so the
+    /// close never takes the write lock.
+    func skipCheckpointOnClose() {
+        _ = nurture_sqlite_no_checkpoint_on_close(handle)
+    }
+
     /// The row id of the last insert on this connection.
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 

@@ -9,6 +9,9 @@ extension SQLiteStore {
     public func snapshot(to path: String) async throws -> SQLiteStore {
         try PrivateFile.createIfMissing(path)
         try connection.prepare("VACUUM INTO ?").rows([.text(path)])
+        // The dry run's process closes this store at its end: that close must not take the
+        // write lock either (as the last connection, it would checkpoint).
+        connection.skipCheckpointOnClose()
         let copy = try SQLiteStore(path: path)
         // A tick running on the real store holds its lock; the copy is the dry run's own.
         try await copy.clearSendLock()

@@ -30,10 +30,8 @@ import Testing
     }
 
     /// Starts `run --once` against `server` and returns once it has sent RCPT TO for
-    /// `count` messages (or 20 s have passed). Synchronous on purpose, as are the tests
-    /// that race a running tick: once such a test runs, it keeps its thread, so other
-    /// tests' blocking waits on a loaded 2-core machine cannot hold it back while the
-    /// tick goes on without it (CI once saw every step of the race lose that way).
+    /// `count` messages (or 20 s have passed). It blocks: tests that race the tick call it
+    /// inside `OwnThread.run`.
     func startTick(_ server: SMTPTestServer, waitingFor count: Int) throws -> NurtureBinary.Running {
         let tick = try NurtureBinary.start(
             ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
@@ -42,44 +40,49 @@ import Testing
         return tick
     }
 
-    @Test func nobodyUnsubscribedDuringATickIsMailedAfterward() throws {
+    @Test func nobodyUnsubscribedDuringATickIsMailedAfterward() async throws {
         try project.write("nurture.yml", "smtp: { rate_per_second: 1, max_connections: 1 }\n")
         // 24 leads a second apart: the unsubscribes below start answering 18 s before their
         // leads' turns, a margin a loaded test machine cannot eat.
         try importLeads(24)
         let server = try SMTPTestServer([], kind: .scripted)
         // Leads go in import order, one a second: unsubscribe the last six, last first, while the first go.
-        let tick = try startTick(server, waitingFor: 1)
-        // For each unsubscribe: the recipients so far when it answered. The first goes
-        // through `nurture unsubscribe`; the rest are written as it writes them, from one
-        // Python process, so that start-up time on a loaded test machine cannot decide
-        // the race this test is about (the admission check in the tick).
-        var answered: [(email: String, mailedBefore: Set<String>)] = []
-        let done = try NurtureBinary.run(["unsubscribe", "lead23@example.com"], in: project.url)
-        #expect(done.status == 0, "\(done.stderr)")
-        answered.append(("lead23@example.com", Set(recipients(server))))
-        let writer = Process()
-        writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        writer.arguments = ["-c", """
-            import sqlite3, sys, time
-            db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-            for index in range(22, 17, -1):
-                email = f"lead{index}@example.com"
-                db.execute("UPDATE leads SET status = 'unsubscribed', status_changed_at = ?1, updated_at = ?1 "
-                           "WHERE email_key = ?2 AND status <> 'unsubscribed'", (int(time.time()), email))
-                log = open(sys.argv[2]).read()
-                print(email, ",".join(line[5:] for line in log.splitlines() if line.startswith("RCPT ")), flush=True)
-            """, project.url.appendingPathComponent("nurture.sqlite").path, server.folder.url.appendingPathComponent("received/log").path]
-        let pipe = Pipe()
-        writer.standardOutput = pipe
-        try writer.run()
-        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
-        writer.waitUntilExit()
-        #expect(lines.count == 5)
-        for line in lines {
-            let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
-            answered.append((fields[0], Set((fields.count > 1 ? fields[1] : "").split(separator: ",").map(String.init))))
+        // The race runs on a thread of its own (see `OwnThread`).
+        let (tick, done, answered) = try await OwnThread.run { [self] in
+            let tick = try startTick(server, waitingFor: 1)
+            // For each unsubscribe: the recipients so far when it answered. The first goes
+            // through `nurture unsubscribe`; the rest are written as it writes them, from one
+            // Python process, so that start-up time on a loaded test machine cannot decide
+            // the race this test is about (the admission check in the tick).
+            var answered: [(email: String, mailedBefore: Set<String>)] = []
+            // Checked by the test after the race (an expectation here would not be tied to it).
+            let done = try NurtureBinary.run(["unsubscribe", "lead23@example.com"], in: project.url)
+            answered.append(("lead23@example.com", Set(recipients(server))))
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            writer.arguments = ["-c", """
+                import sqlite3, sys, time
+                db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+                for index in range(22, 17, -1):
+                    email = f"lead{index}@example.com"
+                    db.execute("UPDATE leads SET status = 'unsubscribed', status_changed_at = ?1, updated_at = ?1 "
+                               "WHERE email_key = ?2 AND status <> 'unsubscribed'", (int(time.time()), email))
+                    log = open(sys.argv[2]).read()
+                    print(email, ",".join(line[5:] for line in log.splitlines() if line.startswith("RCPT ")), flush=True)
+                """, project.url.appendingPathComponent("nurture.sqlite").path, server.folder.url.appendingPathComponent("received/log").path]
+            let pipe = Pipe()
+            writer.standardOutput = pipe
+            try writer.run()
+            let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            writer.waitUntilExit()
+            for line in lines {
+                let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
+                answered.append((fields[0], Set((fields.count > 1 ? fields[1] : "").split(separator: ",").map(String.init))))
+            }
+            return (tick, done, answered.map { Answer(email: $0.email, mailedBefore: $0.mailedBefore) })
         }
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(answered.count == 6, "one unsubscribe by the command, five by the writer: \(answered.map(\.email))")
         let result = try tick.wait()
         #expect(result.status == 0, "\(result.stderr)")
         let mailed = Set(recipients(server))
@@ -91,14 +94,22 @@ import Testing
         #expect(mailed.contains("lead0@example.com"))
     }
 
+    /// An unsubscribe that answered, and the recipients mailed by then.
+    struct Answer: Sendable {
+        let email: String
+        let mailedBefore: Set<String>
+    }
+
     @Test func killedTickLeavesInDoubtOnlyWhatWasOnTheWire() async throws {
         try project.write("nurture.yml", "smtp: { rate_per_second: 20, max_connections: 2 }\n")
         try importLeads(120)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let doomed = try startTick(server, waitingFor: 20)
-        doomed.kill()
-        _ = try doomed.wait()
+        _ = try await OwnThread.run { [self] in
+            let doomed = try startTick(server, waitingFor: 20)
+            doomed.kill()
+            return try doomed.wait()
+        }
 
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         let unknown = next.stdout.range(of: #"unknown (\d+)"#, options: .regularExpression).flatMap { Int(next.stdout[$0].dropFirst(8)) } ?? 0
@@ -120,9 +131,11 @@ import Testing
             atPath: project.url.appendingPathComponent("link.sqlite").path, withDestinationPath: "nurture.sqlite")
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let first = try startTick(server, waitingFor: 5)
-        let second = try NurtureBinary.run(
-            ["run", "--once", "--db", "link.sqlite", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
+        let (first, second) = try await OwnThread.run { [self] in
+            let first = try startTick(server, waitingFor: 5)
+            return (first, try NurtureBinary.run(
+                ["run", "--once", "--db", "link.sqlite", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment))
+        }
         #expect(second.stdout.contains("another tick is running"), "\(second.stdout) \(second.stderr)")
         let result = try first.wait()
         #expect(result.stdout.contains("sent 40"), "\(result.stdout)")
@@ -139,9 +152,11 @@ import Testing
         try importLeads(30)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
-        let doomed = try startTick(server, waitingFor: 3)
-        doomed.kill()
-        _ = try doomed.wait()
+        _ = try await OwnThread.run { [self] in
+            let doomed = try startTick(server, waitingFor: 3)
+            doomed.kill()
+            return try doomed.wait()
+        }
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         #expect(!next.stdout.contains("another tick"), "\(next.stdout)")
         #expect(Set(recipients(server)).count == recipients(server).count)

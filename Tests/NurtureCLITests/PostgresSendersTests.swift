@@ -38,9 +38,9 @@ import Testing
     /// killed with `kill -9` mid-batch. Every lead gets the step at most once; every lead
     /// that got nothing is listed by `status` as in doubt (the killed sender had handed
     /// its message over); nothing is left claimed or lost.
-    /// Synchronous on purpose: its polling must not wait for a free thread of the shared
-    /// pool, which other tests' blocking waits can hold for seconds on a loaded machine.
-    @Test func threeSendersShareTheWorkAndAKilledOneLosesAndDuplicatesNothing() throws {
+    /// The kill is timed on a thread of its own (`OwnThread`); the waits after it sleep
+    /// without holding a thread of the shared pool.
+    @Test func threeSendersShareTheWorkAndAKilledOneLosesAndDuplicatesNothing() async throws {
         try project.write("campaigns/welcome.yml", """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
@@ -55,19 +55,21 @@ import Testing
             try NurtureBinary.start(["run", "--every", "1s"], in: project.url, environment: environment)
         }
         // Kill the first sender once the three have delivered a third between them.
-        var deadline = Date().addingTimeInterval(120)
-        while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        senders[0].kill()
-        _ = try senders[0].wait()
-        let atKill = accepted(server).values.reduce(0, +)
+        let atKill = try await OwnThread.run { [self] in
+            let deadline = Date().addingTimeInterval(120)
+            while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            senders[0].kill()
+            _ = try senders[0].wait()
+            return accepted(server).values.reduce(0, +)
+        }
         #expect(atKill < 3_000, "the kill should land mid-way (\(atKill) delivered)")
 
         // The other two finish the work, and settle what the dead one left in flight once
         // its lease has run out.
-        deadline = Date().addingTimeInterval(180)
+        let deadline = Date().addingTimeInterval(180)
         var status = ""
         while Date() < deadline {
-            Thread.sleep(forTimeInterval: 1)
+            try await Task.sleep(for: .seconds(1))
             status = try nurture("status").stdout
             let unknown = Int(status.firstMatch(of: /unknown outcomes: (\d+)/)?.1 ?? "0") ?? 0
             if accepted(server).count + unknown >= 3_000 && !status.contains("being sent right now") && status.contains("due now: 0") { break }

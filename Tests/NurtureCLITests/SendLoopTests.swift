@@ -217,12 +217,15 @@ import Testing
         try importLeads(300)
         // Slow enough (30 s for the whole tick) that a loaded test machine still kills it mid-way.
         let slow = ["NURTURE_TEST_DELIVERY_DELAY_MS": "100"]
-        let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
-        // Wait until part of the batch is out, then kill without warning.
-        let deadline = Date().addingTimeInterval(30)
-        while try outboxFiles().count < 60, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        doomed.kill()
-        _ = try doomed.wait()
+        // Wait until part of the batch is out, then kill without warning (on a thread of
+        // its own: see `OwnThread`).
+        _ = try await OwnThread.run { [self] in
+            let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
+            let deadline = Date().addingTimeInterval(30)
+            while try outboxFiles().count < 60, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            doomed.kill()
+            return try doomed.wait()
+        }
         let before = try outboxFiles().count
         #expect(before > 0 && before < 300, "the kill should land mid-tick (\(before) sent)")
 
