@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Writes the delivery benchmarks' project into DIR: the message shape of issue 13 (and of
-# ../shared/bench/delivery_ratio.sh): multipart/alternative, a text part and an HTML part
-# of about 6 KB each, 16 paragraphs with two variables each, an unsubscribe link; and
+# Writes the delivery benchmarks' project into DIR: the message shape of issue 13, with
+# the template of ../shared/bench/delivery_ratio.sh: multipart/alternative, a text part and
+# an HTML part of 16 paragraphs with two variables each, an unsubscribe link (about 4.6 KB
+# in all); and
 # leads.csv with N leads in several time zones, with tags and attributes.
 # Usage: scripts/bench/realistic-project.sh DIR N [CONNECTIONS]
 set -euo pipefail
