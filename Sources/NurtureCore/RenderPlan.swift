@@ -4,8 +4,8 @@ import Synchronization
 /// renders a subject and two parts from the same variables for every lead.
 public struct RenderContext: Sendable {
     public let variables: [String: String]
-    /// The variables' names in order; a plan refers to a value by its place here.
-    let names: [String]
+    /// The variables' values in the order of `shape.names`; a plan refers to a value by
+    /// its place here.
     let values: [String]
     /// What a plan depends on besides the templates: which variables are present, and
     /// which end with a line break (the indentation of a standalone partial is added
@@ -18,9 +18,9 @@ public struct RenderContext: Sendable {
 
     public init(_ variables: [String: String]) {
         self.variables = variables
-        names = variables.keys.sorted()
+        let names = variables.keys.sorted()
         values = names.map { variables[$0]! }
-        shape = Shape(names: names, lineBreaks: values.map(Self.endsWithLineBreak))
+        shape = Shape(names: names, lineBreaks: values.map { $0.utf8.last == 10 })
         plannable = !values.contains { $0.utf8.contains(13) || $0 == "\n" }
     }
 
@@ -28,8 +28,6 @@ public struct RenderContext: Sendable {
         let names: [String]
         let lineBreaks: [Bool]
     }
-
-    static func endsWithLineBreak(_ value: String) -> Bool { value.utf8.last == 10 }
 }
 
 /// A template's output for one shape of context, as literal text and the places where
@@ -80,7 +78,8 @@ struct RenderPlan: Sendable {
         for segment in segments {
             switch segment {
             case .literal(let text): output += text
-            case .value(let index, let escaped): escaped ? Self.appendEscaped(values[index], to: &output) : (output += values[index])
+            // HTMLEntities escapes exactly as swift-mustache's `String.htmlEscape`.
+            case .value(let index, let escaped): escaped ? HTMLEntities.append(escaping: values[index], to: &output) : (output += values[index])
             }
         }
         return output
@@ -98,8 +97,8 @@ struct RenderPlan: Sendable {
         var variables: [String: String] = [:]
         var values: [String] = []
         var marks: [String: Int] = [:]
-        let lineBreaks = context.values.map(RenderContext.endsWithLineBreak)
-        for (index, name) in context.names.enumerated() {
+        let lineBreaks = context.shape.lineBreaks
+        for (index, name) in context.shape.names.enumerated() {
             let mark = "\(family)\(index)"
             let standIn = "\(Character(open))\(mark)&\(Character(close))" + (lineBreaks[index] ? "\n" : "")
             variables[name] = standIn
@@ -145,25 +144,6 @@ struct RenderPlan: Sendable {
         }
         if !literal.isEmpty { segments.append(.literal(String(literal))) }
         return segments
-    }
-
-    /// swift-mustache's HTML escaping (`String.htmlEscape`), character by character as it
-    /// does, so a character that merely starts with `&` (one with a combining mark) stays.
-    static func appendEscaped(_ value: String, to output: inout String) {
-        guard value.utf8.contains(where: { $0 == 60 || $0 == 62 || $0 == 38 || $0 == 34 || $0 == 39 }) else {
-            output += value
-            return
-        }
-        for character in value {
-            switch character {
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "&": output += "&amp;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.append(character)
-            }
-        }
     }
 }
 

@@ -16,17 +16,14 @@ public final class PostgresStore: Store {
     let lease: Duration
     /// Admissions asked for at once share a statement and a commit.
     let admissions = AdmissionBatcher()
-    /// The pool's own task when the store runs it (`PoolOwner.store`); nil when a
-    /// `ServiceGroup` runs `pool` as one of its services.
-    private let running: Task<Void, Never>?
     /// For a dry run: every read and write goes to this connection, inside a transaction
     /// its owner rolls back (see `withRolledBackTransaction`).
     private let pinned: PostgresConnection?
 
     /// Who runs the connection pool (`PostgresClient.run()`; queries wait until it runs).
     public enum PoolOwner: Sendable {
-        /// The store, in a task of its own, until `close()`: for a command that asks a
-        /// few questions and exits.
+        /// The store, in a task of its own for the life of the process: for a command
+        /// that asks a few questions and exits.
         case store
         /// The caller, who runs `pool` as a service of its `ServiceGroup` (before the
         /// services that use the store, so it stops after them at shutdown).
@@ -58,13 +55,12 @@ public final class PostgresStore: Store {
                 throw error
             }
         } catch {
-            running = nil
             if let psql = error as? PSQLError, let cause = psql.underlying, cause is NIOConnectionError || cause is ChannelError {
                 throw StoreError(.failed, "could not connect to PostgreSQL at \(location.host):\(location.port) (is it running, and reachable from here?): \(cause)")
             }
             throw Self.storeError(error, doing: "open the store at \(location.description)")
         }
-        running = owner == .store ? Task { await client.run() } : nil
+        if owner == .store { Task { await client.run() } }
     }
 
     /// The connection pool, a `Service`: run it in the group when the store was opened
@@ -77,7 +73,6 @@ public final class PostgresStore: Store {
         logger = store.logger
         lease = store.lease
         senderID = "dry-run:" + store.senderID
-        running = nil
         pinned = connection
     }
 
@@ -97,13 +92,6 @@ public final class PostgresStore: Store {
                 throw error
             }
         }
-    }
-
-    /// Stops the connection pool the store runs itself (queries after this fail); a pool
-    /// run by a group stops with the group.
-    public func close() async {
-        running?.cancel()
-        _ = await running?.value
     }
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

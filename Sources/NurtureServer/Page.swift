@@ -1,23 +1,10 @@
 import Foundation
 import Hummingbird
+import NurtureCore
 
 /// Small server-rendered pages: escaped everywhere, no scripts, a strict policy.
 enum Page {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLEntities.escape(text) }
 
     private static let commonStyle = "body{font-family:system-ui,sans-serif;padding:0 1rem;color:#1f2933}button{font-size:1rem;padding:.5rem 1.2rem}"
     /// A narrow column: confirmation pages and forms.

@@ -67,18 +67,31 @@ extension SQLiteStore {
     /// row whether or not the row then needs it.
     private func storedFacts(messageRow: Int64, asked: StoredActivityFacts.Asked, reach: DecoyReach?) throws -> StoredActivityFacts {
         let row = SQLiteStatement.Value.integer(messageRow)
+        // No address: a reach no request is within.
         let window: [SQLiteStatement.Value] = [Self.optional(reach?.ip), .integer(reach?.fromMilliseconds ?? 0), .integer(reach?.toMilliseconds ?? -1)]
-        func exists(_ condition: String, _ values: [SQLiteStatement.Value] = []) throws -> Bool {
+        func exists(_ sql: String, _ values: [SQLiteStatement.Value] = []) throws -> Bool {
             var found = false
-            try connection.prepare("SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND \(condition))").rows([row] + values) { found = $0.integer(0) == 1 }
+            try connection.prepare(sql).rows([row] + values) { found = $0.integer(0) == 1 }
             return found
         }
         return StoredActivityFacts(
-            humanOpen: try asked.humanOpen && exists("kind = 'open' AND class = 'human'"),
-            humanClick: try asked.humanClick && exists("kind = 'click' AND class = 'human'"),
-            decoyWithinReach: try asked.decoyWithinReach && exists("decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ?", window),
-            humanClickOutsideReach: try asked.humanClickOutsideReach
-                && exists("kind = 'click' AND decoy = 0 AND class = 'human' AND NOT (coalesce(ip = ?, 0) AND occurred_at_ms BETWEEN ? AND ?)", window))
+            humanOpen: try asked.humanOpen && exists(FactSQL.humanOpen),
+            humanClick: try asked.humanClick && exists(FactSQL.humanClick),
+            decoyWithinReach: try asked.decoyWithinReach && exists(FactSQL.decoyWithinReach, window),
+            humanClickOutsideReach: try asked.humanClickOutsideReach && exists(FactSQL.humanClickOutsideReach, window))
+    }
+
+    /// The facts' statements, written once (each request runs one or two of them).
+    private enum FactSQL {
+        static let humanOpen = "SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND kind = 'open' AND class = 'human')"
+        static let humanClick = "SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND kind = 'click' AND class = 'human')"
+        static let decoyWithinReach = """
+            SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ?)
+            """
+        static let humanClickOutsideReach = """
+            SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND kind = 'click' AND decoy = 0 AND class = 'human'
+                AND NOT (coalesce(ip = ?, 0) AND occurred_at_ms BETWEEN ? AND ?))
+            """
     }
 
     private func insertActivity(_ activity: RecordedActivity, facts: StoredActivityFacts, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {

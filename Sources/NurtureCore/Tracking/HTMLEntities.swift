@@ -1,10 +1,38 @@
-/// Decodes the character references an `href` may carry once a template escaped it
-/// (`&amp;`, `&quot;`, `&#39;`, `&#x2F;` …), so that the click token holds the URL the
-/// reader would have followed.
-enum HTMLEntities {
+/// Escapes text for HTML, and decodes the character references an `href` may carry once
+/// a template escaped it (`&amp;`, `&quot;`, `&#39;`, `&#x2F;` …), so that the click token
+/// holds the URL the reader would have followed.
+public enum HTMLEntities {
+    /// `& < > " '` as entities, character by character as swift-mustache does (a
+    /// character that merely starts with `&`, one with a combining mark, stays): the
+    /// pages and the templates' values escape alike.
+    public static func append(escaping text: String, to out: inout String) {
+        // Nearly every value has nothing to escape: copy it whole.
+        guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else {
+            out += text
+            return
+        }
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+    }
+
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        append(escaping: text, to: &out)
+        return out
+    }
+
     private static let named: [String: Character] = ["amp": "&", "quot": "\"", "apos": "'", "lt": "<", "gt": ">", "nbsp": "\u{00A0}"]
 
-    static func decode(_ text: String) -> String {
+    public static func decode(_ text: String) -> String {
         guard text.contains("&") else { return text }
         var out = ""
         var rest = Substring(text)
