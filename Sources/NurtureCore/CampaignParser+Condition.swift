@@ -1,7 +1,7 @@
 import Foundation
 
 extension CampaignParser {
-    static let conditionKeys = ["opened", "clicked", "not_opened", "not_clicked", "score_at_least", "has_tag", "attribute", "all", "any"]
+    static let conditionKeys = ["opened", "clicked", "not_opened", "not_clicked", "score_at_least", "fit_at_least", "engagement_at_least", "has_tag", "attribute", "all", "any"]
     static let attributeTestKeys = ["name", "equals", "not_equals", "in", "exists"]
 
     /// A mapping of one or more conditions; several keys in one mapping must all hold.
@@ -31,12 +31,12 @@ extension CampaignParser {
             case "not_opened": return .notOpened(step: step)
             default: return .notClicked(step: step)
             }
-        case "score_at_least":
-            guard let text = value.scalarText, let score = Int(text) else {
-                diagnostics.error(at: value.location, "'score_at_least' takes a whole number", hint: "for example score_at_least: 5")
+        case "score_at_least", "fit_at_least", "engagement_at_least":
+            guard let text = value.scalarText, let points = Int(text) else {
+                diagnostics.error(at: value.location, "'\(key)' takes a whole number", hint: "for example \(key): 5")
                 return nil
             }
-            return .scoreAtLeast(score)
+            return key == "score_at_least" ? .scoreAtLeast(points) : key == "fit_at_least" ? .fitAtLeast(points) : .engagementAtLeast(points)
         case "has_tag":
             guard let tag = value.scalarText, Self.isIdentifier(tag) else {
                 diagnostics.error(at: value.location, "'has_tag' takes one tag name", hint: "for example has_tag: vip")

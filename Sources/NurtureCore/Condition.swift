@@ -4,7 +4,10 @@ public indirect enum Condition: Sendable, Hashable {
     case clicked(step: String)
     case notOpened(step: String)
     case notClicked(step: String)
+    /// The total score (fit + engagement) is at least this.
     case scoreAtLeast(Int)
+    case fitAtLeast(Int)
+    case engagementAtLeast(Int)
     case hasTag(String)
     case attribute(name: String, test: AttributeTest)
     case all([Condition])
@@ -15,7 +18,16 @@ public indirect enum Condition: Sendable, Hashable {
         switch self {
         case .opened(let step), .clicked(let step), .notOpened(let step), .notClicked(let step): return [step]
         case .all(let list), .any(let list): return list.flatMap(\.referencedSteps)
-        case .scoreAtLeast, .hasTag, .attribute: return []
+        case .scoreAtLeast, .fitAtLeast, .engagementAtLeast, .hasTag, .attribute: return []
+        }
+    }
+
+    /// Whether deciding it needs the lead's score (which the send loop then reads).
+    public var readsScore: Bool {
+        switch self {
+        case .scoreAtLeast, .fitAtLeast, .engagementAtLeast: return true
+        case .all(let list), .any(let list): return list.contains(where: \.readsScore)
+        default: return false
         }
     }
 

@@ -20,7 +20,9 @@ public struct Lead: Sendable, Hashable {
     /// Custom attributes, by name, as text (`company`, `plan`, `trial_ends_at`).
     public var attributes: [String: String]
     public var status: LeadStatus
-    public var score: Int
+    /// Filled where it is needed (`leads show`, `leads list`, ticks whose conditions read
+    /// it): a score depends on the time it is taken at.
+    public var score: LeadScore
     public var createdAt: Date?
     /// When the lead first recorded each event, by name; filled where the send loop needs
     /// it (goal events end a drip only for ticks at or after their time).
@@ -28,7 +30,7 @@ public struct Lead: Sendable, Hashable {
 
     public init(
         id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,
-        tags: Set<String> = [], attributes: [String: String] = [:], status: LeadStatus = .active, score: Int = 0,
+        tags: Set<String> = [], attributes: [String: String] = [:], status: LeadStatus = .active, score: LeadScore = .zero,
         createdAt: Date? = nil
     ) {
         self.id = id

@@ -5,7 +5,7 @@ import PostgresNIO
 extension PostgresStore {
     /// A lead with its tags and attributes, read from `leadColumns` (table aliased `l`).
     static let leadColumns = """
-        l.id, l.email, l.first_name, l.last_name, l.timezone, l.status, l.score, l.created_at, l.attributes::text,
+        l.id, l.email, l.first_name, l.last_name, l.timezone, l.status, l.created_at, l.attributes::text,
         array(SELECT t.tag FROM lead_tags t WHERE t.lead_id = l.id ORDER BY t.tag)
         """
 
@@ -17,9 +17,9 @@ extension PostgresStore {
         var lead = Lead(
             id: try cell(0, Int64.self), email: address, firstName: try cell(2, String?.self), lastName: try cell(3, String?.self),
             timeZone: try cell(4, String?.self), status: LeadStatus(rawValue: try cell(5, String.self)) ?? .active,
-            score: try cell(6, Int.self), createdAt: Date(epochSeconds: try cell(7, Int64.self)))
-        lead.attributes = attributes(fromJSON: try cell(8, String.self))
-        lead.tags = Set(try cell(9, [String].self))
+            createdAt: Date(epochSeconds: try cell(6, Int64.self)))
+        lead.attributes = attributes(fromJSON: try cell(7, String.self))
+        lead.tags = Set(try cell(8, [String].self))
         return lead
     }
 
@@ -107,7 +107,6 @@ extension PostgresStore {
                   AND (\(filter.status?.rawValue)::text IS NULL OR l.status = \(filter.status?.rawValue))
                   AND (\(filter.campaign)::text IS NULL OR EXISTS (
                         SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = \(filter.campaign)))
-                  AND (\(filter.minScore)::bigint IS NULL OR l.score >= \(filter.minScore))
                 ORDER BY l.id LIMIT \(limit)
                 """, logger: logger).compactMap { try Self.lead(from: $0) }
         }
@@ -212,5 +211,34 @@ struct LeadBatch {
             }
         }
         return any ? out + "]" : nil
+    }
+}
+
+extension PostgresStore {
+    /// What may score for a page of leads, in two queries: the first human open and click
+    /// of each of their messages, and their events named in `events`.
+    public func scoreEvidence(leadIDs: [Int64], events: Set<String>) async throws -> [Int64: [ScoreEvidence]] {
+        guard !leadIDs.isEmpty else { return [:] }
+        return try await read { connection in
+            var evidence: [Int64: [ScoreEvidence]] = [:]
+            for try await (lead, campaign, step, kind, at) in try await connection.query("""
+                SELECT e.lead_id, e.campaign_id, m.step_id, a.kind, min(a.occurred_at_ms)
+                FROM enrollments e JOIN messages m ON m.enrollment_id = e.id JOIN activity a ON a.message_row = m.id
+                WHERE e.lead_id = ANY(\(leadIDs)) AND a.class = 'human' AND NOT a.decoy
+                GROUP BY e.lead_id, e.campaign_id, m.id, m.step_id, a.kind
+                """, logger: logger).decode((Int64, String, String, String, Int64).self)
+            {
+                let source: ScoreEvidence.Source = kind == "open" ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
+                evidence[lead, default: []].append(ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(at) / 1000)))
+            }
+            guard !events.isEmpty else { return evidence }
+            for try await (lead, name, at) in try await connection.query("""
+                SELECT lead_id, name, occurred_at FROM events WHERE lead_id = ANY(\(leadIDs)) AND name = ANY(\(events.sorted()))
+                """, logger: logger).decode((Int64, String, Int64).self)
+            {
+                evidence[lead, default: []].append(ScoreEvidence(.event(name), at: Date(epochSeconds: at)))
+            }
+            return evidence
+        }
     }
 }

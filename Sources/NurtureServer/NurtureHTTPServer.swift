@@ -69,7 +69,7 @@ public enum NurtureHTTPServer {
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,
-            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil)
+            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil, scoreRules: settings.scoreRules)
             .add(to: router)
         ReportPage(store: store, loadCatalog: settings.loadCatalog, auth: auth).add(to: router)
         return router

@@ -13,6 +13,7 @@ struct PreviewPages: Sendable {
     let unsubscribeMailbox: EmailAddress?
     /// As the send loop rewrites links (nil when it does not).
     let linkRewriter: LinkRewriter?
+    let scoreRules: ScoreRules
 
     /// The policy of the framed email: images may load (as in a mail client), nothing runs.
     static let framedPolicy = "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https: data:; frame-ancestors 'self'"
@@ -83,7 +84,7 @@ struct PreviewPages: Sendable {
         let headers = message.data.components(separatedBy: "\r\n\r\n").first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
         return Rendered(
             campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers,
-            condition: step.explainCondition(for: lead, timeline: timeline, in: campaign))
+            condition: step.explainCondition(for: lead, timeline: timeline, in: campaign, scoreRules: scoreRules, at: Date()))
     }
 
     private func index(_ catalog: CampaignCatalog) -> String {

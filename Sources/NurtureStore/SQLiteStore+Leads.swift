@@ -66,23 +66,20 @@ extension SQLiteStore {
         // Every filter is a bound parameter; an absent one is NULL and lets every lead pass.
         var leads: [Lead] = []
         try connection.prepare("""
-            SELECT \(Self.leadColumnsOfL),
-                (SELECT group_concat(tag, char(10)) FROM lead_tags t WHERE t.lead_id = l.id)
-            FROM leads l
+            SELECT \(Self.leadColumnsOfL) FROM leads l
             WHERE l.id > ?1
               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ?2))
               AND (?3 IS NULL OR l.status = ?3)
               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = ?4))
-              AND (?5 IS NULL OR l.score >= ?5)
-            ORDER BY l.id LIMIT ?6
+            ORDER BY l.id LIMIT ?5
             """).rows([
                 .integer(after), Self.optional(filter.tag), Self.optional(filter.status?.rawValue), Self.optional(filter.campaign),
-                filter.minScore.map { .integer(Int64($0)) } ?? .null, .integer(Int64(limit)),
+                .integer(Int64(limit)),
             ]) { row in
-            guard var lead = Self.lead(from: row) else { return }
-            lead.tags = Set((row.text(8) ?? "").split(separator: "\n").map(String.init))
-            leads.append(lead)
+            if let lead = Self.lead(from: row) { leads.append(lead) }
         }
+        // Attributes too: fit rules read them.
+        try fillTagsAndAttributes(&leads)
         return leads
     }
 
@@ -90,7 +87,7 @@ extension SQLiteStore {
         try loadLead(where: "email_key = ?", .text(email.normalized))
     }
 
-    static let leadColumns = "id, email, first_name, last_name, timezone, status, score, created_at"
+    static let leadColumns = "id, email, first_name, last_name, timezone, status, created_at"
     /// `leadColumns` of the table aliased `l`, for joins.
     static let leadColumnsOfL = leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
 
@@ -100,7 +97,7 @@ extension SQLiteStore {
         return Lead(
             id: row.integer(offset), email: address, firstName: row.text(offset + 2), lastName: row.text(offset + 3),
             timeZone: row.text(offset + 4), status: LeadStatus(rawValue: row.text(offset + 5) ?? "") ?? .active,
-            score: Int(row.integer(offset + 6)), createdAt: Date(epochSeconds: row.integer(offset + 7)))
+            createdAt: Date(epochSeconds: row.integer(offset + 6)))
     }
 
     func loadLead(where condition: String, _ value: SQLiteStatement.Value) throws -> Lead? {
@@ -178,5 +175,35 @@ extension SQLiteStore {
 
     static func optional(_ text: String?) -> SQLiteStatement.Value {
         text.map { .text($0) } ?? .null
+    }
+}
+
+extension SQLiteStore {
+    /// What may score for a page of leads, in two queries: the first human open and click
+    /// of each of their messages, and their events named in `events`.
+    public func scoreEvidence(leadIDs: [Int64], events: Set<String>) throws -> [Int64: [ScoreEvidence]] {
+        guard !leadIDs.isEmpty else { return [:] }
+        let list = SQLiteStatement.Value.text(JSONText.integers(leadIDs))
+        var evidence: [Int64: [ScoreEvidence]] = [:]
+        try connection.read {
+            try connection.prepare("""
+                SELECT e.lead_id, e.campaign_id, m.step_id, a.kind, min(a.occurred_at_ms)
+                FROM enrollments e JOIN messages m ON m.enrollment_id = e.id JOIN activity a ON a.message_row = m.id
+                WHERE e.lead_id IN (SELECT value FROM json_each(?1)) AND a.class = 'human' AND a.decoy = 0
+                GROUP BY m.id, a.kind
+                """).rows([list]) { row in
+                let campaign = row.text(1) ?? "", step = row.text(2) ?? ""
+                let source: ScoreEvidence.Source = row.text(3) == "open" ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
+                evidence[row.integer(0), default: []].append(ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(row.integer(4)) / 1000)))
+            }
+            guard !events.isEmpty else { return }
+            try connection.prepare("""
+                SELECT lead_id, name, occurred_at FROM events
+                WHERE lead_id IN (SELECT value FROM json_each(?1)) AND name IN (SELECT value FROM json_each(?2))
+                """).rows([list, .text(JSONText.array(events.sorted()))]) { row in
+                evidence[row.integer(0), default: []].append(ScoreEvidence(.event(row.text(1) ?? ""), at: Date(epochSeconds: row.integer(2))))
+            }
+        }
+        return evidence
     }
 }

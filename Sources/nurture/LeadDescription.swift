@@ -4,12 +4,14 @@ import NurtureCore
 /// The text `leads show` prints.
 enum LeadDescription {
     static func describe(_ lead: Lead, dateAttributes: Set<String> = []) -> String {
-        var lines = ["\(lead.email)  (\(lead.status.rawValue), score \(lead.score))"]
+        var lines = ["\(lead.email)  (\(lead.status.rawValue), score \(lead.score.totalText))"]
         let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
         lines.append("  name:       \(name.isEmpty ? "-" : name)")
         lines.append("  time zone:  \(lead.timeZone ?? "- (campaign or default zone)")")
         lines.append("  tags:       \(lead.tags.isEmpty ? "-" : lead.tags.sorted().joined(separator: ", "))")
         if let created = lead.createdAt { lines.append("  created:    \(timestamp(created))") }
+        lines.append("  score:      \(lead.score.totalText) = fit \(lead.score.fit) + engagement \(LeadScore.text(lead.score.engagement))")
+        for rule in lead.score.fitRules { lines.append("    fit \(rule.points >= 0 ? "+" : "")\(rule.points): \(rule)") }
         if lead.attributes.isEmpty {
             lines.append("  attributes: -")
         } else {
@@ -23,8 +25,9 @@ enum LeadDescription {
         return lines.joined(separator: "\n")
     }
 
-    /// Enrolments, then messages, events, opens, clicks and score changes in time order.
-    static func describe(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules()) -> String {
+    /// Enrolments, then messages, events, opens, clicks and score changes in time order;
+    /// each change with what it is worth at `time` when points decay.
+    static func describe(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules(), at time: Date) -> String {
         var lines = ["  enrolments:\(timeline.enrollments.isEmpty ? " -" : "")"]
         for enrollment in timeline.enrollments {
             var line = "    \(enrollment.campaignID): \(enrollment.state) since \(TimeText.utc(enrollment.enrolledAt))"
@@ -45,7 +48,8 @@ enum LeadDescription {
             return (item.at, "\(TimeText.utc(item.at))  \(item.campaignID)/\(item.step)  \(what)  [\(item.activityClass): \(item.reason)]")
         }
         entries += timeline.scoreChanges(rules: scoreRules).map { change in
-            (change.at, "\(TimeText.utc(change.at))  score \(change.points >= 0 ? "+" : "")\(change.points) (\(change.reason))")
+            let worth = scoreRules.halfLife == nil || change.at > time ? "" : ", worth \(LeadScore.text(scoreRules.worth(of: change, at: time))) now"
+            return (change.at, "\(TimeText.utc(change.at))  score \(change.points >= 0 ? "+" : "")\(change.points) (\(change.reason)\(worth))")
         }
         lines.append("  timeline:\(entries.isEmpty ? " -" : "")")
         for entry in entries.sorted(by: { $0.0 < $1.0 }) { lines.append("    \(entry.1)") }
@@ -53,7 +57,7 @@ enum LeadDescription {
     }
 
     /// The same story for tools: `leads show --format json`.
-    static func json(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules()) -> String {
+    static func json(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules(), at time: Date) -> String {
         let lead = timeline.lead
         var object = jsonFields(lead)
         object["timezone"] = lead.timeZone ?? NSNull()
@@ -72,8 +76,9 @@ enum LeadDescription {
              "class": item.activityClass, "reason": item.reason, "at": timestamp(item.at)]
         }
         object["score_changes"] = timeline.scoreChanges(rules: scoreRules).map {
-            ["at": timestamp($0.at), "points": $0.points, "reason": $0.reason] as [String: Any]
+            ["at": timestamp($0.at), "points": $0.points, "reason": $0.reason, "worth": scoreRules.worth(of: $0, at: time)] as [String: Any]
         }
+        object["fit_rules"] = lead.score.fitRules.map { ["rule": $0.description, "points": $0.points] as [String: Any] }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -81,7 +86,8 @@ enum LeadDescription {
     /// A lead's own fields as JSON values, as `leads list` and `leads show` give them.
     static func jsonFields(_ lead: Lead) -> [String: Any] {
         ["email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
-         "status": lead.status.rawValue, "score": lead.score, "tags": lead.tags.sorted(),
+         "status": lead.status.rawValue, "score": lead.score.total, "fit": lead.score.fit, "engagement": lead.score.engagement,
+         "tags": lead.tags.sorted(),
          "created_at": lead.createdAt.map(timestamp) ?? NSNull()]
     }
 

@@ -70,6 +70,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
     @Option(help: "table (for people) or json (for tools).") var format: ShowFormat = .table
+    @Option(help: ArgumentHelp("Take the score at this time (default: now).", valueName: "time")) var now: TimeArgument?
 
     enum ShowFormat: String, ExpressibleByArgument, CaseIterable {
         case table, json
@@ -79,9 +80,12 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let address = try UserError.parseEmail(email)
         let project = try Project(options: global)
         let store = try await project.openStore()
-        guard let timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+        guard var timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+        let time = now?.date ?? Date()
+        let rules = project.settings.scoreRules
+        timeline.lead.score = timeline.score(rules: rules, at: time)
         if format == .json {
-            print(LeadDescription.json(timeline, scoreRules: project.settings.scoreRules))
+            print(LeadDescription.json(timeline, scoreRules: rules, at: time))
             return
         }
         // Attributes a wait_until step reads are checked as dates, so a value in another
@@ -89,7 +93,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap(\.dateAttribute))
         // Names and attributes are lead data: shown with control characters escaped.
         print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes)))
-        print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: project.settings.scoreRules)))
+        print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: rules, at: time)))
     }
 }
 

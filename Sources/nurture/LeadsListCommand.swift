@@ -11,7 +11,8 @@ struct LeadsListCommand: AsyncParsableCommand {
     @Option(help: "Only leads with this tag.") var tag: String?
     @Option(help: "Only leads with this status: active, unsubscribed, bounced or complained.") var status: String?
     @Option(help: "Only leads enrolled in this campaign.") var campaign: String?
-    @Option(name: .customLong("min-score"), help: "Only leads with at least this score.") var minScore: Int?
+    @Option(name: .customLong("min-score"), help: "Only leads with at least this score (fit + engagement).") var minScore: Int?
+    @Option(help: ArgumentHelp("Take scores at this time (default: now).", valueName: "time")) var now: TimeArgument?
     @Option(help: "table (for people), json or csv (for tools).") var format: Format = .table
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -25,8 +26,11 @@ struct LeadsListCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try await Project(options: global).openStore()
-        let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign, minScore: minScore)
+        let project = try Project(options: global)
+        let store = try await project.openStore()
+        let rules = project.settings.scoreRules
+        let time = now?.date ?? Date()
+        let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign)
         let columns = ["email", "first_name", "last_name", "status", "score", "tags", "created_at"]
         switch format {
         case .csv: print(columns.joined(separator: ","))
@@ -38,23 +42,29 @@ struct LeadsListCommand: AsyncParsableCommand {
         var first = true
         var count = 0
         while true {
-            let page = try await store.leads(matching: filter, after: after, limit: 1000)
+            var page = try await store.leads(matching: filter, after: after, limit: 1000)
             guard let last = page.last else { break }
             after = last.id ?? after
-            for lead in page {
+            // A score depends on the time and the rules, so it is worked out here, from what
+            // each lead did, a page at a time.
+            let evidence = try await store.scoreEvidence(leadIDs: page.compactMap(\.id), events: rules.scoredEvents)
+            for index in page.indices {
+                page[index].score = rules.score(of: page[index], evidence: page[index].id.flatMap { evidence[$0] } ?? [], at: time)
+            }
+            for lead in page where minScore.map({ lead.score.total >= Double($0) }) ?? true {
                 let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
                 let created = lead.createdAt.map(LeadDescription.timestamp) ?? ""
                 let tags = lead.tags.sorted()
                 switch format {
                 case .csv:
-                    let cells = [lead.email.address, lead.firstName ?? "", lead.lastName ?? "", lead.status.rawValue, String(lead.score),
+                    let cells = [lead.email.address, lead.firstName ?? "", lead.lastName ?? "", lead.status.rawValue, lead.score.totalText,
                                  tags.joined(separator: ";"), created]
                     print(cells.map(CSVCell.escape).joined(separator: ","))
                 case .json:
                     let data = try JSONSerialization.data(withJSONObject: LeadDescription.jsonFields(lead), options: [.sortedKeys, .withoutEscapingSlashes])
                     print((first ? "\n  " : ",\n  ") + String(decoding: data, as: UTF8.self), terminator: "")
                 case .table:
-                    print(Terminal.escapingControls("\(lead.email)  \(name.isEmpty ? "-" : name)  \(lead.status.rawValue)  \(lead.score)  \(tags.isEmpty ? "-" : tags.joined(separator: ","))  \(created)"))
+                    print(Terminal.escapingControls("\(lead.email)  \(name.isEmpty ? "-" : name)  \(lead.status.rawValue)  \(lead.score.totalText)  \(tags.isEmpty ? "-" : tags.joined(separator: ","))  \(created)"))
                 }
                 first = false
                 count += 1

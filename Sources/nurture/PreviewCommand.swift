@@ -52,7 +52,7 @@ struct PreviewCommand: AsyncParsableCommand {
             templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox)
         ).preview(campaign: campaign, step: step, lead: recipient, baseURL: project.baseURL, date: Date())
         for warning in rendered.warnings { Terminal.warning(warning) }
-        if let condition = step.explainCondition(for: recipient, timeline: timeline, in: campaign) {
+        if let condition = step.explainCondition(for: recipient, timeline: timeline, in: campaign, scoreRules: project.settings.scoreRules, at: Date()) {
             Terminal.writeError("condition of step '\(step.id)' for \(recipient.email): \(condition.text)\n")
         }
 

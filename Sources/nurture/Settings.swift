@@ -129,25 +129,6 @@ struct Settings: Sendable {
         }
     }
 
-    private static func readScore(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
-        guard let map = MappingReader(node, what: "'score'", into: &diagnostics) else { return }
-        map.rejectUnknownKeys(allowed: ["open", "click", "events"], in: "'score'", into: &diagnostics)
-        func points(_ key: String, _ value: (text: String, node: YAMLNode)) -> Int? {
-            guard let points = Int(value.text), abs(points) <= 1_000_000 else {
-                diagnostics.error(at: value.node.location, "'\(key)' must be a whole number of points, not '\(value.text)'", hint: "like 3 or -5")
-                return nil
-            }
-            return points
-        }
-        if let value = map.optionalText("open", into: &diagnostics), let open = points("open", value) { settings.scoreRules.open = open }
-        if let value = map.optionalText("click", into: &diagnostics), let click = points("click", value) { settings.scoreRules.click = click }
-        if let node = map["events"], !node.isNull, let events = MappingReader(node, what: "'score.events'", into: &diagnostics) {
-            for name in events.keys {
-                if let value = events.optionalText(name, into: &diagnostics), let score = points(name, value) { settings.scoreRules.events[name] = score }
-            }
-        }
-    }
-
     /// A number within `range` (and whole when asked). Range-checked here because values
     /// like `1e20`, `inf` or `1e-320` would otherwise overflow a conversion later.
     private static func number(

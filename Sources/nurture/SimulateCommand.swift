@@ -30,11 +30,13 @@ struct SimulateCommand: AsyncParsableCommand {
         let start = now?.date ?? Date()
         var subject = try SampleLead.build(attributes)
         var snapshot = EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: start)
+        var history: [ScoreEvidence] = []
         if let lead {
             let address = try UserError.parseEmail(lead)
             let store = try await project.openStore()
             guard let found = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
             subject = found
+            history = try await store.timeline(email: address)?.scoreEvidence ?? []
             if let enrolled = try await store.enrollments(campaignID: campaign.id).first(where: { $0.lead.id == found.id }) {
                 snapshot = enrolled.snapshot
                 subject = enrolled.lead
@@ -45,7 +47,7 @@ struct SimulateCommand: AsyncParsableCommand {
         print("\(campaign.id) for \(subject.email) (time zone \(zone.identifier)), \(snapshot.id == 0 ? "enrolled" : "from where it stands") at \(TimeText.utc(start))")
         print(unengaged ? "assuming the lead opens and clicks nothing" : "assuming the lead opens and clicks every message (--unengaged for the opposite)")
         let entries = DripSimulator(planner: planner, scoreRules: project.settings.scoreRules).timeline(
-            campaign: campaign, lead: subject, snapshot: snapshot, now: start, engaged: !unengaged)
+            campaign: campaign, lead: subject, snapshot: snapshot, now: start, engaged: !unengaged, history: history)
         for entry in entries {
             switch entry {
             case .send(let step, let at):

@@ -19,6 +19,7 @@ struct TickRunner {
             catalog: catalog, store: store, transport: transport, planner: project.planner,
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
+        loop.scoreRules = project.settings.scoreRules
         if project.tracksLinks { loop.linkRewriter = LinkRewriter(links: project.trackingLinks(signer: signer)) }
         return loop
     }

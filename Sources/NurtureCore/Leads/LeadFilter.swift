@@ -4,12 +4,10 @@ public struct LeadFilter: Sendable, Hashable {
     public var status: LeadStatus?
     /// Leads enrolled in this campaign (in any state).
     public var campaign: String?
-    public var minScore: Int?
 
-    public init(tag: String? = nil, status: LeadStatus? = nil, campaign: String? = nil, minScore: Int? = nil) {
+    public init(tag: String? = nil, status: LeadStatus? = nil, campaign: String? = nil) {
         self.tag = tag
         self.status = status
         self.campaign = campaign
-        self.minScore = minScore
     }
 }

@@ -14,7 +14,9 @@ public struct ConditionEvaluator: Sendable {
         case .clicked(let step): return snapshot.clicked.contains(step)
         case .notOpened(let step): return !snapshot.opened.contains(step)
         case .notClicked(let step): return !snapshot.clicked.contains(step)
-        case .scoreAtLeast(let score): return lead.score >= score
+        case .scoreAtLeast(let score): return lead.score.total >= Double(score)
+        case .fitAtLeast(let points): return lead.score.fit >= points
+        case .engagementAtLeast(let points): return lead.score.engagement >= Double(points)
         case .hasTag(let tag): return lead.tags.contains(tag)
         case .attribute(let name, let test):
             let value = lead.attributes[name].flatMap { $0.isEmpty ? nil : $0 }
@@ -45,7 +47,10 @@ extension ConditionEvaluator {
         case .clicked(let step): return "clicked \(step): \(mark(holds(condition)))"
         case .notOpened(let step): return "not opened \(step): \(mark(holds(condition)))"
         case .notClicked(let step): return "not clicked \(step): \(mark(holds(condition)))"
-        case .scoreAtLeast(let score): return "score_at_least \(score): \(mark(holds(condition))) (score \(lead.score))"
+        case .scoreAtLeast(let score): return "score_at_least \(score): \(mark(holds(condition))) (score \(lead.score.totalText))"
+        case .fitAtLeast(let points): return "fit_at_least \(points): \(mark(holds(condition))) (fit \(lead.score.fit))"
+        case .engagementAtLeast(let points):
+            return "engagement_at_least \(points): \(mark(holds(condition))) (engagement \(LeadScore.text(lead.score.engagement)))"
         case .hasTag(let tag): return "has_tag \(tag): \(mark(holds(condition)))"
         case .attribute(let name, let test):
             let value = lead.attributes[name].map { "'\($0)'" } ?? "none"

@@ -22,14 +22,19 @@ public struct DripSimulator: Sendable {
     }
 
     /// The timeline from `now`. With `engaged`, the lead is taken to open and click every
-    /// message (so `opened`/`clicked` conditions hold); without, never.
-    public func timeline(campaign: Campaign, lead: Lead, snapshot: EnrollmentSnapshot, now: Date, engaged: Bool) -> [Entry] {
+    /// message (so `opened`/`clicked` conditions hold); without, never. `history` is what
+    /// the lead did before `now` that may score (`LeadTimeline.scoreEvidence`).
+    public func timeline(
+        campaign: Campaign, lead: Lead, snapshot: EnrollmentSnapshot, now: Date, engaged: Bool, history: [ScoreEvidence] = []
+    ) -> [Entry] {
         var snapshot = snapshot
         var lead = lead
         var time = now
         var entries: [Entry] = []
+        var evidence = history
         // Each round settles at least one step, so this bound is never the reason to stop.
         for _ in 0...(campaign.steps.count * 2 + 1) {
+            lead.score = scoreRules.score(of: lead, evidence: evidence, at: time)
             let plan = planner.plan(campaign: campaign, lead: lead, snapshot: snapshot, now: time)
             for skip in plan.skipped {
                 entries.append(.skip(step: skip.step, reason: skip.reason))
@@ -45,8 +50,9 @@ public struct DripSimulator: Sendable {
                 if engaged {
                     snapshot.opened.insert(step.id)
                     snapshot.clicked.insert(step.id)
-                    // The first human open and click of each message score, as in the send loop.
-                    lead.score += scoreRules.open + scoreRules.click
+                    // The first human open and click of each message score, as in the send
+                    // loop, taken at the time they are assumed to happen (the send).
+                    evidence += [.init(.open(campaign: campaign.id, step: step.id), at: time), .init(.click(campaign: campaign.id, step: step.id), at: time)]
                 }
             case .exit(let step):
                 entries.append(.exit(step: step, at: time))

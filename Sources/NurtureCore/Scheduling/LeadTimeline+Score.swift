@@ -1,30 +1,18 @@
 import Foundation
 
 extension LeadTimeline {
-    /// A change of the lead's score, and what earned it.
-    public struct ScoreChange: Sendable, Hashable {
-        public var at: Date
-        public var points: Int
-        public var reason: String
+    /// What in the lead's history may score: the human opens and clicks of its messages
+    /// (a click later unmasked as a scanner's is stored as machine, so it is not here)
+    /// and its events.
+    public var scoreEvidence: [ScoreEvidence] {
+        activity.filter { $0.activityClass == "human" && !$0.decoy }.map { item in
+            ScoreEvidence(item.kind == .open ? .open(campaign: item.campaignID, step: item.step) : .click(campaign: item.campaignID, step: item.step), at: item.at)
+        } + events.map { ScoreEvidence(.event($0.name), at: $0.at) }
     }
 
-    /// Where the lead's score came from, under `rules`: the first human open and the first
-    /// human click of each message, and each scored event. (A click later unmasked as a
-    /// scanner's is stored as machine, so it earns nothing here either.)
-    public func scoreChanges(rules: ScoreRules) -> [ScoreChange] {
-        var changes: [ScoreChange] = []
-        var seen: Set<String> = []
-        for item in activity where item.activityClass == "human" && !item.decoy {
-            guard seen.insert("\(item.campaignID)/\(item.step)/\(item.kind.rawValue)").inserted else { continue }
-            let points = item.kind == .open ? rules.open : rules.click
-            guard points != 0 else { continue }
-            let what = item.kind == .open ? "first open" : "first click"
-            changes.append(ScoreChange(at: item.at, points: points, reason: "\(what) of \(item.campaignID)/\(item.step) by a person"))
-        }
-        for event in events {
-            guard let points = rules.events[event.name], points != 0 else { continue }
-            changes.append(ScoreChange(at: event.at, points: points, reason: "event \(event.name)"))
-        }
-        return changes.sorted { $0.at < $1.at }
-    }
+    /// Where the lead's engagement points came from, under `rules`.
+    public func scoreChanges(rules: ScoreRules) -> [ScoreChange] { rules.changes(from: scoreEvidence) }
+
+    /// The lead's score at `time` under `rules`.
+    public func score(rules: ScoreRules, at time: Date) -> LeadScore { rules.score(of: lead, evidence: scoreEvidence, at: time) }
 }

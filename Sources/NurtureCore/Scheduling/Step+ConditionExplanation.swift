@@ -3,9 +3,13 @@ import Foundation
 extension Step {
     /// For previews: whether the step's condition holds for the lead and why, from its
     /// history in the campaign (`timeline`; none for a sample lead), and what follows when
-    /// it does not. Nil for a step without a condition.
-    public func explainCondition(for lead: Lead, timeline: LeadTimeline?, in campaign: Campaign) -> (holds: Bool, text: String)? {
+    /// it does not, with the lead scored at `time`. Nil for a step without a condition.
+    public func explainCondition(
+        for lead: Lead, timeline: LeadTimeline?, in campaign: Campaign, scoreRules: ScoreRules, at time: Date
+    ) -> (holds: Bool, text: String)? {
         guard let condition else { return nil }
+        var lead = lead
+        lead.score = scoreRules.score(of: lead, evidence: timeline?.scoreEvidence ?? [], at: time)
         // A sample lead has no history; conditions never read the enrolment time.
         let snapshot = timeline?.snapshot(campaignID: campaign.id)
             ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date(timeIntervalSince1970: 0))

@@ -20,6 +20,8 @@ public struct SendLoop: Sendable {
     public var unsubscribeURL: @Sendable (_ enrollmentID: Int64, _ step: String) -> String
     /// Wraps links for open and click tracking; nil sends links as written.
     public var linkRewriter: LinkRewriter?
+    /// How leads are scored, for conditions that read a score.
+    public var scoreRules = ScoreRules()
     /// The real clock, for when a message was accepted (`now` may be a replayed time);
     /// passed in like `now`, so the core never reads a clock of its own.
     public var wallClock: @Sendable () -> Date
@@ -141,9 +143,11 @@ public struct SendLoop: Sendable {
 
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
     private func prepareBatch(now: Date, allowance: Int?, summary: inout TickSummary) async throws -> Batch? {
+        let readsScores = conditionsReadScores
         while true {
-            let due = try await store.dueEnrollments(now: now, campaigns: catalog.campaigns.map(\.id), limit: batchSize)
+            var due = try await store.dueEnrollments(now: now, campaigns: catalog.campaigns.map(\.id), limit: batchSize)
             if due.isEmpty { return nil }
+            if readsScores { try await fillScores(&due, now: now) }
             let decisions = decide(due, now: now, allowance: allowance, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
             let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)

@@ -14,8 +14,14 @@ public protocol LeadStore: Sendable {
 
     func lead(email: EmailAddress) async throws -> Lead?
 
+    /// What may score for these leads (`ScoreRules` turn it into points): the first human
+    /// open and the first human click of each of their messages, and their events named
+    /// in `events`, by lead id.
+    func scoreEvidence(leadIDs: [Int64], events: Set<String>) async throws -> [Int64: [ScoreEvidence]]
+
     /// Leads matching `filter` with ids above `after`, by id, at most `limit` (a page: the
-    /// caller pages through any number of leads in bounded memory). Tags are filled in.
+    /// caller pages through any number of leads in bounded memory). Tags and attributes
+    /// are filled in.
     func leads(matching filter: LeadFilter, after: Int64, limit: Int) async throws -> [Lead]
 
     /// Sets a lead's status; returns the lead as it is now, or nil when there is none.

@@ -62,32 +62,6 @@ public struct ActivityVerdict: Sendable, Hashable {
     }
 }
 
-/// How much opens, clicks and events add to a lead's score (`score:` in nurture.yml).
-/// An open or click counts once per message, and only when a person made it.
-public struct ScoreRules: Sendable, Hashable {
-    public var open: Int
-    public var click: Int
-    /// Points per recorded event, by event name.
-    public var events: [String: Int]
-
-    public init(open: Int = 1, click: Int = 3, events: [String: Int] = [:]) {
-        self.open = open
-        self.click = click
-        self.events = events
-    }
-
-    public func points(for kind: ActivityKind) -> Int { kind == .open ? open : click }
-
-    /// How a lead's score moves when a message's human activity of `kind` goes from
-    /// `hadHuman` to `hasHuman`: the first human open (or click) of a message gives its
-    /// points; unmasking its last human click as a scanner's takes them back. Every
-    /// other request changes nothing. Both stores apply this rule; neither decides it.
-    public func change(for kind: ActivityKind, hadHuman: Bool, hasHuman: Bool) -> Int {
-        guard hadHuman != hasHuman else { return 0 }
-        return hasHuman ? points(for: kind) : -points(for: kind)
-    }
-}
-
 /// What a message is, for classifying a request to one of its tracking URLs.
 public struct TrackedMessage: Sendable, Hashable {
     public var row: Int64

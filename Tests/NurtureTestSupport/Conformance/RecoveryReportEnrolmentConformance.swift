@@ -65,8 +65,13 @@ struct RecoveryReportEnrolmentFixture {
         func tracked(_ recipient: String, _ path: String) throws -> TrackedLink {
             let message = try #require(transport.messages.first { $0.recipient == recipient })
             let data = message.data.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
-            let token = try #require(data.components(separatedBy: "https://t.example/\(path)/").dropFirst().first?.prefix { $0 != "\"" })
-            return try #require(path == "o" ? links.open(token: String(token)) : links.click(token: String(token)))
+            // The first link that is not the hidden decoy (which goes first in the body).
+            let tokens = data.components(separatedBy: "https://t.example/\(path)/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            return try #require(tokens.lazy.compactMap { token -> TrackedLink? in
+                if path == "o" { return links.open(token: token) }
+                if case .decoy = links.click(token: token) { return nil }
+                return links.click(token: token)
+            }.first)
         }
         for (recipient, path, activityClass) in [("ann@example.com", "o", ActivityClass.human), ("ann@example.com", "o", .human),
                                                  ("bob@example.com", "c", .human), ("cy@example.com", "o", .machine)] {
@@ -90,9 +95,14 @@ struct RecoveryReportEnrolmentFixture {
         #expect(one.converted == 1 && one.unsubscribed == 1)
         #expect(report.steps[1].step == "two" && report.steps[1].sent == 0)
         // Scores: an open once per message (1), a click (3), the event's points (5).
-        #expect(try await store.lead(email: email("ann@example.com"))?.score == 1)
-        #expect(try await store.lead(email: email("bob@example.com"))?.score == 8)
-        #expect(try await store.lead(email: email("cy@example.com"))?.score == 0)
+        let rules = ScoreRules(events: ["purchased": 5])
+        #expect(try await store.score(of: "ann@example.com", rules: rules) == 1)
+        #expect(try await store.score(of: "bob@example.com", rules: rules) == 8)
+        #expect(try await store.score(of: "cy@example.com", rules: rules) == 0)
+        // Halving every day: two days after the open, ann's point is worth a quarter.
+        #expect(try await store.score(of: "ann@example.com", rules: ScoreRules(halfLife: 86_400), at: t0.addingTimeInterval(60 + 2 * 86_400)) == 0.3)
+        // A replayed time before the activity does not see it.
+        #expect(try await store.score(of: "bob@example.com", rules: rules, at: t0) == 0)
         let timeline = try #require(try await store.timeline(email: email("bob@example.com")))
         #expect(timeline.events.map(\.name) == ["purchased"])
         #expect(timeline.events.first?.attributes == ["plan": "pro"])
@@ -119,16 +129,16 @@ struct RecoveryReportEnrolmentFixture {
         let click = TrackedLink.click(messageRow: messageRow, link: 0, url: "https://acme.example/x")
         #expect(try await store.track(request(click, ip: "192.0.2.1", at: 600), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .human)
         #expect(try await store.track(request(click, ip: "192.0.2.2", at: 610), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .human)
-        #expect(try await store.lead(email: email("ann@example.com"))?.score == 3, "a message's clicks score once")
+        #expect(try await store.score(of: "ann@example.com") == 3, "a message's clicks score once")
         // The scanner at .1 follows the decoy 20 s after its click: that click is unmasked,
         // and .2's human click still holds the points.
         #expect(try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.1", at: 620), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .machine)
-        #expect(try await store.lead(email: email("ann@example.com"))?.score == 3)
+        #expect(try await store.score(of: "ann@example.com") == 3)
         // Its next click, within reach of the decoy, is a machine's from the start.
         #expect(try await store.track(request(click, ip: "192.0.2.1", at: 640), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .machine)
         // .2 turns out to be a scanner too: no human click is left, and the points go.
         _ = try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.2", at: 615), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)
-        #expect(try await store.lead(email: email("ann@example.com"))?.score == 0)
+        #expect(try await store.score(of: "ann@example.com") == 0)
         let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
         #expect(report.steps[0].uniqueClicks == 0)
         #expect(report.steps[0].machineClicks == 5, "three clicks and two decoy hits, all machine")

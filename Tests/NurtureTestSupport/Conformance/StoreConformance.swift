@@ -50,3 +50,13 @@ struct DripProject {
         store = try await makeStore(directory)
     }
 }
+
+extension Store {
+    /// A lead's total score under `rules` at `time`, from what the store recorded: the
+    /// path `leads show`, `leads list` and the send loop take.
+    func score(of address: String, rules: ScoreRules = ScoreRules(), at time: Date = DripProject.t0.addingTimeInterval(86_400)) async throws -> Double? {
+        guard let lead = try await lead(email: try EmailAddress(address)), let id = lead.id else { return nil }
+        let evidence = try await scoreEvidence(leadIDs: [id], events: rules.scoredEvents)[id] ?? []
+        return rules.score(of: lead, evidence: evidence, at: time).total
+    }
+}

@@ -53,8 +53,8 @@ struct TrackingStoreFixture {
         try await record(annOpen, .human, at: 120)
         try await record(bobOpen, .machine)
         try await record(bobOpen, .unknown)
-        #expect(try await store.lead(email: try EmailAddress("ann@example.com"))?.score == 1, "once per message")
-        #expect(try await store.lead(email: try EmailAddress("bob@example.com"))?.score == 0)
+        #expect(try await store.score(of: "ann@example.com") == 1, "once per message")
+        #expect(try await store.score(of: "bob@example.com") == 0)
 
         let history = try await store.enrollments(campaignID: "drip")
         let opened = Dictionary(uniqueKeysWithValues: history.map { ($0.lead.email.address, $0.snapshot.opened) })
