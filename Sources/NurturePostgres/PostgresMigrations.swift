@@ -136,6 +136,9 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        // A score is worked out from the recorded opens, clicks and events at the time it
+        // is asked for (it decays, and the rules may change), not kept as a number.
+        Migration(version: 2, name: "scores from activity", sql: ["ALTER TABLE leads DROP COLUMN score"]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

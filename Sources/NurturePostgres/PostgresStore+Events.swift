@@ -3,9 +3,7 @@ import NurtureCore
 import PostgresNIO
 
 extension PostgresStore {
-    public func recordEvent(
-        _ input: LeadInput, name: String, attributes: [String: String], score: Int, goalCampaigns: [String], now: Date
-    ) async throws -> [String] {
+    public func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], goalCampaigns: [String], now: Date) async throws -> [String] {
         _ = try await upsertLeads([input], now: now)
         let time = now.epochSeconds
         return try await write { connection in
@@ -15,9 +13,6 @@ extension PostgresStore {
             try await connection.query("""
                 INSERT INTO events (lead_id, name, attributes, occurred_at) VALUES (\(leadID), \(name), \(JSONText.object(attributes))::jsonb, \(time))
                 """, logger: logger)
-            if score != 0 {
-                try await connection.query("UPDATE leads SET score = score + \(score) WHERE id = \(leadID)", logger: logger)
-            }
             return try await connection.rows("""
                 UPDATE enrollments SET state = 'converted', ended_at = \(time), end_reason = \("goal event '\(name)'"),
                     next_due_at = NULL, next_step_id = NULL, leased_until = NULL

@@ -62,7 +62,7 @@ public enum NurtureHTTPServer {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let auth = AdminAuth(host: settings.host, password: settings.adminPassword)
-        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, scoreRules: settings.scoreRules, now: settings.now)
+        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now)
             .add(to: router)
         UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now).add(to: router)
         SubscribeRoutes(store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now)

@@ -11,7 +11,6 @@ struct TrackingRoutes: Sendable {
     let store: any Store
     let links: TrackingLinks
     let classifier: ActivityClassifier
-    let scoreRules: ScoreRules
     let now: @Sendable () -> Date
 
     /// How far apart in time a decoy hit and a real click from the same address may be
@@ -63,7 +62,7 @@ struct TrackingRoutes: Sendable {
             purpose: request.headers[Self.secPurpose] ?? request.headers[Self.purpose])
         do {
             _ = try await retryingWhileBusy(patience: .seconds(30)) {
-                try await store.track(tracked, classifier: classifier, scoreRules: scoreRules, decoyReach: Self.decoyReach)
+                try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
             }
         } catch {
             context.logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")

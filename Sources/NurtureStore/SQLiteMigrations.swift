@@ -130,6 +130,11 @@ enum SQLiteMigrations {
                 acquired_at INTEGER NOT NULL
             );
             """),
+        Migration(version: 5, name: "scores from activity", sql: """
+            -- A score is worked out from the recorded opens, clicks and events at the time
+            -- it is asked for (it decays, and the rules may change), not kept as a number.
+            ALTER TABLE leads DROP COLUMN score;
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

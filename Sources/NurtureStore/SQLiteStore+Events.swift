@@ -2,16 +2,13 @@ import Foundation
 import NurtureCore
 
 extension SQLiteStore {
-    public func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], score: Int, goalCampaigns: [String], now: Date) throws -> [String] {
+    public func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], goalCampaigns: [String], now: Date) throws -> [String] {
         _ = try upsertLeads([input], now: now)
         return try connection.transaction {
             guard let lead = try loadLead(where: "email_key = ?", .text(input.email.normalized)), let leadID = lead.id else { return [] }
             let time = SQLiteStatement.Value.integer(now.epochSeconds)
             try connection.prepare("INSERT INTO events (lead_id, name, attributes, occurred_at) VALUES (?, ?, ?, ?)")
                 .rows([.integer(leadID), .text(name), .text(JSONText.object(attributes)), time])
-            if score != 0 {
-                try connection.prepare("UPDATE leads SET score = score + ? WHERE id = ?").rows([.integer(Int64(score)), .integer(leadID)])
-            }
             var converted: [String] = []
             for campaign in goalCampaigns {
                 try connection.prepare("""

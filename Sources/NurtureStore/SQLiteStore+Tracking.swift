@@ -5,7 +5,6 @@ import NurtureCore
 struct PendingTrack {
     let request: TrackingRequest
     let classifier: ActivityClassifier
-    let scoreRules: ScoreRules
     let decoyReach: TimeInterval
 }
 
@@ -26,10 +25,8 @@ extension SQLiteStore {
     /// per request), each classified and scored in turn, so each sees those before it.
     /// The first caller leads: it lets the calls already queued on this actor join (one
     /// `Task.yield()`), writes, and answers every one.
-    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, scoreRules: ScoreRules, decoyReach: TimeInterval) async throws
-        -> ActivityVerdict?
-    {
-        let (ticket, leads) = tracking.enqueue(PendingTrack(request: request, classifier: classifier, scoreRules: scoreRules, decoyReach: decoyReach))
+    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> ActivityVerdict? {
+        let (ticket, leads) = tracking.enqueue(PendingTrack(request: request, classifier: classifier, decoyReach: decoyReach))
         guard leads else { return try await withCheckedThrowingContinuation { tracking.wait(ticket, $0) } }
         await Task.yield()
         let group = tracking.takeGroup()
@@ -42,59 +39,32 @@ extension SQLiteStore {
     private func trackOne(_ pending: PendingTrack) throws -> ActivityVerdict? {
         let request = pending.request
         guard let message = try trackedMessage(row: request.link.messageRow) else { return nil }
-        let facts = try storedFacts(
-            messageRow: message.row, asked: .init(for: request.link), reach: DecoyReach(ip: request.ip, at: request.at, reach: pending.decoyReach))
-        let verdict = pending.classifier.classify(request, message: message, decoyFollowed: request.kind == .click && facts.decoyWithinReach)
-        try insertActivity(RecordedActivity(request: request, verdict: verdict), facts: facts, scoreRules: pending.scoreRules, decoyReach: pending.decoyReach)
+        let followed = try decoyFollowed(before: request, reach: pending.decoyReach)
+        let verdict = pending.classifier.classify(request, message: message, decoyFollowed: followed)
+        try insertActivity(RecordedActivity(request: request, verdict: verdict), decoyReach: pending.decoyReach)
         return verdict
     }
 
     /// Stores an already classified request (for tests and imports of past activity).
-    public func recordActivity(_ activity: RecordedActivity, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
-        try connection.transaction(durable: false) {
-            let request = activity.request
-            let facts = try storedFacts(
-                messageRow: request.link.messageRow, asked: .init(for: request.link), reach: DecoyReach(ip: request.ip, at: request.at, reach: decoyReach))
-            try insertActivity(activity, facts: facts, scoreRules: scoreRules, decoyReach: decoyReach)
-        }
+    public func recordActivity(_ activity: RecordedActivity, decoyReach: TimeInterval) throws {
+        try connection.transaction(durable: false) { try insertActivity(activity, decoyReach: decoyReach) }
     }
 
-    /// What the tracking rules need to know of a message's stored requests
-    /// (`StoredActivityFacts`), only those asked, each an EXISTS on an index: the first
-    /// three cost the same however many requests a message has had (a flood of clicks
-    /// on one link stays cheap); the last, asked by decoy hits, walks its human clicks.
-    /// Separate statements, because SQLite computes a constant subquery once before the
-    /// row whether or not the row then needs it.
-    private func storedFacts(messageRow: Int64, asked: StoredActivityFacts.Asked, reach: DecoyReach?) throws -> StoredActivityFacts {
-        let row = SQLiteStatement.Value.integer(messageRow)
-        // No address: a reach no request is within.
-        let window: [SQLiteStatement.Value] = [Self.optional(reach?.ip), .integer(reach?.fromMilliseconds ?? 0), .integer(reach?.toMilliseconds ?? -1)]
-        func exists(_ sql: String, _ values: [SQLiteStatement.Value] = []) throws -> Bool {
-            var found = false
-            try connection.prepare(sql).rows([row] + values) { found = $0.integer(0) == 1 }
-            return found
-        }
-        return StoredActivityFacts(
-            humanOpen: try asked.humanOpen && exists(FactSQL.humanOpen),
-            humanClick: try asked.humanClick && exists(FactSQL.humanClick),
-            decoyWithinReach: try asked.decoyWithinReach && exists(FactSQL.decoyWithinReach, window),
-            humanClickOutsideReach: try asked.humanClickOutsideReach && exists(FactSQL.humanClickOutsideReach, window))
-    }
-
-    /// The facts' statements, written once (each request runs one or two of them).
-    private enum FactSQL {
-        static let humanOpen = "SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND kind = 'open' AND class = 'human')"
-        static let humanClick = "SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND kind = 'click' AND class = 'human')"
-        static let decoyWithinReach = """
+    /// Whether the hidden decoy of a click's message was followed from the click's address
+    /// within reach of it (false for opens and decoy hits): an EXISTS on a small index,
+    /// however many requests the message has had.
+    private func decoyFollowed(before request: TrackingRequest, reach: TimeInterval) throws -> Bool {
+        guard case .click = request.link, let window = DecoyReach(ip: request.ip, at: request.at, reach: reach) else { return false }
+        var found = false
+        try connection.prepare("""
             SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ?)
-            """
-        static let humanClickOutsideReach = """
-            SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND kind = 'click' AND decoy = 0 AND class = 'human'
-                AND NOT (coalesce(ip = ?, 0) AND occurred_at_ms BETWEEN ? AND ?))
-            """
+            """).rows([.integer(request.link.messageRow), .text(window.ip), .integer(window.fromMilliseconds), .integer(window.toMilliseconds)]) {
+            found = $0.integer(0) == 1
+        }
+        return found
     }
 
-    private func insertActivity(_ activity: RecordedActivity, facts: StoredActivityFacts, scoreRules: ScoreRules, decoyReach: TimeInterval) throws {
+    private func insertActivity(_ activity: RecordedActivity, decoyReach: TimeInterval) throws {
         let request = activity.request
         let row = SQLiteStatement.Value.integer(request.link.messageRow)
         var url: SQLiteStatement.Value = .null
@@ -107,7 +77,7 @@ extension SQLiteStore {
             link = .integer(Int64(index))
         case .decoy: decoy = 1
         }
-        let outcome = TrackingOutcome(storing: activity, facts: facts, rules: scoreRules, reach: decoyReach)
+        let outcome = TrackingOutcome(storing: request, reach: decoyReach)
         try connection.prepare("""
             INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -119,12 +89,6 @@ extension SQLiteStore {
                 UPDATE activity SET class = 'machine', reason = ? WHERE message_row = ? AND kind = 'click' AND decoy = 0
                     AND class <> 'machine' AND ip = ? AND occurred_at_ms BETWEEN ? AND ?
                 """).rows([.text(TrackingOutcome.unmaskReason), row, .text(reach.ip), .integer(reach.fromMilliseconds), .integer(reach.toMilliseconds)])
-        }
-        if outcome.scoreChange != 0 {
-            try connection.prepare("""
-                UPDATE leads SET score = score + ? WHERE id = (
-                    SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = ?)
-                """).rows([.integer(Int64(outcome.scoreChange)), row])
         }
     }
 }

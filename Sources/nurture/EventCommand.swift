@@ -40,7 +40,7 @@ struct EventCommand: AsyncParsableCommand {
             try await store.recordEvent(
                 LeadInput(email: address), name: name,
                 attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
-                score: project.settings.scoreRules.events[name] ?? 0, goalCampaigns: goals, now: at)
+                goalCampaigns: goals, now: at)
         }
         var line = "recorded \(name) for \(address)"
         if !converted.isEmpty { line += "; converted in \(converted.joined(separator: ", "))" }

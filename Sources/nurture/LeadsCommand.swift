@@ -118,7 +118,7 @@ struct UnsubscribeCommand: AsyncParsableCommand {
         // Recorded as an event too, so the lead's story (`leads show`) says when and how.
         _ = try await retryingWhileBusy {
             try await store.recordEvent(
-                LeadInput(email: address), name: "unsubscribed", attributes: ["via": "nurture unsubscribe"], score: 0, goalCampaigns: [], now: time)
+                LeadInput(email: address), name: "unsubscribed", attributes: ["via": "nurture unsubscribe"], goalCampaigns: [], now: time)
         }
         print("unsubscribed \(address)")
     }

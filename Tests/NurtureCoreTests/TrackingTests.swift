@@ -128,56 +128,19 @@ import Testing
     }
 }
 
-/// The score rule both stores apply (issue 12: rules in the core).
-@Suite struct ScoreRuleTests {
-    @Test func onlyTheFirstHumanRequestScoresAndUnmaskingTakesItBack() {
-        let rules = ScoreRules(open: 2, click: 5)
-        #expect(rules.change(for: .open, hadHuman: false, hasHuman: true) == 2, "a message's first human open")
-        #expect(rules.change(for: .open, hadHuman: true, hasHuman: true) == 0, "a repeat")
-        #expect(rules.change(for: .click, hadHuman: false, hasHuman: false) == 0, "a machine's click")
-        #expect(rules.change(for: .click, hadHuman: true, hasHuman: false) == -5, "its only human click unmasked as a scanner's")
-    }
-}
-
-
 /// The decoy rule both stores apply.
 @Suite struct TrackingOutcomeTests {
     let t0 = Date(timeIntervalSince1970: 1_900_000_000)
 
-    func stored(_ kind: ActivityKind, decoy: Bool = false, ip: String?, at seconds: TimeInterval, _ activityClass: ActivityClass) -> StoredActivity {
-        StoredActivity(kind: kind, decoy: decoy, ip: ip, at: t0.addingTimeInterval(seconds), activityClass: activityClass)
-    }
-
-    func reach(_ ip: String?, at seconds: TimeInterval) -> DecoyReach? { DecoyReach(ip: ip, at: t0.addingTimeInterval(seconds), reach: 30) }
-
-    @Test func aDecoyHitUnmasksOnlyItsAddressesClicksWithinReach() throws {
-        let history = [
-            stored(.click, ip: "a", at: 0, .human), stored(.click, ip: "a", at: 100, .human), stored(.click, ip: "b", at: 5, .human),
-            stored(.open, ip: "a", at: 1, .human),
-        ]
-        let hit = RecordedActivity(
-            request: TrackingRequest(link: .decoy(messageRow: 9), at: t0.addingTimeInterval(10), ip: "a"), verdict: ActivityVerdict(.machine, "decoy"))
-        let window = try #require(reach("a", at: 10))
-        #expect(history.map(window.contains) == [true, false, false, true], "a's requests from -20 s to 40 s; the store unmasks only clicks")
-        let outcome = TrackingOutcome(storing: hit, facts: StoredActivityFacts(stored: history, reach: window), rules: ScoreRules(), reach: 30)
-        #expect(outcome.unmask == window)
-        #expect(outcome.scoreChange == 0, "b's human click (and a's later one) keep the points")
-        let alone = TrackingOutcome(storing: hit, facts: StoredActivityFacts(stored: [history[0]], reach: window), rules: ScoreRules(click: 4), reach: 30)
-        #expect(alone.unmask == window && alone.scoreChange == -4, "the only human click unmasked: its points go")
-        let anonymous = RecordedActivity(request: TrackingRequest(link: .decoy(messageRow: 9), at: t0, ip: nil), verdict: ActivityVerdict(.machine, "decoy"))
-        #expect(TrackingOutcome(storing: anonymous, facts: StoredActivityFacts(stored: history, reach: nil), rules: ScoreRules(), reach: 30).unmask == nil)
-    }
-
-    @Test func factsTellADecoyFollowedWithinReachAndTheFirstHumanRequest() {
-        let decoy = stored(.click, decoy: true, ip: "a", at: 0, .machine)
-        #expect(StoredActivityFacts(stored: [decoy], reach: reach("a", at: 30)).decoyWithinReach)
-        #expect(!StoredActivityFacts(stored: [decoy], reach: reach("a", at: 31)).decoyWithinReach)
-        #expect(!StoredActivityFacts(stored: [decoy], reach: reach("b", at: 0)).decoyWithinReach)
-        #expect(!StoredActivityFacts(stored: [decoy], reach: reach(nil, at: 0)).decoyWithinReach)
-        let facts = StoredActivityFacts(stored: [decoy, stored(.open, ip: nil, at: 5, .human)], reach: nil)
-        #expect(facts.humanOpen && !facts.humanClick && !facts.humanClickOutsideReach)
-        let open = RecordedActivity(request: TrackingRequest(link: .open(messageRow: 9), at: t0, ip: "c"), verdict: ActivityVerdict(.human, "x"))
-        #expect(TrackingOutcome(storing: open, facts: facts, rules: ScoreRules(open: 2), reach: 30).scoreChange == 0, "not the first human open")
-        #expect(TrackingOutcome(storing: open, facts: StoredActivityFacts(stored: [], reach: nil), rules: ScoreRules(open: 2), reach: 30).scoreChange == 2)
+    @Test func aDecoyHitUnmasksItsAddressesClicksWithinReach() throws {
+        let hit = TrackingRequest(link: .decoy(messageRow: 9), at: t0.addingTimeInterval(10), ip: "a")
+        let window = try #require(TrackingOutcome(storing: hit, reach: 30).unmask)
+        #expect(window.ip == "a")
+        #expect(window.fromMilliseconds == t0.addingTimeInterval(-20).epochMilliseconds, "a scanner may click a little before the decoy")
+        #expect(window.toMilliseconds == t0.addingTimeInterval(40).epochMilliseconds)
+        #expect(TrackingOutcome(storing: TrackingRequest(link: .decoy(messageRow: 9), at: t0, ip: nil), reach: 30).unmask == nil, "no address, nothing to tie")
+        #expect(TrackingOutcome(storing: TrackingRequest(link: .open(messageRow: 9), at: t0, ip: "a"), reach: 30).unmask == nil)
+        let click = TrackingRequest(link: .click(messageRow: 9, link: 0, url: "https://x.example"), at: t0, ip: "a")
+        #expect(TrackingOutcome(storing: click, reach: 30).unmask == nil)
     }
 }

@@ -21,17 +21,6 @@ public struct ScoreRules: Sendable, Hashable {
         self.fit = fit
     }
 
-    public func points(for kind: ActivityKind) -> Int { kind == .open ? open : click }
-
-    /// How a lead's score moves when a message's human activity of `kind` goes from
-    /// `hadHuman` to `hasHuman`: the first human open (or click) of a message gives its
-    /// points; unmasking its last human click as a scanner's takes them back. Every
-    /// other request changes nothing. Both stores apply this rule; neither decides it.
-    public func change(for kind: ActivityKind, hadHuman: Bool, hasHuman: Bool) -> Int {
-        guard hadHuman != hasHuman else { return 0 }
-        return hasHuman ? points(for: kind) : -points(for: kind)
-    }
-
     /// The event names that score, which is all a store need read of a lead's events.
     public var scoredEvents: Set<String> { Set(events.filter { $0.value != 0 }.keys) }
 }

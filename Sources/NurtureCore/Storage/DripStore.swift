@@ -48,12 +48,9 @@ public protocol DripStore: Sendable {
     func markSending(_ claim: Claim, now: Date) async throws -> Bool
     func record(_ deliveries: [DeliveryRecord], now: Date) async throws
 
-    /// Records an event for a lead (created when new), adds `score` points to the lead,
-    /// and ends the active enrolments of `goalCampaigns` as converted. Returns the
-    /// campaigns it converted in.
-    func recordEvent(
-        _ input: LeadInput, name: String, attributes: [String: String], score: Int, goalCampaigns: [String], now: Date
-    ) async throws -> [String]
+    /// Records an event for a lead (created when new) and ends the active enrolments of
+    /// `goalCampaigns` as converted. Returns the campaigns it converted in.
+    func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], goalCampaigns: [String], now: Date) async throws -> [String]
 
     func sendStatus(now: Date) async throws -> SendStatus
     func timeline(email: EmailAddress) async throws -> LeadTimeline?

@@ -76,9 +76,9 @@ struct RecoveryReportEnrolmentFixture {
         for (recipient, path, activityClass) in [("ann@example.com", "o", ActivityClass.human), ("ann@example.com", "o", .human),
                                                  ("bob@example.com", "c", .human), ("cy@example.com", "o", .machine)] {
             let request = TrackingRequest(link: try tracked(recipient, path), at: t0.addingTimeInterval(60), userAgent: "UA", ip: "192.0.2.1")
-            try await store.recordActivity(RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), scoreRules: ScoreRules(), decoyReach: 60)
+            try await store.recordActivity(RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), decoyReach: 60)
         }
-        let converted = try await store.recordEvent(leads[1], name: "purchased", attributes: ["plan": "pro"], score: 5, goalCampaigns: ["drip"], now: t0.addingTimeInterval(120))
+        let converted = try await store.recordEvent(leads[1], name: "purchased", attributes: ["plan": "pro"], goalCampaigns: ["drip"], now: t0.addingTimeInterval(120))
         #expect(converted == ["drip"])
         let deeEnrollment = try #require(try await store.enrollments(campaignID: "drip").first { $0.lead.email.address == "dee@example.com" })
         #expect(try await store.unsubscribe(enrollmentID: deeEnrollment.snapshot.id, step: "one", now: t0.addingTimeInterval(180))?.address == "dee@example.com")
@@ -127,17 +127,17 @@ struct RecoveryReportEnrolmentFixture {
             TrackingRequest(link: link, at: t0.addingTimeInterval(seconds), userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", ip: ip)
         }
         let click = TrackedLink.click(messageRow: messageRow, link: 0, url: "https://acme.example/x")
-        #expect(try await store.track(request(click, ip: "192.0.2.1", at: 600), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .human)
-        #expect(try await store.track(request(click, ip: "192.0.2.2", at: 610), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .human)
+        #expect(try await store.track(request(click, ip: "192.0.2.1", at: 600), classifier: classifier, decoyReach: 30)?.activityClass == .human)
+        #expect(try await store.track(request(click, ip: "192.0.2.2", at: 610), classifier: classifier, decoyReach: 30)?.activityClass == .human)
         #expect(try await store.score(of: "ann@example.com") == 3, "a message's clicks score once")
         // The scanner at .1 follows the decoy 20 s after its click: that click is unmasked,
         // and .2's human click still holds the points.
-        #expect(try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.1", at: 620), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .machine)
+        #expect(try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.1", at: 620), classifier: classifier, decoyReach: 30)?.activityClass == .machine)
         #expect(try await store.score(of: "ann@example.com") == 3)
         // Its next click, within reach of the decoy, is a machine's from the start.
-        #expect(try await store.track(request(click, ip: "192.0.2.1", at: 640), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)?.activityClass == .machine)
+        #expect(try await store.track(request(click, ip: "192.0.2.1", at: 640), classifier: classifier, decoyReach: 30)?.activityClass == .machine)
         // .2 turns out to be a scanner too: no human click is left, and the points go.
-        _ = try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.2", at: 615), classifier: classifier, scoreRules: ScoreRules(), decoyReach: 30)
+        _ = try await store.track(request(.decoy(messageRow: messageRow), ip: "192.0.2.2", at: 615), classifier: classifier, decoyReach: 30)
         #expect(try await store.score(of: "ann@example.com") == 0)
         let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
         #expect(report.steps[0].uniqueClicks == 0)
@@ -153,7 +153,7 @@ struct RecoveryReportEnrolmentFixture {
         _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"), tags: ["trial"])], now: t0)
         #expect(try await store.enroll(campaignID: "drip", rule: rule, now: t0) == 1)
         #expect(try await store.enroll(campaignID: "drip", rule: rule, now: t0) == 0)
-        _ = try await store.recordEvent(LeadInput(email: email("bob@example.com")), name: "signed_up", attributes: [:], score: 0, goalCampaigns: [], now: t0.addingTimeInterval(3600))
+        _ = try await store.recordEvent(LeadInput(email: email("bob@example.com")), name: "signed_up", attributes: [:], goalCampaigns: [], now: t0.addingTimeInterval(3600))
         #expect(try await store.enroll(campaignID: "drip", rule: rule, now: t0) == 0, "an event from the future waits")
         _ = try await store.upsertLeads([LeadInput(email: email("cy@example.com"), tags: ["trial"])], now: t0)
         #expect(try await store.enroll(campaignID: "drip", rule: rule, now: t0) == 1)

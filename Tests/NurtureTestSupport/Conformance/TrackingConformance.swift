@@ -39,7 +39,7 @@ struct TrackingStoreFixture {
 
     func record(_ link: TrackedLink, _ activityClass: ActivityClass, at seconds: TimeInterval = 60) async throws {
         let request = TrackingRequest(link: link, at: t0.addingTimeInterval(seconds), userAgent: "UA", ip: "192.0.2.1")
-        try await store.recordActivity(RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), scoreRules: ScoreRules(), decoyReach: 60)
+        try await store.recordActivity(RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), decoyReach: 60)
     }
 
     func onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() async throws {
