@@ -1,7 +1,7 @@
 import Foundation
 
 extension CampaignParser {
-    static let conditionKeys = ["opened", "clicked", "not_opened", "not_clicked", "score_at_least", "fit_at_least", "engagement_at_least", "has_tag", "attribute", "all", "any"]
+    static let conditionKeys = ["opened", "clicked", "not_opened", "not_clicked", "score_at_least", "fit_at_least", "engagement_at_least", "event", "stage", "has_tag", "attribute", "all", "any"]
     static let attributeTestKeys = ["name", "equals", "not_equals", "in", "exists"]
 
     /// A mapping of one or more conditions; several keys in one mapping must all hold.
@@ -37,6 +37,12 @@ extension CampaignParser {
                 return nil
             }
             return key == "score_at_least" ? .scoreAtLeast(points) : key == "fit_at_least" ? .fitAtLeast(points) : .engagementAtLeast(points)
+        case "event", "stage":
+            guard let name = value.scalarText, Self.isIdentifier(name) else {
+                diagnostics.error(at: value.location, "'\(key)' takes one \(key) name", hint: key == "event" ? "for example event: demo_requested" : "for example stage: mql")
+                return nil
+            }
+            return key == "event" ? .event(name) : .stage(name)
         case "has_tag":
             guard let tag = value.scalarText, Self.isIdentifier(tag) else {
                 diagnostics.error(at: value.location, "'has_tag' takes one tag name", hint: "for example has_tag: vip")

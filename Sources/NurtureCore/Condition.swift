@@ -8,6 +8,10 @@ public indirect enum Condition: Sendable, Hashable {
     case scoreAtLeast(Int)
     case fitAtLeast(Int)
     case engagementAtLeast(Int)
+    /// The lead has recorded this event.
+    case event(String)
+    /// The lead has reached this lifecycle stage (and so any before it).
+    case stage(String)
     case hasTag(String)
     case attribute(name: String, test: AttributeTest)
     case all([Condition])
@@ -18,7 +22,16 @@ public indirect enum Condition: Sendable, Hashable {
         switch self {
         case .opened(let step), .clicked(let step), .notOpened(let step), .notClicked(let step): return [step]
         case .all(let list), .any(let list): return list.flatMap(\.referencedSteps)
-        case .scoreAtLeast, .fitAtLeast, .engagementAtLeast, .hasTag, .attribute: return []
+        case .scoreAtLeast, .fitAtLeast, .engagementAtLeast, .event, .stage, .hasTag, .attribute: return []
+        }
+    }
+
+    /// Whether deciding it needs the lead's stages (which the send loop then reads).
+    public var readsStages: Bool {
+        switch self {
+        case .stage: return true
+        case .all(let list), .any(let list): return list.contains(where: \.readsStages)
+        default: return false
         }
     }
 

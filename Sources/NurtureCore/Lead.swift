@@ -27,6 +27,8 @@ public struct Lead: Sendable, Hashable {
     /// When the lead first recorded each event, by name; filled where the send loop needs
     /// it (goal events end a drip only for ticks at or after their time).
     public var firstEvents: [String: Date] = [:]
+    /// The lifecycle stages the lead has reached; filled where it is needed.
+    public var stages: Set<String> = []
 
     public init(
         id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,

@@ -139,6 +139,53 @@ enum PostgresMigrations {
         // A score is worked out from the recorded opens, clicks and events at the time it
         // is asked for (it decays, and the rules may change), not kept as a number.
         Migration(version: 2, name: "scores from activity", sql: ["ALTER TABLE leads DROP COLUMN score"]),
+        // Lifecycle stages, and the queue of leads to check (see the SQLite store: the
+        // same rules, queued by triggers in the transaction that changed the lead).
+        Migration(version: 3, name: "stages", sql: [
+            """
+            CREATE TABLE lead_stages (
+                lead_id BIGINT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                stage TEXT NOT NULL,
+                entered_at BIGINT NOT NULL,
+                PRIMARY KEY (lead_id, stage)
+            )
+            """,
+            "CREATE INDEX lead_stages_by_stage ON lead_stages (stage, lead_id)",
+            "CREATE SEQUENCE stage_check_seq",
+            "CREATE TABLE stage_checks (lead_id BIGINT PRIMARY KEY, seq BIGINT NOT NULL)",
+            "CREATE INDEX stage_checks_by_seq ON stage_checks (seq)",
+            """
+            CREATE FUNCTION queue_stage_check() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                lead BIGINT;
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM settings WHERE key = 'stages') THEN
+                    RETURN NULL;
+                END IF;
+                IF TG_TABLE_NAME = 'leads' THEN
+                    lead := NEW.id;
+                ELSIF TG_TABLE_NAME = 'activity' THEN
+                    SELECT e.lead_id INTO lead FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = NEW.message_row;
+                ELSE
+                    lead := NEW.lead_id;
+                END IF;
+                INSERT INTO stage_checks (lead_id, seq) VALUES (lead, nextval('stage_check_seq'))
+                    ON CONFLICT (lead_id) DO UPDATE SET seq = excluded.seq;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER stage_check_leads_added AFTER INSERT ON leads FOR EACH ROW EXECUTE FUNCTION queue_stage_check()",
+            """
+            CREATE TRIGGER stage_check_leads_changed AFTER UPDATE OF first_name, last_name, timezone, attributes ON leads
+                FOR EACH ROW EXECUTE FUNCTION queue_stage_check()
+            """,
+            "CREATE TRIGGER stage_check_tags_added AFTER INSERT ON lead_tags FOR EACH ROW EXECUTE FUNCTION queue_stage_check()",
+            "CREATE TRIGGER stage_check_events_added AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION queue_stage_check()",
+            """
+            CREATE TRIGGER stage_check_human_activity AFTER INSERT ON activity
+                FOR EACH ROW WHEN (NEW.class = 'human') EXECUTE FUNCTION queue_stage_check()
+            """,
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

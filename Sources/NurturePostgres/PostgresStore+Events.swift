@@ -10,16 +10,24 @@ extension PostgresStore {
             guard let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(input.email.normalized)", logger: logger)
                 .first.map({ try $0.decode(Int64.self) })
             else { return [] }
-            try await connection.query("""
-                INSERT INTO events (lead_id, name, attributes, occurred_at) VALUES (\(leadID), \(name), \(JSONText.object(attributes))::jsonb, \(time))
-                """, logger: logger)
-            return try await connection.rows("""
-                UPDATE enrollments SET state = 'converted', ended_at = \(time), end_reason = \("goal event '\(name)'"),
-                    next_due_at = NULL, next_step_id = NULL, leased_until = NULL
-                WHERE campaign_id = ANY(\(goalCampaigns)) AND lead_id = \(leadID) AND state = 'active'
-                RETURNING campaign_id
-                """, logger: logger).map { try $0.decode(String.self) }.sorted { goalCampaigns.firstIndex(of: $0) ?? 0 < goalCampaigns.firstIndex(of: $1) ?? 0 }
+            return try await recordEvent(leadID: leadID, name: name, attributes: attributes, goalCampaigns: goalCampaigns, at: time, on: connection)
         }
+    }
+
+    /// Records an event in the caller's transaction and ends the lead's active enrolments
+    /// in `goalCampaigns` as converted; returns those campaigns.
+    func recordEvent(
+        leadID: Int64, name: String, attributes: [String: String], goalCampaigns: [String], at time: Int64, on connection: PostgresConnection
+    ) async throws -> [String] {
+        try await connection.query("""
+            INSERT INTO events (lead_id, name, attributes, occurred_at) VALUES (\(leadID), \(name), \(JSONText.object(attributes))::jsonb, \(time))
+            """, logger: logger)
+        return try await connection.rows("""
+            UPDATE enrollments SET state = 'converted', ended_at = \(time), end_reason = \("goal event '\(name)'"),
+                next_due_at = NULL, next_step_id = NULL, leased_until = NULL
+            WHERE campaign_id = ANY(\(goalCampaigns)) AND lead_id = \(leadID) AND state = 'active'
+            RETURNING campaign_id
+            """, logger: logger).map { try $0.decode(String.self) }.sorted { goalCampaigns.firstIndex(of: $0) ?? 0 < goalCampaigns.firstIndex(of: $1) ?? 0 }
     }
 
     public func unsubscribe(enrollmentID: Int64, step: String?, now: Date) async throws -> EmailAddress? {

@@ -107,6 +107,8 @@ extension PostgresStore {
                   AND (\(filter.status?.rawValue)::text IS NULL OR l.status = \(filter.status?.rawValue))
                   AND (\(filter.campaign)::text IS NULL OR EXISTS (
                         SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = \(filter.campaign)))
+                  AND (\(filter.stages)::text[] IS NULL OR EXISTS (
+                        SELECT 1 FROM lead_stages s WHERE s.lead_id = l.id AND s.stage = ANY(\(filter.stages))))
                 ORDER BY l.id LIMIT \(limit)
                 """, logger: logger).compactMap { try Self.lead(from: $0) }
         }

@@ -11,6 +11,8 @@ public struct ServerSettings: Sendable {
     public var links: TrackingLinks
     public var classifier: ActivityClassifier
     public var scoreRules: ScoreRules
+    /// Lifecycle stages, checked as soon as a person opens, clicks or subscribes.
+    public var stageRules = StageRules()
     /// `NURTURE_ADMIN_PASSWORD`: opens the preview and report pages when bound beyond loopback.
     public var adminPassword: String?
     public var subscribeTags: [String]
@@ -62,10 +64,14 @@ public enum NurtureHTTPServer {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let auth = AdminAuth(host: settings.host, password: settings.adminPassword)
-        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now)
+        let stageChecks = settings.stageRules.isEmpty ? nil : StageChecks(
+            keeper: { StageKeeper(store: store, rules: settings.stageRules, scoreRules: settings.scoreRules, catalog: settings.loadCatalog()) },
+            now: settings.now, logger: Logger(label: "nurture.stages"))
+        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, stageChecks: stageChecks)
             .add(to: router)
         UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now).add(to: router)
-        SubscribeRoutes(store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now)
+        SubscribeRoutes(
+            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now, stageChecks: stageChecks)
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,

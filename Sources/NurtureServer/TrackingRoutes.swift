@@ -12,6 +12,8 @@ struct TrackingRoutes: Sendable {
     let links: TrackingLinks
     let classifier: ActivityClassifier
     let now: @Sendable () -> Date
+    /// Told of each person's open or click (it may move the lead into a stage).
+    let stageChecks: StageChecks?
 
     /// How far apart in time a decoy hit and a real click from the same address may be
     /// and still be one scanner's visit.
@@ -61,9 +63,10 @@ struct TrackingRoutes: Sendable {
             ip: context.clientIP(request),
             purpose: request.headers[Self.secPurpose] ?? request.headers[Self.purpose])
         do {
-            _ = try await retryingWhileBusy(patience: .seconds(30)) {
+            let verdict = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
             }
+            if verdict?.activityClass == .human { stageChecks?.nudge() }
         } catch {
             context.logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")
         }

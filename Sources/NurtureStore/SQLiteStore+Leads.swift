@@ -71,10 +71,12 @@ extension SQLiteStore {
               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ?2))
               AND (?3 IS NULL OR l.status = ?3)
               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = ?4))
+              AND (?6 IS NULL OR EXISTS (
+                    SELECT 1 FROM lead_stages s WHERE s.lead_id = l.id AND s.stage IN (SELECT value FROM json_each(?6))))
             ORDER BY l.id LIMIT ?5
             """).rows([
                 .integer(after), Self.optional(filter.tag), Self.optional(filter.status?.rawValue), Self.optional(filter.campaign),
-                .integer(Int64(limit)),
+                .integer(Int64(limit)), filter.stages.map { .text(JSONText.array($0)) } ?? .null,
             ]) { row in
             if let lead = Self.lead(from: row) { leads.append(lead) }
         }

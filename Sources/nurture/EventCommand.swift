@@ -44,6 +44,14 @@ struct EventCommand: AsyncParsableCommand {
         }
         var line = "recorded \(name) for \(address)"
         if !converted.isEmpty { line += "; converted in \(converted.joined(separator: ", "))" }
+        // The event may move the lead (or others queued before it) into a stage at once.
+        let entered = try await retryingWhileBusy {
+            try await StageKeeper(store: store, rules: project.settings.stageRules, scoreRules: project.settings.scoreRules, catalog: catalog)
+                .run(now: wallClock)
+        }
+        let leadID = entered.isEmpty ? nil : try await store.lead(email: address)?.id
+        let ownStages = entered.filter { $0.leadID == leadID }.map(\.stage)
+        if !ownStages.isEmpty { line += "; entered stage \(ownStages.joined(separator: ", "))" }
         let enrolling = catalog.campaigns.filter { $0.enroll.events.contains(name) }.map(\.id)
         if !enrolling.isEmpty { line += "; enrols in \(enrolling.joined(separator: ", ")) at the next tick (if not in it already)" }
         print(line)

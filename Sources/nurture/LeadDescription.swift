@@ -3,13 +3,15 @@ import NurtureCore
 
 /// The text `leads show` prints.
 enum LeadDescription {
-    static func describe(_ lead: Lead, dateAttributes: Set<String> = []) -> String {
+    /// `stageOrder`: the funnel's stages in order, to list the lead's in that order.
+    static func describe(_ lead: Lead, dateAttributes: Set<String> = [], stageOrder: [String] = []) -> String {
         var lines = ["\(lead.email)  (\(lead.status.rawValue), score \(lead.score.totalText))"]
         let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
         lines.append("  name:       \(name.isEmpty ? "-" : name)")
         lines.append("  time zone:  \(lead.timeZone ?? "- (campaign or default zone)")")
         lines.append("  tags:       \(lead.tags.isEmpty ? "-" : lead.tags.sorted().joined(separator: ", "))")
         if let created = lead.createdAt { lines.append("  created:    \(timestamp(created))") }
+        if !lead.stages.isEmpty { lines.append("  stages:     \(ordered(lead.stages, by: stageOrder).joined(separator: ", "))") }
         lines.append("  score:      \(lead.score.totalText) = fit \(lead.score.fit) + engagement \(LeadScore.text(lead.score.engagement))")
         for rule in lead.score.fitRules { lines.append("    fit \(rule.points >= 0 ? "+" : "")\(rule.points): \(rule)") }
         if lead.attributes.isEmpty {
@@ -78,6 +80,7 @@ enum LeadDescription {
         object["score_changes"] = timeline.scoreChanges(rules: scoreRules).map {
             ["at": timestamp($0.at), "points": $0.points, "reason": $0.reason, "worth": scoreRules.worth(of: $0, at: time)] as [String: Any]
         }
+        object["stages"] = Array(lead.stages).sorted()
         object["fit_rules"] = lead.score.fitRules.map { ["rule": $0.description, "points": $0.points] as [String: Any] }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
@@ -89,6 +92,11 @@ enum LeadDescription {
          "status": lead.status.rawValue, "score": lead.score.total, "fit": lead.score.fit, "engagement": lead.score.engagement,
          "tags": lead.tags.sorted(),
          "created_at": lead.createdAt.map(timestamp) ?? NSNull()]
+    }
+
+    /// Stages in funnel order; any no longer configured last, by name.
+    static func ordered(_ stages: Set<String>, by order: [String]) -> [String] {
+        order.filter(stages.contains) + stages.subtracting(order).sorted()
     }
 
     static func timestamp(_ date: Date) -> String {

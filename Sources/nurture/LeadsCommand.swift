@@ -84,6 +84,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let time = now?.date ?? Date()
         let rules = project.settings.scoreRules
         timeline.lead.score = timeline.score(rules: rules, at: time)
+        if let id = timeline.lead.id { timeline.lead.stages = try await store.stages(ofLeads: [id])[id] ?? [] }
         if format == .json {
             print(LeadDescription.json(timeline, scoreRules: rules, at: time))
             return
@@ -92,7 +93,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
         // form shows as such rather than surfacing later as a skipped step.
         let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap(\.dateAttribute))
         // Names and attributes are lead data: shown with control characters escaped.
-        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes)))
+        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes, stageOrder: project.settings.stageRules.ids)))
         print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: rules, at: time)))
     }
 }

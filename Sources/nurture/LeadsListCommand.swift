@@ -12,6 +12,7 @@ struct LeadsListCommand: AsyncParsableCommand {
     @Option(help: "Only leads with this status: active, unsubscribed, bounced or complained.") var status: String?
     @Option(help: "Only leads enrolled in this campaign.") var campaign: String?
     @Option(name: .customLong("min-score"), help: "Only leads with at least this score (fit + engagement).") var minScore: Int?
+    @Option(help: "Only leads that reached this lifecycle stage (or a later one).") var stage: String?
     @Option(help: ArgumentHelp("Take scores at this time (default: now).", valueName: "time")) var now: TimeArgument?
     @Option(help: "table (for people), json or csv (for tools).") var format: Format = .table
 
@@ -30,7 +31,15 @@ struct LeadsListCommand: AsyncParsableCommand {
         let store = try await project.openStore()
         let rules = project.settings.scoreRules
         let time = now?.date ?? Date()
-        let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign)
+        var stages: [String]?
+        if let stage {
+            let known = project.settings.stageRules
+            guard known.ids.contains(stage) else {
+                throw UserError("no stage '\(stage)' in nurture.yml; \(known.isEmpty ? "it defines no stages" : "stages: \(known.ids.joined(separator: ", "))")")
+            }
+            stages = known.atOrAfter(stage)
+        }
+        let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign, stages: stages)
         let columns = ["email", "first_name", "last_name", "status", "score", "tags", "created_at"]
         switch format {
         case .csv: print(columns.joined(separator: ","))

@@ -20,9 +20,27 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "One campaign id (default: all).") var campaign: String?
     @Option(help: "table for people, json or csv for tools.") var format: Format = .table
+    @Option(help: "stage: how many leads reached each lifecycle stage (nurture.yml's stages), and the rate between stages.")
+    var by: Grouping?
+
+    enum Grouping: String, ExpressibleByArgument, CaseIterable {
+        case stage
+    }
 
     func run() async throws {
         let project = try Project(options: global)
+        if by == .stage {
+            let stages = project.settings.stageRules
+            guard !stages.isEmpty else { throw UserError("nurture.yml defines no stages (see 'stages:' in the README)") }
+            let store = try await project.openStore()
+            let funnel = StageFunnel(stages: stages.ids, counts: try await store.stageCounts(), totalLeads: try await store.leadCount())
+            switch format {
+            case .table: print(StageReport.table(funnel), terminator: "")
+            case .json: print(StageReport.json(funnel))
+            case .csv: print(StageReport.csv(funnel), terminator: "")
+            }
+            return
+        }
         let catalog = project.loadCatalog()
         var ids = catalog.campaigns.map(\.id)
         if let campaign {

@@ -44,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
                 subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
                 unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
             settings.tracksLinks = project.tracksLinks
+            settings.stageRules = project.settings.stageRules
             Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
             if settings.pagesAreClosed {
                 Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")

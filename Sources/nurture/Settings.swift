@@ -19,6 +19,7 @@ struct Settings: Sendable {
     /// `tracking.enabled: false` sends links as written even with a base URL.
     var trackingEnabled = true
     var scoreRules = ScoreRules()
+    var stageRules = StageRules()
     /// `subscribe.tags`: the tags the capture form may set; `subscribe.default_tags`:
     /// the tags every captured lead gets.
     var subscribeTags: [String] = []
@@ -38,7 +39,7 @@ struct Settings: Sendable {
         static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second"]
     }
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "subscribe"]
+    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "subscribe"]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
@@ -68,6 +69,7 @@ struct Settings: Sendable {
             if let node = map["smtp"], !node.isNull { settings.smtp = readSMTP(node, into: &diagnostics) }
             if let node = map["tracking"], !node.isNull { readTracking(node, into: &settings, &diagnostics) }
             if let node = map["score"], !node.isNull { readScore(node, into: &settings, &diagnostics) }
+            if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
             if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
                 subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags"], in: "'subscribe'", into: &diagnostics)
                 settings.subscribeTags = subscribe.textList("tags", into: &diagnostics).map(\.text)

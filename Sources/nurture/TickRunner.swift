@@ -20,6 +20,7 @@ struct TickRunner {
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
         loop.scoreRules = project.settings.scoreRules
+        loop.stageRules = project.settings.stageRules
         if project.tracksLinks { loop.linkRewriter = LinkRewriter(links: project.trackingLinks(signer: signer)) }
         return loop
     }

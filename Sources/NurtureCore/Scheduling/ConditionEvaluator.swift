@@ -17,6 +17,8 @@ public struct ConditionEvaluator: Sendable {
         case .scoreAtLeast(let score): return lead.score.total >= Double(score)
         case .fitAtLeast(let points): return lead.score.fit >= points
         case .engagementAtLeast(let points): return lead.score.engagement >= Double(points)
+        case .event(let name): return lead.firstEvents[name] != nil
+        case .stage(let id): return lead.stages.contains(id)
         case .hasTag(let tag): return lead.tags.contains(tag)
         case .attribute(let name, let test):
             let value = lead.attributes[name].flatMap { $0.isEmpty ? nil : $0 }
@@ -51,6 +53,8 @@ extension ConditionEvaluator {
         case .fitAtLeast(let points): return "fit_at_least \(points): \(mark(holds(condition))) (fit \(lead.score.fit))"
         case .engagementAtLeast(let points):
             return "engagement_at_least \(points): \(mark(holds(condition))) (engagement \(LeadScore.text(lead.score.engagement)))"
+        case .event(let name): return "event \(name): \(mark(holds(condition)))"
+        case .stage(let id): return "stage \(id): \(mark(holds(condition)))"
         case .hasTag(let tag): return "has_tag \(tag): \(mark(holds(condition)))"
         case .attribute(let name, let test):
             let value = lead.attributes[name].map { "'\($0)'" } ?? "none"

@@ -7,6 +7,17 @@ extension SendLoop {
         catalog.campaigns.contains { $0.steps.contains { $0.condition?.readsScore ?? false } }
     }
 
+    /// Whether any step's condition reads a lead's stages.
+    var conditionsReadStages: Bool {
+        catalog.campaigns.contains { $0.steps.contains { $0.condition?.readsStages ?? false } }
+    }
+
+    /// Gives each due lead the stages it reached.
+    func fillStages(_ due: inout [DueEnrollment]) async throws {
+        let stages = try await store.stages(ofLeads: Array(Set(due.compactMap(\.lead.id))))
+        for index in due.indices { due[index].lead.stages = due[index].lead.id.flatMap { stages[$0] } ?? [] }
+    }
+
     /// Gives each due lead its score at `now` under `scoreRules`.
     func fillScores(_ due: inout [DueEnrollment], now: Date) async throws {
         let evidence = try await store.scoreEvidence(leadIDs: Array(Set(due.compactMap(\.lead.id))), events: scoreRules.scoredEvents)

@@ -22,6 +22,8 @@ public struct SendLoop: Sendable {
     public var linkRewriter: LinkRewriter?
     /// How leads are scored, for conditions that read a score.
     public var scoreRules = ScoreRules()
+    /// Lifecycle stages, checked at the start of each tick.
+    public var stageRules = StageRules()
     /// The real clock, for when a message was accepted (`now` may be a replayed time);
     /// passed in like `now`, so the core never reads a clock of its own.
     public var wallClock: @Sendable () -> Date
@@ -83,6 +85,8 @@ public struct SendLoop: Sendable {
     ) async throws -> TickSummary {
         var summary = TickSummary()
         summary.recovered = try await recoverInterruptedSends(now: now, summary: &summary)
+        // Before enrolment: a campaign that enrols on a stage's event takes the lead in now.
+        summary.staged = try await StageKeeper(store: store, rules: stageRules, scoreRules: scoreRules, catalog: catalog).run(now: now).count
         for campaign in catalog.campaigns {
             _ = try await store.refreshIfChanged(campaignID: campaign.id, fingerprint: campaign.schedulingFingerprint, now: now)
             // What the next `validate` and `run` compare an edit with (RenameCheck).
@@ -144,10 +148,12 @@ public struct SendLoop: Sendable {
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
     private func prepareBatch(now: Date, allowance: Int?, summary: inout TickSummary) async throws -> Batch? {
         let readsScores = conditionsReadScores
+        let readsStages = conditionsReadStages
         while true {
             var due = try await store.dueEnrollments(now: now, campaigns: catalog.campaigns.map(\.id), limit: batchSize)
             if due.isEmpty { return nil }
             if readsScores { try await fillScores(&due, now: now) }
+            if readsStages { try await fillStages(&due) }
             let decisions = decide(due, now: now, allowance: allowance, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
             let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)

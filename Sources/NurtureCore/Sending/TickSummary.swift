@@ -1,6 +1,8 @@
 /// What one tick did, for its one-line summary.
 public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
     public var enrolled = 0
+    /// Stages entered (`stages:`), each by one lead.
+    public var staged = 0
     public var sent = 0
     public var skipped = 0
     /// Deferred after a transient failure, to be retried on a later tick.
@@ -30,6 +32,7 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
         ]
         if completed > 0 { parts.append("completed \(completed)") }
         if enrolled > 0 { parts.append("enrolled \(enrolled)") }
+        if staged > 0 { parts.append("entered \(staged) stage\(staged == 1 ? "" : "s")") }
         if suppressed > 0 { parts.append("suppressed \(suppressed)") }
         if unknown > 0 { parts.append("unknown \(unknown) (see nurture status)") }
         if recovered > 0 { parts.append("recovered \(recovered)") }

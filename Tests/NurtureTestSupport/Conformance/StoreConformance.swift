@@ -29,7 +29,7 @@ public struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 /// a new store passes when every check does.
 public enum StoreConformance {
     public static let checks: [ConformanceCheck] =
-        LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks + RecoveryReportEnrolmentFixture.checks
+        LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks + RecoveryReportEnrolmentFixture.checks + StageFixture.checks
 }
 
 /// A project folder with one template and the campaign `drip`, and a new store for it:

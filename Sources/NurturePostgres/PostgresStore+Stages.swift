@@ -1,0 +1,107 @@
+import Foundation
+import NurtureCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func prepareStageChecks(fingerprint: String?) async throws -> Int {
+        try await write { connection in
+            // Locked, so two senders starting at once queue every lead only once.
+            let stored = try await connection.rows("SELECT value FROM settings WHERE key = 'stages' FOR UPDATE", logger: logger)
+                .first.map { try $0.decode(String.self) }
+            guard let fingerprint else {
+                if stored != nil {
+                    try await connection.query("DELETE FROM settings WHERE key = 'stages'", logger: logger)
+                    try await connection.query("DELETE FROM stage_checks", logger: logger)
+                }
+                return 0
+            }
+            guard stored != fingerprint else { return 0 }
+            try await connection.query("""
+                INSERT INTO settings (key, value) VALUES ('stages', \(fingerprint)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, logger: logger)
+            return try await connection.count("""
+                WITH queued AS (
+                    INSERT INTO stage_checks (lead_id, seq) SELECT id, nextval('stage_check_seq') FROM leads ORDER BY id
+                    ON CONFLICT (lead_id) DO NOTHING RETURNING 1)
+                SELECT count(*) FROM queued
+                """, logger: logger)
+        }
+    }
+
+    public func queuedStageChecks(limit: Int) async throws -> [StageCheck] {
+        try await read { connection in
+            var checks: [StageCheck] = []
+            for row in try await connection.rows("""
+                SELECT \(unescaped: Self.leadColumns), q.seq FROM stage_checks q JOIN leads l ON l.id = q.lead_id ORDER BY q.seq LIMIT \(limit)
+                """, logger: logger) {
+                if let lead = try Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: try Array(row)[9].decode(Int64.self))) }
+            }
+            let ids = checks.compactMap(\.lead.id)
+            var events: [Int64: [String: Date]] = [:]
+            for try await (lead, name, at) in try await connection.query("""
+                SELECT lead_id, name, min(occurred_at) FROM events WHERE lead_id = ANY(\(ids)) GROUP BY lead_id, name
+                """, logger: logger).decode((Int64, String, Int64).self) {
+                events[lead, default: [:]][name] = Date(epochSeconds: at)
+            }
+            let stages = try await stages(ofLeads: ids, on: connection)
+            for index in checks.indices {
+                let id = checks[index].lead.id ?? 0
+                checks[index].lead.firstEvents = events[id] ?? [:]
+                checks[index].lead.stages = stages[id] ?? []
+            }
+            return checks
+        }
+    }
+
+    public func enterStages(_ entries: [StageEntry], done: [StageCheck], goalCampaigns: [String: [String]], now: Date) async throws -> [StageEntry] {
+        try await write { connection in
+            var entered: [StageEntry] = []
+            for entry in entries {
+                let added = try await connection.changes("""
+                    INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (\(entry.leadID), \(entry.stage), \(now.epochSeconds))
+                    ON CONFLICT DO NOTHING RETURNING lead_id
+                    """, logger: logger)
+                guard added == 1 else { continue }
+                entered.append(entry)
+                _ = try await recordEvent(
+                    leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: now.epochSeconds,
+                    on: connection)
+            }
+            // Our own stage events queued these leads again: checked once more, they enter
+            // nothing, and the queue empties.
+            let leads = done.map { $0.lead.id ?? 0 }
+            let seqs = done.map(\.seq)
+            try await connection.query("""
+                DELETE FROM stage_checks q USING unnest(\(leads)::bigint[], \(seqs)::bigint[]) AS d(lead_id, seq)
+                WHERE q.lead_id = d.lead_id AND q.seq <= d.seq
+                """, logger: logger)
+            return entered
+        }
+    }
+
+    public func stages(ofLeads ids: [Int64]) async throws -> [Int64: Set<String>] {
+        try await read { try await stages(ofLeads: ids, on: $0) }
+    }
+
+    func stages(ofLeads ids: [Int64], on connection: PostgresConnection) async throws -> [Int64: Set<String>] {
+        guard !ids.isEmpty else { return [:] }
+        var stages: [Int64: Set<String>] = [:]
+        for try await (lead, stage) in try await connection.query(
+            "SELECT lead_id, stage FROM lead_stages WHERE lead_id = ANY(\(ids))", logger: logger
+        ).decode((Int64, String).self) {
+            stages[lead, default: []].insert(stage)
+        }
+        return stages
+    }
+
+    public func stageCounts() async throws -> [String: Int] {
+        try await read { connection in
+            var counts: [String: Int] = [:]
+            for try await (stage, count) in try await connection.query("SELECT stage, count(*) FROM lead_stages GROUP BY stage", logger: logger)
+                .decode((String, Int).self) {
+                counts[stage] = count
+            }
+            return counts
+        }
+    }
+}

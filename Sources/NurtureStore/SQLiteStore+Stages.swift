@@ -1,0 +1,87 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    public func prepareStageChecks(fingerprint: String?) throws -> Int {
+        try connection.transaction {
+            var stored: String?
+            try connection.prepare("SELECT value FROM settings WHERE key = 'stages'").rows { stored = $0.text(0) }
+            guard let fingerprint else {
+                // No stages: stop queueing, and forget what was queued.
+                if stored != nil {
+                    try connection.prepare("DELETE FROM settings WHERE key = 'stages'").rows()
+                    try connection.prepare("DELETE FROM stage_checks").rows()
+                }
+                return 0
+            }
+            guard stored != fingerprint else { return 0 }
+            try connection.prepare("INSERT INTO settings (key, value) VALUES ('stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .rows([.text(fingerprint)])
+            try connection.prepare("""
+                INSERT INTO stage_checks (lead_id, seq) SELECT id, id + (SELECT coalesce(max(seq), 0) FROM stage_checks) FROM leads WHERE true
+                ON CONFLICT (lead_id) DO NOTHING
+                """).rows()
+            return connection.changes
+        }
+    }
+
+    public func queuedStageChecks(limit: Int) throws -> [StageCheck] {
+        try connection.read {
+            var checks: [StageCheck] = []
+            try connection.prepare("""
+                SELECT \(Self.leadColumnsOfL), q.seq FROM stage_checks q JOIN leads l ON l.id = q.lead_id ORDER BY q.seq LIMIT ?
+                """).rows([.integer(Int64(limit))]) { row in
+                if let lead = Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: row.integer(7))) }
+            }
+            var leads = checks.map(\.lead)
+            try fillTagsAndAttributes(&leads)
+            let ids = leads.compactMap(\.id)
+            let events = try firstEvents(ofLeads: ids)
+            let stages = try stages(ofLeads: ids)
+            for index in checks.indices {
+                let id = leads[index].id ?? 0
+                checks[index].lead = leads[index]
+                checks[index].lead.firstEvents = events[id] ?? [:]
+                checks[index].lead.stages = stages[id] ?? []
+            }
+            return checks
+        }
+    }
+
+    public func enterStages(_ entries: [StageEntry], done: [StageCheck], goalCampaigns: [String: [String]], now: Date) throws -> [StageEntry] {
+        try connection.transaction {
+            let time = SQLiteStatement.Value.integer(now.epochSeconds)
+            let enter = try connection.prepare("INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            var entered: [StageEntry] = []
+            for entry in entries {
+                try enter.rows([.integer(entry.leadID), .text(entry.stage), time])
+                guard connection.changes == 1 else { continue }
+                entered.append(entry)
+                try recordEvent(leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: now)
+            }
+            // Our own stage events queued these leads again: checked once more, they enter
+            // nothing, and the queue empties.
+            let clear = try connection.prepare("DELETE FROM stage_checks WHERE lead_id = ? AND seq <= ?")
+            for check in done { try clear.rows([.integer(check.lead.id ?? 0), .integer(check.seq)]) }
+            return entered
+        }
+    }
+
+    public func stages(ofLeads ids: [Int64]) throws -> [Int64: Set<String>] {
+        guard !ids.isEmpty else { return [:] }
+        var stages: [Int64: Set<String>] = [:]
+        try connection.prepare("SELECT lead_id, stage FROM lead_stages WHERE lead_id IN (SELECT value FROM json_each(?))")
+            .rows([.text(JSONText.integers(ids))]) { row in
+            if let stage = row.text(1) { stages[row.integer(0), default: []].insert(stage) }
+        }
+        return stages
+    }
+
+    public func stageCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        try connection.prepare("SELECT stage, count(*) FROM lead_stages GROUP BY stage").rows { row in
+            if let stage = row.text(0) { counts[stage] = Int(row.integer(1)) }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// Issue 14.2 with the built binary: stages from nurture.yml move leads on as events and
+/// fields arrive, enrol them in campaigns that wait for a stage's event, and report.
+@Suite struct StageCommandTests {
+    let project: TemporaryDirectory
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-stages")
+        try Repository.copyExample(into: project)
+        try project.write("nurture.yml", ScoringCommandTests.settings + """
+            stages:
+              - { id: mql, when: { score_at_least: 30 } }
+              - { id: sql, when: { event: sales_accepted } }
+
+            """)
+        try project.write("campaigns/qualified.yml", """
+            id: qualified
+            from: ada@acme.example
+            enroll: { events: [mql] }
+            exit_on: [sql]
+            steps:
+              - { id: hello, subject: Talk to us, template: qualified/hello }
+
+            """)
+        try project.write("templates/qualified/hello.txt.mustache", "Hello {{first_name}}\n")
+        try project.write("people.csv", """
+            email,first_name,employees,title
+            ann@acme.example,Ann,500,Engineer
+            bo@gmail.com,Bo,3,Student
+            cy@acme.example,Cy,900,VP Engineering
+
+            """)
+    }
+
+    func nurture(_ arguments: String...) throws -> NurtureBinary.Result {
+        try NurtureBinary.run(arguments, in: project.url)
+    }
+
+    func sent(_ step: String) throws -> [String] {
+        let outbox = project.url.appendingPathComponent("outbox")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []
+        return try files.filter { $0.contains(step) }.map { try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8) }
+    }
+
+    @Test func leadsMoveThroughStagesAndGetTheCampaignThatWaitsForOne() throws {
+        #expect(try nurture("leads", "import", "people.csv").status == 0)
+        // The tick checks every lead once: Cy's fit alone (20 + 15) makes an mql, who is
+        // enrolled on the stage's event in the same tick.
+        let first = try nurture("run", "--once")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("entered 1 stage"), "\(first.stdout)")
+        #expect(try sent("hello").map { $0.contains("cy@acme.example") } == [true])
+        // Ann's fit (20) and a demo request (10) reach 30: she enters at once.
+        let event = try nurture("event", "ann@acme.example", "demo_requested")
+        #expect(event.stdout.contains("entered stage mql"), "\(event.stdout)")
+        #expect(try nurture("run", "--once").status == 0)
+        #expect(try sent("hello").count == 2)
+        #expect(try nurture("run", "--once").stdout.hasPrefix("sent 0"), "each lead once")
+
+        let list = try nurture("leads", "list", "--stage", "mql", "--format", "csv")
+        #expect(list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] } == ["ann@acme.example", "cy@acme.example"])
+        #expect(try nurture("leads", "list", "--stage", "sql", "--format", "csv").stdout.split(separator: "\n").count == 1)
+        #expect(try nurture("leads", "list", "--stage", "nope").stderr.contains("no stage 'nope' in nurture.yml; stages: mql, sql"))
+        // sql: accepted by sales.
+        #expect(try nurture("event", "cy@acme.example", "sales_accepted").stdout.contains("entered stage sql"))
+        #expect(try nurture("leads", "show", "cy@acme.example").stdout.contains("stages:     mql, sql"))
+
+        let report = try nurture("report", "--by", "stage")
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("(all leads)  3"), "\(report.stdout)")
+        #expect(report.stdout.contains("mql          2         66.7%"), "\(report.stdout)")
+        #expect(report.stdout.contains("sql          1         50.0%"), "\(report.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try nurture("report", "--by", "stage", "--format", "json").stdout.utf8)) as? [String: Any]
+        let rows = json?["stages"] as? [[String: Any]]
+        #expect(rows?.map { $0["leads"] as? Int } == [2, 1])
+    }
+}
