@@ -33,20 +33,12 @@ extension CampaignParser {
                                   hint: "use score_at_least, fit_at_least, engagement_at_least, event, has_tag or attribute")
                 continue
             }
-            if let later = Self.stagesNamed(in: condition).first(where: { name in !stages.contains { $0.id == name } }) {
+            if let later = condition.namedStages.first(where: { name in !stages.contains { $0.id == name } }) {
                 diagnostics.error(at: whenNode.location, "stage '\(id.text)' can only depend on stages before it, not '\(later)'")
                 continue
             }
             stages.append(Stage(id: id.text, when: condition))
         }
         return StageRules(stages)
-    }
-
-    static func stagesNamed(in condition: Condition) -> [String] {
-        switch condition {
-        case .stage(let id): return [id]
-        case .all(let list), .any(let list): return list.flatMap(stagesNamed)
-        default: return []
-        }
     }
 }

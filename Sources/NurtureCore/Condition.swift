@@ -26,6 +26,15 @@ public indirect enum Condition: Sendable, Hashable {
         }
     }
 
+    /// The stages it names, which nurture.yml must define.
+    public var namedStages: [String] {
+        switch self {
+        case .stage(let id): return [id]
+        case .all(let list), .any(let list): return list.flatMap(\.namedStages)
+        default: return []
+        }
+    }
+
     /// Whether deciding it needs the lead's stages (which the send loop then reads).
     public var readsStages: Bool {
         switch self {

@@ -72,6 +72,7 @@ struct PreviewPages: Sendable {
         if !email.isEmpty {
             if let address = try? EmailAddress(email), let stored = try await store.timeline(email: address) {
                 lead = stored.lead
+                if let id = lead.id { lead.stages = try await store.stages(ofLeads: [id])[id] ?? [] }
                 timeline = stored
             } else {
                 notFound = true

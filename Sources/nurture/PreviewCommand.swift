@@ -95,7 +95,9 @@ struct PreviewCommand: AsyncParsableCommand {
     private func resolveLead(_ project: Project) async throws -> (Lead, LeadTimeline?) {
         if let lead {
             let address = try UserError.parseEmail(lead)
-            guard let timeline = try await project.openStore().timeline(email: address) else { throw UserError("no lead with email \(address)") }
+            let store = try await project.openStore()
+            guard var timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+            if let id = timeline.lead.id { timeline.lead.stages = try await store.stages(ofLeads: [id])[id] ?? [] }
             return (timeline.lead, timeline)
         }
         return (try SampleLead.build(attributes), nil)

@@ -13,6 +13,16 @@ struct ValidateCommand: AsyncParsableCommand {
         let project = try Project(options: global)
         let catalog = project.loadCatalog()
         var diagnostics = catalog.diagnostics
+        // A step's `stage:` must name a stage of nurture.yml, or it could never hold.
+        let stages = project.settings.stageRules.ids
+        for campaign in catalog.campaigns {
+            for step in campaign.steps {
+                for stage in step.condition?.namedStages ?? [] where !stages.contains(stage) {
+                    diagnostics.error(at: step.location, "step '\(step.id)' asks for stage '\(stage)', which nurture.yml does not define",
+                                      hint: stages.isEmpty ? "add it under 'stages:' in nurture.yml" : "stages: \(stages.joined(separator: ", "))")
+                }
+            }
+        }
         if !diagnostics.hasErrors {
             diagnostics.append(contentsOf: try await missingVariableWarnings(catalog, project: project))
             if let store = try? await project.openStore() {

@@ -77,4 +77,19 @@ import Testing
         let rows = json?["stages"] as? [[String: Any]]
         #expect(rows?.map { $0["leads"] as? Int } == [2, 1])
     }
+
+    @Test func aStepAskingForAnUnknownStageIsAnError() throws {
+        try project.write("campaigns/qualified.yml", """
+            id: qualified
+            from: ada@acme.example
+            enroll: { tags: [x] }
+            steps:
+              - { id: hello, subject: Hi, template: qualified/hello, if: { stage: sqll } }
+
+            """)
+        let result = try nurture("validate")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("campaigns/qualified.yml:5:5: error: step 'hello' asks for stage 'sqll', which nurture.yml does not define"), "\(result.stderr)")
+        #expect(result.stderr.contains("stages: mql, sql"))
+    }
 }
