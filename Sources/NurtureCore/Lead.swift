@@ -24,6 +24,8 @@ public struct Lead: Sendable, Hashable {
     /// it): a score depends on the time it is taken at.
     public var score: LeadScore
     public var createdAt: Date?
+    /// Where the lead came from (first touch).
+    public var source: LeadSource?
     /// When the lead first recorded each event, by name; filled where the send loop needs
     /// it (goal events end a drip only for ticks at or after their time).
     public var firstEvents: [String: Date] = [:]
@@ -33,8 +35,9 @@ public struct Lead: Sendable, Hashable {
     public init(
         id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,
         tags: Set<String> = [], attributes: [String: String] = [:], status: LeadStatus = .active, score: LeadScore = .zero,
-        createdAt: Date? = nil
+        createdAt: Date? = nil, source: LeadSource? = nil
     ) {
+        self.source = source
         self.id = id
         self.email = email
         self.firstName = firstName
@@ -57,11 +60,14 @@ public struct LeadInput: Sendable, Hashable {
     public var timeZone: String?
     public var tags: [String]
     public var attributes: [String: String]
+    /// Kept only when the lead has no source yet (first touch).
+    public var source: LeadSource?
 
     public init(
         email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil, tags: [String] = [],
-        attributes: [String: String] = [:]
+        attributes: [String: String] = [:], source: LeadSource? = nil
     ) {
+        self.source = source
         self.email = email
         self.firstName = firstName
         self.lastName = lastName

@@ -4,11 +4,14 @@ import Foundation
 ///
 /// `email`, `first_name`, `last_name`, `timezone` and `tags` are the lead's own fields
 /// (headers are matched case-insensitively, with spaces and hyphens read as `_`, so a
-/// "First Name" column from another tool works); every other column is a custom
-/// attribute. Empty cells leave a field as it is.
+/// "First Name" column from another tool works); `source` or `utm_source`, `medium` or
+/// `utm_medium`, and `utm_campaign` say where the lead came from (kept only for a lead
+/// that has no source yet); every other column is a custom attribute. Empty cells leave
+/// a field as it is.
 public struct LeadCSVMapping: Sendable {
     public enum Column: Sendable, Hashable {
         case email, firstName, lastName, timeZone, tags
+        case source, medium, sourceCampaign
         case attribute(String)
     }
 
@@ -36,6 +39,9 @@ public struct LeadCSVMapping: Sendable {
             case "last_name", "lastname": columns.append(.lastName)
             case "timezone", "time_zone", "tz": columns.append(.timeZone)
             case "tags": columns.append(.tags)
+            case "source", "utm_source": columns.append(.source)
+            case "medium", "utm_medium": columns.append(.medium)
+            case "utm_campaign": columns.append(.sourceCampaign)
             default: columns.append(.attribute(name))
             }
         }
@@ -70,6 +76,7 @@ public struct LeadCSVMapping: Sendable {
         var input = (first: String?.none, last: String?.none, zone: String?.none)
         var tags = extraTags
         var attributes: [String: String] = [:]
+        var origin = (source: String?.none, medium: String?.none, campaign: String?.none)
         for (column, raw) in zip(columns, record.fields) {
             let value = TextChecks.trimmed(raw)
             switch column {
@@ -94,13 +101,17 @@ public struct LeadCSVMapping: Sendable {
                     }
                     tags.append(tag)
                 }
+            case .source: origin.source = value
+            case .medium: origin.medium = value
+            case .sourceCampaign: origin.campaign = value
             case .attribute(let name):
                 if !value.isEmpty { attributes[name] = value }
             }
         }
         guard let email else { return reject("email is empty") }
         return .success(LeadInput(
-            email: email, firstName: input.first, lastName: input.last, timeZone: input.zone, tags: tags, attributes: attributes))
+            email: email, firstName: input.first, lastName: input.last, timeZone: input.zone, tags: tags, attributes: attributes,
+            source: LeadSource(source: origin.source, medium: origin.medium, campaign: origin.campaign)))
     }
 
     /// Tags are separated by `;` or whitespace.

@@ -186,6 +186,10 @@ enum PostgresMigrations {
                 FOR EACH ROW WHEN (NEW.class = 'human') EXECUTE FUNCTION queue_stage_check()
             """,
         ]),
+        // Where each lead came from (first touch, UTM terms).
+        Migration(version: 4, name: "sources", sql: [
+            "ALTER TABLE leads ADD COLUMN source TEXT, ADD COLUMN medium TEXT, ADD COLUMN source_campaign TEXT",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -6,7 +6,7 @@ extension PostgresStore {
     /// A lead with its tags and attributes, read from `leadColumns` (table aliased `l`).
     static let leadColumns = """
         l.id, l.email, l.first_name, l.last_name, l.timezone, l.status, l.created_at, l.attributes::text,
-        array(SELECT t.tag FROM lead_tags t WHERE t.lead_id = l.id ORDER BY t.tag)
+        array(SELECT t.tag FROM lead_tags t WHERE t.lead_id = l.id ORDER BY t.tag), l.source, l.medium, l.source_campaign
         """
 
     /// The lead in a row's columns from `offset` on (laid out as `leadColumns`).
@@ -20,6 +20,7 @@ extension PostgresStore {
             createdAt: Date(epochSeconds: try cell(6, Int64.self)))
         lead.attributes = attributes(fromJSON: try cell(7, String.self))
         lead.tags = Set(try cell(8, [String].self))
+        lead.source = LeadSource(source: try cell(9, String?.self), medium: try cell(10, String?.self), campaign: try cell(11, String?.self))
         return lead
     }
 
@@ -27,6 +28,8 @@ extension PostgresStore {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
         return object.mapValues { ($0 as? String) ?? "\($0)" }
     }
+
+    static let noSourceYet = "leads.source IS NULL AND leads.medium IS NULL AND leads.source_campaign IS NULL"
 
     public func upsertLeads(_ leads: [LeadInput], now: Date) async throws -> UpsertSummary {
         let batch = LeadBatch(leads)
@@ -37,15 +40,19 @@ extension PostgresStore {
             // `xmax = 0` holds for a row this statement inserted rather than updated.
             var inserted = 0
             for row in try await connection.rows("""
-                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
-                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time)
-                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb)
+                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
+                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
+                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
                 ON CONFLICT (email_key) DO UPDATE SET
                     first_name = coalesce(excluded.first_name, leads.first_name),
                     last_name = coalesce(excluded.last_name, leads.last_name),
                     timezone = coalesce(excluded.timezone, leads.timezone),
                     attributes = leads.attributes || excluded.attributes,
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at,
+                    -- First touch: a lead with a source keeps all of it.
+                    source = CASE WHEN \(unescaped: Self.noSourceYet) THEN excluded.source ELSE leads.source END,
+                    medium = CASE WHEN \(unescaped: Self.noSourceYet) THEN excluded.medium ELSE leads.medium END,
+                    source_campaign = CASE WHEN \(unescaped: Self.noSourceYet) THEN excluded.source_campaign ELSE leads.source_campaign END
                 RETURNING xmax = 0
                 """, logger: logger)
             where try row.decode(Bool.self) {
@@ -71,9 +78,9 @@ extension PostgresStore {
         let time = now.epochSeconds
         return try await write { connection in
             let added = try await connection.changes("""
-                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
-                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time)
-                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb)
+                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
+                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
+                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
                 ON CONFLICT (email_key) DO NOTHING RETURNING id
                 """, logger: logger)
             guard added == 1 else { return false }
@@ -175,6 +182,7 @@ struct LeadBatch {
             earlier.timeZone = lead.timeZone ?? earlier.timeZone
             earlier.attributes.merge(lead.attributes) { _, later in later }
             earlier.tags += lead.tags
+            earlier.source = earlier.source ?? lead.source
             merged[index] = earlier
         }
         leads = merged
@@ -188,7 +196,8 @@ struct LeadBatch {
             JSONText.appendString(lead.email.address, to: &out)
             out += ",\"k\":"
             JSONText.appendString(lead.email.normalized, to: &out)
-            for (key, value) in [("f", lead.firstName), ("l", lead.lastName), ("z", lead.timeZone)] {
+            for (key, value) in [("f", lead.firstName), ("l", lead.lastName), ("z", lead.timeZone),
+                                 ("s", lead.source?.source), ("m", lead.source?.medium), ("c", lead.source?.campaign)] {
                 out += ",\"\(key)\":"
                 if let value { JSONText.appendString(value, to: &out) } else { out += "null" }
             }

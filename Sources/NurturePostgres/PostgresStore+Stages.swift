@@ -34,7 +34,7 @@ extension PostgresStore {
             for row in try await connection.rows("""
                 SELECT \(unescaped: Self.leadColumns), q.seq FROM stage_checks q JOIN leads l ON l.id = q.lead_id ORDER BY q.seq LIMIT \(limit)
                 """, logger: logger) {
-                if let lead = try Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: try Array(row)[9].decode(Int64.self))) }
+                if let lead = try Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: try Array(row)[12].decode(Int64.self))) }
             }
             let ids = checks.compactMap(\.lead.id)
             var events: [Int64: [String: Date]] = [:]

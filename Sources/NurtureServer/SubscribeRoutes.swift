@@ -51,13 +51,27 @@ struct SubscribeRoutes: Sendable {
                 first = parts.first.map(String.init)
                 last = parts.count > 1 ? String(parts[1]) : nil
             }
-            let input = LeadInput(email: email, firstName: first, lastName: last, tags: Array(Set(defaultTags + tags)).sorted())
+            let input = LeadInput(
+                email: email, firstName: first, lastName: last, tags: Array(Set(defaultTags + tags)).sorted(),
+                source: Self.source(fields, referer: request.headers[.referer]))
             // An address already known changes nothing (not its name, tags or status), and
             // the answer is the same either way: the form must not reveal who is a lead.
             let at = now()
             if try await retryingWhileBusy({ try await store.addLeadIfNew(input, now: at) }) { stageChecks?.nudge() }
             return thanks(json: wantsJSON)
         }
+    }
+
+    /// Where the lead came from: the form's `utm_source`, `utm_medium` and `utm_campaign`
+    /// fields (a page copies them from its own address into hidden fields), or else the
+    /// query string of the page that posted the form (its `Referer`).
+    static func source(_ fields: FormFields, referer: String?) -> LeadSource? {
+        if let fromForm = LeadSource(source: fields.first("utm_source"), medium: fields.first("utm_medium"), campaign: fields.first("utm_campaign")) {
+            return fromForm
+        }
+        guard let referer, let items = URLComponents(string: referer)?.queryItems else { return nil }
+        func item(_ name: String) -> String? { items.first { $0.name == name }?.value }
+        return LeadSource(source: item("utm_source"), medium: item("utm_medium"), campaign: item("utm_campaign"))
     }
 
     /// Names are kept to one line of reasonable length: they end up in headers and pages.

@@ -160,6 +160,12 @@ enum SQLiteMigrations {
                 (SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = new.message_row)
                 """))
             """),
+        Migration(version: 7, name: "sources", sql: """
+            -- Where each lead came from (first touch, UTM terms).
+            ALTER TABLE leads ADD COLUMN source TEXT;
+            ALTER TABLE leads ADD COLUMN medium TEXT;
+            ALTER TABLE leads ADD COLUMN source_campaign TEXT;
+            """),
     ]
 
     /// A trigger that queues the lead a row change touches for a stage check.

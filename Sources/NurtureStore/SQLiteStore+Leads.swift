@@ -4,9 +4,10 @@ import NurtureCore
 extension SQLiteStore {
     /// A new lead's row; `leadValues` binds it. Both upsert and add-if-new start here.
     static let insertLeadSQL = """
-        INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+        INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)
         """
+    static let noSourceYet = "leads.source IS NULL AND leads.medium IS NULL AND leads.source_campaign IS NULL"
     static let upsertLeadSQL = insertLeadSQL + """
 
         ON CONFLICT (email_key) DO UPDATE SET
@@ -14,7 +15,11 @@ extension SQLiteStore {
             last_name = coalesce(excluded.last_name, leads.last_name),
             timezone = coalesce(excluded.timezone, leads.timezone),
             attributes = json_patch(leads.attributes, excluded.attributes),
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            -- First touch: a lead with a source keeps all of it.
+            source = CASE WHEN \(noSourceYet) THEN excluded.source ELSE leads.source END,
+            medium = CASE WHEN \(noSourceYet) THEN excluded.medium ELSE leads.medium END,
+            source_campaign = CASE WHEN \(noSourceYet) THEN excluded.source_campaign ELSE leads.source_campaign END
         RETURNING id
         """
 
@@ -47,7 +52,8 @@ extension SQLiteStore {
     /// The values of `insertLeadSQL` for a lead.
     static func leadValues(_ lead: LeadInput, at timestamp: Int64) -> [SQLiteStatement.Value] {
         [.text(lead.email.address), .text(lead.email.normalized), optional(lead.firstName), optional(lead.lastName),
-         optional(lead.timeZone), .text(JSONText.object(lead.attributes)), .integer(timestamp)]
+         optional(lead.timeZone), .text(JSONText.object(lead.attributes)), .integer(timestamp),
+         optional(lead.source?.source), optional(lead.source?.medium), optional(lead.source?.campaign)]
     }
 
     public func addLeadIfNew(_ lead: LeadInput, now: Date) throws -> Bool {
@@ -89,7 +95,7 @@ extension SQLiteStore {
         try loadLead(where: "email_key = ?", .text(email.normalized))
     }
 
-    static let leadColumns = "id, email, first_name, last_name, timezone, status, created_at"
+    static let leadColumns = "id, email, first_name, last_name, timezone, status, created_at, source, medium, source_campaign"
     /// `leadColumns` of the table aliased `l`, for joins.
     static let leadColumnsOfL = leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
 
@@ -99,7 +105,8 @@ extension SQLiteStore {
         return Lead(
             id: row.integer(offset), email: address, firstName: row.text(offset + 2), lastName: row.text(offset + 3),
             timeZone: row.text(offset + 4), status: LeadStatus(rawValue: row.text(offset + 5) ?? "") ?? .active,
-            createdAt: Date(epochSeconds: row.integer(offset + 6)))
+            createdAt: Date(epochSeconds: row.integer(offset + 6)),
+            source: LeadSource(source: row.text(offset + 7), medium: row.text(offset + 8), campaign: row.text(offset + 9)))
     }
 
     func loadLead(where condition: String, _ value: SQLiteStatement.Value) throws -> Lead? {

@@ -31,7 +31,7 @@ extension SQLiteStore {
             try connection.prepare("""
                 SELECT \(Self.leadColumnsOfL), q.seq FROM stage_checks q JOIN leads l ON l.id = q.lead_id ORDER BY q.seq LIMIT ?
                 """).rows([.integer(Int64(limit))]) { row in
-                if let lead = Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: row.integer(7))) }
+                if let lead = Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: row.integer(10))) }
             }
             var leads = checks.map(\.lead)
             try fillTagsAndAttributes(&leads)

@@ -11,6 +11,7 @@ enum LeadDescription {
         lines.append("  time zone:  \(lead.timeZone ?? "- (campaign or default zone)")")
         lines.append("  tags:       \(lead.tags.isEmpty ? "-" : lead.tags.sorted().joined(separator: ", "))")
         if let created = lead.createdAt { lines.append("  created:    \(timestamp(created))") }
+        if let source = lead.source { lines.append("  source:     \(source.description)  (source / medium / campaign)") }
         if !lead.stages.isEmpty { lines.append("  stages:     \(ordered(lead.stages, by: stageOrder).joined(separator: ", "))") }
         lines.append("  score:      \(lead.score.totalText) = fit \(lead.score.fit) + engagement \(LeadScore.text(lead.score.engagement))")
         for rule in lead.score.fitRules { lines.append("    fit \(rule.points >= 0 ? "+" : "")\(rule.points): \(rule)") }
@@ -91,6 +92,7 @@ enum LeadDescription {
         ["email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
          "status": lead.status.rawValue, "score": lead.score.total, "fit": lead.score.fit, "engagement": lead.score.engagement,
          "tags": lead.tags.sorted(),
+         "source": lead.source.map { ["source": $0.source ?? NSNull(), "medium": $0.medium ?? NSNull(), "campaign": $0.campaign ?? NSNull()] as [String: Any] } ?? NSNull(),
          "created_at": lead.createdAt.map(timestamp) ?? NSNull()]
     }
 

@@ -37,6 +37,9 @@ struct LeadsAddCommand: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
     @Option(name: .customLong("attr"), help: ArgumentHelp("A custom attribute (repeatable).", valueName: "key=value"))
     var attributes: [AttributeArgument] = []
+    @Option(help: "Where the lead came from (utm_source); kept only if it has no source yet.") var source: String?
+    @Option(help: "The medium it came through (utm_medium).") var medium: String?
+    @Option(name: .customLong("source-campaign"), help: "The marketing campaign that brought it (utm_campaign).") var sourceCampaign: String?
 
     func validate() throws {
         do { _ = try EmailAddress(email) } catch { throw ValidationError("'\(email)' is not a valid email address: \(error)") }
@@ -58,7 +61,8 @@ struct LeadsAddCommand: AsyncParsableCommand {
         let address = try EmailAddress(email)
         let input = LeadInput(
             email: address, firstName: firstName, lastName: lastName, timeZone: timezone, tags: tags,
-            attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }))
+            attributes: Dictionary(attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
+            source: LeadSource(source: source, medium: medium, campaign: sourceCampaign))
         let summary = try await store.upsertLeads([input], now: Date())
         print(summary.inserted == 1 ? "added \(address)" : "updated \(address)")
     }

@@ -20,11 +20,14 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "One campaign id (default: all).") var campaign: String?
     @Option(help: "table for people, json or csv for tools.") var format: Format = .table
-    @Option(help: "stage: how many leads reached each lifecycle stage (nurture.yml's stages), and the rate between stages.")
+    @Option(help: """
+        stage: how many leads reached each lifecycle stage (nurture.yml's stages), and the rate between stages; \
+        source: leads by where they came from (first touch), and how many reached each stage.
+        """)
     var by: Grouping?
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
-        case stage
+        case stage, source
     }
 
     func run() async throws {
@@ -38,6 +41,16 @@ struct ReportCommand: AsyncParsableCommand {
             case .table: print(StageReport.table(funnel), terminator: "")
             case .json: print(StageReport.json(funnel))
             case .csv: print(StageReport.csv(funnel), terminator: "")
+            }
+            return
+        }
+        if by == .source {
+            let tallies = try await project.openStore().leadsBySource()
+            let stages = project.settings.stageRules.ids
+            switch format {
+            case .table: print(SourceReport.table(tallies, stages: stages), terminator: "")
+            case .json: print(SourceReport.json(tallies))
+            case .csv: print(SourceReport.csv(tallies, stages: stages), terminator: "")
             }
             return
         }

@@ -137,3 +137,24 @@ import Testing
         #expect(CSVCell.escape("welcome") == "welcome")
     }
 }
+
+/// Issue 14.3: where a lead came from, read from a file or a form.
+@Suite struct LeadSourceTests {
+    @Test func utmColumnsAreTheSourceNotAttributes() throws {
+        let mapping = try LeadCSVMapping(header: ["email", "UTM Source", "utm-medium", "utm_campaign", "plan"])
+        let record = CSVRecord(line: 2, fields: ["a@b.example", " ads ", "cpc", "", "pro"], problem: nil)
+        let lead = try mapping.lead(from: record).get()
+        #expect(lead.source == LeadSource(source: "ads", medium: "cpc"))
+        #expect(lead.attributes == ["plan": "pro"])
+        let plain = try LeadCSVMapping(header: ["email", "source"]).lead(from: CSVRecord(line: 2, fields: ["a@b.example", ""], problem: nil)).get()
+        #expect(plain.source == nil, "an empty cell is no source")
+    }
+
+    @Test func formValuesAreCleanedAndBounded() throws {
+        #expect(LeadSource(source: "  ", medium: nil, campaign: "\n") == nil)
+        let source = try #require(LeadSource(source: "ads\r\nX-Evil: 1", medium: String(repeating: "m", count: 500)))
+        #expect(source.source == "adsX-Evil: 1", "no line breaks reach a page or a CSV")
+        #expect(source.medium?.count == LeadSource.limit)
+        #expect(source.description == "adsX-Evil: 1 / \(String(repeating: "m", count: 200)) / -")
+    }
+}

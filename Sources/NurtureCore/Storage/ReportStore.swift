@@ -1,6 +1,23 @@
 /// The store side of reports: counts, gathered in one consistent read.
 public protocol ReportStore: Sendable {
     func reportTally(campaignID: String) async throws -> CampaignTally
+
+    /// Leads by where they came from (first touch), with how many reached each stage.
+    func leadsBySource() async throws -> [SourceTally]
+}
+
+/// The leads of one source (nil: captured without one).
+public struct SourceTally: Sendable, Hashable {
+    public var source: LeadSource?
+    public var leads: Int
+    /// Leads of this source that reached each stage.
+    public var stages: [String: Int]
+
+    public init(source: LeadSource?, leads: Int, stages: [String: Int] = [:]) {
+        self.source = source
+        self.leads = leads
+        self.stages = stages
+    }
 }
 
 extension ReportStore {

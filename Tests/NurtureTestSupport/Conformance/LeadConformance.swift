@@ -124,7 +124,29 @@ struct LeadFixture {
 }
 
 extension LeadFixture {
+    /// Issue 14.3: a lead keeps the source of its first capture, all three parts of it.
+    func theFirstTouchIsKept() async throws {
+        let ads = LeadSource(source: "ads", medium: "cpc", campaign: "spring")
+        _ = try await store.upsertLeads([
+            LeadInput(email: email("ann@acme.example"), source: ads),
+            LeadInput(email: email("ANN@acme.example"), source: LeadSource(source: "partner")),  // the same lead, later in the batch
+            LeadInput(email: email("bob@acme.example")),
+        ], now: now)
+        _ = try await store.upsertLeads([
+            LeadInput(email: email("ann@acme.example"), source: LeadSource(source: "webinar", medium: "event")),
+            LeadInput(email: email("bob@acme.example"), source: LeadSource(source: nil, medium: "email")),
+        ], now: now)
+        #expect(try await store.addLeadIfNew(LeadInput(email: email("ann@acme.example"), source: LeadSource(source: "form")), now: now) == false)
+        #expect(try await store.addLeadIfNew(LeadInput(email: email("cy@acme.example"), source: LeadSource(source: "form")), now: now))
+        #expect(try await store.lead(email: email("ann@acme.example"))?.source == ads)
+        #expect(try await store.lead(email: email("bob@acme.example"))?.source == LeadSource(source: nil, medium: "email"), "no source yet: the first one given")
+        #expect(try await store.leads(matching: LeadFilter(), after: 0, limit: 10).map(\.source?.source) == ["ads", nil, "form"])
+        let tallies = try await store.leadsBySource()
+        #expect(Set(tallies.map { "\($0.source?.description ?? "none"):\($0.leads)" }) == ["ads / cpc / spring:1", "- / email / -:1", "form / - / -:1"])
+    }
+
     static let checks = [
+        ConformanceCheck("the first touch is kept") { try await LeadFixture($0).theFirstTouchIsKept() },
         ConformanceCheck("upserts by email, case-insensitively") { try await LeadFixture($0).upsertsByEmailCaseInsensitively() },
         ConformanceCheck("an import never resubscribes") { try await LeadFixture($0).importNeverResubscribes() },
         ConformanceCheck("attribute values are stored verbatim") { try await LeadFixture($0).attributeValuesAreStoredVerbatim() },
