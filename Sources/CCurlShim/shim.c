@@ -175,3 +175,41 @@ void nurture_smtp_send(void *handle, const char *from, const char *recipient, co
     curl_easy_setopt(conn->curl, CURLOPT_READDATA, NULL);
     curl_slist_free_all(recipients);
 }
+
+static size_t discard(char *buffer, size_t size, size_t count, void *userdata) {
+    (void)buffer;
+    (void)userdata;
+    return size * count;
+}
+
+void nurture_http_post(const char *url, const char *const *headers, const char *body, size_t length, long timeout_ms,
+                       nurture_http_result *result) {
+    memset(result, 0, sizeof(*result));
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        result->curl_code = CURLE_FAILED_INIT;
+        snprintf(result->error, sizeof(result->error), "libcurl could not start");
+        return;
+    }
+    struct curl_slist *list = NULL;
+    for (const char *const *header = headers; header && *header; header++) list = curl_slist_append(list, *header);
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    // Only the web: a webhook URL from a settings file must not reach file:// or gopher://.
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)length);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    result->curl_code = (int)curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result->status);
+    snprintf(result->error, sizeof(result->error), "%s", error[0] ? error : curl_easy_strerror((CURLcode)result->curl_code));
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+}

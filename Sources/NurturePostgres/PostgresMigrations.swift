@@ -190,6 +190,33 @@ enum PostgresMigrations {
         Migration(version: 4, name: "sources", sql: [
             "ALTER TABLE leads ADD COLUMN source TEXT, ADD COLUMN medium TEXT, ADD COLUMN source_campaign TEXT",
         ]),
+        // Webhooks and their outbox (see the SQLite store: the same tables, filled by a
+        // trigger in the transaction that records the event).
+        Migration(version: 5, name: "webhooks", sql: [
+            "CREATE TABLE webhook_subscriptions (url TEXT NOT NULL, event TEXT NOT NULL, PRIMARY KEY (url, event))",
+            """
+            CREATE TABLE webhook_deliveries (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                url TEXT NOT NULL,
+                event_id BIGINT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at BIGINT NOT NULL DEFAULT 0,
+                delivered_at BIGINT,
+                last_error TEXT,
+                last_attempt_at BIGINT,
+                UNIQUE (url, event_id)
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE delivered_at IS NULL",
+            """
+            CREATE FUNCTION queue_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO webhook_deliveries (url, event_id) SELECT url, NEW.id FROM webhook_subscriptions WHERE event = NEW.name;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER webhook_outbox AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION queue_webhooks()",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

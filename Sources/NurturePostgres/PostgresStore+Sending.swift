@@ -129,10 +129,18 @@ extension PostgresStore {
                 case .failed(let error, let bounce):
                     try await connection.query("UPDATE messages SET state = 'failed', last_error = \(error), sender_id = NULL WHERE id = \(row)", logger: logger)
                     if bounce {
-                        try await connection.query("""
+                        let bounced = try await connection.changes("""
                             UPDATE leads SET status = 'bounced', status_changed_at = \(time), updated_at = \(time)
-                            WHERE id = (SELECT lead_id FROM enrollments WHERE id = \(enrollment)) AND status = 'active'
+                            WHERE id = (SELECT lead_id FROM enrollments WHERE id = \(enrollment)) AND status = 'active' RETURNING id
                             """, logger: logger)
+                        // Recorded as an event too (a timeline entry, a webhook's trigger).
+                        if bounced == 1 {
+                            try await connection.query("""
+                                INSERT INTO events (lead_id, name, attributes, occurred_at)
+                                SELECT lead_id, 'bounced', jsonb_build_object('campaign', campaign_id, 'step', \(delivery.claim.step)::text, 'error', \(error)::text),
+                                    \(time) FROM enrollments WHERE id = \(enrollment)
+                                """, logger: logger)
+                        }
                     }
                     try await setDue(enrollment, at: time, step: nil, on: connection)
                 case .unknown(let error):

@@ -13,6 +13,8 @@ public struct ServerSettings: Sendable {
     public var scoreRules: ScoreRules
     /// Lifecycle stages, checked as soon as a person opens, clicks or subscribes.
     public var stageRules = StageRules()
+    /// Posts the webhook outbox (nil: no webhooks), as soon as an event may have filled it.
+    public var webhooks: WebhookDispatcher?
     /// `NURTURE_ADMIN_PASSWORD`: opens the preview and report pages when bound beyond loopback.
     public var adminPassword: String?
     public var subscribeTags: [String]
@@ -64,14 +66,16 @@ public enum NurtureHTTPServer {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let auth = AdminAuth(host: settings.host, password: settings.adminPassword)
-        let stageChecks = settings.stageRules.isEmpty ? nil : StageChecks(
-            keeper: { StageKeeper(store: store, rules: settings.stageRules, scoreRules: settings.scoreRules, catalog: settings.loadCatalog()) },
-            now: settings.now, logger: Logger(label: "nurture.stages"))
-        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, stageChecks: stageChecks)
+        var keeper: (@Sendable () -> StageKeeper)?
+        if !settings.stageRules.isEmpty {
+            keeper = { StageKeeper(store: store, rules: settings.stageRules, scoreRules: settings.scoreRules, catalog: settings.loadCatalog()) }
+        }
+        let followUps = FollowUps(keeper: keeper, webhooks: settings.webhooks, now: settings.now, logger: Logger(label: "nurture.follow-ups"))
+        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, followUps: followUps)
             .add(to: router)
-        UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now).add(to: router)
+        UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now, followUps: followUps).add(to: router)
         SubscribeRoutes(
-            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now, stageChecks: stageChecks)
+            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now, followUps: followUps)
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,

@@ -15,7 +15,7 @@ struct SubscribeRoutes: Sendable {
     let defaultTags: [String]
     let now: @Sendable () -> Date
     /// Told of each capture (a new lead may enter a stage on its fit alone).
-    let stageChecks: StageChecks?
+    let followUps: FollowUps?
 
     static let honeypot = "website"
     static let maxBody = 16 * 1024
@@ -57,7 +57,7 @@ struct SubscribeRoutes: Sendable {
             // An address already known changes nothing (not its name, tags or status), and
             // the answer is the same either way: the form must not reveal who is a lead.
             let at = now()
-            if try await retryingWhileBusy({ try await store.addLeadIfNew(input, now: at) }) { stageChecks?.nudge() }
+            if try await retryingWhileBusy({ try await store.addLeadIfNew(input, now: at) }) { followUps?.nudge() }
             return thanks(json: wantsJSON)
         }
     }

@@ -13,7 +13,7 @@ struct TrackingRoutes: Sendable {
     let classifier: ActivityClassifier
     let now: @Sendable () -> Date
     /// Told of each person's open or click (it may move the lead into a stage).
-    let stageChecks: StageChecks?
+    let followUps: FollowUps?
 
     /// How far apart in time a decoy hit and a real click from the same address may be
     /// and still be one scanner's visit.
@@ -66,7 +66,7 @@ struct TrackingRoutes: Sendable {
             let verdict = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
             }
-            if verdict?.activityClass == .human { stageChecks?.nudge() }
+            if verdict?.activityClass == .human { followUps?.nudge() }
         } catch {
             context.logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")
         }

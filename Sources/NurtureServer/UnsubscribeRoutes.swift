@@ -10,8 +10,11 @@ struct UnsubscribeRoutes: Sendable {
     let signer: LinkSigner
     /// The clock for recording unsubscribes.
     let now: @Sendable () -> Date
+    /// Told of each unsubscribe (its event may be a webhook's).
+    let followUps: FollowUps?
 
-    init(store: any Store, signer: LinkSigner, now: @escaping @Sendable () -> Date = Date.init) {
+    init(store: any Store, signer: LinkSigner, now: @escaping @Sendable () -> Date = Date.init, followUps: FollowUps? = nil) {
+        self.followUps = followUps
         self.store = store
         self.signer = signer
         self.now = now
@@ -45,6 +48,7 @@ struct UnsubscribeRoutes: Sendable {
                 try await store.unsubscribe(enrollmentID: target.enrollmentID, step: target.step, now: at)
             }
             guard let email = unsubscribed else { return Page.notFound }
+            followUps?.nudge()
             return Page.html(Page.document(
                 title: "Unsubscribed",
                 body: "<h1>You are unsubscribed</h1><p>\(Page.escape(email.address)) gets no more of these emails.</p>"))

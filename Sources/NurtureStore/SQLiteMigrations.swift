@@ -166,6 +166,31 @@ enum SQLiteMigrations {
             ALTER TABLE leads ADD COLUMN medium TEXT;
             ALTER TABLE leads ADD COLUMN source_campaign TEXT;
             """),
+        Migration(version: 8, name: "webhooks", sql: """
+            -- What nurture.yml's webhooks want (replaced whenever it is read by run or serve).
+            CREATE TABLE webhook_subscriptions (
+                url TEXT NOT NULL,
+                event TEXT NOT NULL,
+                PRIMARY KEY (url, event)
+            ) WITHOUT ROWID;
+            -- The outbox: one row per event and webhook, written by the trigger below in the
+            -- transaction that records the event, so a crash loses no delivery.
+            CREATE TABLE webhook_deliveries (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL,
+                event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                delivered_at INTEGER,
+                last_error TEXT,
+                last_attempt_at INTEGER,
+                UNIQUE (url, event_id)
+            );
+            CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE delivered_at IS NULL;
+            CREATE TRIGGER webhook_outbox AFTER INSERT ON events BEGIN
+                INSERT INTO webhook_deliveries (url, event_id) SELECT url, new.id FROM webhook_subscriptions WHERE event = new.name;
+            END;
+            """),
     ]
 
     /// A trigger that queues the lead a row change touches for a stage check.

@@ -249,6 +249,13 @@ extension SQLiteStore {
                             UPDATE leads SET status = 'bounced', status_changed_at = ?1, updated_at = ?1
                             WHERE id = (SELECT lead_id FROM enrollments WHERE id = ?2) AND status = 'active'
                             """).rows([time, .integer(enrollment)])
+                        // Recorded as an event too (a timeline entry, a webhook's trigger).
+                        if connection.changes == 1 {
+                            try connection.prepare("""
+                                INSERT INTO events (lead_id, name, attributes, occurred_at)
+                                SELECT lead_id, 'bounced', json_object('campaign', campaign_id, 'step', ?3, 'error', ?4), ?1 FROM enrollments WHERE id = ?2
+                                """).rows([time, .integer(enrollment), .text(delivery.claim.step), .text(error)])
+                        }
                     }
                     // The planner moves on (or ends the drip for a bounced lead) at once.
                     try setDue(enrollment, at: now, step: nil)

@@ -32,6 +32,7 @@ struct EventCommand: AsyncParsableCommand {
         for error in catalog.diagnostics.errors { Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count") ; break }
         let store = try await project.openStore(mayCreate: true)
         let wallClock = Date()
+        let webhooks = try await project.webhookDispatcher(store: store)
         let at = self.at?.date ?? wallClock
         // A goal event dated after the wall clock converts at the first tick at or after
         // its time, not now.
@@ -52,6 +53,10 @@ struct EventCommand: AsyncParsableCommand {
         let leadID = entered.isEmpty ? nil : try await store.lead(email: address)?.id
         let ownStages = entered.filter { $0.leadID == leadID }.map(\.stage)
         if !ownStages.isEmpty { line += "; entered stage \(ownStages.joined(separator: ", "))" }
+        // Hand-offs go at once; one that fails is retried by the next tick.
+        if let webhooks, case let (delivered, failed) = try await webhooks.run(now: wallClock), delivered + failed > 0 {
+            line += "; webhooks delivered \(delivered)\(failed > 0 ? ", failing \(failed) (retried by the next tick)" : "")"
+        }
         let enrolling = catalog.campaigns.filter { $0.enroll.events.contains(name) }.map(\.id)
         if !enrolling.isEmpty { line += "; enrols in \(enrolling.joined(separator: ", ")) at the next tick (if not in it already)" }
         print(line)

@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
                 unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
             settings.tracksLinks = project.tracksLinks
             settings.stageRules = project.settings.stageRules
+            settings.webhooks = try await project.webhookDispatcher(store: store)
             Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
             if settings.pagesAreClosed {
                 Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")

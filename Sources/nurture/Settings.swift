@@ -20,6 +20,8 @@ struct Settings: Sendable {
     var trackingEnabled = true
     var scoreRules = ScoreRules()
     var stageRules = StageRules()
+    /// `webhooks:`; signed with NURTURE_WEBHOOK_SECRET.
+    var webhooks: [WebhookRule] = []
     /// `subscribe.tags`: the tags the capture form may set; `subscribe.default_tags`:
     /// the tags every captured lead gets.
     var subscribeTags: [String] = []
@@ -39,7 +41,7 @@ struct Settings: Sendable {
         static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second"]
     }
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "subscribe"]
+    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "webhooks", "subscribe"]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
@@ -69,6 +71,7 @@ struct Settings: Sendable {
             if let node = map["smtp"], !node.isNull { settings.smtp = readSMTP(node, into: &diagnostics) }
             if let node = map["tracking"], !node.isNull { readTracking(node, into: &settings, &diagnostics) }
             if let node = map["score"], !node.isNull { readScore(node, into: &settings, &diagnostics) }
+            if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
             if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
                 subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags"], in: "'subscribe'", into: &diagnostics)

@@ -35,6 +35,11 @@ struct StatusCommand: AsyncParsableCommand {
             print("  these may or may not have been delivered; after checking the mail server's log, run")
             print("  `nurture retry-unknown` to send them again or `nurture retry-unknown --mark-sent` to count them as sent")
         }
+        let webhooks = try await store.webhookBacklog()
+        if webhooks.pending > 0 {
+            print("webhooks waiting: \(webhooks.pending) (\(webhooks.failing) failing, retried with growing waits of up to an hour)")
+            if let last = webhooks.lastFailure { print(Terminal.escapingControls("  last failure: \(last.url): \(last.error)")) }
+        }
     }
 }
 

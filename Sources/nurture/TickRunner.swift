@@ -25,6 +25,18 @@ struct TickRunner {
         return loop
     }
 
+    /// One tick, then the webhooks it (and anything before it) left in the outbox. The
+    /// store learns the webhooks first, so the tick's own stage events get deliveries.
+    func tick(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+              shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> TickSummary {
+        let webhooks = try await project.webhookDispatcher(store: store)
+        var summary = try await loop(transport: transport).tick(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
+        if let webhooks, !shouldStop() {
+            (summary.webhooksDelivered, summary.webhooksFailed) = try await webhooks.run(now: now)
+        }
+        return summary
+    }
+
     func runOnce(now: Date, limit: Int?, dryRun: Bool) async throws {
         if dryRun {
             try await runDry(now: now, limit: limit)
@@ -36,7 +48,7 @@ struct TickRunner {
         let summary: TickSummary
         let started = Date()
         do {
-            summary = try await loop(transport: transport).tick(now: now, limit: limit, progress: progress.update)
+            summary = try await tick(transport: transport, now: now, limit: limit, progress: progress.update)
         } catch SendLoop.TickError.anotherTickRunning {
             print("another tick is running on this store; nothing done")
             return
@@ -118,7 +130,7 @@ struct TickService: Service {
             while !stop.isSet {
                 let started = Date()
                 do {
-                    let summary = try await runner.loop(transport: transport).tick(now: started, limit: limit, shouldStop: { stop.isSet })
+                    let summary = try await runner.tick(transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
                     try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
                     print("\(TimeText.utc(started)): \(summary)")
                 } catch SendLoop.TickError.anotherTickRunning {

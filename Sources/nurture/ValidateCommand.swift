@@ -30,6 +30,9 @@ struct ValidateCommand: AsyncParsableCommand {
                 diagnostics.append(contentsOf: try await dateWarnings(catalog, store: store))
             }
         }
+        if !project.settings.webhooks.isEmpty, (project.environment["NURTURE_WEBHOOK_SECRET"] ?? "").isEmpty {
+            Terminal.warning("nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: run and serve refuse to start without it")
+        }
         for diagnostic in diagnostics.sorted {
             Terminal.writeError("\(diagnostic)\n")
         }

@@ -24,7 +24,7 @@ public final class PostgresTestServer: Sendable {
         self.binaries = binaries
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        port = try Self.freePort()
+        port = try freeLoopbackPort()
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", folder]) }
         try runAsOwner("initdb", ["-D", folder + "/data", "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
         // Durability is not under test here: fsync off makes the suite fast.
@@ -94,22 +94,6 @@ public final class PostgresTestServer: Sendable {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
         return versions.reversed().map { "\(root)/\($0)/bin" }.first { FileManager.default.fileExists(atPath: $0 + "/pg_ctl") }
-    }
-
-    /// A port nothing listens on now (bound to 0, read, released).
-    static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw Failure("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     struct Failure: Error, CustomStringConvertible {

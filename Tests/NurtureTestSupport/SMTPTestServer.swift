@@ -19,32 +19,8 @@ public final class SMTPTestServer: @unchecked Sendable {
     /// or for the scripted one `--greeting 554`, `--rcpt 552`, …).
     public init(_ arguments: [String] = [], kind: Kind = .recording) throws {
         folder = try TemporaryDirectory("nurture-smtp")
-        let log = folder.url.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Repository.root.appendingPathComponent("Tests/Fixtures/\(kind.rawValue)").path,
-                             "--out", folder.url.appendingPathComponent("received").path] + arguments
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = process.standardOutput
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while true {
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) {
-                self.port = port
-                return
-            }
-            guard process.isRunning, Date() < deadline else {
-                process.terminate()
-                throw ServerError(description: "the test SMTP server did not start: \(text)")
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-    }
-
-    struct ServerError: Error, CustomStringConvertible {
-        let description: String
+        (process, port) = try FixtureScript.start(
+            kind.rawValue, ["--out", folder.url.appendingPathComponent("received").path] + arguments, in: folder, what: "the test SMTP server")
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }

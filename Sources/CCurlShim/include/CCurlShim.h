@@ -57,4 +57,16 @@ void nurture_smtp_close(void *handle);
 void nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
                        nurture_smtp_result *result);
 
+/// What one HTTP request came to.
+typedef struct nurture_http_result {
+    int curl_code;             // CURLcode (0: an answer came back)
+    long status;               // the HTTP status (0 when none)
+    char error[256];           // libcurl's error buffer
+} nurture_http_result;
+
+/// POSTs `body` to `url` (http or https only, no redirects followed) with `headers`, a
+/// NULL-terminated list of "Name: value" lines, waiting at most `timeout_ms` in all.
+void nurture_http_post(const char *url, const char *const *headers, const char *body, size_t length, long timeout_ms,
+                       nurture_http_result *result);
+
 #endif

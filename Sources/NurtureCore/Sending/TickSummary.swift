@@ -20,6 +20,9 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
     public var stoppedBecause: String?
     /// The error of the last message deferred, to say why when nothing could be delivered.
     public var lastRetryReason: String?
+    /// Webhook requests answered with a 2xx, and failed (to be retried).
+    public var webhooksDelivered = 0
+    public var webhooksFailed = 0
     /// `--limit` was reached with work still due.
     public var limitReached = false
 
@@ -36,6 +39,8 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
         if suppressed > 0 { parts.append("suppressed \(suppressed)") }
         if unknown > 0 { parts.append("unknown \(unknown) (see nurture status)") }
         if recovered > 0 { parts.append("recovered \(recovered)") }
+        if webhooksDelivered > 0 { parts.append("webhooks delivered \(webhooksDelivered)") }
+        if webhooksFailed > 0 { parts.append("webhooks failing \(webhooksFailed) (see nurture status)") }
         return parts.joined(separator: ", ")
     }
 }

@@ -1,0 +1,70 @@
+import Foundation
+
+/// One entry of `webhooks:` in nurture.yml: where to POST, and which events.
+public struct WebhookRule: Sendable, Hashable {
+    public var url: String
+    public var events: [String]
+
+    public init(url: String, events: [String]) {
+        self.url = url
+        self.events = events
+    }
+}
+
+/// A delivery waiting to be made: one event for one webhook, with what its body tells.
+public struct WebhookDelivery: Sendable, Hashable {
+    /// The outbox row: the delivery's idempotency id, the same on every attempt.
+    public var id: Int64
+    public var url: String
+    public var attempts: Int
+    public var event: LeadTimeline.Event
+    /// With tags, attributes and source.
+    public var lead: Lead
+
+    public init(id: Int64, url: String, attempts: Int, event: LeadTimeline.Event, lead: Lead) {
+        self.id = id
+        self.url = url
+        self.attempts = attempts
+        self.event = event
+        self.lead = lead
+    }
+
+    /// What the receiver de-duplicates on (`X-Nurture-Delivery`).
+    public var idempotencyID: String { "nurture-\(id)" }
+}
+
+/// What one POST came to: delivered (a 2xx answer), or why not.
+public enum WebhookOutcome: Sendable, Hashable {
+    case delivered
+    case failed(String)
+}
+
+/// Where webhook requests go (libcurl in `serve` and `run`; a recorder in tests).
+public protocol WebhookPoster: Sendable {
+    func post(url: String, headers: [(String, String)], body: [UInt8]) async -> WebhookOutcome
+}
+
+/// Pending and failing deliveries, for `status`.
+public struct WebhookBacklog: Sendable, Hashable {
+    public var pending: Int
+    /// Tried at least once and not yet delivered.
+    public var failing: Int
+    /// The most recent failure: its URL and why.
+    public var lastFailure: (url: String, error: String)?
+
+    public init(pending: Int = 0, failing: Int = 0, lastFailure: (url: String, error: String)? = nil) {
+        self.pending = pending
+        self.failing = failing
+        self.lastFailure = lastFailure
+    }
+
+    public static func == (left: WebhookBacklog, right: WebhookBacklog) -> Bool {
+        left.pending == right.pending && left.failing == right.failing && left.lastFailure?.url == right.lastFailure?.url
+            && left.lastFailure?.error == right.lastFailure?.error
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(pending)
+        hasher.combine(failing)
+    }
+}

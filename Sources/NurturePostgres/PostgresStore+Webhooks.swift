@@ -1,0 +1,78 @@
+import Foundation
+import NurtureCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func setWebhooks(_ rules: [WebhookRule]) async throws {
+        let urls = rules.flatMap { rule in rule.events.map { _ in rule.url } }
+        let events = rules.flatMap(\.events)
+        try await write { connection in
+            try await connection.query("DELETE FROM webhook_subscriptions", logger: logger)
+            try await connection.query("""
+                INSERT INTO webhook_subscriptions (url, event) SELECT * FROM unnest(\(urls)::text[], \(events)::text[]) ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    public func claimWebhookDeliveries(now: Date, limit: Int, lease: TimeInterval) async throws -> [WebhookDelivery] {
+        try await write { connection in
+            // SKIP LOCKED: senders claiming at once take different deliveries.
+            var deliveries: [WebhookDelivery] = []
+            for row in try await connection.rows("""
+                WITH claimed AS (
+                    UPDATE webhook_deliveries SET next_attempt_at = \(now.addingTimeInterval(lease).epochSeconds) WHERE id IN (
+                        SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= \(now.epochSeconds)
+                        ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                    RETURNING id, url, attempts, event_id)
+                SELECT c.id, c.url, c.attempts, e.name, e.occurred_at, e.attributes::text, \(unescaped: Self.leadColumns)
+                FROM claimed c JOIN events e ON e.id = c.event_id JOIN leads l ON l.id = e.lead_id ORDER BY c.id
+                """, logger: logger) {
+                let cells = Array(row)
+                guard let lead = try Self.lead(from: row, offset: 6) else { continue }
+                let event = LeadTimeline.Event(
+                    name: try cells[3].decode(String.self), at: Date(epochSeconds: try cells[4].decode(Int64.self)),
+                    attributes: Self.attributes(fromJSON: try cells[5].decode(String.self)))
+                deliveries.append(WebhookDelivery(
+                    id: try cells[0].decode(Int64.self), url: try cells[1].decode(String.self), attempts: try cells[2].decode(Int.self), event: event,
+                    lead: lead))
+            }
+            return deliveries
+        }
+    }
+
+    public func recordWebhookAttempt(id: Int64, outcome: WebhookOutcome, now: Date, retryAt: Date) async throws {
+        try await write { connection in
+            switch outcome {
+            case .delivered:
+                try await connection.query("""
+                    UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = \(now.epochSeconds), last_attempt_at = \(now.epochSeconds),
+                        last_error = NULL WHERE id = \(id)
+                    """, logger: logger)
+            case .failed(let error):
+                try await connection.query("""
+                    UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = \(retryAt.epochSeconds),
+                        last_attempt_at = \(now.epochSeconds), last_error = \(error) WHERE id = \(id)
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func webhookBacklog() async throws -> WebhookBacklog {
+        try await read { connection in
+            var backlog = WebhookBacklog()
+            if let row = try await connection.rows("""
+                SELECT count(*), count(*) FILTER (WHERE attempts > 0) FROM webhook_deliveries WHERE delivered_at IS NULL
+                """, logger: logger).first {
+                (backlog.pending, backlog.failing) = try row.decode((Int, Int).self)
+            }
+            if let row = try await connection.rows("""
+                SELECT url, last_error FROM webhook_deliveries WHERE delivered_at IS NULL AND attempts > 0
+                ORDER BY last_attempt_at DESC, id DESC LIMIT 1
+                """, logger: logger).first {
+                let (url, error) = try row.decode((String, String?).self)
+                backlog.lastFailure = (url, error ?? "")
+            }
+            return backlog
+        }
+    }
+}
