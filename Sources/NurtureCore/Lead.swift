@@ -51,6 +51,10 @@ public struct Lead: Sendable, Hashable {
     }
 }
 
+/// How long a custom attribute's value may be (characters): lead data comes from files
+/// and forms, and ends up in messages, pages and fit rules' patterns.
+public let attributeValueLimit = 1000
+
 /// What an import row or `leads add` says about a lead. Nil fields are left as they
 /// are on an existing lead; tags and attributes are added to what it has.
 public struct LeadInput: Sendable, Hashable {

@@ -105,6 +105,9 @@ public struct LeadCSVMapping: Sendable {
             case .medium: origin.medium = value
             case .sourceCampaign: origin.campaign = value
             case .attribute(let name):
+                guard value.count <= attributeValueLimit else {
+                    return reject("\(name) is longer than \(attributeValueLimit) characters")
+                }
                 if !value.isEmpty { attributes[name] = value }
             }
         }

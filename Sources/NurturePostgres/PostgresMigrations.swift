@@ -217,6 +217,25 @@ enum PostgresMigrations {
             """,
             "CREATE TRIGGER webhook_outbox AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION queue_webhooks()",
         ]),
+        // Double opt-in (see the SQLite store).
+        Migration(version: 6, name: "double opt-in", sql: [
+            """
+            CREATE TABLE pending_subscriptions (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                email TEXT NOT NULL,
+                email_key TEXT NOT NULL UNIQUE,
+                first_name TEXT,
+                last_name TEXT,
+                tags JSONB NOT NULL DEFAULT '[]',
+                source TEXT,
+                medium TEXT,
+                source_campaign TEXT,
+                requested_at BIGINT NOT NULL,
+                confirmation_sent_at BIGINT
+            )
+            """,
+            "CREATE INDEX pending_subscriptions_by_time ON pending_subscriptions (requested_at)",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -15,6 +15,8 @@ public struct ServerSettings: Sendable {
     public var stageRules = StageRules()
     /// Posts the webhook outbox (nil: no webhooks), as soon as an event may have filled it.
     public var webhooks: WebhookDispatcher?
+    /// Double opt-in for `/subscribe`, and how its mail is sent (nil: no confirmation).
+    public var confirmation: (settings: SubscriptionConfirmation, makeTransport: @Sendable () throws -> any Transport)?
     /// `NURTURE_ADMIN_PASSWORD`: opens the preview and report pages when bound beyond loopback.
     public var adminPassword: String?
     public var subscribeTags: [String]
@@ -74,8 +76,15 @@ public enum NurtureHTTPServer {
         TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, followUps: followUps)
             .add(to: router)
         UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now, followUps: followUps).add(to: router)
+        let confirm = settings.confirmation.map { confirmation in
+            ConfirmRoutes(
+                store: store, confirmation: confirmation.settings, signer: settings.links.signer, baseURL: settings.links.baseURL,
+                loadCatalog: settings.loadCatalog, makeTransport: confirmation.makeTransport, now: settings.now, followUps: followUps)
+        }
+        confirm?.add(to: router)
         SubscribeRoutes(
-            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now, followUps: followUps)
+            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now, followUps: followUps,
+            confirm: confirm)
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,

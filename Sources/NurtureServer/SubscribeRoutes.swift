@@ -16,6 +16,8 @@ struct SubscribeRoutes: Sendable {
     let now: @Sendable () -> Date
     /// Told of each capture (a new lead may enter a stage on its fit alone).
     let followUps: FollowUps?
+    /// Double opt-in: nil keeps a capture a lead at once.
+    let confirm: ConfirmRoutes?
 
     static let honeypot = "website"
     static let maxBody = 16 * 1024
@@ -57,6 +59,10 @@ struct SubscribeRoutes: Sendable {
             // An address already known changes nothing (not its name, tags or status), and
             // the answer is the same either way: the form must not reveal who is a lead.
             let at = now()
+            if let confirm {
+                try await confirm.request(input, logger: context.logger)
+                return thanks(json: wantsJSON, confirming: true)
+            }
             if try await retryingWhileBusy({ try await store.addLeadIfNew(input, now: at) }) { followUps?.nudge() }
             return thanks(json: wantsJSON)
         }
@@ -81,8 +87,10 @@ struct SubscribeRoutes: Sendable {
         return flat.isEmpty ? nil : String(flat.prefix(100))
     }
 
-    private func thanks(json: Bool) -> Response {
-        json ? Page.json(["ok": true]) : Page.html(Page.document(title: "Thank you", body: "<h1>Thank you</h1><p>You are on the list.</p>"))
+    private func thanks(json: Bool, confirming: Bool = false) -> Response {
+        if json { return confirming ? Page.json(["ok": true, "confirm": true]) : Page.json(["ok": true]) }
+        let text = confirming ? "Please check your inbox: we sent you a link to confirm." : "You are on the list."
+        return Page.html(Page.document(title: "Thank you", body: "<h1>Thank you</h1><p>\(text)</p>"))
     }
 
     private func refuse(_ message: String, status: HTTPResponse.Status, json: Bool) -> Response {

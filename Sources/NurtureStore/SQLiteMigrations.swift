@@ -191,6 +191,23 @@ enum SQLiteMigrations {
                 INSERT INTO webhook_deliveries (url, event_id) SELECT url, new.id FROM webhook_subscriptions WHERE event = new.name;
             END;
             """),
+        Migration(version: 9, name: "double opt-in", sql: """
+            -- Subscriptions from the form waiting for their owner to confirm: not leads yet.
+            CREATE TABLE pending_subscriptions (
+                id INTEGER PRIMARY KEY,
+                email TEXT NOT NULL,
+                email_key TEXT NOT NULL UNIQUE,
+                first_name TEXT,
+                last_name TEXT,
+                tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags)),
+                source TEXT,
+                medium TEXT,
+                source_campaign TEXT,
+                requested_at INTEGER NOT NULL,
+                confirmation_sent_at INTEGER
+            );
+            CREATE INDEX pending_subscriptions_by_time ON pending_subscriptions(requested_at);
+            """),
     ]
 
     /// A trigger that queues the lead a row change touches for a stage check.

@@ -18,6 +18,9 @@ struct AttributeArgument: ExpressibleByArgument {
         guard let equals = argument.firstIndex(of: "=") else { return nil }
         let name = LeadCSVMapping.normalize(String(argument[..<equals]))
         guard !name.isEmpty else { return nil }
+        let value = argument[argument.index(after: equals)...]
+        // Bounded like every lead value (ArgumentParser then says the value is invalid).
+        guard value.count <= attributeValueLimit else { return nil }
         self.name = name
         self.value = String(argument[argument.index(after: equals)...])
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NurtureCore
 import NurtureServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -46,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
             settings.tracksLinks = project.tracksLinks
             settings.stageRules = project.settings.stageRules
             settings.webhooks = try await project.webhookDispatcher(store: store)
+            if let confirmation = project.settings.subscribeConfirmation {
+                guard !project.loadCatalog().templates.parts(of: SubscriptionConfirmation.template).isEmpty else {
+                    throw UserError("subscribe.confirm is on, but there is no templates/confirm.txt.mustache (or .html) to send")
+                }
+                settings.confirmation = (confirmation, { try project.openTransport() })
+            }
             Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
             if settings.pagesAreClosed {
                 Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")

@@ -26,6 +26,10 @@ struct Settings: Sendable {
     /// the tags every captured lead gets.
     var subscribeTags: [String] = []
     var subscribeDefaultTags: [String] = []
+    /// `subscribe.confirm: true`: double opt-in, with its sender, subject and expiry.
+    var subscribeConfirmation: SubscriptionConfirmation?
+    /// `subscribe.pending_days`: how long an unconfirmed subscription is kept.
+    var pendingDays = 7
 
     /// The `smtp:` section. The password is never read from the file.
     struct SMTPFileSettings: Sendable {
@@ -74,9 +78,10 @@ struct Settings: Sendable {
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
             if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
-                subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags"], in: "'subscribe'", into: &diagnostics)
+                subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags"] + confirmKeys, in: "'subscribe'", into: &diagnostics)
                 settings.subscribeTags = subscribe.textList("tags", into: &diagnostics).map(\.text)
                 settings.subscribeDefaultTags = subscribe.textList("default_tags", into: &diagnostics).map(\.text)
+                readConfirmation(subscribe, into: &settings, &diagnostics)
             }
             if let mailbox = map.optionalText("unsubscribe_mailto", into: &diagnostics) {
                 do { settings.unsubscribeMailbox = try EmailAddress(mailbox.text) } catch {
@@ -136,7 +141,7 @@ struct Settings: Sendable {
 
     /// A number within `range` (and whole when asked). Range-checked here because values
     /// like `1e20`, `inf` or `1e-320` would otherwise overflow a conversion later.
-    private static func number(
+    static func number(
         _ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, in range: ClosedRange<Double>, whole: Bool = false,
         hint: String
     ) -> Double? {

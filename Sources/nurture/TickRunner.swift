@@ -30,6 +30,8 @@ struct TickRunner {
     func tick(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
               shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> TickSummary {
         let webhooks = try await project.webhookDispatcher(store: store)
+        // Unconfirmed subscriptions are kept `subscribe.pending_days`, then forgotten.
+        _ = try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(-Double(project.settings.pendingDays) * 86_400))
         var summary = try await loop(transport: transport).tick(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
         if let webhooks, !shouldStop() {
             (summary.webhooksDelivered, summary.webhooksFailed) = try await webhooks.run(now: now)

@@ -158,3 +158,13 @@ import Testing
         #expect(source.description == "adsX-Evil: 1 / \(String(repeating: "m", count: 200)) / -")
     }
 }
+
+/// Issue 14.6: attribute values are bounded; a longer one is a rejected row, by line.
+@Test func anOverlongAttributeRejectsItsRow() throws {
+    let mapping = try LeadCSVMapping(header: ["email", "title"])
+    let long = String(repeating: "x", count: attributeValueLimit + 1)
+    let rejected = mapping.lead(from: CSVRecord(line: 7, fields: ["a@b.example", long]))
+    guard case .failure(let rejection) = rejected else { Issue.record("accepted \(rejected)"); return }
+    #expect(rejection.description == "line 7: title is longer than 1000 characters")
+    #expect((try? mapping.lead(from: CSVRecord(line: 8, fields: ["a@b.example", String(long.dropFirst())])).get())?.attributes["title"]?.count == attributeValueLimit)
+}

@@ -147,6 +147,7 @@ extension LeadFixture {
 
     static let checks = [
         ConformanceCheck("the first touch is kept") { try await LeadFixture($0).theFirstTouchIsKept() },
+        ConformanceCheck("pending subscriptions become leads only when confirmed") { try await LeadFixture($0).pendingSubscriptionsBecomeLeadsOnlyWhenConfirmed() },
         ConformanceCheck("upserts by email, case-insensitively") { try await LeadFixture($0).upsertsByEmailCaseInsensitively() },
         ConformanceCheck("an import never resubscribes") { try await LeadFixture($0).importNeverResubscribes() },
         ConformanceCheck("attribute values are stored verbatim") { try await LeadFixture($0).attributeValuesAreStoredVerbatim() },
@@ -155,4 +156,33 @@ extension LeadFixture {
         ConformanceCheck("imports in batches across chunks") { try await LeadFixture($0).importsInBatchesAcrossChunks() },
         ConformanceCheck("an unusable header imports nothing") { try await LeadFixture($0).anUnusableHeaderImportsNothing() },
     ]
+}
+
+extension LeadFixture {
+    /// Issue 14.4: a pending subscription is no lead until confirmed, once, with its consent.
+    func pendingSubscriptionsBecomeLeadsOnlyWhenConfirmed() async throws {
+        let zoe = LeadInput(email: email("zoe@example.com"), firstName: "Zoe", tags: ["trial"], source: LeadSource(source: "ads"))
+        let pending = try #require(try await store.addPendingSubscription(zoe, now: now))
+        #expect(try await store.lead(email: email("zoe@example.com")) == nil)
+        try await store.markConfirmationSent(id: pending.id, now: now)
+        #expect(try await store.addPendingSubscription(zoe, now: now.addingTimeInterval(600)) == nil, "no second mail within the hour")
+        let again = try #require(try await store.addPendingSubscription(zoe, now: now.addingTimeInterval(3600)))
+        #expect(again.id == pending.id && again.requestedAt == pending.requestedAt, "the same link stays good")
+        #expect(try await store.confirmSubscription(id: pending.id, requestedAt: now.addingTimeInterval(1), ip: "192.0.2.7", now: now) == nil,
+                "a token naming another request confirms nothing")
+
+        #expect(try await store.confirmSubscription(id: pending.id, requestedAt: pending.requestedAt, ip: "192.0.2.7", now: now.addingTimeInterval(60))?.address
+            == "zoe@example.com")
+        let lead = try #require(try await store.lead(email: email("zoe@example.com")))
+        #expect(lead.status == .active && lead.tags == ["trial"] && lead.firstName == "Zoe" && lead.source?.source == "ads")
+        let consent = try await store.timeline(email: email("zoe@example.com"))?.events
+        #expect(consent == [LeadTimeline.Event(name: "subscription_confirmed", at: now.addingTimeInterval(60), attributes: ["ip": "192.0.2.7"])])
+        #expect(try await store.confirmSubscription(id: pending.id, requestedAt: pending.requestedAt, ip: nil, now: now) == nil, "once")
+        #expect(try await store.addPendingSubscription(zoe, now: now) == nil, "a lead already: nothing to confirm")
+
+        _ = try await store.addPendingSubscription(LeadInput(email: email("old@example.com")), now: now)
+        _ = try await store.addPendingSubscription(LeadInput(email: email("new@example.com")), now: now.addingTimeInterval(86_400))
+        #expect(try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(3600)) == 1)
+        #expect(try await store.leadCount() == 1)
+    }
 }

@@ -1,0 +1,80 @@
+import Foundation
+import NurtureCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func addPendingSubscription(_ input: LeadInput, now: Date) async throws -> PendingSubscription? {
+        try await write { connection in
+            if try await connection.count("SELECT count(*) FROM leads WHERE email_key = \(input.email.normalized)", logger: logger) > 0 { return nil }
+            // A second request refreshes the name and tags; the source stays the first one.
+            guard let row = try await connection.rows("""
+                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at)
+                VALUES (\(input.email.address), \(input.email.normalized), \(input.firstName), \(input.lastName), \(JSONText.array(input.tags))::jsonb,
+                    \(input.source?.source), \(input.source?.medium), \(input.source?.campaign), \(now.epochSeconds))
+                ON CONFLICT (email_key) DO UPDATE SET first_name = coalesce(excluded.first_name, pending_subscriptions.first_name),
+                    last_name = coalesce(excluded.last_name, pending_subscriptions.last_name), tags = excluded.tags
+                RETURNING id, requested_at, confirmation_sent_at
+                """, logger: logger).first
+            else { return nil }
+            let (id, requestedAt, sentAt) = try row.decode((Int64, Int64, Int64?).self)
+            if let sentAt, now.epochSeconds - sentAt < 3600 { return nil }
+            return PendingSubscription(id: id, input: input, requestedAt: Date(epochSeconds: requestedAt))
+        }
+    }
+
+    public func markConfirmationSent(id: Int64, now: Date) async throws {
+        try await write { connection in
+            try await connection.query("UPDATE pending_subscriptions SET confirmation_sent_at = \(now.epochSeconds) WHERE id = \(id)", logger: logger)
+        }
+    }
+
+    public func pendingSubscription(id: Int64, requestedAt: Date) async throws -> PendingSubscription? {
+        try await read { try await pendingSubscription(id: id, requestedAt: requestedAt, on: $0) }
+    }
+
+    func pendingSubscription(id: Int64, requestedAt: Date, on connection: PostgresConnection) async throws -> PendingSubscription? {
+        guard let row = try await connection.rows("""
+            SELECT email, first_name, last_name, tags::text, source, medium, source_campaign FROM pending_subscriptions
+            WHERE id = \(id) AND requested_at = \(requestedAt.epochSeconds)
+            """, logger: logger).first
+        else { return nil }
+        let (email, first, last, tagsJSON, source, medium, campaign) = try row.decode((String, String?, String?, String, String?, String?, String?).self)
+        guard let address = try? EmailAddress(email) else { return nil }
+        let tags = (try? JSONSerialization.jsonObject(with: Data(tagsJSON.utf8))) as? [String] ?? []
+        return PendingSubscription(
+            id: id,
+            input: LeadInput(email: address, firstName: first, lastName: last, tags: tags, source: LeadSource(source: source, medium: medium, campaign: campaign)),
+            requestedAt: requestedAt)
+    }
+
+    public func confirmSubscription(id: Int64, requestedAt: Date, ip: String?, now: Date) async throws -> EmailAddress? {
+        try await write { connection in
+            guard let pending = try await pendingSubscription(id: id, requestedAt: requestedAt, on: connection) else { return nil }
+            let batch = LeadBatch([pending.input])
+            let time = now.epochSeconds
+            let added = try await connection.changes("""
+                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
+                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
+                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
+                ON CONFLICT (email_key) DO NOTHING RETURNING id
+                """, logger: logger)
+            // A lead since (an import) is left as it is, but the consent is still its own.
+            if added == 1 { try await addTags(batch.tagsJSON, at: time, on: connection) }
+            if let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(pending.input.email.normalized)", logger: logger)
+                .first.map({ try $0.decode(Int64.self) }) {
+                _ = try await recordEvent(
+                    leadID: leadID, name: "subscription_confirmed", attributes: ip.map { ["ip": $0] } ?? [:], goalCampaigns: [], at: time, on: connection)
+            }
+            try await connection.query("DELETE FROM pending_subscriptions WHERE id = \(id)", logger: logger)
+            return pending.input.email
+        }
+    }
+
+    public func forgetPendingSubscriptions(before cutoff: Date) async throws -> Int {
+        try await write { connection in
+            try await connection.count("""
+                WITH gone AS (DELETE FROM pending_subscriptions WHERE requested_at < \(cutoff.epochSeconds) RETURNING 1) SELECT count(*) FROM gone
+                """, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    public func addPendingSubscription(_ input: LeadInput, now: Date) throws -> PendingSubscription? {
+        try connection.transaction {
+            var known = false
+            try connection.prepare("SELECT 1 FROM leads WHERE email_key = ?").rows([.text(input.email.normalized)]) { _ in known = true }
+            if known { return nil }
+            // A second request refreshes the name and tags; the source stays the first one.
+            var row: (id: Int64, requestedAt: Int64, sentAt: Int64?)?
+            try connection.prepare("""
+                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                ON CONFLICT (email_key) DO UPDATE SET first_name = coalesce(excluded.first_name, first_name),
+                    last_name = coalesce(excluded.last_name, last_name), tags = excluded.tags
+                RETURNING id, requested_at, confirmation_sent_at
+                """).rows([
+                    .text(input.email.address), .text(input.email.normalized), Self.optional(input.firstName), Self.optional(input.lastName),
+                    .text(JSONText.array(input.tags)), Self.optional(input.source?.source), Self.optional(input.source?.medium),
+                    Self.optional(input.source?.campaign), .integer(now.epochSeconds),
+                ]) { row = ($0.integer(0), $0.integer(1), $0.text(2) == nil ? nil : $0.integer(2)) }
+            guard let row else { return nil }
+            if let sent = row.sentAt, now.epochSeconds - sent < 3600 { return nil }
+            return PendingSubscription(id: row.id, input: input, requestedAt: Date(epochSeconds: row.requestedAt))
+        }
+    }
+
+    public func markConfirmationSent(id: Int64, now: Date) throws {
+        try connection.prepare("UPDATE pending_subscriptions SET confirmation_sent_at = ? WHERE id = ?").rows([.integer(now.epochSeconds), .integer(id)])
+    }
+
+    public func pendingSubscription(id: Int64, requestedAt: Date) throws -> PendingSubscription? {
+        var found: PendingSubscription?
+        try connection.prepare("""
+            SELECT email, first_name, last_name, tags, source, medium, source_campaign FROM pending_subscriptions WHERE id = ? AND requested_at = ?
+            """).rows([.integer(id), .integer(requestedAt.epochSeconds)]) { row in
+            guard let email = try? EmailAddress(row.text(0) ?? "") else { return }
+            let tags = (try? JSONSerialization.jsonObject(with: Data((row.text(3) ?? "[]").utf8))) as? [String] ?? []
+            found = PendingSubscription(
+                id: id,
+                input: LeadInput(email: email, firstName: row.text(1), lastName: row.text(2), tags: tags,
+                                 source: LeadSource(source: row.text(4), medium: row.text(5), campaign: row.text(6))),
+                requestedAt: requestedAt)
+        }
+        return found
+    }
+
+    public func confirmSubscription(id: Int64, requestedAt: Date, ip: String?, now: Date) throws -> EmailAddress? {
+        try connection.transaction {
+            guard let pending = try pendingSubscription(id: id, requestedAt: requestedAt) else { return nil }
+            let input = pending.input
+            var leadID: Int64?
+            try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
+                .rows(Self.leadValues(input, at: now.epochSeconds)) { leadID = $0.integer(0) }
+            if let leadID {
+                let addTag = try connection.prepare(Self.addTagSQL)
+                for tag in Set(input.tags) { try addTag.rows([.integer(leadID), .text(tag), .integer(now.epochSeconds)]) }
+            } else {
+                // A lead since (an import): left as it is, but the consent is still its own.
+                try connection.prepare("SELECT id FROM leads WHERE email_key = ?").rows([.text(input.email.normalized)]) { leadID = $0.integer(0) }
+            }
+            if let leadID {
+                _ = try recordEvent(
+                    leadID: leadID, name: "subscription_confirmed", attributes: ip.map { ["ip": $0] } ?? [:], goalCampaigns: [], at: now)
+            }
+            try connection.prepare("DELETE FROM pending_subscriptions WHERE id = ?").rows([.integer(id)])
+            return input.email
+        }
+    }
+
+    public func forgetPendingSubscriptions(before cutoff: Date) throws -> Int {
+        try connection.prepare("DELETE FROM pending_subscriptions WHERE requested_at < ?").rows([.integer(cutoff.epochSeconds)])
+        return connection.changes
+    }
+}

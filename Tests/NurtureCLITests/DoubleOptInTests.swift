@@ -1,0 +1,88 @@
+import Foundation
+import NurtureTestSupport
+import Testing
+
+/// Issue 14.4 with the built binary: a subscription from the form is not a lead (and is
+/// mailed nothing but its confirmation) until its owner follows the signed link.
+@Suite(.serialized) struct DoubleOptInTests {
+    let project: TemporaryDirectory
+
+    init() throws {
+        project = try TemporaryDirectory("nurture-optin")
+        try Repository.copyExample(into: project)
+        try project.write("nurture.yml", """
+            subscribe:
+              tags: [trial]
+              confirm: true
+              from: "Acme <hello@acme.example>"
+              confirm_subject: "Confirm your subscription to Acme"
+              pending_days: 3
+
+            """)
+        try project.write("templates/confirm.txt.mustache", "Hi {{first_name}}, please confirm: {{confirm_url}}\n")
+    }
+
+    func nurture(_ arguments: String..., environment: [String: String] = [:]) throws -> NurtureBinary.Result {
+        try NurtureBinary.run(arguments, in: project.url, environment: environment)
+    }
+
+    func outbox() -> [String] {
+        let folder = project.url.appendingPathComponent("outbox")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted().compactMap {
+            try? String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8)
+        }
+    }
+
+    @Test func aSubscriptionWaitsForItsOwnersConfirmation() async throws {
+        let port = try freeLoopbackPort()
+        let server = try await ServeProcess(in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
+        defer { server.stop() }
+        let environment = ["NURTURE_BASE_URL": server.baseURL]
+        let posted = try Curl.fetch(["-d", "email=zoe@example.com&name=Zoe&tags=trial&utm_source=ads", "\(server.baseURL)/subscribe"])
+        #expect(posted.status == 200 && posted.body.contains("check your inbox"))
+        #expect(try nurture("leads", "show", "zoe@example.com").status == 1, "not a lead yet")
+        // A second request within the hour mails nothing more.
+        #expect(try Curl.fetch(["-d", "email=zoe@example.com&tags=trial", "\(server.baseURL)/subscribe"]).status == 200)
+        let mails = outbox()
+        #expect(mails.count == 1, "one confirmation: \(mails.count)")
+        let mail = try #require(mails.first).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        #expect(mail.contains("Subject: Confirm your subscription to Acme"))
+        #expect(!mail.contains("List-Unsubscribe"))
+        let link = try #require(mail.components(separatedBy: "\(server.baseURL)/subscribe/confirm/").dropFirst().first.map {
+            "\(server.baseURL)/subscribe/confirm/" + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        })
+        // Pending leads are never enrolled: the trial campaign sends nothing.
+        #expect(try nurture("run", "--once", environment: environment).stdout.hasPrefix("sent 0,"))
+
+        // A scanner's GET confirms nothing; a tampered token is refused.
+        let page = try Curl.fetch([link])
+        #expect(page.status == 200 && page.body.contains("<form method=\"post\">"))
+        #expect(try nurture("leads", "show", "zoe@example.com").status == 1)
+        #expect(try Curl.fetch(["-X", "POST", link + "x"]).status == 404)
+        let confirmed = try Curl.fetch(["-X", "POST", link])
+        #expect(confirmed.status == 200 && confirmed.body.contains("You are subscribed"))
+        #expect(try Curl.fetch(["-X", "POST", link]).status == 404, "once")
+
+        let shown = try nurture("leads", "show", "zoe@example.com")
+        #expect(shown.stdout.contains("(active"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("tags:       trial"))
+        #expect(shown.stdout.contains("source:     ads"))
+        #expect(shown.stdout.contains("event subscription_confirmed (ip=127.0.0.1)"), "\(shown.stdout)")
+        let tick = try nurture("run", "--once", "--now", "2030-01-07T15:00:00Z", environment: environment)
+        #expect(tick.stdout.hasPrefix("sent 1,"), "now the campaign takes her in: \(tick.stdout)")
+    }
+
+    @Test func anUnconfirmedSubscriptionIsForgottenAfterItsDays() async throws {
+        let port = try freeLoopbackPort()
+        let server = try await ServeProcess(in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
+        defer { server.stop() }
+        #expect(try Curl.fetch(["-d", "email=amy@example.com", "\(server.baseURL)/subscribe"]).status == 200)
+        let mail = try #require(outbox().first).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        let token = try #require(mail.components(separatedBy: "/subscribe/confirm/").dropFirst().first?.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) })
+        // A tick four days on forgets it: the link no longer works.
+        #expect(try nurture("run", "--once", "--now", Date().addingTimeInterval(4 * 86_400).formatted(.iso8601)).status == 0)
+        #expect(try Curl.fetch(["\(server.baseURL)/subscribe/confirm/\(token)"]).status == 404)
+        #expect(try Curl.fetch(["-X", "POST", "\(server.baseURL)/subscribe/confirm/\(token)"]).status == 404)
+        #expect(try nurture("leads", "show", "amy@example.com").status == 1)
+    }
+}
