@@ -140,7 +140,8 @@ enum PostgresMigrations {
         // is asked for (it decays, and the rules may change), not kept as a number.
         Migration(version: 2, name: "scores from activity", sql: ["ALTER TABLE leads DROP COLUMN score"]),
         // Lifecycle stages, and the queue of leads to check (see the SQLite store: the
-        // same rules, queued by triggers in the transaction that changed the lead).
+        // same rules, queued in the transaction that changed the lead by triggers that
+        // exist only while stages are configured: PostgresStore.prepareStageChecks).
         Migration(version: 3, name: "stages", sql: [
             """
             CREATE TABLE lead_stages (
@@ -159,9 +160,6 @@ enum PostgresMigrations {
             DECLARE
                 lead BIGINT;
             BEGIN
-                IF NOT EXISTS (SELECT 1 FROM settings WHERE key = 'stages') THEN
-                    RETURN NULL;
-                END IF;
                 IF TG_TABLE_NAME = 'leads' THEN
                     lead := NEW.id;
                 ELSIF TG_TABLE_NAME = 'activity' THEN
@@ -173,17 +171,6 @@ enum PostgresMigrations {
                     ON CONFLICT (lead_id) DO UPDATE SET seq = excluded.seq;
                 RETURN NULL;
             END $$
-            """,
-            "CREATE TRIGGER stage_check_leads_added AFTER INSERT ON leads FOR EACH ROW EXECUTE FUNCTION queue_stage_check()",
-            """
-            CREATE TRIGGER stage_check_leads_changed AFTER UPDATE OF first_name, last_name, timezone, attributes ON leads
-                FOR EACH ROW EXECUTE FUNCTION queue_stage_check()
-            """,
-            "CREATE TRIGGER stage_check_tags_added AFTER INSERT ON lead_tags FOR EACH ROW EXECUTE FUNCTION queue_stage_check()",
-            "CREATE TRIGGER stage_check_events_added AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION queue_stage_check()",
-            """
-            CREATE TRIGGER stage_check_human_activity AFTER INSERT ON activity
-                FOR EACH ROW WHEN (NEW.class = 'human') EXECUTE FUNCTION queue_stage_check()
             """,
         ]),
         // Where each lead came from (first touch, UTM terms).

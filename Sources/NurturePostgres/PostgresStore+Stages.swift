@@ -12,10 +12,19 @@ extension PostgresStore {
                 if stored != nil {
                     try await connection.query("DELETE FROM settings WHERE key = 'stages'", logger: logger)
                     try await connection.query("DELETE FROM stage_checks", logger: logger)
+                    for (name, table, _) in Self.stageCheckTriggers {
+                        try await connection.query("DROP TRIGGER IF EXISTS \(unescaped: "stage_check_" + name) ON \(unescaped: table)", logger: logger)
+                    }
                 }
                 return 0
             }
             guard stored != fingerprint else { return 0 }
+            for (name, table, event) in Self.stageCheckTriggers {
+                try await connection.query("""
+                    CREATE OR REPLACE TRIGGER \(unescaped: "stage_check_" + name) \(unescaped: event) FOR EACH ROW
+                    \(unescaped: name == "human_activity" ? "WHEN (NEW.class = 'human')" : "") EXECUTE FUNCTION queue_stage_check()
+                    """, logger: logger)
+            }
             try await connection.query("""
                 INSERT INTO settings (key, value) VALUES ('stages', \(fingerprint)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
                 """, logger: logger)
@@ -27,6 +36,16 @@ extension PostgresStore {
                 """, logger: logger)
         }
     }
+
+    /// The triggers that queue a lead for a stage check (name, table, event), as on
+    /// SQLite: created while stages are configured, dropped when they are not.
+    static let stageCheckTriggers = [
+        ("leads_added", "leads", "AFTER INSERT ON leads"),
+        ("leads_changed", "leads", "AFTER UPDATE OF first_name, last_name, timezone, attributes ON leads"),
+        ("tags_added", "lead_tags", "AFTER INSERT ON lead_tags"),
+        ("events_added", "events", "AFTER INSERT ON events"),
+        ("human_activity", "activity", "AFTER INSERT ON activity"),
+    ]
 
     public func queuedStageChecks(limit: Int) async throws -> [StageCheck] {
         try await read { connection in

@@ -143,22 +143,16 @@ enum SQLiteMigrations {
                 PRIMARY KEY (lead_id, stage)
             ) WITHOUT ROWID;
             CREATE INDEX lead_stages_by_stage ON lead_stages(stage, lead_id);
-            -- Leads whose stages must be checked again, queued by the triggers below in the
-            -- transaction that changed them (so a crash loses no check), only while stage
-            -- rules are configured (the 'stages' setting). `seq` orders the queue; a check
-            -- clears a lead only up to the seq it read.
+            -- Leads whose stages must be checked again, queued by triggers in the transaction
+            -- that changed them (so a crash loses no check). The triggers exist only while
+            -- stage rules are configured (SQLiteStore.prepareStageChecks creates and drops
+            -- them), so an import without stages pays nothing. `seq` orders the queue; a
+            -- check clears a lead only up to the seq it read.
             CREATE TABLE stage_checks (
                 lead_id INTEGER PRIMARY KEY,
                 seq INTEGER NOT NULL
             );
             CREATE INDEX stage_checks_by_seq ON stage_checks(seq);
-            \(stageCheckTrigger("leads_added", on: "AFTER INSERT ON leads", lead: "new.id"))
-            \(stageCheckTrigger("leads_changed", on: "AFTER UPDATE OF first_name, last_name, timezone, attributes ON leads", lead: "new.id"))
-            \(stageCheckTrigger("tags_added", on: "AFTER INSERT ON lead_tags", lead: "new.lead_id"))
-            \(stageCheckTrigger("events_added", on: "AFTER INSERT ON events", lead: "new.lead_id"))
-            \(stageCheckTrigger("human_activity", on: "AFTER INSERT ON activity", when: "new.class = 'human'", lead: """
-                (SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = new.message_row)
-                """))
             """),
         Migration(version: 7, name: "sources", sql: """
             -- Where each lead came from (first touch, UTM terms).
@@ -209,18 +203,6 @@ enum SQLiteMigrations {
             CREATE INDEX pending_subscriptions_by_time ON pending_subscriptions(requested_at);
             """),
     ]
-
-    /// A trigger that queues the lead a row change touches for a stage check.
-    static func stageCheckTrigger(_ name: String, on event: String, when condition: String = "1", lead: String) -> String {
-        """
-        CREATE TRIGGER stage_check_\(name) \(event)
-        WHEN \(condition) AND EXISTS (SELECT 1 FROM settings WHERE key = 'stages')
-        BEGIN
-            INSERT INTO stage_checks (lead_id, seq) VALUES (\(lead), (SELECT coalesce(max(seq), 0) + 1 FROM stage_checks))
-            ON CONFLICT (lead_id) DO UPDATE SET seq = excluded.seq;
-        END;
-        """
-    }
 
     static var latestVersion: Int { all.last?.version ?? 0 }
 }

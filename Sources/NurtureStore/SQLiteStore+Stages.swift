@@ -11,12 +11,22 @@ extension SQLiteStore {
                 if stored != nil {
                     try connection.prepare("DELETE FROM settings WHERE key = 'stages'").rows()
                     try connection.prepare("DELETE FROM stage_checks").rows()
+                    for (name, _, _, _) in Self.stageCheckTriggers { try connection.prepare("DROP TRIGGER IF EXISTS stage_check_\(name)").rows() }
                 }
                 return 0
             }
             guard stored != fingerprint else { return 0 }
             try connection.prepare("INSERT INTO settings (key, value) VALUES ('stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .rows([.text(fingerprint)])
+            for (name, event, condition, lead) in Self.stageCheckTriggers {
+                try connection.prepare("""
+                    CREATE TRIGGER IF NOT EXISTS stage_check_\(name) \(event) WHEN \(condition)
+                    BEGIN
+                        INSERT INTO stage_checks (lead_id, seq) VALUES (\(lead), (SELECT coalesce(max(seq), 0) + 1 FROM stage_checks))
+                        ON CONFLICT (lead_id) DO UPDATE SET seq = excluded.seq;
+                    END
+                    """).rows()
+            }
             try connection.prepare("""
                 INSERT INTO stage_checks (lead_id, seq) SELECT id, id + (SELECT coalesce(max(seq), 0) FROM stage_checks) FROM leads WHERE true
                 ON CONFLICT (lead_id) DO NOTHING
@@ -24,6 +34,19 @@ extension SQLiteStore {
             return connection.changes
         }
     }
+
+    /// What queues a lead for a stage check (name, event, condition, the lead's id): a
+    /// change to its fields or tags, an event, a person's open or click. Created while
+    /// stages are configured, dropped when they are not, so without stages the writes
+    /// they watch pay nothing.
+    static let stageCheckTriggers: [(String, String, String, String)] = [
+        ("leads_added", "AFTER INSERT ON leads", "1", "new.id"),
+        ("leads_changed", "AFTER UPDATE OF first_name, last_name, timezone, attributes ON leads", "1", "new.id"),
+        ("tags_added", "AFTER INSERT ON lead_tags", "1", "new.lead_id"),
+        ("events_added", "AFTER INSERT ON events", "1", "new.lead_id"),
+        ("human_activity", "AFTER INSERT ON activity", "new.class = 'human'",
+         "(SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = new.message_row)"),
+    ]
 
     public func queuedStageChecks(limit: Int) throws -> [StageCheck] {
         try connection.read {
