@@ -12,6 +12,22 @@ public struct StoreMetrics: Sendable, Hashable {
     public var activity: [ActivityKind: [ActivityClass: Int]] = [:]
     /// Unsubscribes through links (one-click or the page).
     public var linkUnsubscribes = 0
+    /// Per campaign: messages sent, messages a person opened and clicked, conversions.
+    public var campaigns: [String: CampaignCounts] = [:]
+
+    public struct CampaignCounts: Sendable, Hashable {
+        public var sent = 0
+        public var opened = 0
+        public var clicked = 0
+        public var converted = 0
+
+        public init(sent: Int = 0, opened: Int = 0, clicked: Int = 0, converted: Int = 0) {
+            self.sent = sent
+            self.opened = opened
+            self.clicked = clicked
+            self.converted = converted
+        }
+    }
 
     public init() {}
 
@@ -37,6 +53,16 @@ public struct StoreMetrics: Sendable, Hashable {
                    ActivityClass.allCases.map { ("{class=\"\($0.rawValue)\"}", String(activity[kind]?[$0] ?? 0)) })
         }
         metric("counter", "nurture_unsubscribes_total", "Leads unsubscribed through a link.", [("", String(linkUnsubscribes))])
+        // Per campaign, for a dashboard's rates. Opened and clicked are gauges: a click later
+        // unmasked as a scanner's leaves the count, which a counter must never do.
+        let ids = campaigns.keys.sorted()
+        func perCampaign(_ value: (CampaignCounts) -> Int) -> [(labels: String, value: String)] {
+            ids.map { ("{campaign=\"\(Self.labelValue($0))\"}", String(value(campaigns[$0]!))) }
+        }
+        metric("counter", "nurture_campaign_sent_total", "Messages sent, by campaign.", perCampaign(\.sent))
+        gauge("nurture_campaign_opened_messages", "Sent messages a person opened, by campaign.", perCampaign(\.opened))
+        gauge("nurture_campaign_clicked_messages", "Sent messages a person clicked, by campaign.", perCampaign(\.clicked))
+        metric("counter", "nurture_campaign_conversions_total", "Drips ended by a goal event, by campaign.", perCampaign(\.converted))
         if let lastTickAt {
             gauge("nurture_last_tick_timestamp_seconds", "When the last tick of the send loop finished.", [("", String(Int(lastTickAt.timeIntervalSince1970)))])
         }
@@ -44,6 +70,11 @@ public struct StoreMetrics: Sendable, Hashable {
             gauge("nurture_last_tick_duration_seconds", "How long the last tick took.", [("", String(format: "%.3f", lastTickSeconds))])
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A label value as the exposition format wants it: backslash, quote and line feed escaped.
+    static func labelValue(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 

@@ -107,6 +107,24 @@ extension PostgresStore {
                 metrics.activity[kind, default: [:]][activityClass] = count
             }
             metrics.linkUnsubscribes = try await connection.count("SELECT count(*) FROM events WHERE name = 'unsubscribed'", logger: logger)
+            // Per campaign (as on SQLite): sent, messages a person opened or clicked, conversions.
+            for try await (campaign, count) in try await connection.query("""
+                SELECT e.campaign_id, count(*) FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.state = 'sent' GROUP BY 1
+                """, logger: logger).decode((String, Int).self) {
+                metrics.campaigns[campaign, default: .init()].sent = count
+            }
+            for try await (campaign, kind, count) in try await connection.query("""
+                SELECT e.campaign_id, a.kind, count(DISTINCT a.message_row) FROM activity a
+                JOIN messages m ON m.id = a.message_row JOIN enrollments e ON e.id = m.enrollment_id
+                WHERE a.class = 'human' AND NOT a.decoy GROUP BY 1, 2
+                """, logger: logger).decode((String, String, Int).self) {
+                if kind == "open" { metrics.campaigns[campaign, default: .init()].opened = count } else { metrics.campaigns[campaign, default: .init()].clicked = count }
+            }
+            for try await (campaign, count) in try await connection.query(
+                "SELECT campaign_id, count(*) FROM enrollments WHERE state = 'converted' GROUP BY 1", logger: logger
+            ).decode((String, Int).self) {
+                metrics.campaigns[campaign, default: .init()].converted = count
+            }
             for row in try await connection.rows("SELECT key, value FROM settings WHERE key IN ('last_tick_at', 'last_tick_seconds')", logger: logger) {
                 let (key, text) = try row.decode((String, String).self)
                 guard let value = Double(text) else { continue }

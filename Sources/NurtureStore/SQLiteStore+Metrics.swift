@@ -18,6 +18,13 @@ extension SQLiteStore {
                 metrics.activity[kind, default: [:]][activityClass] = Int(row.integer(2))
             }
             try connection.prepare("SELECT count(*) FROM events WHERE name = 'unsubscribed'").rows { metrics.linkUnsubscribes = Int($0.integer(0)) }
+            try connection.prepare(CampaignCountsSQL.sent).rows { metrics.campaigns[$0.text(0) ?? "", default: .init()].sent = Int($0.integer(1)) }
+            try connection.prepare(CampaignCountsSQL.engaged).rows { row in
+                let campaign = row.text(0) ?? ""
+                if row.text(1) == "open" { metrics.campaigns[campaign, default: .init()].opened = Int(row.integer(2)) }
+                else { metrics.campaigns[campaign, default: .init()].clicked = Int(row.integer(2)) }
+            }
+            try connection.prepare(CampaignCountsSQL.converted).rows { metrics.campaigns[$0.text(0) ?? "", default: .init()].converted = Int($0.integer(1)) }
             try connection.prepare("SELECT key, value FROM settings WHERE key IN ('last_tick_at', 'last_tick_seconds')").rows { row in
                 guard let value = row.text(1).flatMap(Double.init) else { return }
                 if row.text(0) == "last_tick_at" { metrics.lastTickAt = Date(timeIntervalSince1970: value) } else { metrics.lastTickSeconds = value }
@@ -34,4 +41,16 @@ extension SQLiteStore {
             }
         }
     }
+}
+
+/// The per-campaign counts of `/metrics` (PostgreSQL asks the same, in its own dialect).
+private enum CampaignCountsSQL {
+    static let sent = "SELECT e.campaign_id, count(*) FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.state = 'sent' GROUP BY 1"
+    /// Messages a person opened or clicked (the hidden decoy is no click).
+    static let engaged = """
+        SELECT e.campaign_id, a.kind, count(DISTINCT a.message_row) FROM activity a
+        JOIN messages m ON m.id = a.message_row JOIN enrollments e ON e.id = m.enrollment_id
+        WHERE a.class = 'human' AND a.decoy = 0 GROUP BY 1, 2
+        """
+    static let converted = "SELECT campaign_id, count(*) FROM enrollments WHERE state = 'converted' GROUP BY 1"
 }

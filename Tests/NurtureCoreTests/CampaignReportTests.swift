@@ -52,3 +52,15 @@ import Testing
         #expect(report.steps.map(\.converted) == [1, 2])
     }
 }
+
+/// Issue 15.6: `/metrics` per campaign, for a dashboard's rates.
+@Test func metricsCarryPerCampaignCounts() {
+    var metrics = StoreMetrics()
+    metrics.campaigns = ["trial": .init(sent: 10, opened: 4, clicked: 2, converted: 1), "odd\"name": .init(sent: 1)]
+    let text = metrics.prometheusText
+    #expect(text.contains("# TYPE nurture_campaign_sent_total counter\nnurture_campaign_sent_total{campaign=\"odd\\\"name\"} 1\nnurture_campaign_sent_total{campaign=\"trial\"} 10\n"))
+    #expect(text.contains("# TYPE nurture_campaign_opened_messages gauge\n"))
+    #expect(text.contains("nurture_campaign_opened_messages{campaign=\"trial\"} 4\n"))
+    #expect(text.contains("nurture_campaign_clicked_messages{campaign=\"trial\"} 2\n"))
+    #expect(text.contains("nurture_campaign_conversions_total{campaign=\"trial\"} 1\n"))
+}

@@ -110,6 +110,7 @@ struct RecoveryReportEnrolmentFixture {
         let metrics = try await store.metrics(now: t0)
         #expect(metrics.messagesByState["sent"] == 4)
         #expect(metrics.linkUnsubscribes == 1)
+        #expect(metrics.campaigns == ["drip": .init(sent: 4, opened: 1, clicked: 1, converted: 1)], "only people count; one lead converted")
     }
 
     /// A scanner gives itself away by following the hidden decoy link: its clicks around
