@@ -25,6 +25,7 @@ struct ReportCommand: AsyncParsableCommand {
         source: leads by where they came from (first touch), and how many reached each stage.
         """)
     var by: Grouping?
+    @Flag(help: "Per step and link: people who clicked it, their clicks, and machines' clicks.") var links = false
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
         case stage, source
@@ -63,6 +64,19 @@ struct ReportCommand: AsyncParsableCommand {
             ids = [campaign]
         }
         let store = try await project.openStore()
+        if links {
+            var reports: [(campaign: String, links: [LinkTally])] = []
+            for id in ids {
+                let steps = catalog.campaign(id)?.steps.map(\.id) ?? []
+                reports.append((id, LinkTally.ordered(try await store.linkTallies(campaignID: id), stepOrder: steps)))
+            }
+            switch format {
+            case .table: print(Terminal.escapingControls(LinkReport.table(reports)), terminator: "")
+            case .json: print(LinkReport.json(reports))
+            case .csv: print(LinkReport.csv(reports), terminator: "")
+            }
+            return
+        }
         var reports: [CampaignReport] = []
         for id in ids {
             let report = try await store.report(campaignID: id, stepOrder: catalog.campaign(id)?.steps.map(\.id) ?? [])

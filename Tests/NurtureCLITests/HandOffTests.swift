@@ -72,6 +72,10 @@ import Testing
         let welcome = try #require(try sent(to: "ann@acme.example", subject: "Welcome"))
         let link = try #require(welcome.components(separatedBy: "\(server.baseURL)/c/").dropFirst().last.map { "\(server.baseURL)/c/" + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) } })
         #expect(try Curl.fetch(["-A", firefox, link]).status == 302)
+        // Issue 15.3: per link, who clicked what.
+        let links = try nurture("report", "welcome", "--links", "--format", "csv", environment: environment)
+        #expect(links.stdout == "campaign,step,position,url,unique_human_clicks,human_clicks,machine_clicks\nwelcome,welcome,1,https://acme.example/pricing,1,1,0\n",
+                "\(links.stdout)\(links.stderr)")
         // serve checks her stage at once and tries the webhook: the receiver is down.
         var status = ""
         for _ in 0..<100 {

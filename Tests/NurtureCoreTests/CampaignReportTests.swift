@@ -64,3 +64,12 @@ import Testing
     #expect(text.contains("nurture_campaign_clicked_messages{campaign=\"trial\"} 2\n"))
     #expect(text.contains("nurture_campaign_conversions_total{campaign=\"trial\"} 1\n"))
 }
+
+/// Issue 15.3: links are listed in the campaign's step order, then by position.
+@Test func linksFollowTheStepOrderThenTheirPosition() {
+    func link(_ step: String, _ position: Int) -> LinkTally {
+        LinkTally(step: step, position: position, url: "https://x.example/\(position)", uniqueHumanClicks: 0, humanClicks: 0, machineClicks: 0)
+    }
+    let ordered = LinkTally.ordered([link("gone", 0), link("tips", 1), link("welcome", 2), link("tips", 0), link("welcome", 0)], stepOrder: ["welcome", "tips"])
+    #expect(ordered.map { "\($0.step)#\($0.position)" } == ["welcome#0", "welcome#2", "tips#0", "tips#1", "gone#0"])
+}

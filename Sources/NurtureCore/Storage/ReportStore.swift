@@ -2,6 +2,9 @@
 public protocol ReportStore: Sendable {
     func reportTally(campaignID: String) async throws -> CampaignTally
 
+    /// Clicks on each link of each step of a campaign (never the hidden decoy).
+    func linkTallies(campaignID: String) async throws -> [LinkTally]
+
     /// Leads by where they came from (first touch), with how many reached each stage.
     func leadsBySource() async throws -> [SourceTally]
 }

@@ -94,6 +94,9 @@ struct RecoveryReportEnrolmentFixture {
         #expect(one.uniqueClicks == 1 && one.totalClicks == 1)
         #expect(one.converted == 1 && one.unsubscribed == 1)
         #expect(report.steps[1].step == "two" && report.steps[1].sent == 0)
+        // Per link: bob's click on the one link of step one.
+        #expect(try await store.linkTallies(campaignID: "drip") == [
+            LinkTally(step: "one", position: 0, url: "https://acme.example/x", uniqueHumanClicks: 1, humanClicks: 1, machineClicks: 0)])
         // Scores: an open once per message (1), a click (3), the event's points (5).
         let rules = ScoreRules(events: ["purchased": 5])
         #expect(try await store.score(of: "ann@example.com", rules: rules) == 1)
@@ -143,6 +146,9 @@ struct RecoveryReportEnrolmentFixture {
         let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
         #expect(report.steps[0].uniqueClicks == 0)
         #expect(report.steps[0].machineClicks == 5, "three clicks and two decoy hits, all machine")
+        #expect(try await store.linkTallies(campaignID: "drip") == [
+            LinkTally(step: "one", position: 0, url: "https://acme.example/x", uniqueHumanClicks: 0, humanClicks: 0, machineClicks: 3)],
+            "the decoy is no link of the message")
         let activity = try #require(try await store.timeline(email: email("ann@example.com"))).activity
         #expect(activity.filter { $0.reason == TrackingOutcome.unmaskReason }.count == 3)
     }

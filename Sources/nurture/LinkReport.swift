@@ -1,0 +1,44 @@
+import Foundation
+import NurtureCore
+
+/// The text, JSON and CSV of `report [CAMPAIGN] --links`.
+enum LinkReport {
+    static func table(_ reports: [(campaign: String, links: [LinkTally])]) -> String {
+        var out = ""
+        for report in reports {
+            out += "\(report.campaign): \(report.links.isEmpty ? "no clicks yet" : "clicks by link")\n"
+            guard !report.links.isEmpty else { continue }
+            let rows = [["step", "link", "people", "clicks", "machines", "url"]] + report.links.map {
+                [$0.step, "#\($0.position + 1)", String($0.uniqueHumanClicks), String($0.humanClicks), String($0.machineClicks), $0.url]
+            }
+            let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                let cells: [String] = (0..<5).map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }
+                out += "  " + cells.joined() + row[5] + "\n"
+            }
+        }
+        return out
+    }
+
+    static func json(_ reports: [(campaign: String, links: [LinkTally])]) -> String {
+        let object = reports.map { report -> [String: Any] in
+            ["campaign": report.campaign, "links": report.links.map { link -> [String: Any] in
+                ["step": link.step, "position": link.position + 1, "url": link.url, "unique_human_clicks": link.uniqueHumanClicks,
+                 "human_clicks": link.humanClicks, "machine_clicks": link.machineClicks]
+            }]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func csv(_ reports: [(campaign: String, links: [LinkTally])]) -> String {
+        var lines = ["campaign,step,position,url,unique_human_clicks,human_clicks,machine_clicks"]
+        for report in reports {
+            for link in report.links {
+                lines.append([report.campaign, link.step, String(link.position + 1), link.url, String(link.uniqueHumanClicks), String(link.humanClicks),
+                              String(link.machineClicks)].map(CSVCell.escape).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
