@@ -26,6 +26,10 @@ struct ReportCommand: AsyncParsableCommand {
         """)
     var by: Grouping?
     @Flag(help: "Per step and link: people who clicked it, their clicks, and machines' clicks.") var links = false
+    @Option(help: ArgumentHelp("With --by source: leads captured on or after this day (in nurture.yml's timezone).", valueName: "YYYY-MM-DD"))
+    var since: String?
+    @Option(help: ArgumentHelp("With --by source: leads captured on or before this day.", valueName: "YYYY-MM-DD")) var until: String?
+    @Option(help: ArgumentHelp("With --by source: what each source cost (source,amount[,month]).", valueName: "costs.csv")) var costs: String?
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
         case stage, source
@@ -46,13 +50,7 @@ struct ReportCommand: AsyncParsableCommand {
             return
         }
         if by == .source {
-            let tallies = try await project.openStore().leadsBySource()
-            let stages = project.settings.stageRules.ids
-            switch format {
-            case .table: print(SourceReport.table(tallies, stages: stages), terminator: "")
-            case .json: print(SourceReport.json(tallies))
-            case .csv: print(SourceReport.csv(tallies, stages: stages), terminator: "")
-            }
+            try await reportBySource(project)
             return
         }
         let catalog = project.loadCatalog()

@@ -1,47 +1,78 @@
 import Foundation
 import NurtureCore
 
-/// The text, JSON and CSV of `report --by source`: leads by first touch, and how many of
-/// them reached each stage. Most leads first.
+/// The text, JSON and CSV of `report --by source`.
 enum SourceReport {
-    static func sorted(_ tallies: [SourceTally]) -> [SourceTally] {
-        tallies.sorted { ($0.leads, $1.source?.description ?? "") > ($1.leads, $0.source?.description ?? "") }
-    }
+    static func number(_ value: Double?, decimals: Int = 2) -> String { value.map { String(format: "%.\(decimals)f", $0) } ?? "-" }
+    static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
 
-    static func cells(_ tally: SourceTally) -> [String] {
-        [tally.source?.source ?? "(none)", tally.source?.medium ?? "-", tally.source?.campaign ?? "-"]
-    }
+    static func name(_ row: SourceAnalysis.Row) -> String { row.source?.source ?? "(none)" }
 
-    static func table(_ tallies: [SourceTally], stages: [String]) -> String {
-        let header = ["source", "medium", "campaign", "leads"] + stages
-        let rows: [[String]] = sorted(tallies).map { tally in
-            let counts: [String] = stages.map { String(tally.stages[$0] ?? 0) }
-            return cells(tally) + [String(tally.leads)] + counts
+    static func table(_ analysis: SourceAnalysis, stages: [String], priced: Bool) -> String {
+        var header = ["source", "leads"] + stages + ["converted", "conv%", "avg score", "avg fit"]
+        if priced { header += ["spend", "per lead", "per conv."] }
+        func cells(_ row: SourceAnalysis.Row, label: String, priced: Bool) -> [String] {
+            var cells = [label, String(row.leads)] + stages.map { String(row.stages[$0] ?? 0) }
+            cells += [String(row.conversions), percent(row.conversionRate), number(row.averageScore, decimals: 1), number(row.averageFit, decimals: 1)]
+            if priced { cells += [number(row.spend), number(row.costPerLead), number(row.costPerConversion)] }
+            return cells
         }
-        let all = [header] + rows
-        let widths: [Int] = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        let lines: [String] = all.map { row in
-            let padded: [String] = row.indices.map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }
-            return padded.joined().trimmingCharacters(in: .whitespaces)
+        var rows = [header]
+        for row in analysis.rows {
+            rows.append(cells(row, label: name(row), priced: priced))
+            for touch in row.breakdown {
+                rows.append(cells(touch, label: "  \(touch.source?.medium ?? "-") / \(touch.source?.campaign ?? "-")", priced: false)
+                    + (priced ? ["", "", ""] : []))
+            }
         }
-        return lines.joined(separator: "\n") + "\n"
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.indices.map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
     }
 
-    static func json(_ tallies: [SourceTally]) -> String {
-        let rows = sorted(tallies).map { tally -> [String: Any] in
-            ["source": tally.source?.source ?? NSNull(), "medium": tally.source?.medium ?? NSNull(), "campaign": tally.source?.campaign ?? NSNull(),
-             "leads": tally.leads, "stages": tally.stages]
+    static func fields(_ row: SourceAnalysis.Row) -> [String: Any] {
+        ["leads": row.leads, "stages": row.stages, "conversions": row.conversions, "conversion_rate": row.conversionRate ?? NSNull(),
+         "average_score": row.averageScore ?? NSNull(), "average_fit": row.averageFit ?? NSNull()]
+    }
+
+    static func json(_ analysis: SourceAnalysis, priced: Bool) -> String {
+        let rows = analysis.rows.map { row -> [String: Any] in
+            var object = fields(row)
+            object["source"] = row.source?.source ?? NSNull()
+            if priced {
+                object["spend"] = row.spend ?? 0
+                object["cost_per_lead"] = row.costPerLead ?? NSNull()
+                object["cost_per_conversion"] = row.costPerConversion ?? NSNull()
+            }
+            object["breakdown"] = row.breakdown.map { touch -> [String: Any] in
+                var object = fields(touch)
+                object["medium"] = touch.source?.medium ?? NSNull()
+                object["campaign"] = touch.source?.campaign ?? NSNull()
+                return object
+            }
+            return object
         }
         let data = (try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func csv(_ tallies: [SourceTally], stages: [String]) -> String {
-        let header = (["source", "medium", "campaign", "leads"] + stages).map(CSVCell.escape).joined(separator: ",")
-        let rows = sorted(tallies).map { tally in
-            ([tally.source?.source ?? "", tally.source?.medium ?? "", tally.source?.campaign ?? "", String(tally.leads)]
-                + stages.map { String(tally.stages[$0] ?? 0) }).map(CSVCell.escape).joined(separator: ",")
+    static func csv(_ analysis: SourceAnalysis, stages: [String], priced: Bool) -> String {
+        var header = ["source", "medium", "campaign", "leads"] + stages + ["conversions", "conversion_rate", "average_score", "average_fit"]
+        if priced { header += ["spend", "cost_per_lead", "cost_per_conversion"] }
+        func line(_ row: SourceAnalysis.Row, medium: String, campaign: String, priced: Bool) -> String {
+            var cells = [row.source?.source ?? "", medium, campaign, String(row.leads)] + stages.map { String(row.stages[$0] ?? 0) }
+            cells += [String(row.conversions)] + [row.conversionRate, row.averageScore, row.averageFit].map { $0.map { String(format: "%.4f", $0) } ?? "" }
+            if priced { cells += [row.spend, row.costPerLead, row.costPerConversion].map { $0.map { String(format: "%.2f", $0) } ?? "" } }
+            return cells.map(CSVCell.escape).joined(separator: ",")
         }
-        return ([header] + rows).joined(separator: "\n") + "\n"
+        var lines = [header.map(CSVCell.escape).joined(separator: ",")]
+        for row in analysis.rows {
+            lines.append(line(row, medium: "", campaign: "", priced: priced))
+            for touch in row.breakdown {
+                lines.append(line(touch, medium: touch.source?.medium ?? "", campaign: touch.source?.campaign ?? "", priced: false) + (priced ? ",,," : ""))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -36,15 +36,39 @@ import Testing
         #expect(try nurture("leads", "add", "eve@example.com", "--source", "ads").status == 0)
         #expect(try nurture("leads", "show", "ann@example.com").stdout.contains("source:     ads / cpc / spring"))
         #expect(try nurture("leads", "show", "eve@example.com").stdout.contains("source:     referral / - / -"))
-        #expect(try nurture("run", "--once").status == 0, "checks stages: ann joined the newsletter")
+        // Ann converts: she joins the trial drip and buys.
+        #expect(try nurture("leads", "add", "ann@example.com", "--tag", "trial").status == 0)
+        #expect(try nurture("run", "--once").status == 0, "checks stages: ann joined the newsletter; enrols her in the trial")
+        #expect(try nurture("event", "ann@example.com", "purchased").stdout.contains("converted in trial-onboarding"))
 
         let report = try nurture("report", "--by", "source")
         #expect(report.status == 0, "\(report.stderr)")
-        let lines = report.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true) == ["source", "medium", "campaign", "leads", "engaged"])
-        #expect(lines.dropFirst().first?.split(separator: " ") == ["ads", "cpc", "spring", "2", "1"], "\(report.stdout)")
-        let json = try JSONSerialization.jsonObject(with: Data(try nurture("report", "--by", "source", "--format", "json").stdout.utf8)) as? [[String: Any]]
-        let bySource = Dictionary(uniqueKeysWithValues: (json ?? []).map { ($0["source"] as? String ?? "(none)", $0["leads"] as? Int ?? -1) })
-        #expect(bySource == ["ads": 2, "newsletter": 1, "webinar": 1, "referral": 1])
+        let lines = report.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines.first == "source leads engaged converted conv% avg score avg fit")
+        #expect(lines.dropFirst().first == "ads 2 1 1 50.0% 0.0 0.0", "\(report.stdout)")
+        #expect(lines.dropFirst(2).first == "cpc / spring 2 1 1 50.0% 0.0 0.0", "the source split by medium and campaign: \(report.stdout)")
+
+        // With costs: spend of months outside the period does not count.
+        // Since yesterday (so a run across midnight still counts today's leads).
+        let today = Date().formatted(.iso8601.year().month().day())
+        let month = String(today.prefix(7))
+        let yesterday = Date().addingTimeInterval(-86_400).formatted(.iso8601.year().month().day())
+        try project.write("costs.csv", "source,amount,month\nads,100,\(month)\nads,50,2020-01\nwebinar,30,\nbillboard,500,\(month)\n")
+        let priced = try nurture("report", "--by", "source", "--since", yesterday, "--costs", "costs.csv", "--format", "json")
+        #expect(priced.status == 0, "\(priced.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(priced.stdout.utf8)) as? [[String: Any]] ?? []
+        let bySource = Dictionary(uniqueKeysWithValues: rows.map { ($0["source"] as? String ?? "(none)", $0) })
+        #expect(Set(bySource.keys) == ["ads", "newsletter", "webinar", "referral", "billboard"])
+        let ads = try #require(bySource["ads"])
+        #expect(ads["leads"] as? Int == 2 && ads["conversions"] as? Int == 1 && ads["spend"] as? Double == 100)
+        #expect(ads["cost_per_lead"] as? Double == 50 && ads["cost_per_conversion"] as? Double == 100)
+        #expect((ads["breakdown"] as? [[String: Any]])?.first?["medium"] as? String == "cpc")
+        #expect(bySource["webinar"]?["cost_per_lead"] as? Double == 30)
+        #expect(bySource["billboard"]?["leads"] as? Int == 0 && bySource["billboard"]?["cost_per_lead"] is NSNull, "spend that brought no lead")
+        #expect(bySource["referral"]?["spend"] as? Double == 0)
+        let none = try nurture("report", "--by", "source", "--until", "2000-01-01", "--format", "json")
+        #expect((try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [Any])?.isEmpty == true, "no lead was captured by then")
+        try project.write("bad.csv", "source,amount\nads,lots\n")
+        #expect(try nurture("report", "--by", "source", "--costs", "bad.csv").stderr.contains("bad.csv: costs file, line 2: amount 'lots' is not a number of 0 or more"))
     }
 }

@@ -5,22 +5,8 @@ public protocol ReportStore: Sendable {
     /// Clicks on each link of each step of a campaign (never the hidden decoy).
     func linkTallies(campaignID: String) async throws -> [LinkTally]
 
-    /// Leads by where they came from (first touch), with how many reached each stage.
-    func leadsBySource() async throws -> [SourceTally]
-}
-
-/// The leads of one source (nil: captured without one).
-public struct SourceTally: Sendable, Hashable {
-    public var source: LeadSource?
-    public var leads: Int
-    /// Leads of this source that reached each stage.
-    public var stages: [String: Int]
-
-    public init(source: LeadSource?, leads: Int, stages: [String: Int] = [:]) {
-        self.source = source
-        self.leads = leads
-        self.stages = stages
-    }
+    /// Which of these leads converted (a drip ended by a goal event).
+    func convertedLeads(among ids: [Int64]) async throws -> Set<Int64>
 }
 
 extension ReportStore {
