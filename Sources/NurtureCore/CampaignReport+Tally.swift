@@ -33,10 +33,7 @@ extension CampaignReport {
         for (step, leads) in tally.unsubscribedByStep {
             rows[step, default: StepRow(step: step)].unsubscribed += leads
         }
-        let lastSent = Dictionary(grouping: tally.convertedSends, by: \.enrollmentID).values.compactMap { sends in
-            sends.max { ($0.sentAt, $0.messageRow) < ($1.sentAt, $1.messageRow) }
-        }
-        for send in lastSent {
+        for send in ConversionCredit.credited(tally.convertedSends, enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.messageRow) {
             rows[send.step, default: StepRow(step: send.step)].converted += 1
         }
         let rest = rows.keys.filter { !stepOrder.contains($0) }.sorted()

@@ -65,3 +65,26 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func sentMessages(campaignID: String) throws -> [SentMessage] {
+        try connection.read {
+            var messages: [SentMessage] = []
+            try connection.prepare("""
+                SELECT m.id, m.enrollment_id, m.step_id, m.sent_at,
+                    EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'open' AND a.class = 'human'),
+                    EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'click' AND a.decoy = 0 AND a.class = 'human'),
+                    EXISTS (SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'
+                        AND json_extract(v.attributes, '$.campaign') = e.campaign_id AND json_extract(v.attributes, '$.step') = m.step_id),
+                    e.state = 'converted'
+                FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
+                WHERE e.campaign_id = ? AND m.state = 'sent' AND m.sent_at IS NOT NULL
+                """).rows([.text(campaignID)]) { row in
+                messages.append(SentMessage(
+                    row: row.integer(0), enrollmentID: row.integer(1), step: row.text(2) ?? "", sentAt: Date(epochSeconds: row.integer(3)),
+                    opened: row.integer(4) == 1, clicked: row.integer(5) == 1, unsubscribed: row.integer(6) == 1, enrollmentConverted: row.integer(7) == 1))
+            }
+            return messages
+        }
+    }
+}

@@ -22,7 +22,8 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "table for people, json or csv for tools.") var format: Format = .table
     @Option(help: """
         stage: how many leads reached each lifecycle stage (nurture.yml's stages), and the rate between stages; \
-        source: leads by where they came from (first touch), and how many reached each stage.
+        source: leads by where they came from (first touch), and how many reached each stage; \
+        day, week or month: per step and period (in nurture.yml's timezone) sent, opens, clicks, unsubscribes, conversions and rates.
         """)
     var by: Grouping?
     @Flag(help: "Per step and link: people who clicked it, their clicks, and machines' clicks.") var links = false
@@ -32,7 +33,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --by source: what each source cost (source,amount[,month]).", valueName: "costs.csv")) var costs: String?
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
-        case stage, source
+        case stage, source, day, week, month
     }
 
     func run() async throws {
@@ -62,6 +63,21 @@ struct ReportCommand: AsyncParsableCommand {
             ids = [campaign]
         }
         let store = try await project.openStore()
+        if let by, let granularity = PeriodReport.Granularity(rawValue: by.rawValue) {
+            let zoneName = project.settings.defaultTimeZone
+            let zone = TimeZone(identifier: zoneName) ?? .gmt
+            var reports: [PeriodReportFormatter.Report] = []
+            for id in ids {
+                let steps = catalog.campaign(id)?.steps.map(\.id) ?? []
+                reports.append((id, PeriodReport(messages: try await store.sentMessages(campaignID: id), stepOrder: steps, granularity: granularity, zone: zone)))
+            }
+            switch format {
+            case .table: print(Terminal.escapingControls(PeriodReportFormatter.table(reports, granularity: granularity, zone: zoneName)), terminator: "")
+            case .json: print(PeriodReportFormatter.json(reports, granularity: granularity, zone: zoneName))
+            case .csv: print(PeriodReportFormatter.csv(reports), terminator: "")
+            }
+            return
+        }
         if links {
             var reports: [(campaign: String, links: [LinkTally])] = []
             for id in ids {

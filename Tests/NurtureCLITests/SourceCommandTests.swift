@@ -41,6 +41,12 @@ import Testing
         #expect(try nurture("run", "--once").status == 0, "checks stages: ann joined the newsletter; enrols her in the trial")
         #expect(try nurture("event", "ann@example.com", "purchased").stdout.contains("converted in trial-onboarding"))
 
+        // Over time: the trial drip's week, with ann's conversion credited to the welcome.
+        let weekly = try nurture("report", "trial-onboarding", "--by", "week", "--format", "json")
+        let periods = (try JSONSerialization.jsonObject(with: Data(weekly.stdout.utf8)) as? [[String: Any]])?.first?["rows"] as? [[String: Any]]
+        #expect(periods?.map { $0["step"] as? String } == ["welcome"], "\(weekly.stdout)\(weekly.stderr)")
+        #expect(periods?.first?["converted"] as? Int == 1 && periods?.first?["sent"] as? Int == 1)
+
         let report = try nurture("report", "--by", "source")
         #expect(report.status == 0, "\(report.stderr)")
         let lines = report.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }

@@ -5,6 +5,9 @@ public protocol ReportStore: Sendable {
     /// Clicks on each link of each step of a campaign (never the hidden decoy).
     func linkTallies(campaignID: String) async throws -> [LinkTally]
 
+    /// Every message of a campaign that was sent, with what became of it.
+    func sentMessages(campaignID: String) async throws -> [SentMessage]
+
     /// Which of these leads converted (a drip ended by a goal event).
     func convertedLeads(among ids: [Int64]) async throws -> Set<Int64>
 }

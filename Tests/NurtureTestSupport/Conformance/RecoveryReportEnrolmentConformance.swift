@@ -94,6 +94,11 @@ struct RecoveryReportEnrolmentFixture {
         #expect(one.uniqueClicks == 1 && one.totalClicks == 1)
         #expect(one.converted == 1 && one.unsubscribed == 1)
         #expect(report.steps[1].step == "two" && report.steps[1].sent == 0)
+        // Over time: each sent message with what became of it.
+        let sent = try await store.sentMessages(campaignID: "drip")
+        #expect(sent.count == 4 && sent.allSatisfy { $0.step == "one" && $0.sentAt == t0 })
+        #expect(sent.filter(\.opened).count == 1 && sent.filter(\.clicked).count == 1, "ann opened, bob clicked; cy's open was a machine's")
+        #expect(sent.filter(\.unsubscribed).count == 1 && sent.filter(\.enrollmentConverted).count == 1, "dee unsubscribed, bob converted")
         // Per link: bob's click on the one link of step one.
         #expect(try await store.linkTallies(campaignID: "drip") == [
             LinkTally(step: "one", position: 0, url: "https://acme.example/x", uniqueHumanClicks: 1, humanClicks: 1, machineClicks: 0)])
