@@ -36,13 +36,7 @@ public indirect enum Condition: Sendable, Hashable {
     }
 
     /// Whether deciding it needs the lead's stages (which the send loop then reads).
-    public var readsStages: Bool {
-        switch self {
-        case .stage: return true
-        case .all(let list), .any(let list): return list.contains(where: \.readsStages)
-        default: return false
-        }
-    }
+    public var readsStages: Bool { !namedStages.isEmpty }
 
     /// Whether deciding it needs the lead's score (which the send loop then reads).
     public var readsScore: Bool {

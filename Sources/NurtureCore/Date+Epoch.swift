@@ -10,4 +10,9 @@ extension Date {
     package var epochMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
 
     package init(epochMilliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(epochMilliseconds) / 1000) }
+
+    /// `2030-01-07T10:00:00Z`: how times are written for tools (JSON output, webhooks).
+    public var iso8601Seconds: String {
+        formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z"
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes flat JSON objects of strings (lead attributes) without a general encoder:
 /// the import path writes one per row, and this is its hot loop.
 package enum JSONText {
@@ -22,6 +24,18 @@ package enum JSONText {
             appendString(value, to: &out)
         }
         return out + "]"
+    }
+
+    /// A flat JSON object's values as text (attributes as a store reads them back);
+    /// empty for anything that is not an object.
+    package static func textValues(ofObject text: String) -> [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
+        return object.mapValues { ($0 as? String) ?? "\($0)" }
+    }
+
+    /// A JSON array of strings read back (tags kept as JSON); empty for anything else.
+    package static func strings(ofArray text: String) -> [String] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String] ?? []
     }
 
     /// A JSON array of integers (row ids bound as one parameter, read with json_each).

@@ -18,16 +18,12 @@ extension PostgresStore {
             id: try cell(0, Int64.self), email: address, firstName: try cell(2, String?.self), lastName: try cell(3, String?.self),
             timeZone: try cell(4, String?.self), status: LeadStatus(rawValue: try cell(5, String.self)) ?? .active,
             createdAt: Date(epochSeconds: try cell(6, Int64.self)))
-        lead.attributes = attributes(fromJSON: try cell(7, String.self))
+        lead.attributes = JSONText.textValues(ofObject: try cell(7, String.self))
         lead.tags = Set(try cell(8, [String].self))
         lead.source = LeadSource(source: try cell(9, String?.self), medium: try cell(10, String?.self), campaign: try cell(11, String?.self))
         return lead
     }
 
-    static func attributes(fromJSON text: String) -> [String: String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
-        return object.mapValues { ($0 as? String) ?? "\($0)" }
-    }
 
     static let noSourceYet = "leads.source IS NULL AND leads.medium IS NULL AND leads.source_campaign IS NULL"
 
@@ -76,17 +72,21 @@ extension PostgresStore {
     public func addLeadIfNew(_ lead: LeadInput, now: Date) async throws -> Bool {
         let batch = LeadBatch([lead])
         let time = now.epochSeconds
-        return try await write { connection in
-            let added = try await connection.changes("""
-                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
-                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
-                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
-                ON CONFLICT (email_key) DO NOTHING RETURNING id
-                """, logger: logger)
-            guard added == 1 else { return false }
-            try await addTags(batch.tagsJSON, at: time, on: connection)
-            return true
-        }
+        return try await write { try await insertLeadIfNew(batch, at: time, on: $0) }
+    }
+
+    /// Inserts a one-lead batch with its tags, in the caller's transaction, unless its
+    /// address is known; returns whether it was added.
+    func insertLeadIfNew(_ batch: LeadBatch, at time: Int64, on connection: PostgresConnection) async throws -> Bool {
+        let added = try await connection.changes("""
+            INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
+            SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
+            FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
+            ON CONFLICT (email_key) DO NOTHING RETURNING id
+            """, logger: logger)
+        guard added == 1 else { return false }
+        try await addTags(batch.tagsJSON, at: time, on: connection)
+        return true
     }
 
     public func lead(email: EmailAddress) async throws -> Lead? {

@@ -4,7 +4,12 @@ import PostgresNIO
 
 extension PostgresStore {
     public func prepareStageChecks(fingerprint: String?) async throws -> Int {
-        try await write { connection in
+        // Every tick and serve pass asks; almost always nothing changed, and then it only reads.
+        let current = try await read { connection in
+            try await connection.rows("SELECT value FROM settings WHERE key = 'stages'", logger: logger).first.map { try $0.decode(String.self) }
+        }
+        if current == fingerprint { return 0 }
+        return try await write { connection in
             // Locked, so two senders starting at once queue every lead only once.
             let stored = try await connection.rows("SELECT value FROM settings WHERE key = 'stages' FOR UPDATE", logger: logger)
                 .first.map { try $0.decode(String.self) }

@@ -69,7 +69,7 @@ extension PostgresStore {
                 SELECT name, occurred_at, attributes::text FROM events WHERE lead_id = \(leadID) ORDER BY occurred_at, id
                 """, logger: logger).map { row in
                 let (name, at, attributes) = try row.decode((String, Int64, String).self)
-                return .init(name: name, at: Date(epochSeconds: at), attributes: Self.attributes(fromJSON: attributes))
+                return .init(name: name, at: Date(epochSeconds: at), attributes: JSONText.textValues(ofObject: attributes))
             }
             timeline.activity = try await connection.rows("""
                 SELECT e.campaign_id, m.step_id, a.kind, a.url, a.decoy, a.class, a.reason, a.occurred_at_ms

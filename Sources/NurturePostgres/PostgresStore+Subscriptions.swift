@@ -40,7 +40,7 @@ extension PostgresStore {
         else { return nil }
         let (email, first, last, tagsJSON, source, medium, campaign) = try row.decode((String, String?, String?, String, String?, String?, String?).self)
         guard let address = try? EmailAddress(email) else { return nil }
-        let tags = (try? JSONSerialization.jsonObject(with: Data(tagsJSON.utf8))) as? [String] ?? []
+        let tags = JSONText.strings(ofArray: tagsJSON)
         return PendingSubscription(
             id: id,
             input: LeadInput(email: address, firstName: first, lastName: last, tags: tags, source: LeadSource(source: source, medium: medium, campaign: campaign)),
@@ -50,16 +50,9 @@ extension PostgresStore {
     public func confirmSubscription(id: Int64, requestedAt: Date, ip: String?, now: Date) async throws -> EmailAddress? {
         try await write { connection in
             guard let pending = try await pendingSubscription(id: id, requestedAt: requestedAt, on: connection) else { return nil }
-            let batch = LeadBatch([pending.input])
             let time = now.epochSeconds
-            let added = try await connection.changes("""
-                INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
-                SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
-                FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
-                ON CONFLICT (email_key) DO NOTHING RETURNING id
-                """, logger: logger)
             // A lead since (an import) is left as it is, but the consent is still its own.
-            if added == 1 { try await addTags(batch.tagsJSON, at: time, on: connection) }
+            _ = try await insertLeadIfNew(LeadBatch([pending.input]), at: time, on: connection)
             if let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(pending.input.email.normalized)", logger: logger)
                 .first.map({ try $0.decode(Int64.self) }) {
                 _ = try await recordEvent(

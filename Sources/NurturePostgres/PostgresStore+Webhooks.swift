@@ -4,8 +4,19 @@ import PostgresNIO
 
 extension PostgresStore {
     public func setWebhooks(_ rules: [WebhookRule]) async throws {
-        let urls = rules.flatMap { rule in rule.events.map { _ in rule.url } }
-        let events = rules.flatMap(\.events)
+        let wanted = WebhookRule.subscriptions(rules)
+        // Every tick and event says; only a change is written.
+        let current = try await read { connection in
+            var pairs: Set<WebhookRule.Subscription> = []
+            for try await (url, event) in try await connection.query("SELECT url, event FROM webhook_subscriptions", logger: logger)
+                .decode((String, String).self) {
+                pairs.insert(.init(url: url, event: event))
+            }
+            return pairs
+        }
+        guard current != wanted else { return }
+        let list = Array(wanted)
+        let (urls, events) = (list.map(\.url), list.map(\.event))
         try await write { connection in
             try await connection.query("DELETE FROM webhook_subscriptions", logger: logger)
             try await connection.query("""
@@ -31,7 +42,7 @@ extension PostgresStore {
                 guard let lead = try Self.lead(from: row, offset: 6) else { continue }
                 let event = LeadTimeline.Event(
                     name: try cells[3].decode(String.self), at: Date(epochSeconds: try cells[4].decode(Int64.self)),
-                    attributes: Self.attributes(fromJSON: try cells[5].decode(String.self)))
+                    attributes: JSONText.textValues(ofObject: try cells[5].decode(String.self)))
                 deliveries.append(WebhookDelivery(
                     id: try cells[0].decode(Int64.self), url: try cells[1].decode(String.self), attempts: try cells[2].decode(Int.self), event: event,
                     lead: lead))
@@ -70,7 +81,7 @@ extension PostgresStore {
                 ORDER BY last_attempt_at DESC, id DESC LIMIT 1
                 """, logger: logger).first {
                 let (url, error) = try row.decode((String, String?).self)
-                backlog.lastFailure = (url, error ?? "")
+                backlog.lastFailure = .init(url: url, error: error ?? "")
             }
             return backlog
         }

@@ -8,11 +8,14 @@ import NurtureCore
 /// the outbox. This checks the queue and posts the outbox right away, in the
 /// background, one pass at a time. A pass that fails loses nothing: the queue and the
 /// outbox stay, for the next pass or tick.
-actor FollowUps {
+final class FollowUps: @unchecked Sendable {
     private let keeper: (@Sendable () -> StageKeeper)?
     private let webhooks: WebhookDispatcher?
     private let now: @Sendable () -> Date
     private let logger: Logger
+    // Guarded by `lock`: a nudge is on the tracking endpoint's path, so it only flips a
+    // flag, and starts a task only when no pass is running.
+    private let lock = NSLock()
     private var running = false
     private var again = false
 
@@ -26,32 +29,31 @@ actor FollowUps {
     }
 
     /// Asks for a pass; returns at once. Nudges during a pass ask for one more after it.
-    nonisolated func nudge() {
-        Task { await self.start() }
-    }
-
-    private func start() {
-        guard !running else {
-            again = true
-            return
+    func nudge() {
+        let start = lock.withLock {
+            if running { again = true }
+            defer { running = true }
+            return !running
         }
-        running = true
-        Task { await self.passes() }
+        if start { Task { await self.passes() } }
     }
 
     private func passes() async {
         repeat {
-            again = false
+            lock.withLock { again = false }
             do {
                 try await Self.pass(keeper: keeper?(), webhooks: webhooks, at: now())
             } catch {
                 logger.error("could not follow up on a lead (stages, webhooks): \(error)")
             }
-        } while again
-        running = false
+        } while lock.withLock({
+            if again { return true }
+            running = false
+            return false
+        })
     }
 
-    private nonisolated static func pass(keeper: StageKeeper?, webhooks: WebhookDispatcher?, at time: Date) async throws {
+    private static func pass(keeper: StageKeeper?, webhooks: WebhookDispatcher?, at time: Date) async throws {
         if let keeper { _ = try await retryingWhileBusy(patience: .seconds(30)) { try await keeper.run(now: time) } }
         if let webhooks { _ = try await retryingWhileBusy(patience: .seconds(30)) { try await webhooks.run(now: time) } }
     }

@@ -57,15 +57,19 @@ extension SQLiteStore {
     }
 
     public func addLeadIfNew(_ lead: LeadInput, now: Date) throws -> Bool {
-        try connection.transaction {
-            var id: Int64?
-            try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
-                .rows(Self.leadValues(lead, at: now.epochSeconds)) { id = $0.integer(0) }
-            guard let id else { return false }
-            let addTag = try connection.prepare(Self.addTagSQL)
-            for tag in Set(lead.tags) { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
-            return true
-        }
+        try connection.transaction { try insertLeadIfNew(lead, at: now) != nil }
+    }
+
+    /// Inserts the lead with its tags, in the caller's transaction, unless its address is
+    /// known; returns its id when it was added.
+    func insertLeadIfNew(_ lead: LeadInput, at now: Date) throws -> Int64? {
+        var id: Int64?
+        try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
+            .rows(Self.leadValues(lead, at: now.epochSeconds)) { id = $0.integer(0) }
+        guard let id else { return nil }
+        let addTag = try connection.prepare(Self.addTagSQL)
+        for tag in Set(lead.tags) { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
+        return id
     }
 
     public func leads(matching filter: LeadFilter, after: Int64, limit: Int) throws -> [Lead] {

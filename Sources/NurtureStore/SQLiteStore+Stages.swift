@@ -3,7 +3,11 @@ import NurtureCore
 
 extension SQLiteStore {
     public func prepareStageChecks(fingerprint: String?) throws -> Int {
-        try connection.transaction {
+        // Every tick and serve pass asks; almost always nothing changed, and then it only reads.
+        var current: String?
+        try connection.prepare("SELECT value FROM settings WHERE key = 'stages'").rows { current = $0.text(0) }
+        if current == fingerprint { return 0 }
+        return try connection.transaction {
             var stored: String?
             try connection.prepare("SELECT value FROM settings WHERE key = 'stages'").rows { stored = $0.text(0) }
             guard let fingerprint else {

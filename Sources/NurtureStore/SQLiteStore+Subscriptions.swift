@@ -36,7 +36,7 @@ extension SQLiteStore {
             SELECT email, first_name, last_name, tags, source, medium, source_campaign FROM pending_subscriptions WHERE id = ? AND requested_at = ?
             """).rows([.integer(id), .integer(requestedAt.epochSeconds)]) { row in
             guard let email = try? EmailAddress(row.text(0) ?? "") else { return }
-            let tags = (try? JSONSerialization.jsonObject(with: Data((row.text(3) ?? "[]").utf8))) as? [String] ?? []
+            let tags = JSONText.strings(ofArray: row.text(3) ?? "[]")
             found = PendingSubscription(
                 id: id,
                 input: LeadInput(email: email, firstName: row.text(1), lastName: row.text(2), tags: tags,
@@ -50,13 +50,8 @@ extension SQLiteStore {
         try connection.transaction {
             guard let pending = try pendingSubscription(id: id, requestedAt: requestedAt) else { return nil }
             let input = pending.input
-            var leadID: Int64?
-            try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
-                .rows(Self.leadValues(input, at: now.epochSeconds)) { leadID = $0.integer(0) }
-            if let leadID {
-                let addTag = try connection.prepare(Self.addTagSQL)
-                for tag in Set(input.tags) { try addTag.rows([.integer(leadID), .text(tag), .integer(now.epochSeconds)]) }
-            } else {
+            var leadID = try insertLeadIfNew(input, at: now)
+            if leadID == nil {
                 // A lead since (an import): left as it is, but the consent is still its own.
                 try connection.prepare("SELECT id FROM leads WHERE email_key = ?").rows([.text(input.email.normalized)]) { leadID = $0.integer(0) }
             }

@@ -22,7 +22,7 @@ extension SQLiteStore {
 
     /// Group commit: requests that arrive while one is being written queue up, and the
     /// next one to run writes them all in one transaction (one WAL append instead of one
-    /// per request), each classified and scored in turn, so each sees those before it.
+    /// per request), each classified in turn, so each sees those before it.
     /// The first caller leads: it lets the calls already queued on this actor join (one
     /// `Task.yield()`), writes, and answers every one.
     public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> ActivityVerdict? {

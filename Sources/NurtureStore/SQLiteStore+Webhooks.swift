@@ -3,12 +3,15 @@ import NurtureCore
 
 extension SQLiteStore {
     public func setWebhooks(_ rules: [WebhookRule]) throws {
+        // Every tick and event says; only a change is written.
+        let wanted = WebhookRule.subscriptions(rules)
+        var current: Set<WebhookRule.Subscription> = []
+        try connection.prepare("SELECT url, event FROM webhook_subscriptions").rows { current.insert(.init(url: $0.text(0) ?? "", event: $0.text(1) ?? "")) }
+        guard current != wanted else { return }
         try connection.transaction {
             try connection.prepare("DELETE FROM webhook_subscriptions").rows()
-            let add = try connection.prepare("INSERT INTO webhook_subscriptions (url, event) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            for rule in rules {
-                for event in rule.events { try add.rows([.text(rule.url), .text(event)]) }
-            }
+            let add = try connection.prepare("INSERT INTO webhook_subscriptions (url, event) VALUES (?, ?)")
+            for subscription in wanted { try add.rows([.text(subscription.url), .text(subscription.event)]) }
         }
     }
 
@@ -31,7 +34,7 @@ extension SQLiteStore {
                 """).rows([.text(JSONText.integers(ids))]) { row in
                 guard let lead = Self.lead(from: row, offset: 6) else { return }
                 let event = LeadTimeline.Event(
-                    name: row.text(3) ?? "", at: Date(epochSeconds: row.integer(4)), attributes: Self.textObject(row.text(5) ?? "{}"))
+                    name: row.text(3) ?? "", at: Date(epochSeconds: row.integer(4)), attributes: JSONText.textValues(ofObject: row.text(5) ?? "{}"))
                 deliveries.append(WebhookDelivery(id: row.integer(0), url: row.text(1) ?? "", attempts: Int(row.integer(2)), event: event, lead: lead))
             }
             var leads = deliveries.map(\.lead)
@@ -39,12 +42,6 @@ extension SQLiteStore {
             for index in deliveries.indices { deliveries[index].lead = leads[index] }
             return deliveries
         }
-    }
-
-    /// A flat JSON object's values as text (event attributes).
-    static func textObject(_ json: String) -> [String: String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
-        return object.mapValues { ($0 as? String) ?? "\($0)" }
     }
 
     public func recordWebhookAttempt(id: Int64, outcome: WebhookOutcome, now: Date, retryAt: Date) throws {
@@ -68,7 +65,7 @@ extension SQLiteStore {
                 """).rows { backlog.pending = Int($0.integer(0)); backlog.failing = Int($0.integer(1)) }
             try connection.prepare("""
                 SELECT url, last_error FROM webhook_deliveries WHERE delivered_at IS NULL AND attempts > 0 ORDER BY last_attempt_at DESC, id DESC LIMIT 1
-                """).rows { backlog.lastFailure = ($0.text(0) ?? "", $0.text(1) ?? "") }
+                """).rows { backlog.lastFailure = .init(url: $0.text(0) ?? "", error: $0.text(1) ?? "") }
             return backlog
         }
     }

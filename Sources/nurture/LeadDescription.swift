@@ -12,7 +12,7 @@ enum LeadDescription {
         lines.append("  tags:       \(lead.tags.isEmpty ? "-" : lead.tags.sorted().joined(separator: ", "))")
         if let created = lead.createdAt { lines.append("  created:    \(timestamp(created))") }
         if let source = lead.source { lines.append("  source:     \(source.description)  (source / medium / campaign)") }
-        if !lead.stages.isEmpty { lines.append("  stages:     \(ordered(lead.stages, by: stageOrder).joined(separator: ", "))") }
+        if !lead.stages.isEmpty { lines.append("  stages:     \(StageRules.ordered(lead.stages, by: stageOrder).joined(separator: ", "))") }
         lines.append("  score:      \(lead.score.totalText) = fit \(lead.score.fit) + engagement \(LeadScore.text(lead.score.engagement))")
         for rule in lead.score.fitRules { lines.append("    fit \(rule.points >= 0 ? "+" : "")\(rule.points): \(rule)") }
         if lead.attributes.isEmpty {
@@ -83,8 +83,7 @@ enum LeadDescription {
         }
         object["stages"] = Array(lead.stages).sorted()
         object["fit_rules"] = lead.score.fitRules.map { ["rule": $0.description, "points": $0.points] as [String: Any] }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return TextOutput.json(object)
     }
 
     /// A lead's own fields as JSON values, as `leads list` and `leads show` give them.
@@ -96,12 +95,5 @@ enum LeadDescription {
          "created_at": lead.createdAt.map(timestamp) ?? NSNull()]
     }
 
-    /// Stages in funnel order; any no longer configured last, by name.
-    static func ordered(_ stages: Set<String>, by order: [String]) -> [String] {
-        order.filter(stages.contains) + stages.subtracting(order).sorted()
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z"
-    }
+    static func timestamp(_ date: Date) -> String { date.iso8601Seconds }
 }

@@ -11,11 +11,7 @@ enum LinkReport {
             let rows = [["step", "link", "people", "clicks", "machines", "url"]] + report.links.map {
                 [$0.step, "#\($0.position + 1)", String($0.uniqueHumanClicks), String($0.humanClicks), String($0.machineClicks), $0.url]
             }
-            let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                let cells: [String] = (0..<5).map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }
-                out += "  " + cells.joined() + row[5] + "\n"
-            }
+            for line in TextOutput.table(rows) { out += "  " + line + "\n" }
         }
         return out
     }
@@ -27,8 +23,7 @@ enum LinkReport {
                  "human_clicks": link.humanClicks, "machine_clicks": link.machineClicks]
             }]
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return TextOutput.json(object)
     }
 
     static func csv(_ reports: [(campaign: String, links: [LinkTally])]) -> String {

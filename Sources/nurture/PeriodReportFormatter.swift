@@ -5,8 +5,6 @@ import NurtureCore
 enum PeriodReportFormatter {
     typealias Report = (campaign: String, report: PeriodReport)
 
-    static func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
-
     static func table(_ reports: [Report], granularity: PeriodReport.Granularity, zone: String) -> String {
         var out = ""
         for (campaign, report) in reports {
@@ -17,14 +15,10 @@ enum PeriodReportFormatter {
             }
             let header = ["period", "step", "sent", "opened", "open%", "clicked", "click%", "unsub", "unsub%", "convert", "conv%"]
             let rows = [header] + report.rows.map { row in
-                [row.period, row.step, String(row.sent), String(row.opened), percent(row.openRate), String(row.clicked), percent(row.clickRate),
-                 String(row.unsubscribed), percent(row.unsubscribeRate), String(row.converted), percent(row.conversionRate)]
+                [row.period, row.step, String(row.sent), String(row.opened), TextOutput.percent(row.openRate), String(row.clicked), TextOutput.percent(row.clickRate),
+                 String(row.unsubscribed), TextOutput.percent(row.unsubscribeRate), String(row.converted), TextOutput.percent(row.conversionRate)]
             }
-            let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-            for row in rows {
-                out += "  " + row.indices.map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined()
-                    .trimmingCharacters(in: .whitespaces) + "\n"
-            }
+            for line in TextOutput.table(rows) { out += "  " + line + "\n" }
         }
         return out
     }
@@ -37,8 +31,7 @@ enum PeriodReportFormatter {
                  "unsubscribe_rate": row.unsubscribeRate ?? NSNull(), "converted": row.converted, "conversion_rate": row.conversionRate ?? NSNull()]
             }]
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return TextOutput.json(object)
     }
 
     static func csv(_ reports: [Report]) -> String {

@@ -6,9 +6,15 @@ extension ReportCommand {
     /// now, with its stages and whether it converted; then priced with `--costs`.
     func reportBySource(_ project: Project) async throws {
         let zone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
-        let from = try since.map { try Self.day($0, option: "--since", zone: zone) }
-        let to = try until.map { try Self.day($0, option: "--until", zone: zone) }
-        if let from, let to, from > to { throw UserError("--since \(since ?? "") is after --until \(until ?? "")") }
+        let firstDay = try since.map { try Self.day($0, option: "--since") }
+        let lastDay = try until.map { try Self.day($0, option: "--until") }
+        if let firstDay, let lastDay, firstDay > lastDay { throw UserError("--since \(firstDay) is after --until \(lastDay)") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        // From the start of the first day to the start of the day after the last, in the
+        // zone's own calendar (a day across a daylight-saving change is not 24 hours).
+        let from = firstDay.flatMap { AttributeDate.parse($0.description, zone: zone) }
+        let to = lastDay.flatMap { AttributeDate.parse($0.description, zone: zone) }.flatMap { calendar.date(byAdding: .day, value: 1, to: $0) }
         var spend: [SourceCost]?
         if let costs {
             guard let data = FileManager.default.contents(atPath: costs), let text = String(data: data, encoding: .utf8) else {
@@ -27,7 +33,7 @@ extension ReportCommand {
             after = last.id ?? after
             let captured = page.filter { lead in
                 guard let created = lead.createdAt else { return from == nil && to == nil }
-                return (from.map { created >= $0 } ?? true) && (to.map { created < $0.addingTimeInterval(86_400) } ?? true)
+                return (from.map { created >= $0 } ?? true) && (to.map { created < $0 } ?? true)
             }
             let ids = captured.compactMap(\.id)
             let evidence = try await store.scoreEvidence(leadIDs: ids, events: rules.scoredEvents)
@@ -39,8 +45,9 @@ extension ReportCommand {
             }
         }
         // Monthly spend counts when the period covers its month.
+        func month(_ day: LocalDate?) -> String? { day.map { String(format: "%04d-%02d", $0.year, $0.month) } }
         var months: ClosedRange<String>?
-        if from != nil || to != nil { months = (Self.month(from, zone: zone) ?? "0000-00")...(Self.month(to, zone: zone) ?? "9999-99") }
+        if firstDay != nil || lastDay != nil { months = (month(firstDay) ?? "0000-00")...(month(lastDay) ?? "9999-99") }
         let analysis = builder.finish(costs: spend, months: months)
         let stageIDs = project.settings.stageRules.ids
         switch format {
@@ -50,22 +57,9 @@ extension ReportCommand {
         }
     }
 
-    /// The start of `YYYY-MM-DD` in `zone`.
-    static func day(_ text: String, option: String, zone: TimeZone) throws -> Date {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        guard parts.count == 3, text.count == 10, let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-            calendar.component(.day, from: date) == parts[2]
-        else { throw UserError("\(option) takes a day like 2030-01-31, not '\(text)'") }
-        return date
-    }
-
-    static func month(_ date: Date?, zone: TimeZone) -> String? {
-        guard let date else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month], from: date)
-        return String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
+    /// A `--since`/`--until` day.
+    static func day(_ text: String, option: String) throws -> LocalDate {
+        guard let day = LocalDate(parsing: text) else { throw UserError("\(option) takes a day like 2030-01-31, not '\(text)'") }
+        return day
     }
 }

@@ -48,9 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.stageRules = project.settings.stageRules
             settings.webhooks = try await project.webhookDispatcher(store: store)
             if let confirmation = project.settings.subscribeConfirmation {
-                guard !project.loadCatalog().templates.parts(of: SubscriptionConfirmation.template).isEmpty else {
-                    throw UserError("subscribe.confirm is on, but there is no templates/confirm.txt.mustache (or .html) to send")
-                }
+                if let missing = project.missingConfirmationTemplate(in: project.loadCatalog()) { throw UserError(missing.description) }
                 settings.confirmation = (confirmation, { try project.openTransport() })
             }
             Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")

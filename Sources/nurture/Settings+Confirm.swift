@@ -10,6 +10,7 @@ extension Settings {
             settings.pendingDays = Int(days)
         }
         guard subscribe.optionalFlag("confirm", into: &diagnostics) == true else { return }
+        settings.subscribeConfirmLocation = subscribe["confirm"]?.location
         guard let from = subscribe.requiredText("from", in: "'subscribe' with confirm: true", hint: "the sender of the confirmation, like from: \"Acme <hello@acme.example>\"", into: &diagnostics) else {
             return
         }
@@ -21,5 +22,16 @@ extension Settings {
         var confirmation = SubscriptionConfirmation(from: mailbox, pendingDays: settings.pendingDays)
         if let subject = subscribe.optionalText("confirm_subject", into: &diagnostics) { confirmation.subject = subject.text }
         settings.subscribeConfirmation = confirmation
+    }
+}
+
+extension Project {
+    /// Double opt-in without a template to send: `validate` reports it, `serve` refuses.
+    func missingConfirmationTemplate(in catalog: CampaignCatalog) -> Diagnostic? {
+        guard settings.subscribeConfirmation != nil, catalog.templates.parts(of: SubscriptionConfirmation.template).isEmpty else { return nil }
+        return .error(
+            at: settings.subscribeConfirmLocation ?? SourceLocation(file: "nurture.yml", line: 1, column: 1),
+            "subscribe.confirm is on, but there is no confirmation template to send",
+            hint: "add templates/confirm.txt.mustache (and/or .html) with {{confirm_url}}")
     }
 }

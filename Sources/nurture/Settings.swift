@@ -28,6 +28,8 @@ struct Settings: Sendable {
     var subscribeDefaultTags: [String] = []
     /// `subscribe.confirm: true`: double opt-in, with its sender, subject and expiry.
     var subscribeConfirmation: SubscriptionConfirmation?
+    /// Where `subscribe.confirm` is, for errors about it.
+    var subscribeConfirmLocation: SourceLocation?
     /// `subscribe.pending_days`: how long an unconfirmed subscription is kept.
     var pendingDays = 7
 

@@ -4,7 +4,6 @@ import NurtureCore
 /// The text, JSON and CSV of `report --by source`.
 enum SourceReport {
     static func number(_ value: Double?, decimals: Int = 2) -> String { value.map { String(format: "%.\(decimals)f", $0) } ?? "-" }
-    static func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
 
     static func name(_ row: SourceAnalysis.Row) -> String { row.source?.source ?? "(none)" }
 
@@ -13,7 +12,7 @@ enum SourceReport {
         if priced { header += ["spend", "per lead", "per conv."] }
         func cells(_ row: SourceAnalysis.Row, label: String, priced: Bool) -> [String] {
             var cells = [label, String(row.leads)] + stages.map { String(row.stages[$0] ?? 0) }
-            cells += [String(row.conversions), percent(row.conversionRate), number(row.averageScore, decimals: 1), number(row.averageFit, decimals: 1)]
+            cells += [String(row.conversions), TextOutput.percent(row.conversionRate), number(row.averageScore, decimals: 1), number(row.averageFit, decimals: 1)]
             if priced { cells += [number(row.spend), number(row.costPerLead), number(row.costPerConversion)] }
             return cells
         }
@@ -25,10 +24,7 @@ enum SourceReport {
                     + (priced ? ["", "", ""] : []))
             }
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.indices.map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces)
-        }.joined(separator: "\n") + "\n"
+        return TextOutput.table(rows).joined(separator: "\n") + "\n"
     }
 
     static func fields(_ row: SourceAnalysis.Row) -> [String: Any] {
@@ -53,8 +49,7 @@ enum SourceReport {
             }
             return object
         }
-        let data = (try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return TextOutput.json(rows)
     }
 
     static func csv(_ analysis: SourceAnalysis, stages: [String], priced: Bool) -> String {

@@ -3,14 +3,12 @@ import NurtureCore
 
 /// The text, JSON and CSV of `report --by stage`.
 enum StageReport {
-    static func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
-
     static func table(_ funnel: StageFunnel) -> String {
         let width = max("(all leads)".count, funnel.rows.map(\.stage.count).max() ?? 0) + 2
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
         var lines = [pad("stage") + "leads     from previous", pad("(all leads)") + "\(funnel.totalLeads)"]
         for row in funnel.rows {
-            lines.append(pad(row.stage) + String(row.leads).padding(toLength: 10, withPad: " ", startingAt: 0) + percent(row.rateFromPrevious))
+            lines.append(pad(row.stage) + String(row.leads).padding(toLength: 10, withPad: " ", startingAt: 0) + TextOutput.percent(row.rateFromPrevious))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -20,8 +18,7 @@ enum StageReport {
             "total_leads": funnel.totalLeads,
             "stages": funnel.rows.map { ["stage": $0.stage, "leads": $0.leads, "rate_from_previous": $0.rateFromPrevious ?? NSNull()] as [String: Any] },
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return TextOutput.json(object)
     }
 
     static func csv(_ funnel: StageFunnel) -> String {

@@ -30,13 +30,9 @@ struct ValidateCommand: AsyncParsableCommand {
                 diagnostics.append(contentsOf: try await dateWarnings(catalog, store: store))
             }
         }
-        if project.settings.subscribeConfirmation != nil, catalog.templates.parts(of: SubscriptionConfirmation.template).isEmpty {
-            diagnostics.error(
-                at: SourceLocation(file: "nurture.yml", line: 1, column: 1),
-                "subscribe.confirm is on, but there is no confirmation template", hint: "add templates/confirm.txt.mustache (and .html) with {{confirm_url}}")
-        }
+        if let missing = project.missingConfirmationTemplate(in: catalog) { diagnostics.append(missing) }
         if !project.settings.webhooks.isEmpty, (project.environment["NURTURE_WEBHOOK_SECRET"] ?? "").isEmpty {
-            Terminal.warning("nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: run and serve refuse to start without it")
+            Terminal.warning("nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: run, serve and event refuse to start without it; set it to a long random secret and give the same to your CRM")
         }
         for diagnostic in diagnostics.sorted {
             Terminal.writeError("\(diagnostic)\n")

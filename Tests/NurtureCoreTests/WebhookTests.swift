@@ -1,5 +1,6 @@
 import Foundation
 import NurtureCore
+import NurtureTestSupport
 import Testing
 
 /// Issue 14.5: the signature a CRM checks, and the retry schedule.

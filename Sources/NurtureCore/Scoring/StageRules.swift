@@ -38,6 +38,11 @@ public struct StageRules: Sendable, Hashable {
         return stages[...last].map(\.id).filter { !lead.stages.contains($0) }
     }
 
+    /// `stages` in funnel order; any no longer configured last, by name.
+    public static func ordered(_ stages: Set<String>, by order: [String]) -> [String] {
+        order.filter(stages.contains) + stages.subtracting(order).sorted()
+    }
+
     /// `id` and the stages after it: who is "at least" at `id`.
     public func atOrAfter(_ id: String) -> [String] {
         guard let index = stages.firstIndex(where: { $0.id == id }) else { return [] }

@@ -3,14 +3,14 @@ import Foundation
 extension SendLoop {
     /// Whether any step's condition reads a score: only then does a batch read what its
     /// leads did to score (one query per batch), since a score is taken at `now`.
-    var conditionsReadScores: Bool {
-        catalog.campaigns.contains { $0.steps.contains { $0.condition?.readsScore ?? false } }
+    var conditionsReadScores: Bool { anyStepCondition(\.readsScore) }
+
+    func anyStepCondition(_ test: (Condition) -> Bool) -> Bool {
+        catalog.campaigns.contains { $0.steps.contains { $0.condition.map(test) ?? false } }
     }
 
     /// Whether any step's condition reads a lead's stages.
-    var conditionsReadStages: Bool {
-        catalog.campaigns.contains { $0.steps.contains { $0.condition?.readsStages ?? false } }
-    }
+    var conditionsReadStages: Bool { anyStepCondition(\.readsStages) }
 
     /// Gives each due lead the stages it reached.
     func fillStages(_ due: inout [DueEnrollment]) async throws {

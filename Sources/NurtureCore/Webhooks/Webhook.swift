@@ -9,6 +9,21 @@ public struct WebhookRule: Sendable, Hashable {
         self.url = url
         self.events = events
     }
+
+    /// One event one webhook wants: what a store keeps of the rules.
+    public struct Subscription: Sendable, Hashable {
+        public var url: String
+        public var event: String
+
+        public init(url: String, event: String) {
+            self.url = url
+            self.event = event
+        }
+    }
+
+    public static func subscriptions(_ rules: [WebhookRule]) -> Set<Subscription> {
+        Set(rules.flatMap { rule in rule.events.map { Subscription(url: rule.url, event: $0) } })
+    }
 }
 
 /// A delivery waiting to be made: one event for one webhook, with what its body tells.
@@ -50,21 +65,21 @@ public struct WebhookBacklog: Sendable, Hashable {
     /// Tried at least once and not yet delivered.
     public var failing: Int
     /// The most recent failure: its URL and why.
-    public var lastFailure: (url: String, error: String)?
+    public var lastFailure: Failure?
+
+    public struct Failure: Sendable, Hashable {
+        public var url: String
+        public var error: String
+
+        public init(url: String, error: String) {
+            self.url = url
+            self.error = error
+        }
+    }
 
     public init(pending: Int = 0, failing: Int = 0, lastFailure: (url: String, error: String)? = nil) {
         self.pending = pending
         self.failing = failing
-        self.lastFailure = lastFailure
-    }
-
-    public static func == (left: WebhookBacklog, right: WebhookBacklog) -> Bool {
-        left.pending == right.pending && left.failing == right.failing && left.lastFailure?.url == right.lastFailure?.url
-            && left.lastFailure?.error == right.lastFailure?.error
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(pending)
-        hasher.combine(failing)
+        self.lastFailure = lastFailure.map { Failure(url: $0.url, error: $0.error) }
     }
 }

@@ -6,16 +6,16 @@ public enum WebhookPayload {
     /// `stageOrder`: the funnel's stages in order; `stage` is the furthest the lead reached.
     public static func body(for delivery: WebhookDelivery, score: LeadScore, stageOrder: [String]) -> [UInt8] {
         let lead = delivery.lead
-        let stages = stageOrder.filter(lead.stages.contains) + lead.stages.subtracting(stageOrder).sorted()
+        let stages = StageRules.ordered(lead.stages, by: stageOrder)
         let object: [String: Any] = [
             "id": delivery.idempotencyID,
             "event": delivery.event.name,
-            "time": timestamp(delivery.event.at),
+            "time": delivery.event.at.iso8601Seconds,
             "attributes": delivery.event.attributes,
             "lead": [
                 "email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
                 "status": lead.status.rawValue, "tags": lead.tags.sorted(), "attributes": lead.attributes,
-                "created_at": lead.createdAt.map(timestamp) ?? NSNull(),
+                "created_at": lead.createdAt.map(\.iso8601Seconds) ?? NSNull(),
             ] as [String: Any],
             "score": score.total, "fit": score.fit, "engagement": score.engagement,
             "stage": stages.last ?? NSNull(), "stages": stages,
@@ -24,9 +24,5 @@ public enum WebhookPayload {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Array(data)
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z"
     }
 }
