@@ -79,15 +79,16 @@ public struct CampaignCatalog: Sendable {
     /// subject must compile; partials must exist in the part that includes them.
     private static func checkTemplates(of campaign: Campaign, templates: inout TemplateSet, into diagnostics: inout DiagnosticBag) {
         let dir = templates.displayDirectory
-        for step in campaign.steps where !step.template.isEmpty {
+        for step in campaign.steps.flatMap(\.renderings) where !step.template.isEmpty {
             if templates.parts(of: step.template).isEmpty {
                 let known = Set(TemplatePart.allCases.flatMap { templates.sources[$0]!.keys }).filter { !$0.hasPrefix("@") }
                 diagnostics.error(
                     at: step.templateLocation, "template '\(step.template)' does not exist",
                     hint: "\(Suggestion.didYouMean(step.template, among: known))create \(dir)/\(step.template).html.mustache and/or \(dir)/\(step.template).txt.mustache")
             }
-            if let layout = step.layout { checkLayout(layout, step: step, templates: templates, into: &diagnostics) }
-            let name = MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.id)
+            // Variants share the step's layout: checked once.
+            if let layout = step.layout, step.variantID == step.variants.first?.id { checkLayout(layout, step: step, templates: templates, into: &diagnostics) }
+            let name = MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.subjectKey)
             if let error = templates.register(step.subject, named: name, part: .text, file: step.subjectLocation.file) {
                 diagnostics.error(at: step.subjectLocation, "the subject has a \(error.message)",
                                   hint: "variables are written {{first_name}}")

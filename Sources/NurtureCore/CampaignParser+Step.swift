@@ -11,7 +11,7 @@ struct ParsedStep {
 }
 
 extension CampaignParser {
-    static let stepKeys = ["id", "renamed_from", "wait", "wait_until", "subject", "template", "layout", "if", "else"]
+    static let stepKeys = ["id", "renamed_from", "wait", "wait_until", "subject", "template", "layout", "if", "else", "variants", "winner"]
     static let waitUntilKeys = ["attribute", "offset"]
 
     func parseStep(_ node: YAMLNode, defaultLayout: String?, into diagnostics: inout DiagnosticBag) -> ParsedStep? {
@@ -22,8 +22,13 @@ extension CampaignParser {
             diagnostics.error(at: idValue.node.location, "'\(idValue.text)' is not a valid step id", hint: Self.identifierHint)
         }
         let what = idValue.map { "step '\($0.text)'" } ?? "a step"
-        let subject = map.requiredText("subject", in: what, hint: "add a subject line, like subject: \"Welcome, {{first_name}}!\"", into: &diagnostics)
-        let template = map.requiredText("template", in: what, hint: "name the template without extension, like template: onboarding/welcome", into: &diagnostics)
+        // With variants, the step's subject and template are what variants that leave
+        // them out take.
+        let hasVariants = map["variants"] != nil
+        let subject = hasVariants ? map.optionalText("subject", into: &diagnostics)
+            : map.requiredText("subject", in: what, hint: "add a subject line, like subject: \"Welcome, {{first_name}}!\"", into: &diagnostics)
+        let template = hasVariants ? map.optionalText("template", into: &diagnostics)
+            : map.requiredText("template", in: what, hint: "name the template without extension, like template: onboarding/welcome", into: &diagnostics)
         if let template, !Self.isTemplateName(template.text) {
             diagnostics.error(at: template.node.location, "'\(template.text)' is not a valid template name",
                               hint: "a path under templates/ without extension, like onboarding/welcome (no '..', no leading '/')")
@@ -40,13 +45,23 @@ extension CampaignParser {
             diagnostics.error(at: renamedFrom.node.location, "'\(renamedFrom.text)' is not a valid step id", hint: Self.identifierHint)
         }
 
+        let variants = map["variants"].map { parseVariants($0, stepSubject: subject, stepTemplate: template, what: what, into: &diagnostics) } ?? []
+        let winner = map["winner"].flatMap { parseWinner($0, variants: variants, what: what, into: &diagnostics) }
+
         // A step with an id is kept even when other parts are broken (the campaign is
         // invalid anyway), so duplicate ids and condition references are still checked.
         guard let idValue else { return nil }
-        let step = Step(
+        var step = Step(
             id: idValue.text, timing: timing ?? .wait(.zero), subject: subject?.text ?? "", template: template?.text ?? "",
             layout: layout, condition: condition, otherwise: otherwise, renamedFrom: renamedFrom?.text, location: node.location,
             subjectLocation: subject?.node.location, templateLocation: template?.node.location)
+        step.variants = variants
+        step.winner = winner
+        // Code that reads one subject and template (rename checks) sees the first variant.
+        if !variants.isEmpty {
+            step = step.rendering(variant: nil)
+            step.variantID = nil
+        }
         return ParsedStep(step: step, idLocation: idValue.node.location, conditionLocation: map["if"]?.location)
     }
 

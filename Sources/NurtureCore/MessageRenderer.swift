@@ -34,7 +34,7 @@ public struct MessageRenderer: Sendable {
     public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String, collectWarnings: Bool = true) -> RenderedStep {
         let variables = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: unsubscribeURL)
         let context = RenderContext(variables)
-        let subjectName = Self.subjectTemplateName(campaign: campaign.id, step: step.id)
+        let subjectName = Self.subjectTemplateName(campaign: campaign.id, step: step.subjectKey)
         let rawSubject = templates.render(subjectName, part: .text, context: context) ?? step.subject
         var parts: [TemplatePart: String] = [:]
         for part in templates.parts(of: step.template) {
@@ -71,7 +71,7 @@ public struct MessageRenderer: Sendable {
                 uses.append((variable, file))
             }
         }
-        collect(Self.subjectTemplateName(campaign: campaign.id, step: step.id), .text, file: "the subject of step '\(step.id)'")
+        collect(Self.subjectTemplateName(campaign: campaign.id, step: step.subjectKey), .text, file: "the subject of step \(step.label)")
         for part in templates.parts(of: step.template) {
             collect(step.template, part, file: "\(templates.displayDirectory)/\(step.template).\(part.fileExtension)")
             if let layout = step.layout, templates.contains(layout, part: part) {

@@ -13,6 +13,13 @@ public struct Step: Sendable, Hashable {
     /// `renamed_from`: the id this step had before, whose history (sends, opens, clicks,
     /// report rows, conditions naming it) it carries over, so nothing is resent.
     public var renamedFrom: String?
+    /// A/B versions of the step (empty: none). `subject` and `template` are then the
+    /// first variant's; `rendering(variant:)` gives each one.
+    public var variants: [StepVariant] = []
+    /// When an A/B test picks its winner; nil: it never does.
+    public var winner: WinnerRule?
+    /// Which variant this is, in a step from `rendering(variant:)`; nil otherwise.
+    public var variantID: String?
     /// Where the step is written, for messages about it.
     public var location: SourceLocation
     /// Where its `subject` and `template` values are written.

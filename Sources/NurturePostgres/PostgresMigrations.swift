@@ -223,6 +223,21 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX pending_subscriptions_by_time ON pending_subscriptions (requested_at)",
         ]),
+        // A/B variants (see the SQLite store).
+        Migration(version: 7, name: "variants", sql: [
+            "ALTER TABLE messages ADD COLUMN variant TEXT",
+            """
+            CREATE TABLE variant_winners (
+                campaign_id TEXT NOT NULL,
+                step_id TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                decided_at BIGINT NOT NULL,
+                reason TEXT NOT NULL,
+                p_value DOUBLE PRECISION,
+                PRIMARY KEY (campaign_id, step_id)
+            )
+            """,
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

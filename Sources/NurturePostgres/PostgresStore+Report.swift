@@ -71,19 +71,19 @@ extension PostgresStore {
     public func sentMessages(campaignID: String) async throws -> [SentMessage] {
         try await read { connection in
             var messages: [SentMessage] = []
-            for try await (row, enrollment, step, sentAt, opened, clicked, unsubscribed, converted) in try await connection.query("""
+            for try await (row, enrollment, step, sentAt, opened, clicked, unsubscribed, converted, variant) in try await connection.query("""
                 SELECT m.id, m.enrollment_id, m.step_id, m.sent_at,
                     EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'open' AND a.class = 'human'),
                     EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'click' AND NOT a.decoy AND a.class = 'human'),
                     EXISTS (SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'
                         AND v.attributes ->> 'campaign' = e.campaign_id AND v.attributes ->> 'step' = m.step_id),
-                    e.state = 'converted'
+                    e.state = 'converted', m.variant
                 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
                 WHERE e.campaign_id = \(campaignID) AND m.state = 'sent' AND m.sent_at IS NOT NULL
-                """, logger: logger).decode((Int64, Int64, String, Int64, Bool, Bool, Bool, Bool).self) {
+                """, logger: logger).decode((Int64, Int64, String, Int64, Bool, Bool, Bool, Bool, String?).self) {
                 messages.append(SentMessage(
                     row: row, enrollmentID: enrollment, step: step, sentAt: Date(epochSeconds: sentAt), opened: opened, clicked: clicked,
-                    unsubscribed: unsubscribed, enrollmentConverted: converted))
+                    unsubscribed: unsubscribed, enrollmentConverted: converted, variant: variant))
             }
             return messages
         }

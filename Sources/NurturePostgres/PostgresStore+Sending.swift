@@ -18,7 +18,7 @@ extension PostgresStore {
                         """, logger: logger)
                 }
                 switch change.outcome {
-                case .claim(let step, let messageID):
+                case .claim(let step, let messageID, let variant):
                     // Granted only while the lead may be mailed and the drip is live; the
                     // unique (enrolment, step) constraint refuses a second copy whichever
                     // sender asks.
@@ -27,8 +27,8 @@ extension PostgresStore {
                     // next tick sees why).
                     let granted = try await connection.rows("""
                         WITH granted AS (
-                            INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, sender_id)
-                            SELECT \(enrollment), \(step), 'claimed', \(messageID), \(time), 1, \(senderID) WHERE EXISTS (
+                            INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, sender_id, variant)
+                            SELECT \(enrollment), \(step), 'claimed', \(messageID), \(time), 1, \(senderID), \(variant) WHERE EXISTS (
                                 SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                                 WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
                             ON CONFLICT (enrollment_id, step_id) DO NOTHING RETURNING id),
@@ -39,7 +39,7 @@ extension PostgresStore {
                         SELECT id FROM granted
                         """, logger: logger).first.map { try $0.decode(Int64.self) }
                     if let row = granted {
-                        claims.append(Claim(rowID: row, enrollmentID: enrollment, step: step, messageID: messageID, attempts: 1))
+                        claims.append(Claim(rowID: row, enrollmentID: enrollment, step: step, messageID: messageID, attempts: 1, variant: variant))
                     }
                 case .retry(let step):
                     let claim = try await connection.rows("""
@@ -47,10 +47,10 @@ extension PostgresStore {
                         WHERE enrollment_id = \(enrollment) AND step_id = \(step) AND state = 'deferred' AND EXISTS (
                             SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                             WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
-                        RETURNING id, coalesce(message_id, ''), attempts
+                        RETURNING id, coalesce(message_id, ''), attempts, variant
                         """, logger: logger).first.map { row in
-                        let (id, messageID, attempts) = try row.decode((Int64, String, Int).self)
-                        return Claim(rowID: id, enrollmentID: enrollment, step: step, messageID: messageID, attempts: attempts)
+                        let (id, messageID, attempts, variant) = try row.decode((Int64, String, Int, String?).self)
+                        return Claim(rowID: id, enrollmentID: enrollment, step: step, messageID: messageID, attempts: attempts, variant: variant)
                     }
                     if let claim { claims.append(claim) }
                     try await setDue(enrollment, at: claim == nil ? retryLater : nil, step: step, on: connection)

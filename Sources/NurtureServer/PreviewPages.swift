@@ -3,7 +3,8 @@ import Hummingbird
 import NurtureCore
 
 /// `/preview`: every campaign and step, and any step rendered for any lead (found by
-/// email) with its subject, headers, text and HTML. The HTML part is shown in a
+/// email) with its subject, headers, text and HTML; a step with A/B variants renders the
+/// one named by `?variant=` (the first by default) and links the others. The HTML part is shown in a
 /// sandboxed iframe, served with a policy of its own: no scripts, no forms, no plugins.
 struct PreviewPages: Sendable {
     let store: any Store
@@ -63,8 +64,11 @@ struct PreviewPages: Sendable {
     private func render(_ request: Request, _ context: NurtureRequestContext) async throws -> Rendered? {
         let catalog = loadCatalog()
         guard let campaign = catalog.campaign(try context.parameters.require("campaign")),
-            let step = campaign.step(try context.parameters.require("step"))
+            let written = campaign.step(try context.parameters.require("step"))
         else { return nil }
+        let variant = request.uri.queryParameters.get("variant")
+        if let variant, !written.variants.contains(where: { $0.id == variant }) { return nil }
+        let step = written.rendering(variant: variant)
         let email = (request.uri.queryParameters.get("email") ?? "").trimmingCharacters(in: .whitespaces)
         var lead = Lead(email: try! EmailAddress("preview@example.com"), firstName: "Preview")
         var notFound = false
@@ -94,7 +98,16 @@ struct PreviewPages: Sendable {
         for campaign in catalog.campaigns {
             body += "<h2>\(Page.escape(campaign.name)) <span class=\"note\">(\(Page.escape(campaign.id)))</span></h2><ol>"
             for step in campaign.steps {
-                body += "<li><a href=\"/preview/\(Self.pathPart(campaign.id))/\(Self.pathPart(step.id))\">\(Page.escape(step.id))</a>: \(Page.escape(step.subject))</li>"
+                let link = "/preview/\(Self.pathPart(campaign.id))/\(Self.pathPart(step.id))"
+                guard !step.variants.isEmpty else {
+                    body += "<li><a href=\"\(link)\">\(Page.escape(step.id))</a>: \(Page.escape(step.subject))</li>"
+                    continue
+                }
+                body += "<li>\(Page.escape(step.id)), A/B variants:<ul>"
+                for variant in step.variants {
+                    body += "<li><a href=\"\(link)?variant=\(Self.queryPart(variant.id))\">\(Page.escape(variant.id))</a>: \(Page.escape(variant.subject))</li>"
+                }
+                body += "</ul></li>"
             }
             body += "</ol>"
         }
@@ -103,13 +116,23 @@ struct PreviewPages: Sendable {
 
     private func stepPage(_ found: Rendered) -> String {
         let leadName = [found.lead.firstName, found.lead.lastName].compactMap { $0 }.joined(separator: " ")
-        let query = found.email.isEmpty ? "" : "?email=" + Self.queryPart(found.email)
         let base = "/preview/\(Self.pathPart(found.campaign.id))/\(Self.pathPart(found.step.id))"
+        func query(variant: String?) -> String {
+            let parts = (found.email.isEmpty ? [] : ["email=" + Self.queryPart(found.email)]) + (variant.map { ["variant=" + Self.queryPart($0)] } ?? [])
+            return parts.isEmpty ? "" : "?" + parts.joined(separator: "&amp;")
+        }
+        let variantField = found.step.variantID.map { "<input type=\"hidden\" name=\"variant\" value=\"\(Page.escape($0))\">" } ?? ""
         var body = """
             <p><a href="/preview">All campaigns</a></p>
-            <h1>\(Page.escape(found.campaign.name)): \(Page.escape(found.step.id))</h1>
-            <form method="get" action="\(base)"><label>Lead email <input type="search" name="email" value="\(Page.escape(found.email))"></label> <button type="submit">Render</button></form>
+            <h1>\(Page.escape(found.campaign.name)): \(Page.escape(found.step.id))\(found.step.variantID.map { ", variant " + Page.escape($0) } ?? "")</h1>
+            <form method="get" action="\(base)"><label>Lead email <input type="search" name="email" value="\(Page.escape(found.email))"></label>\(variantField) <button type="submit">Render</button></form>
             """
+        if !found.step.variants.isEmpty {
+            body += "<p class=\"variants\">A/B variants: " + found.step.variants.map { variant in
+                variant.id == found.step.variantID ? "<strong>\(Page.escape(variant.id))</strong>"
+                    : "<a href=\"\(base)\(query(variant: variant.id))\">\(Page.escape(variant.id))</a>"
+            }.joined(separator: " · ") + "</p>"
+        }
         if found.notFound { body += "<p class=\"note\">No lead with email \(Page.escape(found.email)); showing a sample lead.</p>" }
         body += "<p>For <strong class=\"lead\">\(Page.escape(leadName.isEmpty ? found.lead.email.address : leadName))</strong> &lt;\(Page.escape(found.lead.email.address))&gt;</p>"
         body += "<p>Subject: <strong class=\"subject\">\(Page.escape(found.rendered.subject))</strong></p>"
@@ -121,7 +144,7 @@ struct PreviewPages: Sendable {
         body += "<input type=\"radio\" name=\"tab\" id=\"t-text\"\(hasHTML ? "" : " checked")><label for=\"t-text\">Text</label>"
         body += "<input type=\"radio\" name=\"tab\" id=\"t-headers\"><label for=\"t-headers\">Headers</label>"
         body += hasHTML
-            ? "<div class=\"tab p-html\"><iframe sandbox title=\"HTML part\" src=\"\(base)/html\(query)\"></iframe></div>"
+            ? "<div class=\"tab p-html\"><iframe sandbox title=\"HTML part\" src=\"\(base)/html\(query(variant: found.step.variantID))\"></iframe></div>"
             : "<div class=\"tab p-html\"><p class=\"note\">This step has no HTML part.</p></div>"
         body += "<div class=\"tab p-text\"><pre>\(Page.escape(found.rendered.text ?? "This step has no text part."))</pre></div>"
         body += "<div class=\"tab p-headers\"><pre>\(Page.escape(found.headers))</pre></div></div>"

@@ -131,6 +131,7 @@ final class SQLiteStatement {
     enum Value {
         case text(String)
         case integer(Int64)
+        case real(Double)
         case null
     }
 
@@ -141,6 +142,7 @@ final class SQLiteStatement {
             switch value {
             case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, nurture_sqlite_transient())
             case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
+            case .real(let number): code = sqlite3_bind_double(statement, index, number)
             case .null: code = sqlite3_bind_null(statement, index)
             }
             guard code == SQLITE_OK else { throw connection.failure(code, "binding parameter \(index)") }
@@ -170,4 +172,8 @@ final class SQLiteStatement {
     }
 
     func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func real(_ column: Int32) -> Double? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_double(statement, column)
+    }
 }

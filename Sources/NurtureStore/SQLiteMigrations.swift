@@ -202,6 +202,21 @@ enum SQLiteMigrations {
             );
             CREATE INDEX pending_subscriptions_by_time ON pending_subscriptions(requested_at);
             """),
+        Migration(version: 10, name: "variants", sql: """
+            -- Which A/B variant of its step a message is (NULL: the step has none), chosen
+            -- when it is claimed and never changed.
+            ALTER TABLE messages ADD COLUMN variant TEXT;
+            -- A step's A/B test, once decided: later messages are the winner.
+            CREATE TABLE variant_winners (
+                campaign_id TEXT NOT NULL,
+                step_id TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                decided_at INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                p_value REAL,
+                PRIMARY KEY (campaign_id, step_id)
+            ) WITHOUT ROWID;
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -162,18 +162,19 @@ extension SQLiteStore {
                         """).rows([enrollment, .text(skip.step), time, .text(skip.reason)])
                 }
                 switch change.outcome {
-                case .claim(let step, let messageID):
+                case .claim(let step, let messageID, let variant):
                     // Granted only while the lead may be mailed and the drip is live, checked
                     // inside this transaction: an unsubscribe a moment ago wins.
                     try connection.prepare("""
-                        INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts)
-                        SELECT ?1, ?2, 'claimed', ?3, ?4, 1 WHERE EXISTS (
+                        INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, variant)
+                        SELECT ?1, ?2, 'claimed', ?3, ?4, 1, ?5 WHERE EXISTS (
                             SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                             WHERE e.id = ?1 AND e.state = 'active' AND l.status = 'active')
                         ON CONFLICT (enrollment_id, step_id) DO NOTHING
-                        """).rows([enrollment, .text(step), .text(messageID), time])
+                        """).rows([enrollment, .text(step), .text(messageID), time, variant.map { .text($0) } ?? .null])
                     if connection.changes == 1 {
-                        claims.append(Claim(rowID: connection.lastInsertRowID, enrollmentID: change.enrollmentID, step: step, messageID: messageID, attempts: 1))
+                        claims.append(Claim(
+                            rowID: connection.lastInsertRowID, enrollmentID: change.enrollmentID, step: step, messageID: messageID, attempts: 1, variant: variant))
                         try setDue(change.enrollmentID, at: nil, step: step)
                     } else {
                         // Lost the claim: look again at the next tick, which sees why.
@@ -186,9 +187,11 @@ extension SQLiteStore {
                         WHERE enrollment_id = ?1 AND step_id = ?2 AND state = 'deferred' AND EXISTS (
                             SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                             WHERE e.id = ?1 AND e.state = 'active' AND l.status = 'active')
-                        RETURNING id, message_id, attempts
+                        RETURNING id, message_id, attempts, variant
                         """).rows([enrollment, .text(step)]) {
-                        claim = Claim(rowID: $0.integer(0), enrollmentID: change.enrollmentID, step: step, messageID: $0.text(1) ?? "", attempts: Int($0.integer(2)))
+                        claim = Claim(
+                            rowID: $0.integer(0), enrollmentID: change.enrollmentID, step: step, messageID: $0.text(1) ?? "", attempts: Int($0.integer(2)),
+                            variant: $0.text(3))
                     }
                     if let claim { claims.append(claim) }
                     try setDue(change.enrollmentID, at: claim == nil ? now.addingTimeInterval(60) : nil, step: step)

@@ -76,13 +76,14 @@ extension SQLiteStore {
                     EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'click' AND a.decoy = 0 AND a.class = 'human'),
                     EXISTS (SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'
                         AND json_extract(v.attributes, '$.campaign') = e.campaign_id AND json_extract(v.attributes, '$.step') = m.step_id),
-                    e.state = 'converted'
+                    e.state = 'converted', m.variant
                 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
                 WHERE e.campaign_id = ? AND m.state = 'sent' AND m.sent_at IS NOT NULL
                 """).rows([.text(campaignID)]) { row in
                 messages.append(SentMessage(
                     row: row.integer(0), enrollmentID: row.integer(1), step: row.text(2) ?? "", sentAt: Date(epochSeconds: row.integer(3)),
-                    opened: row.integer(4) == 1, clicked: row.integer(5) == 1, unsubscribed: row.integer(6) == 1, enrollmentConverted: row.integer(7) == 1))
+                    opened: row.integer(4) == 1, clicked: row.integer(5) == 1, unsubscribed: row.integer(6) == 1, enrollmentConverted: row.integer(7) == 1,
+                    variant: row.text(8)))
             }
             return messages
         }

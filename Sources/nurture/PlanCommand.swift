@@ -25,6 +25,7 @@ struct PlanCommand: AsyncParsableCommand {
                 guard let old = step.renamedFrom else { continue }
                 print("  step '\(step.id)' was '\(old)' (renamed_from): its history carries over; nobody gets it twice")
             }
+            for line in try await Self.variantChanges(campaign: campaign, store: store) { print("  " + line) }
             for problem in try await RenameCheck.all([campaign], store: store) {
                 print("  warning: \(problem.message); \(problem.hint)")
             }

@@ -10,6 +10,7 @@ struct PreviewCommand: AsyncParsableCommand {
             Renders for a lead from the store (--lead), or for a sample lead built from
             --attr K=V (email, first_name, last_name and timezone set the lead's own fields).
             Variables the lead lacks render empty and are listed as warnings on stderr.
+            A step with A/B variants renders each of them in turn, or one with --variant.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -23,6 +24,7 @@ struct PreviewCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Render for this lead from the store.", valueName: "email")) var lead: String?
     @Option(help: "text or html (one part), or eml (the whole message); default: text when the step has one.") var format: Format?
     @Option(help: ArgumentHelp("Write the part to this file; the subject goes to stdout.", valueName: "file")) var out: String?
+    @Option(help: ArgumentHelp("Of a step with A/B variants, render only this one.", valueName: "id")) var variant: String?
     @Option(name: .customLong("attr"), help: ArgumentHelp("An attribute of the sample lead (repeatable).", valueName: "key=value"))
     var attributes: [AttributeArgument] = []
 
@@ -39,6 +41,17 @@ struct PreviewCommand: AsyncParsableCommand {
         guard let step = campaign.step(step) else {
             throw UserError("campaign '\(campaign.id)' has no step '\(self.step)'; \(Suggestion.didYouMean(self.step, among: campaign.steps.map(\.id)))steps: \(campaign.steps.map(\.id).joined(separator: ", "))")
         }
+        var renderings = step.renderings
+        if let variant {
+            guard step.variants.contains(where: { $0.id == variant }) else {
+                let ids = step.variants.map(\.id)
+                throw UserError(ids.isEmpty ? "step '\(step.id)' has no variants"
+                    : "step '\(step.id)' has no variant '\(variant)'; \(Suggestion.didYouMean(variant, among: ids))variants: \(ids.joined(separator: ", "))")
+            }
+            renderings = [step.rendering(variant: variant)]
+        } else if renderings.count > 1, out != nil || format == .eml {
+            throw UserError("step '\(step.id)' has variants (\(step.variants.map(\.id).joined(separator: ", "))); say which with --variant")
+        }
         let (recipient, timeline) = try await resolveLead(project)
         // The send loop's own path: rendering, link rewriting (when tracking is on), MIME.
         var rewriter: LinkRewriter?
@@ -48,13 +61,20 @@ struct PreviewCommand: AsyncParsableCommand {
             if let store = try? await project.openStore() { signer = try await project.linkSigner(store: store) }
             rewriter = LinkRewriter(links: project.trackingLinks(signer: signer))
         }
-        let (rendered, message) = MessageAssembler(
-            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox)
-        ).preview(campaign: campaign, step: step, lead: recipient, baseURL: project.baseURL, date: Date())
-        for warning in rendered.warnings { Terminal.warning(warning) }
         if let condition = step.explainCondition(for: recipient, timeline: timeline, in: campaign, scoreRules: project.settings.scoreRules, at: Date()) {
             Terminal.writeError("condition of step '\(step.id)' for \(recipient.email): \(condition.text)\n")
         }
+        let assembler = MessageAssembler(
+            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox))
+        for (index, version) in renderings.enumerated() {
+            if renderings.count > 1 { print("\(index == 0 ? "" : "\n")== variant \(version.variantID ?? "") ==") }
+            try render(version, campaign: campaign, lead: recipient, assembler: assembler, baseURL: project.baseURL)
+        }
+    }
+
+    private func render(_ step: Step, campaign: Campaign, lead recipient: Lead, assembler: MessageAssembler, baseURL: String) throws {
+        let (rendered, message) = assembler.preview(campaign: campaign, step: step, lead: recipient, baseURL: baseURL, date: Date())
+        for warning in rendered.warnings { Terminal.warning(warning) }
 
         let format = format ?? (rendered.text != nil ? .text : .html)
         if format == .eml {

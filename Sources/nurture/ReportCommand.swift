@@ -27,6 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
         """)
     var by: Grouping?
     @Flag(help: "Per step and link: people who clicked it, their clicks, and machines' clicks.") var links = false
+    @Flag(help: "Only the A/B variants: per step and variant sent, open, click and conversion rates, p-values, and winners.") var variants = false
     @Option(help: ArgumentHelp("With --by source: leads captured on or after this day (in nurture.yml's timezone).", valueName: "YYYY-MM-DD"))
     var since: String?
     @Option(help: ArgumentHelp("With --by source: leads captured on or before this day.", valueName: "YYYY-MM-DD")) var until: String?
@@ -91,14 +92,32 @@ struct ReportCommand: AsyncParsableCommand {
             }
             return
         }
+        let winners = try await store.variantWinners()
+        var variantEntries: [VariantReportFormatter.Entry] = []
+        for id in ids {
+            let steps = catalog.campaign(id)?.steps ?? []
+            // Only campaigns that test something read their messages.
+            let recorded = winners.filter { $0.campaignID == id }
+            guard variants || steps.contains(where: { !$0.variants.isEmpty }) || !recorded.isEmpty else { continue }
+            variantEntries.append(.init(
+                campaign: id, steps: steps, report: VariantReport(messages: try await store.sentMessages(campaignID: id), steps: steps), winners: recorded))
+        }
+        if variants {
+            switch format {
+            case .table: print(Terminal.escapingControls(VariantReportFormatter.table(variantEntries)), terminator: "")
+            case .json: print(VariantReportFormatter.json(variantEntries))
+            case .csv: print(VariantReportFormatter.csv(variantEntries), terminator: "")
+            }
+            return
+        }
         var reports: [CampaignReport] = []
         for id in ids {
             let report = try await store.report(campaignID: id, stepOrder: catalog.campaign(id)?.steps.map(\.id) ?? [])
             reports.append(catalog.campaign(id).map { report.followingRenames(in: $0) } ?? report)
         }
         switch format {
-        case .table: print(ReportFormatter.table(reports), terminator: "")
-        case .json: print(ReportFormatter.json(reports))
+        case .table: print(ReportFormatter.table(reports) + Terminal.escapingControls(VariantReportFormatter.table(variantEntries)), terminator: "")
+        case .json: print(ReportFormatter.json(reports, variants: variantEntries))
         case .csv: print(ReportFormatter.csv(reports), terminator: "")
         }
     }

@@ -60,9 +60,11 @@ enum ReportFormatter {
         return out
     }
 
-    static func json(_ reports: [CampaignReport]) -> String {
+    /// Campaigns with A/B variants also carry `variants` and `winners` (VariantReportFormatter).
+    static func json(_ reports: [CampaignReport], variants: [VariantReportFormatter.Entry] = []) -> String {
         let objects: [[String: Any]] = reports.map { report in
-            [
+            let tested = variants.first { $0.campaign == report.campaignID }.map(VariantReportFormatter.jsonObject) ?? [:]
+            return [
                 "campaign": report.campaignID, "enrolled": report.enrolled, "active": report.active, "completed": report.completed,
                 "exited": report.exited, "converted": report.converted, "conversion_rate": report.conversionRate,
                 "unsubscribed": report.unsubscribed,
@@ -74,7 +76,7 @@ enum ReportFormatter {
                      "machine_opens": row.machineOpens, "machine_clicks": row.machineClicks,
                      "unsubscribed": row.unsubscribed, "converted": row.converted, "conversion_rate": row.conversionRate] as [String: Any]
                 },
-            ]
+            ].merging(tested) { first, _ in first }
         }
         let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self)

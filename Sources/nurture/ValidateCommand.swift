@@ -43,7 +43,7 @@ struct ValidateCommand: AsyncParsableCommand {
             throw UserError("\(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them and run nurture validate again")
         }
         let steps = catalog.campaigns.reduce(0) { $0 + $1.steps.count }
-        let templates = Set(catalog.campaigns.flatMap { $0.steps.map(\.template) }).count
+        let templates = Set(catalog.campaigns.flatMap { $0.steps.flatMap(\.renderings).map(\.template) }).count
         print("ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"), \(templates) template\(templates == 1 ? "" : "s")\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
     }
 
@@ -73,7 +73,7 @@ struct ValidateCommand: AsyncParsableCommand {
         var counted: [String: Int] = [:]
         let renderer = MessageRenderer(templates: catalog.templates)
         for campaign in catalog.campaigns {
-            for step in campaign.steps {
+            for step in campaign.steps.flatMap(\.renderings) {
                 // Leads the step's condition keeps out never render it (`exists: true`).
                 let variables = Set(renderer.variableUses(campaign: campaign, step: step).map(\.variable))
                     .subtracting(step.condition?.requiredAttributes ?? [])
@@ -88,7 +88,7 @@ struct ValidateCommand: AsyncParsableCommand {
                     guard lacking > 0 else { continue }
                     warnings.append(.warning(
                         at: step.templateLocation,
-                        "step '\(step.id)' uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); it renders empty for them",
+                        "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); it renders empty for them",
                         hint: "wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"))
                 }
             }

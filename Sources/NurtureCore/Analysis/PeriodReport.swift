@@ -13,8 +13,14 @@ public struct SentMessage: Sendable, Hashable {
     public var unsubscribed: Bool
     /// Its drip ended by a goal event.
     public var enrollmentConverted: Bool
+    /// The A/B variant it was (nil: its step had none).
+    public var variant: String?
 
-    public init(row: Int64, enrollmentID: Int64, step: String, sentAt: Date, opened: Bool, clicked: Bool, unsubscribed: Bool, enrollmentConverted: Bool) {
+    public init(
+        row: Int64, enrollmentID: Int64, step: String, sentAt: Date, opened: Bool, clicked: Bool, unsubscribed: Bool, enrollmentConverted: Bool,
+        variant: String? = nil
+    ) {
+        self.variant = variant
         self.row = row
         self.enrollmentID = enrollmentID
         self.step = step

@@ -9,7 +9,7 @@ extension SendLoop {
     }
 
     /// The planner's verdict for each due enrolment, as store changes.
-    func decide(_ due: [DueEnrollment], now: Date, allowance: Int?, summary: inout TickSummary)
+    func decide(_ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, summary: inout TickSummary)
         -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool)
     {
         var changes: [EnrollmentChange] = []
@@ -43,7 +43,10 @@ extension SendLoop {
                         // The deferred message may be stored under the step's former id.
                         outcome = .retry(step: item.snapshot.storedID(of: step))
                     } else {
-                        outcome = .claim(step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign))
+                        let variant = VariantAssignment.variant(
+                            of: step, campaignID: campaign.id, leadID: item.lead.id ?? id, winner: winners.winner(campaign: campaign.id, step: step.id))
+                        outcome = .claim(
+                            step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign), variant: variant)
                     }
                 }
             case .wait(let until, let step): outcome = .reschedule(at: until, step: step)

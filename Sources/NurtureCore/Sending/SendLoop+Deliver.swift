@@ -10,7 +10,7 @@ struct TimedDelivery: Sendable {
 extension SendLoop {
     func compose(_ claim: Claim, work: Work, now: Date, composer: MessageComposer) -> OutgoingMessage {
         MessageAssembler(templates: catalog.templates, linkRewriter: linkRewriter, composer: composer).assemble(
-            campaign: work.campaign, step: work.step, lead: work.lead, messageID: claim.messageID, messageRow: claim.rowID,
+            campaign: work.campaign, step: work.step.rendering(variant: claim.variant), lead: work.lead, messageID: claim.messageID, messageRow: claim.rowID,
             unsubscribeURL: unsubscribeURL(claim.enrollmentID, claim.step), date: now, collectWarnings: false
         ).message
     }

@@ -94,6 +94,8 @@ public struct SendLoop: Sendable {
                 campaignID: campaign.id, templates: Dictionary(campaign.steps.map { ($0.id, $0.template) }, uniquingKeysWith: { first, _ in first }))
             summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enroll, now: now)
         }
+        let (winners, decided) = try await VariantJudge(store: store, catalog: catalog).run(now: now)
+        summary.winners = decided.map { "\($0.campaignID)/\($0.step): \($0.variant)" }
         let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))
         var claimed = 0
         var handed = 0
@@ -103,7 +105,8 @@ public struct SendLoop: Sendable {
             let mayGoOn = !shouldStop() && summary.stoppedBecause == nil && !limited
             let next: Batch?
             do {
-                next = mayGoOn ? try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, summary: &summary) : nil
+                next = mayGoOn
+                    ? try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, summary: &summary) : nil
             } catch {
                 // The store failed: still record what is already with the transport, so
                 // those messages are not left in doubt, then give up.
@@ -146,7 +149,7 @@ public struct SendLoop: Sendable {
     }
 
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
-    private func prepareBatch(now: Date, allowance: Int?, summary: inout TickSummary) async throws -> Batch? {
+    private func prepareBatch(now: Date, allowance: Int?, winners: VariantWinners, summary: inout TickSummary) async throws -> Batch? {
         let readsScores = conditionsReadScores
         let readsStages = conditionsReadStages
         while true {
@@ -154,7 +157,7 @@ public struct SendLoop: Sendable {
             if due.isEmpty { return nil }
             if readsScores { try await fillScores(&due, now: now) }
             if readsStages { try await fillStages(&due) }
-            let decisions = decide(due, now: now, allowance: allowance, summary: &summary)
+            let decisions = decide(due, now: now, allowance: allowance, winners: winners, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
             let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)
             let items = claims.compactMap { claim in

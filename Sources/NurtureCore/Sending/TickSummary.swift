@@ -23,6 +23,8 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
     /// Webhook requests answered with a 2xx, and failed (to be retried).
     public var webhooksDelivered = 0
     public var webhooksFailed = 0
+    /// A/B tests this tick ended: "campaign/step: variant".
+    public var winners: [String] = []
     /// `--limit` was reached with work still due.
     public var limitReached = false
 
@@ -39,6 +41,7 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
         if suppressed > 0 { parts.append("suppressed \(suppressed)") }
         if unknown > 0 { parts.append("unknown \(unknown) (see nurture status)") }
         if recovered > 0 { parts.append("recovered \(recovered)") }
+        if !winners.isEmpty { parts.append("A/B winner\(winners.count == 1 ? "" : "s") \(winners.joined(separator: ", "))") }
         if webhooksDelivered > 0 { parts.append("webhooks delivered \(webhooksDelivered)") }
         if webhooksFailed > 0 { parts.append("webhooks failing \(webhooksFailed) (see nurture status)") }
         return parts.joined(separator: ", ")

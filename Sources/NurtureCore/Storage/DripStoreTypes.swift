@@ -26,8 +26,9 @@ public enum EnrollmentEnd: String, Sendable, Hashable {
 /// What a tick decided for one enrolment, written in one transaction per batch.
 public struct EnrollmentChange: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
-        /// Claim the step for sending: a message row in state `claimed`.
-        case claim(step: String, messageID: String)
+        /// Claim the step for sending: a message row in state `claimed`, recording
+        /// which A/B variant it is (nil: the step has none).
+        case claim(step: String, messageID: String, variant: String? = nil)
         /// Send a deferred message again.
         case retry(step: String)
         /// Look again at `at` (nil: only when something changes, like a resolved unknown).
@@ -54,8 +55,11 @@ public struct Claim: Sendable, Hashable {
     public var step: String
     public var messageID: String
     public var attempts: Int
+    /// The A/B variant recorded with the message, which every attempt renders.
+    public var variant: String?
 
-    public init(rowID: Int64, enrollmentID: Int64, step: String, messageID: String, attempts: Int) {
+    public init(rowID: Int64, enrollmentID: Int64, step: String, messageID: String, attempts: Int, variant: String? = nil) {
+        self.variant = variant
         self.rowID = rowID
         self.enrollmentID = enrollmentID
         self.step = step
