@@ -23,6 +23,7 @@ extension PostgresStore {
                 VALUES (\(winner.campaignID), \(winner.step), \(winner.variant), \(winner.decidedAt.epochSeconds), \(winner.reason), \(winner.pValue))
                 ON CONFLICT (campaign_id, step_id) DO UPDATE SET
                     variant = excluded.variant, decided_at = excluded.decided_at, reason = excluded.reason, p_value = excluded.p_value
+                    WHERE excluded.reason = 'picked' AND variant_winners.variant <> excluded.variant
                 """, logger: logger)
         }
     }

@@ -19,6 +19,7 @@ extension SQLiteStore {
                 INSERT INTO variant_winners (campaign_id, step_id, variant, decided_at, reason, p_value) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (campaign_id, step_id) DO UPDATE SET
                     variant = excluded.variant, decided_at = excluded.decided_at, reason = excluded.reason, p_value = excluded.p_value
+                    WHERE excluded.reason = 'picked' AND variant_winners.variant <> excluded.variant
                 """).rows([
                     .text(winner.campaignID), .text(winner.step), .text(winner.variant), .integer(winner.decidedAt.epochSeconds), .text(winner.reason),
                     winner.pValue.map { .real($0) } ?? .null,

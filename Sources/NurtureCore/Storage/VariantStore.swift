@@ -26,6 +26,7 @@ public struct VariantWinner: Sendable, Hashable {
 /// The A/B tests' outcomes in the store (the variants themselves are recorded with each message).
 public protocol VariantStore: Sendable {
     func variantWinners() async throws -> [VariantWinner]
-    /// Records a step's winner, replacing the one before (a new pick in the file).
+    /// Records a step's winner. A winner already recorded stays, unless this one is a
+    /// different variant picked in the file: two senders deciding at once keep the first.
     func recordVariantWinner(_ winner: VariantWinner) async throws
 }

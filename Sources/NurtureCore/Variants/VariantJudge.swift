@@ -27,7 +27,7 @@ public struct VariantJudge: Sendable {
 
     /// The winners to send by, and those decided by this call.
     public func run(now: Date) async throws -> (winners: VariantWinners, decided: [VariantWinner]) {
-        var recorded = Dictionary(try await store.variantWinners().map { (VariantWinners.key($0.campaignID, $0.step), $0) }, uniquingKeysWith: { _, last in last })
+        var recorded = try await recordedWinners()
         var decided: [VariantWinner] = []
         for campaign in catalog.campaigns {
             var report: VariantReport?
@@ -48,6 +48,10 @@ public struct VariantJudge: Sendable {
                 decided.append(winner)
             }
         }
+        // Another sender (PostgreSQL) may have decided first: what the store kept counts.
+        if !decided.isEmpty {
+            recorded = try await recordedWinners()
+        }
         var winners = VariantWinners()
         for campaign in catalog.campaigns {
             for step in campaign.steps where step.winner != nil {
@@ -55,5 +59,9 @@ public struct VariantJudge: Sendable {
             }
         }
         return (winners, decided)
+    }
+
+    private func recordedWinners() async throws -> [String: VariantWinner] {
+        Dictionary(try await store.variantWinners().map { (VariantWinners.key($0.campaignID, $0.step), $0) }, uniquingKeysWith: { _, last in last })
     }
 }

@@ -74,7 +74,9 @@ struct VariantFixture {
         #expect(all.count == 30)
         #expect(all.filter { $0.variant == "a" }.count == (counts["a"] ?? 0) + (retried.subject == "Subject A" ? 1 : 0), "earlier leads keep theirs")
 
-        // A pick in the file replaces the recorded winner; recorded once.
+        // A second decision (another sender's) keeps the first; a pick in the file replaces it.
+        try await store.recordVariantWinner(VariantWinner(campaignID: "drip", step: "one", variant: "a", decidedAt: later, reason: "click_rate", pValue: 0.01))
+        #expect(try await store.variantWinners() == winners)
         try await store.recordVariantWinner(VariantWinner(campaignID: "drip", step: "one", variant: "a", decidedAt: later, reason: "picked", pValue: nil))
         #expect(try await store.variantWinners().map(\.variant) == ["a"])
     }
