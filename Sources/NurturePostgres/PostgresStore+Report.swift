@@ -53,14 +53,15 @@ extension PostgresStore {
     public func linkTallies(campaignID: String) async throws -> [LinkTally] {
         try await read { connection in
             var tallies: [LinkTally] = []
-            for try await (step, link, url, unique, human, machine) in try await connection.query("""
+            for try await (step, link, url, unique, human, machine, variant) in try await connection.query("""
                 SELECT m.step_id, a.link, a.url, count(DISTINCT a.message_row) FILTER (WHERE a.class = 'human'),
-                    count(*) FILTER (WHERE a.class = 'human'), count(*) FILTER (WHERE a.class <> 'human')
+                    count(*) FILTER (WHERE a.class = 'human'), count(*) FILTER (WHERE a.class <> 'human'), m.variant
                 FROM activity a JOIN messages m ON m.id = a.message_row JOIN enrollments e ON e.id = m.enrollment_id
                 WHERE e.campaign_id = \(campaignID) AND a.kind = 'click' AND NOT a.decoy AND a.link IS NOT NULL
-                GROUP BY m.step_id, a.link, a.url
-                """, logger: logger).decode((String, Int, String, Int, Int, Int).self) {
-                tallies.append(LinkTally(step: step, position: link, url: url, uniqueHumanClicks: unique, humanClicks: human, machineClicks: machine))
+                GROUP BY m.step_id, m.variant, a.link, a.url
+                """, logger: logger).decode((String, Int, String, Int, Int, Int, String?).self) {
+                tallies.append(LinkTally(
+                    step: step, variant: variant, position: link, url: url, uniqueHumanClicks: unique, humanClicks: human, machineClicks: machine))
             }
             return tallies
         }

@@ -25,6 +25,8 @@ public struct ServerSettings: Sendable {
     /// Campaigns and templates, read again per page so that edits show without a restart.
     public var loadCatalog: @Sendable () -> CampaignCatalog
     public var now: @Sendable () -> Date = Date.init
+    /// nurture.yml's `timezone`: the report page's days, weeks and months.
+    public var timeZone: TimeZone = .gmt
     /// Whether sent mail has its links rewritten (a base URL is set, tracking on): the
     /// preview then shows them rewritten too.
     public var tracksLinks = false
@@ -90,7 +92,10 @@ public enum NurtureHTTPServer {
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,
             linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil, scoreRules: settings.scoreRules)
             .add(to: router)
-        ReportPage(store: store, loadCatalog: settings.loadCatalog, auth: auth).add(to: router)
+        ReportPage(
+            store: store, loadCatalog: settings.loadCatalog, auth: auth, timeZone: settings.timeZone, scoreRules: settings.scoreRules,
+            stageRules: settings.stageRules, now: settings.now
+        ).add(to: router)
         return router
     }
 

@@ -52,14 +52,14 @@ extension SQLiteStore {
             var tallies: [LinkTally] = []
             try connection.prepare("""
                 SELECT m.step_id, a.link, a.url, count(DISTINCT CASE WHEN a.class = 'human' THEN a.message_row END),
-                    sum(a.class = 'human'), sum(a.class <> 'human')
+                    sum(a.class = 'human'), sum(a.class <> 'human'), m.variant
                 FROM activity a JOIN messages m ON m.id = a.message_row JOIN enrollments e ON e.id = m.enrollment_id
                 WHERE e.campaign_id = ? AND a.kind = 'click' AND a.decoy = 0 AND a.link IS NOT NULL
-                GROUP BY m.step_id, a.link, a.url
+                GROUP BY m.step_id, m.variant, a.link, a.url
                 """).rows([.text(campaignID)]) { row in
                 tallies.append(LinkTally(
-                    step: row.text(0) ?? "", position: Int(row.integer(1)), url: row.text(2) ?? "", uniqueHumanClicks: Int(row.integer(3)),
-                    humanClicks: Int(row.integer(4)), machineClicks: Int(row.integer(5))))
+                    step: row.text(0) ?? "", variant: row.text(6), position: Int(row.integer(1)), url: row.text(2) ?? "",
+                    uniqueHumanClicks: Int(row.integer(3)), humanClicks: Int(row.integer(4)), machineClicks: Int(row.integer(5))))
             }
             return tallies
         }

@@ -9,7 +9,7 @@ enum LinkReport {
             out += "\(report.campaign): \(report.links.isEmpty ? "no clicks yet" : "clicks by link")\n"
             guard !report.links.isEmpty else { continue }
             let rows = [["step", "link", "people", "clicks", "machines", "url"]] + report.links.map {
-                [$0.step, "#\($0.position + 1)", String($0.uniqueHumanClicks), String($0.humanClicks), String($0.machineClicks), $0.url]
+                [$0.step + ($0.variant.map { " (\($0))" } ?? ""), $0.label, String($0.uniqueHumanClicks), String($0.humanClicks), String($0.machineClicks), $0.url]
             }
             for line in TextOutput.table(rows) { out += "  " + line + "\n" }
         }
@@ -19,18 +19,18 @@ enum LinkReport {
     static func json(_ reports: [(campaign: String, links: [LinkTally])]) -> String {
         let object = reports.map { report -> [String: Any] in
             ["campaign": report.campaign, "links": report.links.map { link -> [String: Any] in
-                ["step": link.step, "position": link.position + 1, "url": link.url, "unique_human_clicks": link.uniqueHumanClicks,
-                 "human_clicks": link.humanClicks, "machine_clicks": link.machineClicks]
+                ["step": link.step, "variant": link.variant ?? NSNull(), "part": link.part, "position": link.number, "url": link.url,
+                 "unique_human_clicks": link.uniqueHumanClicks, "human_clicks": link.humanClicks, "machine_clicks": link.machineClicks]
             }]
         }
         return TextOutput.json(object)
     }
 
     static func csv(_ reports: [(campaign: String, links: [LinkTally])]) -> String {
-        var lines = ["campaign,step,position,url,unique_human_clicks,human_clicks,machine_clicks"]
+        var lines = ["campaign,step,variant,part,position,url,unique_human_clicks,human_clicks,machine_clicks"]
         for report in reports {
             for link in report.links {
-                lines.append([report.campaign, link.step, String(link.position + 1), link.url, String(link.uniqueHumanClicks), String(link.humanClicks),
+                lines.append([report.campaign, link.step, link.variant ?? "", link.part, String(link.number), link.url, String(link.uniqueHumanClicks), String(link.humanClicks),
                               String(link.machineClicks)].map(CSVCell.escape).joined(separator: ","))
             }
         }

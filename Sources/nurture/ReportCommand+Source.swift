@@ -2,8 +2,8 @@ import Foundation
 import NurtureCore
 
 extension ReportCommand {
-    /// `report --by source`: every lead captured in the period, a page at a time, scored
-    /// now, with its stages and whether it converted; then priced with `--costs`.
+    /// `report --by source`: every lead captured in the period, scored now, with its
+    /// stages and whether it converted; then priced with `--costs`.
     func reportBySource(_ project: Project) async throws {
         let zone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
         let firstDay = try since.map { try Self.day($0, option: "--since") }
@@ -23,27 +23,8 @@ extension ReportCommand {
             do { spend = try SourceCost.parse(text) } catch { throw UserError("\(costs): \(error)") }
         }
         let store = try await project.openStore()
-        let rules = project.settings.scoreRules
-        let now = Date()
         var builder = SourceAnalysis.Builder()
-        var after: Int64 = 0
-        while true {
-            let page = try await store.leads(matching: LeadFilter(), after: after, limit: 1000)
-            guard let last = page.last else { break }
-            after = last.id ?? after
-            let captured = page.filter { lead in
-                guard let created = lead.createdAt else { return from == nil && to == nil }
-                return (from.map { created >= $0 } ?? true) && (to.map { created < $0 } ?? true)
-            }
-            let ids = captured.compactMap(\.id)
-            let evidence = try await store.scoreEvidence(leadIDs: ids, events: rules.scoredEvents)
-            let stages = try await store.stages(ofLeads: ids)
-            let converted = try await store.convertedLeads(among: ids)
-            for lead in captured {
-                let id = lead.id ?? 0
-                builder.add(lead, score: rules.score(of: lead, evidence: evidence[id] ?? [], at: now), stages: stages[id] ?? [], converted: converted.contains(id))
-            }
-        }
+        try await builder.addLeads(from: store, capturedFrom: from, before: to, scoreRules: project.settings.scoreRules, now: Date())
         // Monthly spend counts when the period covers its month.
         func month(_ day: LocalDate?) -> String? { day.map { String(format: "%04d-%02d", $0.year, $0.month) } }
         var months: ClosedRange<String>?

@@ -46,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
                 unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
             settings.tracksLinks = project.tracksLinks
             settings.stageRules = project.settings.stageRules
+            settings.timeZone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
             settings.webhooks = try await project.webhookDispatcher(store: store)
             if let confirmation = project.settings.subscribeConfirmation {
                 if let missing = project.missingConfirmationTemplate(in: project.loadCatalog()) { throw UserError(missing.description) }

@@ -31,23 +31,8 @@ enum VariantReportFormatter {
         return out
     }
 
-    /// One line per step with variants: its winner and since when, or how its test stands.
     static func testStates(_ entry: Entry) -> [String] {
-        entry.steps.filter { !$0.variants.isEmpty }.map { step in
-            let winner = entry.winners.first { $0.step == step.id }
-            switch (step.winner, winner) {
-            case (.some, .some(let winner)):
-                let why = winner.reason == VariantWinner.pickedReason ? "picked in the campaign file"
-                    : "\(winner.reason), p = \(pText(winner.pValue))"
-                return "\(step.id): winner \(winner.variant) (\(why)) since \(TimeText.utc(winner.decidedAt)); later leads get it"
-            case (.some(let rule), nil):
-                let sent = entry.report.rows(ofStep: step.id).filter { row in step.variants.contains { $0.id == row.variant } }
-                    .map { "\($0.variant) \($0.sent)" }.joined(separator: ", ")
-                return "\(step.id): testing \(rule.metric.rawValue); a winner once each variant has \(rule.after) sent (\(sent.isEmpty ? "none yet" : sent)) and one is better at 95%"
-            case (nil, _):
-                return "\(step.id): no winner rule; leads are split evenly"
-            }
-        }
+        entry.report.testStates(steps: entry.steps, winners: entry.winners)
     }
 
     static func pText(_ p: Double?) -> String {

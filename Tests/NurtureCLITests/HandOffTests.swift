@@ -74,7 +74,7 @@ import Testing
         #expect(try Curl.fetch(["-A", firefox, link]).status == 302)
         // Issue 15.3: per link, who clicked what.
         let links = try nurture("report", "welcome", "--links", "--format", "csv", environment: environment)
-        #expect(links.stdout == "campaign,step,position,url,unique_human_clicks,human_clicks,machine_clicks\nwelcome,welcome,1,https://acme.example/pricing,1,1,0\n",
+        #expect(links.stdout == "campaign,step,variant,part,position,url,unique_human_clicks,human_clicks,machine_clicks\nwelcome,welcome,,html,1,https://acme.example/pricing,1,1,0\n",
                 "\(links.stdout)\(links.stderr)")
         // serve checks her stage at once and tries the webhook: the receiver is down.
         var status = ""

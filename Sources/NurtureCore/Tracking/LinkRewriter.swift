@@ -106,13 +106,16 @@ public struct LinkRewriter: Sendable {
     /// Wraps bare http(s) URLs in plain text. Trailing punctuation stays outside the
     /// link ("see https://example.com." keeps its full stop), and so does a closing
     /// bracket that the URL did not open.
+    /// The number of a text part's first link: the HTML part's count from 0.
+    public static let firstTextLink = 1000
+
     public func rewriteText(_ text: String, messageRow: Int64) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 512)
         var copied = 0
         var index = 0
-        var linkIndex = 1000  // text links are numbered apart from the HTML part's
+        var linkIndex = Self.firstTextLink  // text links are numbered apart from the HTML part's
         while index < bytes.count {
             guard bytes[index] == UInt8(ascii: "h") || bytes[index] == UInt8(ascii: "H"),
                 index == 0 || !HTMLTagScanner.isNameByte(bytes[index - 1]),

@@ -78,6 +78,26 @@ public struct VariantReport: Sendable, Hashable {
     }
 
     public func rows(ofStep step: String) -> [Row] { rows.filter { $0.step == step } }
+
+    /// One line per step with variants: its winner, why and since when, or how its test
+    /// stands. `report` and the report page say the same.
+    public func testStates(steps: [Step], winners: [VariantWinner]) -> [String] {
+        steps.filter { !$0.variants.isEmpty }.map { step in
+            let winner = winners.first { $0.step == step.id }
+            switch (step.winner, winner) {
+            case (.some, .some(let winner)):
+                let why = winner.reason == VariantWinner.pickedReason ? "picked in the campaign file"
+                    : "\(winner.reason), p = \(winner.pValue.map { $0 < 0.001 ? "<0.001" : String(format: "%.3f", $0) } ?? "-")"
+                let since = winner.decidedAt.iso8601Seconds.prefix(16).replacingOccurrences(of: "T", with: " ")
+                return "\(step.id): winner \(winner.variant) (\(why)) since \(since) UTC; later leads get it"
+            case (.some(let rule), nil):
+                let sent = rows(ofStep: step.id).filter { row in step.variants.contains { $0.id == row.variant } }.map { "\($0.variant) \($0.sent)" }
+                return "\(step.id): testing \(rule.metric.rawValue); a winner once each variant has \(rule.after) sent (\(sent.isEmpty ? "none yet" : sent.joined(separator: ", "))) and one is better at 95%"
+            case (nil, _):
+                return "\(step.id): no winner rule; leads are split evenly"
+            }
+        }
+    }
 }
 
 extension WinnerRule {
