@@ -60,7 +60,7 @@ struct ReportTable {
     /// The page's styles for charts, legends and tables: cards below 50rem, and below
     /// 75rem for tables with as many columns as the per-step one (class `wide`).
     static let style = """
-        body{max-width:64rem}
+        body{max-width:75rem}h1,h2,h3,p,summary{overflow-wrap:anywhere}
         section{margin:0 0 2.5rem}h2{margin:2rem 0 .5rem}h3{margin:1.5rem 0 .4rem;font-size:1.05rem}
         .chart{display:block;max-width:44rem;overflow:visible}
         .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;padding:0;margin:.4rem 0 1rem;font-size:.9rem}
@@ -81,7 +81,7 @@ struct ReportTable {
         \(selector),\(selector) tr,\(selector) td{display:block;width:auto}
         \(selector) tbody{display:grid;grid-template-columns:repeat(auto-fill,minmax(17rem,1fr));gap:.6rem}
         \(selector) tr{border:1px solid #e4e7eb;border-radius:4px;padding:.3rem .6rem}
-        \(selector) td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.1rem 0;text-align:right;white-space:normal}
+        \(selector) td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.1rem 0;text-align:right;white-space:normal;overflow-wrap:anywhere}
         \(selector) td::before{content:attr(data-label);font-weight:600;color:#52606d;text-align:left;flex:none}
         \(selector) td:first-child{font-weight:600}\(selector) tr.sub td:first-child{padding-left:0}
         }
