@@ -58,12 +58,14 @@ extension PostgresStore {
                     nextStep: step, endedAt: ended.map(Date.init(epochSeconds:)), endReason: reason)
             }
             timeline.messages = try await connection.rows("""
-                SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail)
+                SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail), m.variant
                 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE e.lead_id = \(leadID)
                 ORDER BY coalesce(m.sent_at, m.claimed_at), m.id
                 """, logger: logger).map { row in
-                let (campaign, step, state, at, detail) = try row.decode((String, String, String, Int64, String?).self)
-                return .init(campaignID: campaign, step: step, state: MessageState(rawValue: state) ?? .unknown, at: Date(epochSeconds: at), detail: detail)
+                let (campaign, step, state, at, detail, variant) = try row.decode((String, String, String, Int64, String?, String?).self)
+                return .init(
+                    campaignID: campaign, step: step, state: MessageState(rawValue: state) ?? .unknown, at: Date(epochSeconds: at), detail: detail,
+                    variant: variant)
             }
             timeline.events = try await connection.rows("""
                 SELECT name, occurred_at, attributes::text FROM events WHERE lead_id = \(leadID) ORDER BY occurred_at, id

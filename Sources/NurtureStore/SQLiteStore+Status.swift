@@ -55,12 +55,12 @@ extension SQLiteStore {
                 nextStep: $0.text(4), endedAt: date($0, 5), endReason: $0.text(6)))
         }
         try connection.prepare("""
-            SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail)
+            SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail), m.variant
             FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE e.lead_id = ? ORDER BY coalesce(m.sent_at, m.claimed_at), m.id
             """).rows([.integer(leadID)]) {
             timeline.messages.append(.init(
                 campaignID: $0.text(0) ?? "", step: $0.text(1) ?? "", state: MessageState(rawValue: $0.text(2) ?? "") ?? .unknown,
-                at: Date(epochSeconds: $0.integer(3)), detail: $0.text(4)))
+                at: Date(epochSeconds: $0.integer(3)), detail: $0.text(4), variant: $0.text(5)))
         }
         // One row per attribute (or one for an event without any), grouped by event id.
         var lastEvent: Int64?

@@ -40,7 +40,8 @@ enum LeadDescription {
             lines.append(line)
         }
         var entries: [(Date, String)] = timeline.messages.map { message in
-            (message.at, "\(TimeText.utc(message.at))  \(message.campaignID)/\(message.step)  \(message.state.rawValue)\(message.detail.map { " (\($0))" } ?? "")")
+            let variant = message.variant.map { " (variant \($0))" } ?? ""
+            return (message.at, "\(TimeText.utc(message.at))  \(message.campaignID)/\(message.step)\(variant)  \(message.state.rawValue)\(message.detail.map { " (\($0))" } ?? "")")
         }
         entries += timeline.events.map { event in
             let details = event.attributes.keys.sorted().map { "\($0)=\(event.attributes[$0]!)" }.joined(separator: " ")
@@ -71,7 +72,8 @@ enum LeadDescription {
              "ended_at": item.endedAt.map(timestamp) ?? NSNull(), "end_reason": item.endReason ?? NSNull()]
         }
         object["messages"] = timeline.messages.map { item -> [String: Any] in
-            ["campaign": item.campaignID, "step": item.step, "state": item.state.rawValue, "at": timestamp(item.at), "detail": item.detail ?? NSNull()]
+            ["campaign": item.campaignID, "step": item.step, "variant": item.variant ?? NSNull(), "state": item.state.rawValue, "at": timestamp(item.at),
+             "detail": item.detail ?? NSNull()]
         }
         object["events"] = timeline.events.map { ["name": $0.name, "at": timestamp($0.at), "attributes": $0.attributes] as [String: Any] }
         object["activity"] = timeline.activity.map { item -> [String: Any] in

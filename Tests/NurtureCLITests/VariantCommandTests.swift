@@ -102,6 +102,25 @@ import Testing
         #expect(try nurture("run", "--once").stdout.contains("A/B winner") == false, "recorded once")
     }
 
+    @Test func thePreviewPageRendersEachVariantAndLeadsShowTheirs() async throws {
+        try importLeads(1...2)
+        #expect(try nurture("run", "--once").status == 0)
+        let shown = try nurture("leads", "show", "lead1@example.com").stdout
+        #expect(shown.contains("ab/welcome (variant a)  sent") || shown.contains("ab/welcome (variant b)  sent"), "\(shown)")
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        let index = try Curl.fetch(["\(server.baseURL)/preview"]).body
+        #expect(index.contains("href=\"/preview/ab/welcome?variant=a\">a</a>: Welcome, {{first_name}}!"), "\(index)")
+        #expect(index.contains("href=\"/preview/ab/welcome?variant=b\">b</a>: {{first_name}}, your trial is ready"))
+        let b = try Curl.fetch(["\(server.baseURL)/preview/ab/welcome?variant=b&email=lead2%40example.com"]).body
+        #expect(b.contains("Subject: <strong class=\"subject\">Lead2, your trial is ready</strong>"), "\(b)")
+        #expect(b.contains("this is B &amp; &lt;b&gt;."), "the text part, escaped")
+        #expect(b.contains("<a href=\"/preview/ab/welcome?email=lead2@example.com&amp;variant=a\">a</a> · <strong>b</strong>"))
+        #expect(try Curl.fetch(["\(server.baseURL)/preview/ab/welcome?variant=z"]).status == 404)
+        let first = try Curl.fetch(["\(server.baseURL)/preview/ab/welcome"]).body
+        #expect(first.contains("Subject: <strong class=\"subject\">Welcome, Preview!</strong>"), "the first variant by default")
+    }
+
     @Test func validateChecksVariantsLikeSteps() throws {
         try project.write("campaigns/ab.yml", """
             id: ab

@@ -28,8 +28,11 @@ public struct LeadTimeline: Sendable, Hashable {
         public var state: MessageState
         public var at: Date
         public var detail: String?
+        /// Its A/B variant (nil: the step has none).
+        public var variant: String?
 
-        public init(campaignID: String, step: String, state: MessageState, at: Date, detail: String? = nil) {
+        public init(campaignID: String, step: String, state: MessageState, at: Date, detail: String? = nil, variant: String? = nil) {
+            self.variant = variant
             self.campaignID = campaignID
             self.step = step
             self.state = state

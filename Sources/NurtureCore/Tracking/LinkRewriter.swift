@@ -103,12 +103,12 @@ public struct LinkRewriter: Sendable {
 
     // MARK: Text
 
-    /// Wraps bare http(s) URLs in plain text. Trailing punctuation stays outside the
-    /// link ("see https://example.com." keeps its full stop), and so does a closing
-    /// bracket that the URL did not open.
     /// The number of a text part's first link: the HTML part's count from 0.
     public static let firstTextLink = 1000
 
+    /// Wraps bare http(s) URLs in plain text. Trailing punctuation stays outside the
+    /// link ("see https://example.com." keeps its full stop), and so does a closing
+    /// bracket that the URL did not open.
     public func rewriteText(_ text: String, messageRow: Int64) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
