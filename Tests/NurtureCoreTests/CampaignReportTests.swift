@@ -73,3 +73,14 @@ import Testing
     let ordered = LinkTally.ordered([link("gone", 0), link("tips", 1), link("welcome", 2), link("tips", 0), link("welcome", 0)], stepOrder: ["welcome", "tips"])
     #expect(ordered.map { "\($0.step)#\($0.position)" } == ["welcome#0", "welcome#2", "tips#0", "tips#1", "gone#0"])
 }
+
+/// A/B variants have links of their own, and the text part's links are numbered apart
+/// from the HTML part's: each is named by its part and place from 1.
+@Test func linksAreTalliedPerVariantAndNamedByTheirPart() {
+    func link(_ variant: String?, _ position: Int) -> LinkTally {
+        LinkTally(step: "welcome", variant: variant, position: position, url: "https://x.example/", uniqueHumanClicks: 0, humanClicks: 0, machineClicks: 0)
+    }
+    let ordered = LinkTally.ordered([link("b", 0), link("a", LinkRewriter.firstTextLink + 1), link("a", 0)], stepOrder: ["welcome"])
+    #expect(ordered.map { "\($0.variant ?? "-") \($0.label)" } == ["a #1", "a text #2", "b #1"])
+    #expect(ordered.map(\.part) == ["html", "text", "html"] && ordered.map(\.number) == [1, 2, 1])
+}

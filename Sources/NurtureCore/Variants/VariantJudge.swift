@@ -36,6 +36,10 @@ public struct VariantJudge: Sendable {
                 let key = VariantWinners.key(campaign.id, step.id)
                 if let current = recorded[key], rule.pick == nil || current.variant == rule.pick { continue }
                 if rule.pick == nil, report == nil {
+                    // Every variant sent `after` times needs that many times their number
+                    // in all: until then one count per step says the test cannot end yet.
+                    let sent = try await store.sentCounts(campaignID: campaign.id)[step.id] ?? 0
+                    guard sent >= rule.after * step.variants.count else { continue }
                     report = VariantReport(messages: try await store.sentMessages(campaignID: campaign.id), steps: campaign.steps)
                 }
                 let declared = Set(step.variants.map(\.id))
