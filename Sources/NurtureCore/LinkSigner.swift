@@ -5,10 +5,21 @@ import Foundation
 /// HMAC-SHA256 under this installation's secret. A token is `PAYLOAD.TAG` in base64url;
 /// a link not signed here is refused, never followed.
 public struct LinkSigner: Sendable {
-    /// SymmetricKey is an immutable value (its bytes are never written after it is
-    /// made) but is not marked Sendable; made once here rather than for every link.
+    /// An HMAC with the key already absorbed (the two padded key blocks hashed once):
+    /// a copy per token costs only the token's own blocks. The HMAC is never changed
+    /// here (each use copies its state, copy-on-write) but is not marked Sendable.
     private struct Key: @unchecked Sendable {
-        let key: SymmetricKey
+        let prepared: HMAC<SHA256>
+
+        init(_ secret: String) {
+            prepared = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
+        }
+
+        func code(for body: some DataProtocol) -> HMAC<SHA256>.MAC {
+            var mac = prepared
+            mac.update(data: body)
+            return mac.finalize()
+        }
     }
 
     private let current: Key
@@ -16,32 +27,35 @@ public struct LinkSigner: Sendable {
     private let previous: Key?
 
     public init(secret: String, previousSecret: String? = nil) {
-        current = Key(key: SymmetricKey(data: Data(secret.utf8)))
-        previous = previousSecret.map { Key(key: SymmetricKey(data: Data($0.utf8))) }
+        current = Key(secret)
+        previous = previousSecret.map(Key.init)
     }
-
-    private var key: SymmetricKey { current.key }
-    private var previousKey: SymmetricKey? { previous?.key }
 
     /// A token carrying `payload` for links of `purpose` (a one-letter kind, so that an
     /// unsubscribe token can never be used as another kind of link).
     public func token(purpose: String, payload: String) -> String {
         let body = Data("\(purpose):\(payload)".utf8)
-        let tag = HMAC<SHA256>.authenticationCode(for: body, using: key)
-        return Self.base64URL(body) + "." + Self.base64URL(Data(tag))
+        return Self.base64URL(body) + "." + Self.base64URL(Data(current.code(for: body)))
     }
 
     /// The payload of a valid token of `purpose`, or nil.
     public func payload(of token: String, purpose: String) -> String? {
+        guard let opened = open(token), opened.purpose == purpose else { return nil }
+        return opened.payload
+    }
+
+    /// A valid token's purpose and payload, or nil: the signature is checked once, so a
+    /// request that may carry one of several kinds (a click or the decoy) costs one HMAC.
+    public func open(_ token: String) -> (purpose: String, payload: String)? {
         // Split at the one dot by bytes (every tracked request passes here).
         guard let dot = token.utf8.firstIndex(of: UInt8(ascii: ".")), !token.utf8[token.utf8.index(after: dot)...].contains(UInt8(ascii: ".")),
             let body = Self.data(base64URL: token[..<dot]), let tag = Self.data(base64URL: token[token.utf8.index(after: dot)...])
         else { return nil }
-        // Constant-time comparison (isValidAuthenticationCode), under the current key and the previous one.
-        let valid = HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: key)
-            || previousKey.map { HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: $0) } == true
-        guard valid, let text = String(data: body, encoding: .utf8), text.hasPrefix("\(purpose):") else { return nil }
-        return String(text.dropFirst(purpose.count + 1))
+        // Constant-time comparison (MAC == bytes), under the current key and the previous one.
+        guard current.code(for: body) == tag || previous.map({ $0.code(for: body) == tag }) == true,
+            let text = String(data: body, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
     /// RFC 4648 §5 base64url without padding, written directly (every sent message signs

@@ -58,7 +58,9 @@ public struct ServerSettings: Sendable {
 /// The HTTP side of Nurture: tracking, unsubscribe, lead capture, previews, reports,
 /// `/metrics` and `/healthz`.
 public enum NurtureHTTPServer {
-    public static func router(store: any Store, settings: ServerSettings) -> Router<NurtureRequestContext> {
+    /// Tracking first, then the router's routes: tracking, unsubscribe, capture,
+    /// confirmation, previews, report, metrics and health.
+    static func responder(store: any Store, settings: ServerSettings) -> some HTTPResponder<NurtureRequestContext> {
         let router = Router(context: NurtureRequestContext.self)
         // One line per request at debug level (LOG_LEVEL=debug or --log-level debug).
         router.add(middleware: LogRequestsMiddleware(.debug))
@@ -75,8 +77,7 @@ public enum NurtureHTTPServer {
             keeper = { StageKeeper(store: store, rules: settings.stageRules, scoreRules: settings.scoreRules, catalog: settings.loadCatalog()) }
         }
         let followUps = FollowUps(keeper: keeper, webhooks: settings.webhooks, now: settings.now, logger: Logger(label: "nurture.follow-ups"))
-        TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, followUps: followUps)
-            .add(to: router)
+        let tracking = TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, followUps: followUps)
         UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now, followUps: followUps).add(to: router)
         let confirm = settings.confirmation.map { confirmation in
             ConfirmRoutes(
@@ -96,7 +97,7 @@ public enum NurtureHTTPServer {
             store: store, loadCatalog: settings.loadCatalog, auth: auth, timeZone: settings.timeZone, scoreRules: settings.scoreRules,
             stageRules: settings.stageRules, now: settings.now
         ).add(to: router)
-        return router
+        return TrackingFirstResponder(tracking: tracking, next: router.buildResponder())
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes the requests in flight. Idle
@@ -110,7 +111,7 @@ public enum NurtureHTTPServer {
         let server = ServerService {
             let settings = try await settings()
             try await Application(
-                router: router(store: store, settings: settings),
+                responder: responder(store: store, settings: settings),
                 server: .http1(configuration: .init(idleTimeout: .seconds(30))),
                 configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nurture"),
                 logger: logger

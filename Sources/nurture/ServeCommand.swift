@@ -34,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let project = try Project(options: global)
         let (store, storeServices) = try await project.openStoreForServiceGroup(mayCreate: true)
+        LoggingSystem.bootstrap { StandardErrorLogHandler(label: $0) }
         var logger = Logger(label: "nurture.serve")
         logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         Signals.unblockTermination()

@@ -122,6 +122,24 @@ import Testing
                         link: .open(messageRow: 1)) == .human)
     }
 
+    /// The one-pass search finds every listed name wherever it stands, and reports the
+    /// first in the list's order when several occur.
+    @Test func everyMachineNameIsFoundAndTheListsOrderDecides() {
+        for name in ActivityClassifier.machineAgents {
+            for agent in ["\(name)", "Mozilla/5.0 \(name.uppercased())", "\(name)/1.0 (x)", "x\(name)"] {
+                let request = TrackingRequest(link: .click(messageRow: 1, link: 0, url: "https://a.example"), at: delivered.addingTimeInterval(60), userAgent: agent)
+                let verdict = classifier.classify(request, message: message)
+                #expect(verdict.activityClass == .machine, "\(agent)")
+            }
+        }
+        let index = NameIndex(["spider", "bot", "b"])
+        #expect(index.firstMatch(in: Array("a robot spider".utf8)) == 0, "spider comes first in the list, though later in the text")
+        #expect(index.firstMatch(in: Array("robot".utf8)) == 1)
+        #expect(index.firstMatch(in: Array("ab".utf8)) == 2, "a name at the very end")
+        #expect(index.firstMatch(in: Array("bo".utf8)) == 2 && index.firstMatch(in: Array("xyz".utf8)) == nil)
+        #expect(NameIndex([]).firstMatch(in: Array("bot".utf8)) == nil && index.firstMatch(in: []) == nil)
+    }
+
     @Test func noUserAgentIsUnknown() {
         #expect(verdict(after: 60, agent: nil) == .unknown)
         #expect(verdict(after: 60, agent: "  ") == .unknown)

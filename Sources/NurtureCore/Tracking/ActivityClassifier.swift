@@ -19,10 +19,10 @@ public struct ActivityClassifier: Sendable {
 
     /// Proxies that load images when a person opens the message.
     static let humanProxies = ["googleimageproxy", "yahoomailproxy", "ymailproxy"]
-    private static let humanProxyBytes = humanProxies.map { Array($0.utf8) }
+    private static let humanProxyIndex = NameIndex(humanProxies)
 
     /// Substrings (lowercased) of user agents that belong to scanners, prefetchers and tools.
-    static let machineAgents = [
+    public static let machineAgents = [
         "bot", "crawler", "spider", "preview", "scanner", "prefetch",
         "safelinks", "proofpoint", "mimecast", "barracuda", "trendmicro", "trend micro", "symantec", "forcepoint",
         "zscaler", "sophos", "fortiguard", "cisco", "ironport", "messagelabs", "paloalto", "checkpoint",
@@ -31,7 +31,7 @@ public struct ActivityClassifier: Sendable {
         "headlesschrome", "phantomjs", "python-requests", "python-urllib", "aiohttp", "curl/", "wget", "go-http-client",
         "java/", "okhttp", "libwww", "httpclient", "node-fetch", "axios",
     ]
-    private static let machineAgentBytes = machineAgents.map { Array($0.utf8) }
+    private static let machineAgentIndex = NameIndex(machineAgents)
 
     public func classify(_ request: TrackingRequest, message: TrackedMessage, decoyFollowed: Bool = false) -> ActivityVerdict {
         if case .decoy = request.link { return ActivityVerdict(.machine, "followed the hidden decoy link") }
@@ -49,11 +49,11 @@ public struct ActivityClassifier: Sendable {
         guard let agent = request.userAgent.map(Self.trimmed), !agent.isEmpty else {
             return ActivityVerdict(.unknown, "no user agent")
         }
-        // Byte by byte: every tracked request checks some fifty names, and Foundation's
-        // locale-aware search made this the costliest step of a redirect.
+        // One pass over the agent's bytes: every tracked request checks some fifty names,
+        // and Foundation's locale-aware search made this the costliest step of a redirect.
         let lower = Array(agent.lowercased().utf8)
-        if Self.humanProxyBytes.contains(where: { Self.contains(lower, $0) }) { return ActivityVerdict(.human, "image proxy fetching for a reader") }
-        if let match = Self.machineAgentBytes.firstIndex(where: { Self.contains(lower, $0) }) {
+        if Self.humanProxyIndex.firstMatch(in: lower) != nil { return ActivityVerdict(.human, "image proxy fetching for a reader") }
+        if let match = Self.machineAgentIndex.firstMatch(in: lower) {
             return ActivityVerdict(.machine, "user agent names '\(Self.machineAgents[match])'")
         }
         // Apple Mail Privacy Protection loads images with a bare "Mozilla/5.0" from its proxies.
@@ -70,13 +70,39 @@ public struct ActivityClassifier: Sendable {
         return agent
     }
 
-    static func contains(_ text: [UInt8], _ name: [UInt8]) -> Bool {
-        guard let first = name.first, text.count >= name.count else { return false }
-        var start = 0
-        while start <= text.count - name.count {
-            if text[start] == first, text[start..<start + name.count].elementsEqual(name) { return true }
-            start += 1
+}
+
+/// Names to look for in a text, grouped by their first byte, so that one pass over the
+/// text compares only the names that could start at each place.
+public struct NameIndex: Sendable {
+    private let names: [[UInt8]]
+    /// For each byte, the indexes of the names that start with it.
+    private let byFirstByte: [[Int]]
+
+    public init(_ names: [String]) {
+        self.names = names.map { Array($0.utf8) }
+        var table = [[Int]](repeating: [], count: 256)
+        for (index, name) in self.names.enumerated() {
+            if let first = name.first { table[Int(first)].append(index) }
         }
-        return false
+        byFirstByte = table
+    }
+
+    /// The index (in the order given) of the first name that occurs anywhere in `text`.
+    public func firstMatch(in text: [UInt8]) -> Int? {
+        var best: Int?
+        text.withUnsafeBufferPointer { text in
+            for start in text.indices {
+                for index in byFirstByte[Int(text[start])] where index < (best ?? .max) {
+                    let name = names[index]
+                    guard name.count <= text.count - start else { continue }
+                    if name.withUnsafeBufferPointer({ name in (1..<name.count).allSatisfy { text[start + $0] == name[$0] } }) {
+                        best = index
+                        if index == 0 { return }
+                    }
+                }
+            }
+        }
+        return best
     }
 }

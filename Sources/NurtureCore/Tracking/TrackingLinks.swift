@@ -52,8 +52,9 @@ public struct TrackingLinks: Sendable {
 
     /// What a click token (`/c/TOKEN`) names: a real link or the decoy; nil when not ours.
     public func click(token: String) -> TrackedLink? {
-        if let row = signer.payload(of: token, purpose: "d").flatMap(Int64.init) { return .decoy(messageRow: row) }
-        guard let payload = signer.payload(of: token, purpose: "c") else { return nil }
+        guard let (purpose, payload) = signer.open(token) else { return nil }
+        if purpose == "d" { return Int64(payload).map { .decoy(messageRow: $0) } }
+        guard purpose == "c" else { return nil }
         let parts = payload.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let row = Int64(parts[0]), let link = Int(parts[1]) else { return nil }
         let url = String(parts[2])
