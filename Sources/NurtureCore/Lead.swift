@@ -63,9 +63,19 @@ public struct LeadInput: Sendable, Hashable {
     public var lastName: String?
     public var timeZone: String?
     public var tags: [String]
-    public var attributes: [String: String]
+    public var attributes: [String: String] {
+        didSet { attributesJSON = JSONText.object(attributes) }
+    }
+    /// `attributes` as the JSON object the stores write, kept with them: an import builds
+    /// it while parsing, off the store's writer, which is the import's bottleneck.
+    public private(set) var attributesJSON: String
     /// Kept only when the lead has no source yet (first touch).
     public var source: LeadSource?
+
+    /// `tags` without repeats, in order (a handful per lead: no set to hash).
+    public var uniqueTags: [String] {
+        tags.enumerated().filter { index, tag in !tags[..<index].contains(tag) }.map(\.element)
+    }
 
     public init(
         email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil, tags: [String] = [],
@@ -78,5 +88,6 @@ public struct LeadInput: Sendable, Hashable {
         self.timeZone = timeZone
         self.tags = tags
         self.attributes = attributes
+        attributesJSON = JSONText.object(attributes)
     }
 }

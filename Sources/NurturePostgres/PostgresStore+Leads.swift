@@ -201,7 +201,7 @@ struct LeadBatch {
                 out += ",\"\(key)\":"
                 if let value { JSONText.appendString(value, to: &out) } else { out += "null" }
             }
-            out += ",\"a\":" + JSONText.object(lead.attributes) + "}"
+            out += ",\"a\":" + lead.attributesJSON + "}"
         }
         return out + "]"
     }
@@ -211,7 +211,7 @@ struct LeadBatch {
         var out = "["
         var any = false
         for lead in leads {
-            for tag in Set(lead.tags) {
+            for tag in lead.uniqueTags {
                 if any { out += "," }
                 any = true
                 out += "{\"k\":"

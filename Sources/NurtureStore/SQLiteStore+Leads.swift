@@ -39,7 +39,7 @@ extension SQLiteStore {
                 var id: Int64 = 0
                 try upsert.rows(Self.leadValues(lead, at: timestamp)) { id = $0.integer(0) }
                 if id > highestBefore, seen.insert(id).inserted { summary.inserted += 1 } else { summary.updated += 1 }
-                for tag in Set(lead.tags) {
+                for tag in lead.uniqueTags {
                     try addTag.rows([.integer(id), .text(tag), .integer(timestamp)])
                 }
             }
@@ -52,7 +52,7 @@ extension SQLiteStore {
     /// The values of `insertLeadSQL` for a lead.
     static func leadValues(_ lead: LeadInput, at timestamp: Int64) -> [SQLiteStatement.Value] {
         [.text(lead.email.address), .text(lead.email.normalized), optional(lead.firstName), optional(lead.lastName),
-         optional(lead.timeZone), .text(JSONText.object(lead.attributes)), .integer(timestamp),
+         optional(lead.timeZone), .text(lead.attributesJSON), .integer(timestamp),
          optional(lead.source?.source), optional(lead.source?.medium), optional(lead.source?.campaign)]
     }
 
@@ -68,7 +68,7 @@ extension SQLiteStore {
             .rows(Self.leadValues(lead, at: now.epochSeconds)) { id = $0.integer(0) }
         guard let id else { return nil }
         let addTag = try connection.prepare(Self.addTagSQL)
-        for tag in Set(lead.tags) { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
+        for tag in lead.uniqueTags { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
         return id
     }
 

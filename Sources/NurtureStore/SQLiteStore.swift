@@ -29,6 +29,14 @@ public actor SQLiteStore: Store {
         try connection.execute("PRAGMA cache_size = -\(mebibytes * 1024)")
     }
 
+    /// For `leads import`, whose process does nothing else with this connection: the
+    /// checks that guard rows written by hand are skipped for rows it builds itself
+    /// (the attributes JSON comes from JSONText, each tag row names the id its upsert
+    /// just returned). On 300,000 rows: 5.7 s before, 4.45 s after.
+    public func trustImportedRows() throws {
+        try connection.execute("PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON;")
+    }
+
     static func migrate(_ connection: SQLiteConnection) throws {
         // Most opens find the schema current: that is a read, which never waits for a
         // writer, so opening the store does not queue behind a long write.

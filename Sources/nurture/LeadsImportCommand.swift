@@ -30,6 +30,7 @@ struct LeadsImportCommand: AsyncParsableCommand {
         let store = try await project.openStore(mayCreate: true)
         // Measured on 1,000,000 rows: as fast with 16 MiB as with 64, and 50 MiB less at peak.
         try await (store as? SQLiteStore)?.limitPageCache(mebibytes: 16)
+        try await (store as? SQLiteStore)?.trustImportedRows()
         let importer = LeadImporter(extraTags: tags)
         let summary: LeadImporter.Summary
         do {
