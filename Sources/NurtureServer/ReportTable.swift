@@ -52,10 +52,7 @@ struct ReportTable {
 
     static func percent(_ rate: Double?) -> String { rate.map(CampaignReport.percent) ?? "-" }
 
-    static func pValue(_ p: Double?) -> String {
-        guard let p else { return "-" }
-        return p < 0.001 ? "<0.001" : String(format: "%.3f", p)
-    }
+    static func pValue(_ p: Double?) -> String { p.map(VariantReport.pValueText) ?? "-" }
 
     /// The page's styles for charts, legends and tables: cards below 50rem, and below
     /// 75rem for tables with as many columns as the per-step one (class `wide`).

@@ -39,8 +39,7 @@ extension PlanCommand {
                 lines.append("step '\(step.id)': winner '\(recorded.variant)' was decided, but the file has no 'winner' rule now: later leads are split evenly again")
             }
         }
-        let entry = VariantReportFormatter.Entry(campaign: campaign.id, steps: campaign.steps, report: report, winners: winners)
-        lines += VariantReportFormatter.testStates(entry)
+        lines += report.testStates(steps: campaign.steps, winners: winners)
         return lines
     }
 }

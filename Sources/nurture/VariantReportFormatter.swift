@@ -25,20 +25,13 @@ enum VariantReportFormatter {
                  String(row.converted), TextOutput.percent(row.sent > 0 ? row.conversionRate : nil), pText(row.conversionP)]
             }
             for line in TextOutput.table([header] + rows) { out += "  " + line + "\n" }
-            for line in testStates(entry) { out += "  " + line + "\n" }
+            for line in entry.report.testStates(steps: entry.steps, winners: entry.winners) { out += "  " + line + "\n" }
             out += "  (p: the two-proportion test against the step's first variant; below 0.05 is a difference at 95%)\n"
         }
         return out
     }
 
-    static func testStates(_ entry: Entry) -> [String] {
-        entry.report.testStates(steps: entry.steps, winners: entry.winners)
-    }
-
-    static func pText(_ p: Double?) -> String {
-        guard let p else { return "" }
-        return p < 0.001 ? "<0.001" : String(format: "%.3f", p)
-    }
+    static func pText(_ p: Double?) -> String { p.map(VariantReport.pValueText) ?? "" }
 
     static func jsonObject(_ entry: Entry) -> [String: Any] {
         [

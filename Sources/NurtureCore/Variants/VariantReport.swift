@@ -79,6 +79,9 @@ public struct VariantReport: Sendable, Hashable {
 
     public func rows(ofStep step: String) -> [Row] { rows.filter { $0.step == step } }
 
+    /// A p-value as reports print it: three decimals, or `<0.001`.
+    public static func pValueText(_ p: Double) -> String { p < 0.001 ? "<0.001" : String(format: "%.3f", p) }
+
     /// One line per step with variants: its winner, why and since when, or how its test
     /// stands. `report` and the report page say the same.
     public func testStates(steps: [Step], winners: [VariantWinner]) -> [String] {
@@ -87,7 +90,7 @@ public struct VariantReport: Sendable, Hashable {
             switch (step.winner, winner) {
             case (.some, .some(let winner)):
                 let why = winner.reason == VariantWinner.pickedReason ? "picked in the campaign file"
-                    : "\(winner.reason), p = \(winner.pValue.map { $0 < 0.001 ? "<0.001" : String(format: "%.3f", $0) } ?? "-")"
+                    : "\(winner.reason), p = \(winner.pValue.map(Self.pValueText) ?? "-")"
                 let since = winner.decidedAt.iso8601Seconds.prefix(16).replacingOccurrences(of: "T", with: " ")
                 return "\(step.id): winner \(winner.variant) (\(why)) since \(since) UTC; later leads get it"
             case (.some(let rule), nil):
