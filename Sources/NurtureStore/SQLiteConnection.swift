@@ -96,7 +96,11 @@ final class SQLiteConnection {
     }
 
     /// The row id of the last insert on this connection.
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var lastInsertRowID: Int64 {
+        get { sqlite3_last_insert_rowid(handle) }
+        // Set to 0 before an upsert, it tells an insert (a new rowid) from an update.
+        set { sqlite3_set_last_insert_rowid(handle, newValue) }
+    }
 
     /// Rows changed by the last statement.
     var changes: Int { Int(sqlite3_changes(handle)) }

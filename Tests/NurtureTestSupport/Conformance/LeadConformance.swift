@@ -112,6 +112,14 @@ struct LeadFixture {
         #expect(summary.inserted == 5_000)
         #expect(try await store.leadCount() == 5_000)
         #expect(try await store.lead(email: try EmailAddress("lead4999@example.com"))?.attributes == ["n": "4999"])
+        // Again, with a new lead and one twice in two spellings: counted once as new, and
+        // every known one as updated, whatever rows other tables got in between.
+        _ = try await store.recordEvent(LeadInput(email: try EmailAddress("lead1@example.com")), name: "x", attributes: [:], goalCampaigns: [], now: now)
+        let again = try await store.upsertLeads(
+            [LeadInput(email: try EmailAddress("lead1@example.com")), LeadInput(email: try EmailAddress("new@example.com"), tags: ["a", "a"]),
+             LeadInput(email: try EmailAddress("NEW@example.com"), tags: ["b"])], now: now)
+        #expect(again.inserted == 1 && again.updated == 2)
+        #expect(try await store.lead(email: try EmailAddress("new@example.com"))?.tags == ["a", "b"])
     }
 
     func anUnusableHeaderImportsNothing() async throws {
