@@ -11,8 +11,9 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// The key leads are unique by: the whole address lowercased. Mail providers treat
     /// local parts case-insensitively in practice, and two rows for `Ada@x` and `ada@x`
-    /// would mean two copies of every step.
-    public var normalized: String { address.lowercased() }
+    /// would mean two copies of every step. Made once, when the address is checked (an
+    /// import checks it while parsing; the store's writer only reads it).
+    public let normalized: String
 
     public var description: String { address }
     public var domain: Substring { address[address.index(after: address.lastIndex(of: "@")!)...] }
@@ -54,6 +55,7 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
         guard Self.isDotAtom(local) else { throw .badLocalPart }
         guard Self.isDomain(domain) else { throw .badDomain }
         self.address = address
+        normalized = address.lowercased()
     }
 
     private static let at = UInt8(ascii: "@"), dot = UInt8(ascii: "."), hyphen = UInt8(ascii: "-")

@@ -31,10 +31,12 @@ public actor SQLiteStore: Store {
 
     /// For `leads import`, whose process does nothing else with this connection: the
     /// checks that guard rows written by hand are skipped for rows it builds itself
-    /// (the attributes JSON comes from JSONText, each tag row names the id its upsert
-    /// just returned). On 300,000 rows: 5.7 s before, 4.45 s after.
+    /// (the attributes JSON comes from JSONText, each tag row names the lead id its
+    /// upsert just gave): 5.7 s before, 4.45 s after on 300,000 rows. And the WAL is
+    /// copied into the database every 8,000 pages rather than 1,000 (a few per cent on
+    /// 1,000,000 rows; the file waits on disk for the next writer's checkpoint).
     public func trustImportedRows() throws {
-        try connection.execute("PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON;")
+        try connection.execute("PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON; PRAGMA wal_autocheckpoint = 8000;")
     }
 
     static func migrate(_ connection: SQLiteConnection) throws {
