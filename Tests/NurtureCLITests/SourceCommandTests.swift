@@ -38,7 +38,10 @@ import Testing
         #expect(try nurture("leads", "show", "eve@example.com").stdout.contains("source:     referral / - / -"))
         // Ann converts: she joins the trial drip and buys.
         #expect(try nurture("leads", "add", "ann@example.com", "--tag", "trial").status == 0)
-        #expect(try nurture("run", "--once").status == 0, "checks stages: ann joined the newsletter; enrols her in the trial")
+        // At a fixed Tuesday 10:00 in New York: the example campaign sends only in office
+        // hours, and a plain run at night would send nothing.
+        #expect(try nurture("run", "--once", "--now", "2030-01-08T15:00:00Z").status == 0,
+                "checks stages: ann joined the newsletter; enrols her in the trial")
         #expect(try nurture("event", "ann@example.com", "purchased").stdout.contains("converted in trial-onboarding"))
 
         // Over time: the trial drip's week, with ann's conversion credited to the welcome.
