@@ -59,6 +59,9 @@ public struct CampaignReport: Sendable, Hashable {
 
     /// A rate as people read it: "33.3%".
     public static func percent(_ rate: Double) -> String { String(format: "%.1f%%", rate * 100) }
+
+    /// The same, or `-` when there is nothing to divide by.
+    public static func percent(_ rate: Double?) -> String { rate.map(percent) ?? "-" }
 }
 
 extension CampaignReport {

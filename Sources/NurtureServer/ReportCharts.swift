@@ -34,6 +34,13 @@ enum ReportCharts {
         return Array(stride(from: 0, through: last, by: step))
     }
 
+    /// The value axis of a chart: round ticks from 0 past its largest bar, and the value
+    /// its full length stands for (the last tick).
+    static func axis(_ groups: [Group]) -> (ticks: [Int], scale: Double) {
+        let ticks = ticks(upTo: groups.flatMap(\.bars).map(\.value).max() ?? 0)
+        return (ticks, Double(ticks.last ?? 1))
+    }
+
     /// Thousands as `1.2k` on an axis, where room is short.
     static func short(_ value: Int) -> String {
         value >= 10_000 ? "\(value / 1000)k" : value >= 1000 ? String(format: "%.1fk", Double(value) / 1000) : String(value)
@@ -49,9 +56,7 @@ enum ReportCharts {
         let axisHeight = 36
         // Bars end at 84% at most: the rest holds the largest bar's value.
         let plot = 84.0
-        let largest = groups.flatMap(\.bars).map(\.value).max() ?? 0
-        let ticks = ticks(upTo: largest)
-        let scale = Double(ticks.last ?? 1)
+        let (ticks, scale) = axis(groups)
         var y = 4
         var body = ""
         for group in groups {
@@ -89,9 +94,7 @@ enum ReportCharts {
         let plotHeight = 150
         let left = 9.0
         let right = 100.0
-        let largest = groups.flatMap(\.bars).map(\.value).max() ?? 0
-        let ticks = ticks(upTo: largest)
-        let scale = Double(ticks.last ?? 1)
+        let (ticks, scale) = axis(groups)
         var svg = ""
         for tick in ticks {
             let y = plotTop + plotHeight - Int((Double(tick) / scale * Double(plotHeight)).rounded())

@@ -113,8 +113,8 @@ struct ReportPage: Sendable {
                    .init("unsubscribed", heading: "unsub."), .init("converted", heading: "conv."), .init("conversion rate", heading: "conv. %")],
             rows: report.steps.map { row in
                 [row.step] + [row.sent, row.failed, row.bounced, row.skipped, row.deferred, row.unknown, row.uniqueOpens].map(String.init)
-                    + [ReportTable.percent(row.openRate), String(row.uniqueClicks), ReportTable.percent(row.clickRate)]
-                    + [row.machineOpens, row.machineClicks, row.unsubscribed, row.converted].map(String.init) + [ReportTable.percent(row.conversionRate)]
+                    + [CampaignReport.percent(row.openRate), String(row.uniqueClicks), CampaignReport.percent(row.clickRate)]
+                    + [row.machineOpens, row.machineClicks, row.unsubscribed, row.converted].map(String.init) + [CampaignReport.percent(row.conversionRate)]
             }).html
     }
 
@@ -126,8 +126,8 @@ struct ReportPage: Sendable {
                    .init("unsubscribed", heading: "unsub."), .init("unsubscribe rate", heading: "unsub. %"), .init("converted", heading: "conv."),
                    .init("conversion rate", heading: "conv. %")],
             rows: periods.rows.reversed().map { row in
-                [row.period, row.step, String(row.sent), String(row.opened), ReportTable.percent(row.openRate), String(row.clicked), ReportTable.percent(row.clickRate),
-                 String(row.unsubscribed), ReportTable.percent(row.unsubscribeRate), String(row.converted), ReportTable.percent(row.conversionRate)]
+                [row.period, row.step, String(row.sent), String(row.opened), CampaignReport.percent(row.openRate), String(row.clicked), CampaignReport.percent(row.clickRate),
+                 String(row.unsubscribed), CampaignReport.percent(row.unsubscribeRate), String(row.converted), CampaignReport.percent(row.conversionRate)]
             }).html
     }
 
@@ -140,9 +140,9 @@ struct ReportPage: Sendable {
                    .init("conversion rate", heading: "conv. %"), .init("p (conversions)", heading: "p (conv.)")],
             rows: variants.rows.map { row in
                 let sent = row.sent > 0
-                return [row.step, row.variant, String(row.sent), String(row.opened), ReportTable.percent(sent ? row.openRate : nil), ReportTable.pValue(row.openP),
-                        String(row.clicked), ReportTable.percent(sent ? row.clickRate : nil), ReportTable.pValue(row.clickP),
-                        String(row.converted), ReportTable.percent(sent ? row.conversionRate : nil), ReportTable.pValue(row.conversionP)]
+                return [row.step, row.variant, String(row.sent), String(row.opened), CampaignReport.percent(sent ? row.openRate : nil), ReportTable.pValue(row.openP),
+                        String(row.clicked), CampaignReport.percent(sent ? row.clickRate : nil), ReportTable.pValue(row.clickP),
+                        String(row.converted), CampaignReport.percent(sent ? row.conversionRate : nil), ReportTable.pValue(row.conversionP)]
             }).html
     }
 
@@ -156,17 +156,11 @@ struct ReportPage: Sendable {
         let stages = stageRules.ids
         var rows: [[String]] = []
         var indented: Set<Int> = []
-        func average(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
-        func cells(_ row: SourceAnalysis.Row, label: String) -> [String] {
-            let reached: [String] = stages.map { String(row.stages[$0] ?? 0) }
-            let rest: [String] = [String(row.conversions), ReportTable.percent(row.conversionRate), average(row.averageScore), average(row.averageFit)]
-            return [label, String(row.leads)] + reached + rest
-        }
         for row in analysis.rows {
-            rows.append(cells(row, label: row.source?.source ?? "(none)"))
+            rows.append([row.source?.source ?? "(none)"] + row.cells(stages: stages))
             for touch in row.breakdown {
                 indented.insert(rows.count)
-                rows.append(cells(touch, label: "\(touch.source?.medium ?? "-") / \(touch.source?.campaign ?? "-")"))
+                rows.append(["\(touch.source?.medium ?? "-") / \(touch.source?.campaign ?? "-")"] + touch.cells(stages: stages))
             }
         }
         out += ReportTable(

@@ -50,8 +50,6 @@ struct ReportTable {
         return out + "</tbody></table>"
     }
 
-    static func percent(_ rate: Double?) -> String { rate.map(CampaignReport.percent) ?? "-" }
-
     static func pValue(_ p: Double?) -> String { p.map(VariantReport.pValueText) ?? "-" }
 
     /// The page's styles for charts, legends and tables: cards below 50rem, and below

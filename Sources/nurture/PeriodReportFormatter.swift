@@ -15,8 +15,8 @@ enum PeriodReportFormatter {
             }
             let header = ["period", "step", "sent", "opened", "open%", "clicked", "click%", "unsub", "unsub%", "convert", "conv%"]
             let rows = [header] + report.rows.map { row in
-                [row.period, row.step, String(row.sent), String(row.opened), TextOutput.percent(row.openRate), String(row.clicked), TextOutput.percent(row.clickRate),
-                 String(row.unsubscribed), TextOutput.percent(row.unsubscribeRate), String(row.converted), TextOutput.percent(row.conversionRate)]
+                [row.period, row.step, String(row.sent), String(row.opened), CampaignReport.percent(row.openRate), String(row.clicked), CampaignReport.percent(row.clickRate),
+                 String(row.unsubscribed), CampaignReport.percent(row.unsubscribeRate), String(row.converted), CampaignReport.percent(row.conversionRate)]
             }
             for line in TextOutput.table(rows) { out += "  " + line + "\n" }
         }

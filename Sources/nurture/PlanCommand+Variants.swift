@@ -4,8 +4,9 @@ import NurtureCore
 extension PlanCommand {
     /// What the file's A/B variants mean now: each test's state, variants added or taken
     /// out since messages were sent, and a winner the file picks that the next run records.
-    static func variantChanges(campaign: Campaign, store: any Store) async throws -> [String] {
-        let winners = try await store.variantWinners().filter { $0.campaignID == campaign.id }
+    /// `recorded`: every campaign's winners, read once for the whole plan.
+    static func variantChanges(campaign: Campaign, recorded: [VariantWinner], store: any Store) async throws -> [String] {
+        let winners = recorded.filter { $0.campaignID == campaign.id }
         let tested = campaign.steps.contains { !$0.variants.isEmpty }
         guard tested || !winners.isEmpty else { return [] }
         let report = VariantReport(messages: try await store.sentMessages(campaignID: campaign.id), steps: campaign.steps)

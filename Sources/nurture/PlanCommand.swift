@@ -16,6 +16,7 @@ struct PlanCommand: AsyncParsableCommand {
         let catalog = try project.loadValidCatalog()
         let store = try await project.openStore()
         let time = now?.date ?? Date()
+        let winners = try await store.variantWinners()
         for campaign in catalog.campaigns {
             let report = CampaignPlanReport(
                 campaign: campaign, enrollments: try await store.enrollments(campaignID: campaign.id), planner: project.planner, now: time)
@@ -25,7 +26,7 @@ struct PlanCommand: AsyncParsableCommand {
                 guard let old = step.renamedFrom else { continue }
                 print("  step '\(step.id)' was '\(old)' (renamed_from): its history carries over; nobody gets it twice")
             }
-            for line in try await Self.variantChanges(campaign: campaign, store: store) { print("  " + line) }
+            for line in try await Self.variantChanges(campaign: campaign, recorded: winners, store: store) { print("  " + line) }
             for problem in try await RenameCheck.all([campaign], store: store) {
                 print("  warning: \(problem.message); \(problem.hint)")
             }

@@ -11,8 +11,7 @@ enum SourceReport {
         var header = ["source", "leads"] + stages + ["converted", "conv%", "avg score", "avg fit"]
         if priced { header += ["spend", "per lead", "per conv."] }
         func cells(_ row: SourceAnalysis.Row, label: String, priced: Bool) -> [String] {
-            var cells = [label, String(row.leads)] + stages.map { String(row.stages[$0] ?? 0) }
-            cells += [String(row.conversions), TextOutput.percent(row.conversionRate), number(row.averageScore, decimals: 1), number(row.averageFit, decimals: 1)]
+            var cells = [label] + row.cells(stages: stages)
             if priced { cells += [number(row.spend), number(row.costPerLead), number(row.costPerConversion)] }
             return cells
         }

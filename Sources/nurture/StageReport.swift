@@ -8,7 +8,7 @@ enum StageReport {
         func pad(_ text: String) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
         var lines = [pad("stage") + "leads     from previous", pad("(all leads)") + "\(funnel.totalLeads)"]
         for row in funnel.rows {
-            lines.append(pad(row.stage) + String(row.leads).padding(toLength: 10, withPad: " ", startingAt: 0) + TextOutput.percent(row.rateFromPrevious))
+            lines.append(pad(row.stage) + String(row.leads).padding(toLength: 10, withPad: " ", startingAt: 0) + CampaignReport.percent(row.rateFromPrevious))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -23,7 +23,4 @@ enum TextOutput {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
-
-    /// A rate as a percentage, or `-` when there is nothing to divide by.
-    static func percent(_ rate: Double?) -> String { rate.map(CampaignReport.percent) ?? "-" }
 }

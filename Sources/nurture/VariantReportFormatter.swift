@@ -20,9 +20,9 @@ enum VariantReportFormatter {
             out += "\(entry.campaign): A/B variants\n"
             let header = ["step", "variant", "sent", "opened", "open%", "p", "clicked", "click%", "p", "convert", "conv%", "p"]
             let rows = entry.report.rows.map { row in
-                [row.step, row.variant, String(row.sent), String(row.opened), TextOutput.percent(row.sent > 0 ? row.openRate : nil), pText(row.openP),
-                 String(row.clicked), TextOutput.percent(row.sent > 0 ? row.clickRate : nil), pText(row.clickP),
-                 String(row.converted), TextOutput.percent(row.sent > 0 ? row.conversionRate : nil), pText(row.conversionP)]
+                [row.step, row.variant, String(row.sent), String(row.opened), CampaignReport.percent(row.sent > 0 ? row.openRate : nil), pText(row.openP),
+                 String(row.clicked), CampaignReport.percent(row.sent > 0 ? row.clickRate : nil), pText(row.clickP),
+                 String(row.converted), CampaignReport.percent(row.sent > 0 ? row.conversionRate : nil), pText(row.conversionP)]
             }
             for line in TextOutput.table([header] + rows) { out += "  " + line + "\n" }
             for line in entry.report.testStates(steps: entry.steps, winners: entry.winners) { out += "  " + line + "\n" }

@@ -24,6 +24,14 @@ public struct SourceAnalysis: Sendable, Hashable {
         public var costPerLead: Double? { spend.flatMap { leads > 0 ? $0 / Double(leads) : nil } }
         public var costPerConversion: Double? { spend.flatMap { conversions > 0 ? $0 / Double(conversions) : nil } }
 
+        /// The row as `report --by source` and the report page print it, after its label:
+        /// leads, those at each of `stages`, conversions, their rate, average score and fit.
+        public func cells(stages: [String]) -> [String] {
+            func average(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
+            let reached = stages.map { String(self.stages[$0] ?? 0) }
+            return [String(leads)] + reached + [String(conversions), CampaignReport.percent(conversionRate), average(averageScore), average(averageFit)]
+        }
+
         mutating func add(score: LeadScore, stages reached: Set<String>, converted: Bool) {
             leads += 1
             scoreSum += score.total

@@ -27,40 +27,47 @@ public struct VariantJudge: Sendable {
 
     /// The winners to send by, and those decided by this call.
     public func run(now: Date) async throws -> (winners: VariantWinners, decided: [VariantWinner]) {
+        let tests = catalog.campaigns.flatMap { campaign in campaign.steps.compactMap { step in step.winner.map { (campaign, step, $0) } } }
+        // Most installations test nothing: then a tick asks the store nothing here.
+        guard !tests.isEmpty else { return (VariantWinners(), []) }
         var recorded = try await recordedWinners()
         var decided: [VariantWinner] = []
-        for campaign in catalog.campaigns {
-            var report: VariantReport?
-            for step in campaign.steps {
-                guard let rule = step.winner else { continue }
-                let key = VariantWinners.key(campaign.id, step.id)
-                if let current = recorded[key], rule.pick == nil || current.variant == rule.pick { continue }
-                if rule.pick == nil, report == nil {
-                    // Every variant sent `after` times needs that many times their number
-                    // in all: until then one count per step says the test cannot end yet.
-                    let sent = try await store.sentCounts(campaignID: campaign.id)[step.id] ?? 0
-                    guard sent >= rule.after * step.variants.count else { continue }
+        // Read at most once per campaign, and only for a test that could end now.
+        var sentCounts: [String: [String: Int]] = [:]
+        var reports: [String: VariantReport] = [:]
+        for (campaign, step, rule) in tests {
+            let key = VariantWinners.key(campaign.id, step.id)
+            if let current = recorded[key], rule.pick == nil || current.variant == rule.pick { continue }
+            var rows: [VariantReport.Row] = []
+            if rule.pick == nil {
+                // Every variant sent `after` times needs that many times their number in
+                // all: until then one count per step says the test cannot end yet.
+                if sentCounts[campaign.id] == nil { sentCounts[campaign.id] = try await store.sentCounts(campaignID: campaign.id) }
+                guard (sentCounts[campaign.id]?[step.id] ?? 0) >= rule.after * step.variants.count else { continue }
+                let report: VariantReport
+                if let known = reports[campaign.id] {
+                    report = known
+                } else {
                     report = VariantReport(messages: try await store.sentMessages(campaignID: campaign.id), steps: campaign.steps)
+                    reports[campaign.id] = report
                 }
                 let declared = Set(step.variants.map(\.id))
-                guard let decision = rule.decide(report?.rows(ofStep: step.id).filter { declared.contains($0.variant) } ?? []) else { continue }
-                let winner = VariantWinner(
-                    campaignID: campaign.id, step: step.id, variant: decision.variant, decidedAt: now,
-                    reason: rule.pick == nil ? rule.metric.rawValue : VariantWinner.pickedReason, pValue: decision.pValue)
-                try await store.recordVariantWinner(winner)
-                recorded[key] = winner
-                decided.append(winner)
+                rows = report.rows(ofStep: step.id).filter { declared.contains($0.variant) }
             }
+            guard let decision = rule.decide(rows) else { continue }
+            let winner = VariantWinner(
+                campaignID: campaign.id, step: step.id, variant: decision.variant, decidedAt: now,
+                reason: rule.pick == nil ? rule.metric.rawValue : VariantWinner.pickedReason, pValue: decision.pValue)
+            try await store.recordVariantWinner(winner)
+            recorded[key] = winner
+            decided.append(winner)
         }
         // Another sender (PostgreSQL) may have decided first: what the store kept counts.
-        if !decided.isEmpty {
-            recorded = try await recordedWinners()
-        }
+        if !decided.isEmpty { recorded = try await recordedWinners() }
         var winners = VariantWinners()
-        for campaign in catalog.campaigns {
-            for step in campaign.steps where step.winner != nil {
-                if let winner = recorded[VariantWinners.key(campaign.id, step.id)] { winners.byStep[VariantWinners.key(campaign.id, step.id)] = winner.variant }
-            }
+        for (campaign, step, _) in tests {
+            let key = VariantWinners.key(campaign.id, step.id)
+            winners.byStep[key] = recorded[key]?.variant
         }
         return (winners, decided)
     }
