@@ -94,6 +94,15 @@ extension PostgresStore {
         }
     }
 
+    public func mayStillMail(_ claim: Claim) async throws -> Bool {
+        try await read { connection in
+            try await connection.rows("""
+                SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+                WHERE m.id = \(claim.rowID) AND m.state = 'sending' AND e.state = 'active' AND l.status = 'active'
+                """, logger: logger).isEmpty == false
+        }
+    }
+
     public func record(_ deliveries: [DeliveryRecord], now: Date) async throws {
         guard !deliveries.isEmpty else { return }
         let time = now.epochSeconds

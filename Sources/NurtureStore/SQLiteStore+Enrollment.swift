@@ -149,7 +149,7 @@ extension SQLiteStore {
 
     public func apply(_ changes: [EnrollmentChange], now: Date) throws -> [Claim] {
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
-        // Claims only become dangerous once `sending`; that commit (markSending) is the
+        // Claims only become dangerous once `sending`; that commit (handOver) is the
         // durable one, and it flushes this one with it.
         return try connection.transaction(durable: false) {
             var claims: [Claim] = []
@@ -215,59 +215,62 @@ extension SQLiteStore {
 
     public func record(_ deliveries: [DeliveryRecord], now: Date) throws {
         guard !deliveries.isEmpty else { return }
-        let time = SQLiteStatement.Value.integer(now.epochSeconds)
         // Not flushed at once: lost to a power cut, a `sending` row stays `sending` and is
         // reported unknown, never resent; the next durable commit flushes it anyway.
-        try connection.transaction(durable: false) {
-            for delivery in deliveries {
-                let row = SQLiteStatement.Value.integer(delivery.claim.rowID)
-                let enrollment = delivery.claim.enrollmentID
-                switch delivery.outcome {
-                case .sent:
-                    try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, delivered_at_ms = ?, last_error = NULL WHERE id = ?")
-                        .rows([time, delivery.deliveredAt.map { .integer($0.epochMilliseconds) } ?? .null, row])
-                    // The last send, and what comes next (or the end of the drip), in one write.
-                    if delivery.completes {
-                        try connection.prepare("""
-                            UPDATE enrollments SET last_sent_at = ?1, state = 'completed', ended_at = ?1, end_reason = 'every step is behind the lead',
-                                next_due_at = NULL, next_step_id = NULL WHERE id = ?2 AND state = 'active'
-                            """).rows([time, .integer(enrollment)])
-                    } else {
-                        try connection.prepare("""
-                            UPDATE enrollments SET last_sent_at = ?1,
-                                next_due_at = CASE WHEN state = 'active' THEN ?2 ELSE next_due_at END,
-                                next_step_id = CASE WHEN state = 'active' THEN ?3 ELSE next_step_id END
-                            WHERE id = ?4
-                            """).rows([time, delivery.nextDueAt.map { .integer($0.epochSeconds) } ?? .null,
-                                       delivery.nextStep.map { .text($0) } ?? .null, .integer(enrollment)])
-                    }
-                case .deferred(let retryAt, let error):
-                    try connection.prepare("UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ? WHERE id = ?")
-                        .rows([.integer(retryAt.epochSeconds), .text(error), row])
-                    try setDue(enrollment, at: retryAt, step: delivery.claim.step)
-                case .failed(let error, let bounce):
-                    try connection.prepare("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ?").rows([.text(error), row])
-                    if bounce {
-                        try connection.prepare("""
-                            UPDATE leads SET status = 'bounced', status_changed_at = ?1, updated_at = ?1
-                            WHERE id = (SELECT lead_id FROM enrollments WHERE id = ?2) AND status = 'active'
-                            """).rows([time, .integer(enrollment)])
-                        // Recorded as an event too (a timeline entry, a webhook's trigger).
-                        if connection.changes == 1 {
-                            try connection.prepare("""
-                                INSERT INTO events (lead_id, name, attributes, occurred_at)
-                                SELECT lead_id, 'bounced', json_object('campaign', campaign_id, 'step', ?3, 'error', ?4), ?1 FROM enrollments WHERE id = ?2
-                                """).rows([time, .integer(enrollment), .text(delivery.claim.step), .text(error)])
-                        }
-                    }
-                    // The planner moves on (or ends the drip for a bounced lead) at once.
-                    try setDue(enrollment, at: now, step: nil)
-                case .unknown(let error):
-                    try connection.prepare("UPDATE messages SET state = 'unknown', last_error = ? WHERE id = ?").rows([.text(error), row])
-                case .released:
-                    try connection.prepare("DELETE FROM messages WHERE id = ? AND state IN ('claimed', 'sending')").rows([row])
-                    try setDue(enrollment, at: now, step: delivery.claim.step)
+        try connection.transaction(durable: false) { try write(deliveries, now: now) }
+    }
+
+    /// The outcomes' writes, inside the caller's transaction.
+    func write(_ deliveries: [DeliveryRecord], now: Date) throws {
+        let time = SQLiteStatement.Value.integer(now.epochSeconds)
+        for delivery in deliveries {
+            let row = SQLiteStatement.Value.integer(delivery.claim.rowID)
+            let enrollment = delivery.claim.enrollmentID
+            switch delivery.outcome {
+            case .sent:
+                try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, delivered_at_ms = ?, last_error = NULL WHERE id = ?")
+                    .rows([time, delivery.deliveredAt.map { .integer($0.epochMilliseconds) } ?? .null, row])
+                // The last send, and what comes next (or the end of the drip), in one write.
+                if delivery.completes {
+                    try connection.prepare("""
+                        UPDATE enrollments SET last_sent_at = ?1, state = 'completed', ended_at = ?1, end_reason = 'every step is behind the lead',
+                            next_due_at = NULL, next_step_id = NULL WHERE id = ?2 AND state = 'active'
+                        """).rows([time, .integer(enrollment)])
+                } else {
+                    try connection.prepare("""
+                        UPDATE enrollments SET last_sent_at = ?1,
+                            next_due_at = CASE WHEN state = 'active' THEN ?2 ELSE next_due_at END,
+                            next_step_id = CASE WHEN state = 'active' THEN ?3 ELSE next_step_id END
+                        WHERE id = ?4
+                        """).rows([time, delivery.nextDueAt.map { .integer($0.epochSeconds) } ?? .null,
+                                   delivery.nextStep.map { .text($0) } ?? .null, .integer(enrollment)])
                 }
+            case .deferred(let retryAt, let error):
+                try connection.prepare("UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ? WHERE id = ?")
+                    .rows([.integer(retryAt.epochSeconds), .text(error), row])
+                try setDue(enrollment, at: retryAt, step: delivery.claim.step)
+            case .failed(let error, let bounce):
+                try connection.prepare("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ?").rows([.text(error), row])
+                if bounce {
+                    try connection.prepare("""
+                        UPDATE leads SET status = 'bounced', status_changed_at = ?1, updated_at = ?1
+                        WHERE id = (SELECT lead_id FROM enrollments WHERE id = ?2) AND status = 'active'
+                        """).rows([time, .integer(enrollment)])
+                    // Recorded as an event too (a timeline entry, a webhook's trigger).
+                    if connection.changes == 1 {
+                        try connection.prepare("""
+                            INSERT INTO events (lead_id, name, attributes, occurred_at)
+                            SELECT lead_id, 'bounced', json_object('campaign', campaign_id, 'step', ?3, 'error', ?4), ?1 FROM enrollments WHERE id = ?2
+                            """).rows([time, .integer(enrollment), .text(delivery.claim.step), .text(error)])
+                    }
+                }
+                // The planner moves on (or ends the drip for a bounced lead) at once.
+                try setDue(enrollment, at: now, step: nil)
+            case .unknown(let error):
+                try connection.prepare("UPDATE messages SET state = 'unknown', last_error = ? WHERE id = ?").rows([.text(error), row])
+            case .released:
+                try connection.prepare("DELETE FROM messages WHERE id = ? AND state IN ('claimed', 'sending')").rows([row])
+                try setDue(enrollment, at: now, step: delivery.claim.step)
             }
         }
     }

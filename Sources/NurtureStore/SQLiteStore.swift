@@ -6,8 +6,14 @@ import NurtureCore
 /// can use it at once.
 public actor SQLiteStore: Store {
     let connection: SQLiteConnection
-    /// Admissions waiting for the next group commit (see `markSending`).
-    var admissions = GroupCommitQueue<Claim, Bool>()
+    /// A second connection for the check right before a hand-over (`mayStillMail`): a
+    /// read in WAL mode never waits for this actor's commits. Nil in memory.
+    let handOverCheck: SharedReadConnection?
+    private let executor = QueueExecutor(label: "nurture.sqlite")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    /// Admissions (with the outcomes recorded alongside) waiting for the next group
+    /// commit (see `handOver`).
+    var admissions = GroupCommitQueue<PendingHandOver, Bool>()
     /// Tracking requests waiting for the next group commit (see `track`).
     var tracking = GroupCommitQueue<PendingTrack, ActivityVerdict?>()
 
@@ -21,6 +27,7 @@ public actor SQLiteStore: Store {
         // A 64 MiB page cache keeps the indexes a tick walks in memory on large stores.
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
         try Self.migrate(connection)
+        handOverCheck = path == ":memory:" ? nil : SharedReadConnection(path: path, busyTimeoutMilliseconds: Int32(clamping: milliseconds))
     }
 
     /// A smaller page cache for a command that streams through the store (an import

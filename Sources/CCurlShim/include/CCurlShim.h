@@ -57,6 +57,29 @@ void nurture_smtp_close(void *handle);
 void nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
                        nurture_smtp_result *result);
 
+/// A libcurl multi handle: many connection handles driven by one thread (the caller of
+/// nurture_smtp_multi_step), as a mail server sees several clients. At most
+/// `max_connections` connections are open at once; they stay open between messages.
+void *nurture_smtp_multi_new(long max_connections);
+/// Starts sending one message on `handle` (which must not be sending already) inside
+/// `multi`. `data` is copied. `context` comes back from nurture_smtp_multi_done.
+/// Returns 0, or -1 when the send could not start (out of memory).
+int nurture_smtp_multi_start(void *multi, void *handle, const char *from, const char *recipient, const char *data,
+                             size_t length, void *context);
+/// Moves every transfer on and waits at most `timeout_ms` for the next thing to do (or
+/// a wakeup). Returns how many transfers are still running.
+int nurture_smtp_multi_step(void *multi, int timeout_ms);
+/// A finished send: fills `result` and `handle` (its connection handle, free to start
+/// again), frees what the send held, and returns its context; NULL when no send has
+/// finished since the last call.
+void *nurture_smtp_multi_done(void *multi, void **handle, nurture_smtp_result *result);
+/// Ends a nurture_smtp_multi_step's wait early; callable from any thread.
+void nurture_smtp_multi_wakeup(void *multi);
+/// Closes the connections the multi holds (QUIT on each, waiting a second at most for
+/// each answer) and frees it. `handle`, one of its handles not sending (or NULL), lends
+/// its settings to the closing and is closed after it.
+void nurture_smtp_multi_free(void *multi, void *handle);
+
 /// What one HTTP request came to.
 typedef struct nurture_http_result {
     int curl_code;             // CURLcode (0: an answer came back)

@@ -15,65 +15,135 @@ extension SendLoop {
         ).message
     }
 
-    /// Hands messages to the transport, at most `maxConcurrentDeliveries` at once, in
-    /// order. Each message is first admitted: moved to `sending` in the store, durably,
-    /// in the transaction that checks its lead may still be mailed, right before it is
-    /// handed over (after the rate limiter's wait). So a crash leaves in doubt only the
-    /// messages on the wire, and nobody unsubscribed before that moment is mailed.
-    /// Each outcome goes to `sink` as it comes back; nil marks a message never handed
-    /// over (not admitted, a stop signal, or a fatal error before its turn). A store
-    /// failure is returned after the messages on the wire have come back.
-    func deliverAll(
-        _ items: [(claim: Claim, message: OutgoingMessage)], now: Date,
-        to sink: AsyncStream<(index: Int, delivery: TimedDelivery?)>.Continuation, shouldStop: @escaping @Sendable () -> Bool
-    ) async -> (any Error)? {
-        var reported = Set<Int>()
-        defer {
-            for index in items.indices where !reported.contains(index) { sink.yield((index, nil)) }
-            sink.finish()
-        }
-        let transport = self.transport
-        let store = self.store
-        let clock = wallClock
-        let width = max(1, transport.maxConcurrentDeliveries)
-        var storeError: (any Error)?
-        await withTaskGroup(of: (Int, Result<TimedDelivery?, any Error>).self) { group in
-            func start(_ index: Int) {
-                let item = items[index]
-                group.addTask {
-                    await transport.waitForTurn()
-                    if shouldStop() { return (index, .success(nil)) }
-                    do {
-                        guard try await store.markSending(item.claim, now: now) else { return (index, .success(nil)) }
-                    } catch {
-                        return (index, .failure(error))
+    /// A message claimed and composed, waiting for a connection.
+    struct ReadyMessage: Sendable {
+        var claim: Claim
+        var work: Work
+        var message: OutgoingMessage
+
+        var released: DeliveryRecord { DeliveryRecord(claim: claim, outcome: .released) }
+    }
+
+    /// One connection's share of the tick: it takes messages from `queue` one at a time
+    /// until the queue closes or the tick stops, and returns what its outcomes add to
+    /// the summary.
+    ///
+    /// Each message is admitted (moved to `sending` durably, in the transaction that
+    /// checks its lead may still be mailed) while the message before it is on the wire,
+    /// in the same commit that records the outcome of the one before that. So the wire
+    /// never waits for a commit, and a crash leaves in doubt at most two messages per
+    /// connection: before that commit, the one back but not yet recorded and the one on
+    /// the wire; after it, the one on the wire and the one admitted next. An admitted
+    /// message is handed over only if a read right before hand-over still finds its lead
+    /// mailable, so an unsubscribe that has answered is seen by every message not yet
+    /// handed over.
+    func runLane(_ queue: HandOverQueue<ReadyMessage>, now: Date, stop: TickStop, shouldStop: @escaping @Sendable () -> Bool) async -> TickSummary {
+        var lane = Lane(loop: self, queue: queue, now: now, stop: stop, shouldStop: shouldStop)
+        await lane.run()
+        await queue.laneEnded()
+        return lane.summary
+    }
+
+    struct Lane {
+        let loop: SendLoop
+        let queue: HandOverQueue<ReadyMessage>
+        let now: Date
+        let stop: TickStop
+        let shouldStop: @Sendable () -> Bool
+        var summary = TickSummary()
+        /// Outcomes back from the wire, to be recorded with the next admission.
+        var backlog: [DeliveryRecord] = []
+
+        var mayGoOn: Bool { !stop.isStopped && !shouldStop() }
+
+        mutating func run() async {
+            var current = await admitNext(waiting: true)
+            while let item = current {
+                guard mayGoOn else {
+                    backlog.append(item.released)
+                    break
+                }
+                do {
+                    guard try await loop.store.mayStillMail(item.claim) else {
+                        backlog.append(item.released)
+                        current = await admitNext(waiting: true)
+                        continue
                     }
-                    return (index, .success(TimedDelivery(result: await transport.deliver(item.message), at: clock())))
+                } catch {
+                    stop.fail(error)
+                    backlog.append(item.released)
+                    break
                 }
-            }
-            var next = 0
-            var stopped = false
-            while next < items.count, next < width, !shouldStop() {
-                start(next)
-                next += 1
-            }
-            while let (index, outcome) = await group.next() {
-                switch outcome {
-                case .success(let result):
-                    sink.yield((index, result))
-                    reported.insert(index)
-                    if case .fatal = result?.result { stopped = true }
-                case .failure(let error):
-                    storeError = storeError ?? error
-                    stopped = true
+                let transport = loop.transport
+                let clock = loop.wallClock
+                let message = item.message
+                async let delivery = TimedDelivery(result: await transport.deliver(message), at: clock())
+                stop.countHandedOver()
+                // The next one is admitted while this one is on the wire, but only if one
+                // is queued already: a lane waiting for work with a message on the wire
+                // would look idle, its outcome unrecorded, to a producer that waits for
+                // the lanes to go idle before its last look.
+                var following = await admitNext(waiting: false)
+                let result = await delivery
+                var entry = loop.record(result.result, claim: item.claim, work: item.work, now: now, summary: &summary)
+                if entry.outcome == .sent { entry.deliveredAt = result.at }
+                backlog.append(entry)
+                if case .fatal = result.result { stop.stop() }
+                if let next = following, !mayGoOn {
+                    backlog.append(next.released)
+                    following = nil
+                } else if following == nil {
+                    following = await admitNext(waiting: true)
                 }
-                if !stopped, next < items.count, !shouldStop() {
-                    start(next)
-                    next += 1
-                }
+                current = following
             }
+            await flush()
         }
-        return storeError
+
+        /// Takes the next message and admits it, recording the backlog in the same
+        /// commit; nil when there is none (now, unless `waiting`), or the tick stops. A
+        /// message not admitted (its lead left a moment ago) is released and the next one
+        /// tried.
+        mutating func admitNext(waiting: Bool) async -> ReadyMessage? {
+            while mayGoOn {
+                var next = await queue.takeNow()
+                if next == nil {
+                    guard waiting else { return nil }
+                    // Idle until more comes: record what came back first, so that a
+                    // producer waiting for the lanes to go idle sees it recorded.
+                    await flush()
+                    next = await queue.take()
+                }
+                guard let item = next else { return nil }
+                await loop.transport.waitForTurn()
+                guard mayGoOn else {
+                    backlog.append(item.released)
+                    return nil
+                }
+                do {
+                    let admitted = try await loop.store.handOver(recording: backlog, admitting: item.claim, now: now)
+                    backlog.removeAll(keepingCapacity: true)
+                    if admitted { return item }
+                    backlog.append(item.released)
+                } catch {
+                    stop.fail(error)
+                    backlog.append(item.released)
+                    return nil
+                }
+            }
+            return nil
+        }
+
+        /// Records the backlog on its own (at the end, or before waiting for work).
+        mutating func flush() async {
+            guard !backlog.isEmpty else { return }
+            do {
+                try await loop.store.record(backlog, now: now)
+            } catch {
+                stop.fail(error)
+            }
+            backlog.removeAll(keepingCapacity: true)
+        }
     }
 
     func record(_ result: DeliveryResult, claim: Claim, work: Work, now: Date, summary: inout TickSummary) -> DeliveryRecord {

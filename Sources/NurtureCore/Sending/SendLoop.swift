@@ -66,20 +66,13 @@ public struct SendLoop: Sendable {
 
     /// A batch claimed in the store and composed, ready to hand over.
     struct Batch {
-        var items: [(claim: Claim, work: Work, message: OutgoingMessage)]
+        var items: [ReadyMessage]
         var limited: Bool
     }
 
-    /// A batch with the transport: its outcomes arrive one by one on `results` (every
-    /// item exactly once; nil for one never handed over); `done` returns a store failure.
-    struct Flight {
-        var batch: Batch
-        var results: AsyncStream<(index: Int, delivery: TimedDelivery?)>
-        var done: Task<(any Error)?, Never>
-    }
-
-    /// Batches are pipelined: while one batch is with the transport, the next is picked,
-    /// decided, claimed and composed, so the connections never wait for the store.
+    /// The producer (this task) picks, decides, claims and composes batches while one
+    /// lane per connection hands messages over and records their outcomes, so the
+    /// connections never wait for the store or for rendering.
     private func run(
         now: Date, limit: Int?, progress: @Sendable (Int, Int) -> Void, shouldStop: @escaping @Sendable () -> Bool
     ) async throws -> TickSummary {
@@ -97,55 +90,68 @@ public struct SendLoop: Sendable {
         let (winners, decided) = try await VariantJudge(store: store, catalog: catalog).run(now: now)
         summary.winners = decided.map { "\($0.campaignID)/\($0.step): \($0.variant)" }
         let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))
-        var claimed = 0
-        var handed = 0
-        var inFlight: Flight?
-        var limited = false
-        while true {
-            let mayGoOn = !shouldStop() && summary.stoppedBecause == nil && !limited
-            let next: Batch?
+        let width = max(1, transport.maxConcurrentDeliveries)
+        let queue = HandOverQueue<ReadyMessage>(capacity: batchSize, lanes: width)
+        let stop = TickStop()
+        let laneSummaries = await withTaskGroup(of: TickSummary.self) { group in
+            for _ in 0..<width {
+                group.addTask { await runLane(queue, now: now, stop: stop, shouldStop: shouldStop) }
+            }
+            await produce(into: queue, now: now, limit: limit, winners: winners, total: total, stop: stop, progress: progress, shouldStop: shouldStop, summary: &summary)
+            var summaries: [TickSummary] = []
+            for await lane in group { summaries.append(lane) }
+            return summaries
+        }
+        for lane in laneSummaries { summary.absorbDeliveries(of: lane) }
+        let left = await queue.leftOver()
+        if !left.isEmpty {
+            // Claimed but never handed over (the tick stopped): released, due again.
             do {
-                next = mayGoOn
-                    ? try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, summary: &summary) : nil
+                try await store.record(left.map(\.released), now: now)
             } catch {
-                // The store failed: still record what is already with the transport, so
-                // those messages are not left in doubt, then give up.
-                if let flight = inFlight { _ = try? await collect(flight, now: now, summary: &summary) }
-                await transport.finish()
-                throw error
+                stop.fail(error)
             }
-            var recorded = false
-            if let flight = inFlight {
-                inFlight = nil
-                do {
-                    handed += try await collect(flight, now: now, summary: &summary)
-                } catch {
-                    await transport.finish()
-                    throw error
-                }
-                progress(handed, max(total, handed))
-                recorded = true
-            }
-            guard let batch = next else {
-                // What was just recorded may have made more due now (a 0m next step, a
-                // bounce to settle): look once more before stopping.
-                if recorded && mayGoOn { continue }
-                break
-            }
-            limited = batch.limited
-            claimed += batch.items.count
-            if batch.limited { summary.limitReached = true }
-            if summary.stoppedBecause != nil || shouldStop() {
-                // Claimed but never handed over: released, due again.
-                try await store.record(batch.items.map { DeliveryRecord(claim: $0.claim, outcome: .released) }, now: now)
-                break
-            }
-            let handOver = batch.items.map { (claim: $0.claim, message: $0.message) }
-            let (results, sink) = AsyncStream.makeStream(of: (index: Int, delivery: TimedDelivery?).self)
-            inFlight = Flight(batch: batch, results: results, done: Task { await deliverAll(handOver, now: now, to: sink, shouldStop: shouldStop) })
         }
         await transport.finish()
+        if let error = stop.error { throw error }
+        progress(stop.handed, max(total, stop.handed))
         return summary
+    }
+
+    /// Fills the queue batch by batch until nothing more is due, the limit is reached or
+    /// the tick stops; then closes it.
+    private func produce(
+        into queue: HandOverQueue<ReadyMessage>, now: Date, limit: Int?, winners: VariantWinners, total: Int, stop: TickStop,
+        progress: @Sendable (Int, Int) -> Void, shouldStop: @Sendable () -> Bool, summary: inout TickSummary
+    ) async {
+        var claimed = 0
+        var putSinceLastLook = false
+        while !stop.isStopped && !shouldStop() {
+            let batch: Batch?
+            do {
+                batch = try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, summary: &summary)
+            } catch {
+                stop.fail(error)
+                break
+            }
+            guard let batch else {
+                // What the lanes recorded may have made more due now (a 0m next step, a
+                // bounce to settle): once they are idle, look once more before stopping.
+                guard putSinceLastLook else { break }
+                await queue.waitUntilIdle()
+                putSinceLastLook = false
+                continue
+            }
+            claimed += batch.items.count
+            if batch.limited { summary.limitReached = true }
+            if !batch.items.isEmpty {
+                putSinceLastLook = true
+                await queue.put(batch.items)
+            }
+            progress(stop.handed, max(total, stop.handed))
+            if batch.limited { break }
+        }
+        await queue.close()
     }
 
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
@@ -162,37 +168,11 @@ public struct SendLoop: Sendable {
             let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)
             let items = claims.compactMap { claim in
                 decisions.work[claim.enrollmentID].map {
-                    (claim: claim, work: $0, message: compose(claim, work: $0, now: now, composer: composer))
+                    ReadyMessage(claim: claim, work: $0, message: compose(claim, work: $0, now: now, composer: composer))
                 }
             }
             // A batch of waits, skips and endings claims nothing: look for the next one.
             if !items.isEmpty || decisions.limited { return Batch(items: items, limited: decisions.limited) }
         }
-    }
-
-    /// Records a batch's outcomes as they come back, in small groups (as many as there
-    /// are connections), so a crash leaves in doubt only messages already handed over:
-    /// at most two per connection. Returns how many were handed over.
-    private func collect(_ flight: Flight, now: Date, summary: inout TickSummary) async throws -> Int {
-        var handed = 0
-        var group: [DeliveryRecord] = []
-        let groupSize = max(1, transport.maxConcurrentDeliveries)
-        for await (index, delivery) in flight.results {
-            let item = flight.batch.items[index]
-            var entry = DeliveryRecord(claim: item.claim, outcome: .released)
-            if let delivery {
-                handed += 1
-                entry = record(delivery.result, claim: item.claim, work: item.work, now: now, summary: &summary)
-                if entry.outcome == .sent { entry.deliveredAt = delivery.at }
-            }
-            group.append(entry)
-            if group.count >= groupSize {
-                try await store.record(group, now: now)
-                group.removeAll(keepingCapacity: true)
-            }
-        }
-        try await store.record(group, now: now)
-        if let storeError = await flight.done.value { throw storeError }
-        return handed
     }
 }

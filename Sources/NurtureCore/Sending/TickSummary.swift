@@ -30,6 +30,18 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
 
     public init() {}
 
+    /// Adds what one delivery lane counted (its sends, retries, failures, unknowns and
+    /// completed drips); the first reason to stop wins.
+    mutating func absorbDeliveries(of lane: TickSummary) {
+        sent += lane.sent
+        retrying += lane.retrying
+        failed += lane.failed
+        unknown += lane.unknown
+        completed += lane.completed
+        stoppedBecause = stoppedBecause ?? lane.stoppedBecause
+        lastRetryReason = lane.lastRetryReason ?? lastRetryReason
+    }
+
     public var description: String {
         var parts = [
             "sent \(sent)", "skipped \(skipped)", "retrying \(retrying)", "failed \(failed)", "exited \(exited)",

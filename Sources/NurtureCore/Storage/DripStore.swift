@@ -47,6 +47,15 @@ public protocol DripStore: Sendable {
     /// unsubscribed, bounced or left a moment ago); the claim is to be released.
     func markSending(_ claim: Claim, now: Date) async throws -> Bool
     func record(_ deliveries: [DeliveryRecord], now: Date) async throws
+    /// Records `deliveries` and admits `claim` (as `markSending`) in one durable commit:
+    /// each connection admits its next message while the current one is on the wire, in
+    /// the commit that records the one before. A store may group several connections'
+    /// calls into one commit. Returns whether the claim was admitted.
+    func handOver(recording deliveries: [DeliveryRecord], admitting claim: Claim, now: Date) async throws -> Bool
+    /// Whether the admitted claim's lead may still be mailed and its drip is live, read
+    /// (not locked) right before the message is handed over: an unsubscribe that
+    /// committed after the admission is still seen.
+    func mayStillMail(_ claim: Claim) async throws -> Bool
 
     /// Records an event for a lead (created when new) and ends the active enrolments of
     /// `goalCampaigns` as converted. Returns the campaigns it converted in.
@@ -58,4 +67,12 @@ public protocol DripStore: Sendable {
     func enrollments(campaignID: String) async throws -> [DueEnrollment]
     /// Unknown outcomes: deleted so the step is due again (`markSent` false), or taken as sent.
     func resolveUnknown(markSent: Bool, now: Date) async throws -> Int
+}
+
+extension DripStore {
+    /// Two steps for a store without a combined commit: the records, then the admission.
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claim: Claim, now: Date) async throws -> Bool {
+        try await record(deliveries, now: now)
+        return try await markSending(claim, now: now)
+    }
 }

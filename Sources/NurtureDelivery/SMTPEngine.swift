@@ -1,0 +1,158 @@
+import CCurlShim
+import Foundation
+
+/// Drives every SMTP connection of a tick from one thread of its own, with libcurl's
+/// multi interface.
+///
+/// A thread per connection would wake once per reply of every message (MAIL FROM, RCPT,
+/// DATA, the final dot), each wake a context switch; one thread polling all connections
+/// handles whatever replies arrived together in one wake, as `smtp-source` and the bare
+/// libcurl benchmark do. Sends are handed in from any thread (`send`) and their outcomes
+/// resume the callers; libcurl itself is only ever touched by the engine's thread.
+final class SMTPEngine: @unchecked Sendable {
+    private struct Job {
+        var from: String
+        var to: String
+        var data: String
+        var continuation: CheckedContinuation<SMTPOutcome, Never>
+    }
+
+    private let settings: SMTPSettings
+    private let multi: UnsafeMutableRawPointer?
+    /// Guards `submitted`, `closing`, `polling` and `ended`; signalled when work arrives.
+    private let condition = NSCondition()
+    private var submitted: [Job] = []
+    private var closing = false
+    private var polling = false
+    private var ended: CheckedContinuation<Void, Never>?
+    private var hasEnded = false
+
+    // The engine thread's own state.
+    private var idle: [UnsafeMutableRawPointer?] = []
+    private var opened = 0
+    private var waiting: [Job] = []
+    private var running: [Int: Job] = [:]
+    private var nextJobID = 1
+
+    init(settings: SMTPSettings) {
+        self.settings = settings
+        multi = nurture_smtp_multi_new(max(1, settings.maxConnections))
+        let thread = Thread { [self] in loop() }
+        thread.name = "nurture.smtp"
+        thread.start()
+    }
+
+    /// Sends one message on the next free connection and returns what became of it.
+    func send(from: String, to: String, data: String) async -> SMTPOutcome {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            submitted.append(Job(from: from, to: to, data: data, continuation: continuation))
+            let wake = polling
+            condition.signal()
+            condition.unlock()
+            // The engine may be asleep in libcurl's poll rather than on the condition.
+            if wake, let multi { nurture_smtp_multi_wakeup(multi) }
+        }
+    }
+
+    /// Lets the sends in progress finish, then closes every connection (QUIT) and ends the
+    /// thread. No send may be handed in after this.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            closing = true
+            if hasEnded {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            ended = continuation
+            let wake = polling
+            condition.signal()
+            condition.unlock()
+            if wake, let multi { nurture_smtp_multi_wakeup(multi) }
+        }
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            // Nothing on the wire: sleep on the condition until a send or the close comes.
+            while submitted.isEmpty && running.isEmpty && waiting.isEmpty && !closing { condition.wait() }
+            waiting.append(contentsOf: submitted)
+            submitted.removeAll(keepingCapacity: true)
+            let closeNow = closing && running.isEmpty && waiting.isEmpty
+            polling = !closeNow
+            condition.unlock()
+            if closeNow { break }
+            startWaiting()
+            if let multi, !running.isEmpty {
+                nurture_smtp_multi_step(multi, 1000)
+                collectFinished(multi)
+            }
+            condition.lock()
+            polling = false
+            condition.unlock()
+        }
+        let lender = idle.last ?? nil
+        if let multi { nurture_smtp_multi_free(multi, lender) }
+        for handle in idle { nurture_smtp_close(handle) }
+        idle.removeAll()
+        condition.lock()
+        hasEnded = true
+        let continuation = ended
+        ended = nil
+        condition.unlock()
+        continuation?.resume()
+    }
+
+    /// Starts waiting jobs on free connections, opening new ones up to the maximum.
+    private func startWaiting() {
+        while !waiting.isEmpty {
+            let handle: UnsafeMutableRawPointer?
+            if let free = idle.popLast() {
+                handle = free
+            } else if opened < max(1, settings.maxConnections) {
+                handle = SMTPConnectionHandle.open(settings)
+                opened += 1
+            } else {
+                return
+            }
+            let job = waiting.removeFirst()
+            guard let handle, let multi else {
+                if handle != nil { idle.append(handle) }
+                job.continuation.resume(returning: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"))
+                continue
+            }
+            let id = nextJobID
+            nextJobID += 1
+            var body = job.data
+            let started = body.withUTF8 { bytes in
+                job.from.withCString { sender in
+                    job.to.withCString { recipient in
+                        bytes.withMemoryRebound(to: CChar.self) { chars in
+                            nurture_smtp_multi_start(multi, handle, sender, recipient, chars.baseAddress, chars.count, UnsafeMutableRawPointer(bitPattern: id))
+                        }
+                    }
+                }
+            }
+            if started == 0 {
+                running[id] = job
+            } else {
+                idle.append(handle)
+                job.continuation.resume(returning: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"))
+            }
+        }
+    }
+
+    /// Resumes the callers of every send that finished; their connections are free again.
+    private func collectFinished(_ multi: UnsafeMutableRawPointer) {
+        var result = nurture_smtp_result()
+        var handle: UnsafeMutableRawPointer?
+        while let context = nurture_smtp_multi_done(multi, &handle, &result) {
+            idle.append(handle)
+            guard let job = running.removeValue(forKey: Int(bitPattern: context)) else { continue }
+            job.continuation.resume(returning: SMTPConnectionHandle.outcome(result))
+        }
+    }
+}
