@@ -47,8 +47,14 @@ public struct MailMessage: Sendable {
 
     /// The message as it goes over the wire: ASCII headers, CRLF line ends.
     public func rendered() -> String {
-        var headers: [String] = []
-        func add(_ name: String, _ value: String) { headers.append(Header.fold(name: name, value: value)) }
+        let parts = [text.map { Part(subtype: "plain", body: $0) }, html.map { Part(subtype: "html", body: $0) }].compactMap { $0 }
+        // One buffer for the whole message, sized up front: the bodies are copied once.
+        var out = ""
+        out.reserveCapacity(1024 + parts.reduce(0) { $0 + $1.encodedBody.utf8.count + 160 })
+        func add(_ name: String, _ value: String) {
+            out += Header.fold(name: name, value: value)
+            out += "\r\n"
+        }
         add("Date", dateHeader ?? MailDate.format(date))
         add("From", Header.mailbox(from))
         add("To", Header.mailbox(to))
@@ -57,11 +63,8 @@ public struct MailMessage: Sendable {
         add("Subject", EncodedWord.encodeIfNeeded(Header.clean(subject)))
         for header in extraHeaders { add(header.name, Header.clean(header.value)) }
         add("MIME-Version", "1.0")
-
-        let parts = [text.map { Part(subtype: "plain", body: $0) }, html.map { Part(subtype: "html", body: $0) }].compactMap { $0 }
-        var out = headers.joined(separator: "\r\n") + "\r\n"
         if parts.count == 1 {
-            out += parts[0].headers.joined(separator: "\r\n") + "\r\n\r\n" + parts[0].encodedBody + "\r\n"
+            parts[0].write(to: &out)
             return out
         }
         // "=_" cannot occur in quoted-printable or base64 output, so the boundary cannot
@@ -69,9 +72,14 @@ public struct MailMessage: Sendable {
         let boundary = "=_nurture_\(Header.stableHash(messageID))"
         out += "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
         for part in parts {
-            out += "--\(boundary)\r\n" + part.headers.joined(separator: "\r\n") + "\r\n\r\n" + part.encodedBody + "\r\n"
+            out += "--"
+            out += boundary
+            out += "\r\n"
+            part.write(to: &out)
         }
-        out += "--\(boundary)--\r\n"
+        out += "--"
+        out += boundary
+        out += "--\r\n"
         return out
     }
 
@@ -96,8 +104,15 @@ public struct MailMessage: Sendable {
             }
         }
 
-        var headers: [String] {
-            ["Content-Type: text/\(subtype); charset=utf-8", "Content-Transfer-Encoding: \(encoding)"]
+        /// The part's headers, a blank line and its body, each line ending in CRLF.
+        func write(to out: inout String) {
+            out += "Content-Type: text/"
+            out += subtype
+            out += "; charset=utf-8\r\nContent-Transfer-Encoding: "
+            out += encoding
+            out += "\r\n\r\n"
+            out += encodedBody
+            out += "\r\n"
         }
     }
 }

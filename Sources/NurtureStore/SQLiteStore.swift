@@ -9,8 +9,6 @@ public actor SQLiteStore: Store {
     /// A second connection for the check right before a hand-over (`mayStillMail`): a
     /// read in WAL mode never waits for this actor's commits. Nil in memory.
     let handOverCheck: SharedReadConnection?
-    private let executor = QueueExecutor(label: "nurture.sqlite")
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// Admissions (with the outcomes recorded alongside) waiting for the next group
     /// commit (see `handOver`).
     var admissions = GroupCommitQueue<PendingHandOver, Bool>()
