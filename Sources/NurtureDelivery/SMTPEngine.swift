@@ -14,7 +14,17 @@ final class SMTPEngine: @unchecked Sendable {
         var from: String
         var to: String
         var data: String
-        var continuation: CheckedContinuation<SMTPOutcome, Never>
+        /// Asked on the engine's thread right before the message is handed over.
+        var check: (@Sendable () throws -> Bool)?
+        /// Resumed with nil when `check` said no.
+        var continuation: CheckedContinuation<Result?, any Error>
+    }
+
+    /// What became of a send: the outcome, and whether it was tried at all (not when an
+    /// earlier outcome of this tick said to leave the server alone; `outcome` is that one).
+    struct Result {
+        var outcome: SMTPOutcome
+        var tried: Bool
     }
 
     private let settings: SMTPSettings
@@ -33,20 +43,28 @@ final class SMTPEngine: @unchecked Sendable {
     private var waiting: [Job] = []
     private var running: [Int: Job] = [:]
     private var nextJobID = 1
+    /// The first outcome after which the server is left alone for the rest of the tick
+    /// (see `leavesServerAlone`): the sends still waiting get it too, untried.
+    private var halted: SMTPOutcome?
+    private let leavesServerAlone: @Sendable (SMTPOutcome) -> Bool
 
-    init(settings: SMTPSettings) {
+    /// `leavesServerAlone` says which outcomes end sending for this engine: those that
+    /// stop the tick, or ask us to slow down.
+    init(settings: SMTPSettings, leavesServerAlone: @escaping @Sendable (SMTPOutcome) -> Bool) {
         self.settings = settings
+        self.leavesServerAlone = leavesServerAlone
         multi = nurture_smtp_multi_new(max(1, settings.maxConnections))
         let thread = Thread { [self] in loop() }
         thread.name = "nurture.smtp"
         thread.start()
     }
 
-    /// Sends one message on the next free connection and returns what became of it.
-    func send(from: String, to: String, data: String) async -> SMTPOutcome {
-        await withCheckedContinuation { continuation in
+    /// Sends one message on the next free connection and returns what became of it; nil
+    /// when `check`, asked right before the hand-over, said no (or threw: rethrown).
+    func send(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?) async throws -> Result? {
+        try await withCheckedThrowingContinuation { continuation in
             condition.lock()
-            submitted.append(Job(from: from, to: to, data: data, continuation: continuation))
+            submitted.append(Job(from: from, to: to, data: data, check: check, continuation: continuation))
             let wake = polling
             condition.signal()
             condition.unlock()
@@ -119,9 +137,25 @@ final class SMTPEngine: @unchecked Sendable {
                 return
             }
             let job = waiting.removeFirst()
+            if let halted {
+                idle.append(handle)
+                job.continuation.resume(returning: Result(outcome: halted, tried: false))
+                continue
+            }
+            do {
+                if let check = job.check, try !check() {
+                    idle.append(handle)
+                    job.continuation.resume(returning: nil)
+                    continue
+                }
+            } catch {
+                idle.append(handle)
+                job.continuation.resume(throwing: error)
+                continue
+            }
             guard let handle, let multi else {
                 if handle != nil { idle.append(handle) }
-                job.continuation.resume(returning: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"))
+                job.continuation.resume(returning: Result(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true))
                 continue
             }
             let id = nextJobID
@@ -140,7 +174,7 @@ final class SMTPEngine: @unchecked Sendable {
                 running[id] = job
             } else {
                 idle.append(handle)
-                job.continuation.resume(returning: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"))
+                job.continuation.resume(returning: Result(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true))
             }
         }
     }
@@ -152,7 +186,9 @@ final class SMTPEngine: @unchecked Sendable {
         while let context = nurture_smtp_multi_done(multi, &handle, &result) {
             idle.append(handle)
             guard let job = running.removeValue(forKey: Int(bitPattern: context)) else { continue }
-            job.continuation.resume(returning: SMTPConnectionHandle.outcome(result))
+            let outcome = SMTPConnectionHandle.outcome(result)
+            if halted == nil, leavesServerAlone(outcome) { halted = outcome }
+            job.continuation.resume(returning: Result(outcome: outcome, tried: true))
         }
     }
 }

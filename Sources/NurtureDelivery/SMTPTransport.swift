@@ -11,9 +11,8 @@ import NurtureCore
 public final class SMTPTransport: Transport, @unchecked Sendable {
     public let settings: SMTPSettings
     private let limiter: RateLimiter?
-    // Read and written under `lock`: set once the server asked to slow down; the engine
-    // of the current tick, started by its first message and closed by `finish`.
-    private var backingOff: String?
+    // Read and written under `lock`: the engine of the current tick, started by its
+    // first message and closed by `finish`.
     private var engine: SMTPEngine?
     private let lock = NSLock()
 
@@ -29,23 +28,40 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
 
     public var maxConcurrentDeliveries: Int { max(1, settings.maxConnections) }
 
+    /// Waiting messages start on the engine's thread as soon as a connection is free.
+    public var queuesMessages: Bool { true }
+
     public func deliver(_ message: OutgoingMessage) async -> DeliveryResult {
-        if let reason = lock.withLock({ backingOff }) {
-            return .transient("not tried: the server asked to slow down earlier in this tick (\(reason))")
-        }
+        // Without a check nothing is withheld and nothing throws.
+        (try? await deliver(message, checking: nil)) ?? .transient("not handed over")
+    }
+
+    /// The check is asked on the engine's thread the moment a connection is free, so the
+    /// message goes out without a round trip through the send loop.
+    public func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws -> DeliveryResult? {
+        try await deliver(message, checking: check)
+    }
+
+    private func deliver(_ message: OutgoingMessage, checking check: HandOverCheck?) async throws -> DeliveryResult? {
         let engine = lock.withLock {
             if let engine = self.engine { return engine }
-            let engine = SMTPEngine(settings: settings)
+            let engine = SMTPEngine(settings: settings) { outcome in
+                if case .fatal = outcome.result { return true }
+                return outcome.isSlowDown || outcome.timedOut
+            }
             self.engine = engine
             return engine
         }
-        let outcome = await engine.send(from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data)
-        if outcome.isSlowDown || outcome.timedOut {
-            let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(settings.timeout)" : "SMTP \(outcome.replyCode)"
-            lock.withLock { backingOff = backingOff ?? reason }
-        }
+        guard let sent = try await engine.send(
+            from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data, check: check)
+        else { return nil }
+        let outcome = sent.outcome
         // Name the server (never its password) when the whole tick stops because of it.
         if case .fatal(let detail) = outcome.result { return .fatal("\(name): \(detail)") }
+        guard sent.tried else {
+            let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(settings.timeout)" : "SMTP \(outcome.replyCode)"
+            return .transient("not tried: the server asked to slow down earlier in this tick (\(reason))")
+        }
         return outcome.result
     }
 

@@ -45,7 +45,20 @@ extension SQLiteStore {
     }
 
     public nonisolated func mayStillMail(_ claim: Claim) async throws -> Bool {
-        let check = { (connection: SQLiteConnection) throws -> Bool in
+        let check = Self.mailCheck(claim)
+        guard let handOverCheck else { return try await isolatedCheck(check) }
+        return try handOverCheck.read(check)
+    }
+
+    public nonisolated func immediateMailCheck(_ claim: Claim) -> HandOverCheck? {
+        guard let handOverCheck else { return nil }
+        let check = Self.mailCheck(claim)
+        return { try handOverCheck.read(check) }
+    }
+
+    /// Whether the admitted claim's lead may still be mailed and its drip is live.
+    private static func mailCheck(_ claim: Claim) -> @Sendable (SQLiteConnection) throws -> Bool {
+        { connection in
             var live = false
             try connection.prepare("""
                 SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
@@ -53,8 +66,6 @@ extension SQLiteStore {
                 """).rows([.integer(claim.rowID)]) { _ in live = true }
             return live
         }
-        guard let handOverCheck else { return try await isolatedCheck(check) }
-        return try handOverCheck.read(check)
     }
 
     /// The check on the store's own connection (a store in memory has no second one).

@@ -94,6 +94,27 @@ import Testing
         #expect(mailed.contains("lead0@example.com"))
     }
 
+    /// Issue 13: with one connection, the second message is admitted and given to the
+    /// SMTP transport while the first is on the wire; the transport asks the store once
+    /// more when the connection is free, so an unsubscribe in between still wins.
+    @Test func messageWaitingForTheConnectionIsWithheldAfterAnUnsubscribe() async throws {
+        try project.write("nurture.yml", "smtp: { max_connections: 1 }\n")
+        try importLeads(2)
+        // Each final dot is answered 3 s late: lead1's message waits that long for the connection.
+        let server = try SMTPTestServer(["--dot-delay-ms", "3000"], kind: .scripted)
+        let (tick, done, mailedBefore) = try await OwnThread.run { [self] in
+            let tick = try startTick(server, waitingFor: 1)
+            let done = try NurtureBinary.run(["unsubscribe", "lead1@example.com"], in: project.url)
+            return (tick, done, recipients(server))
+        }
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(mailedBefore == ["lead0@example.com"], "the unsubscribe answered while the first message was on the wire")
+        let result = try tick.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("sent 1,"), "\(result.stdout)")
+        #expect(recipients(server) == ["lead0@example.com"], "lead1 unsubscribed before its turn")
+    }
+
     /// An unsubscribe that answered, and the recipients mailed by then.
     struct Answer: Sendable {
         let email: String

@@ -46,11 +46,20 @@ public protocol Transport: Sendable {
     /// A few words for the summary line ("outbox/ (12 files)", "smtp://mail.example:587").
     var name: String { get }
     func deliver(_ message: OutgoingMessage) async -> DeliveryResult
+    /// Queues `message` to go out as soon as a connection is free, asking `check` right
+    /// before handing it over; nil when `check` said no (nothing was sent). A transport
+    /// with connections of its own starts the next message the moment one is free,
+    /// without waiting for the send loop.
+    func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws -> DeliveryResult?
     /// Whether a message whose sending was interrupted did arrive: true or false when the
     /// transport can tell (the outbox can), nil when it cannot (SMTP cannot).
     func wasDelivered(messageID: String) async -> Bool?
     /// How many messages the send loop may hand over at once (SMTP: one per connection).
     var maxConcurrentDeliveries: Int { get }
+    /// Whether messages given with `deliver(_:checkingFirst:)` wait in the transport for
+    /// a free connection (SMTP), so the send loop may give each connection its next one
+    /// ahead; false: the send loop gives one message at a time per connection.
+    var queuesMessages: Bool { get }
     /// Waits until the next message may be handed over (a rate limit). The send loop calls
     /// it before admitting a message, so the lead's status is checked after the wait.
     func waitForTurn() async
@@ -58,8 +67,18 @@ public protocol Transport: Sendable {
     func finish() async
 }
 
+/// Whether a message may still be handed over, asked right before it is: false when its
+/// lead has left since it was admitted or the tick is stopping.
+public typealias HandOverCheck = @Sendable () throws -> Bool
+
 extension Transport {
+    public func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws -> DeliveryResult? {
+        guard try check() else { return nil }
+        return await deliver(message)
+    }
+
     public var maxConcurrentDeliveries: Int { 1 }
+    public var queuesMessages: Bool { false }
     public func waitForTurn() async {}
     public func finish() async {}
 }

@@ -56,6 +56,10 @@ public protocol DripStore: Sendable {
     /// (not locked) right before the message is handed over: an unsubscribe that
     /// committed after the admission is still seen.
     func mayStillMail(_ claim: Claim) async throws -> Bool
+    /// `mayStillMail` as a call that answers at once on any thread (a read on a
+    /// connection of its own), for a transport to ask right before the hand-over; nil
+    /// when the store can only answer asynchronously.
+    func immediateMailCheck(_ claim: Claim) -> HandOverCheck?
 
     /// Records an event for a lead (created when new) and ends the active enrolments of
     /// `goalCampaigns` as converted. Returns the campaigns it converted in.
@@ -70,6 +74,8 @@ public protocol DripStore: Sendable {
 }
 
 extension DripStore {
+    public func immediateMailCheck(_ claim: Claim) -> HandOverCheck? { nil }
+
     /// Two steps for a store without a combined commit: the records, then the admission.
     public func handOver(recording deliveries: [DeliveryRecord], admitting claim: Claim, now: Date) async throws -> Bool {
         try await record(deliveries, now: now)
