@@ -17,23 +17,28 @@ final class SMTPEngine: @unchecked Sendable {
         /// Asked on the engine's thread right before the message is handed over.
         var check: (@Sendable () throws -> Bool)?
         /// Resumed with nil when `check` said no.
-        var continuation: CheckedContinuation<Result?, any Error>
+        var continuation: CheckedContinuation<Attempt?, any Error>
     }
 
     /// What became of a send: the outcome, and whether it was tried at all (not when an
     /// earlier outcome of this tick said to leave the server alone; `outcome` is that one).
-    struct Result {
+    struct Attempt {
         var outcome: SMTPOutcome
         var tried: Bool
     }
 
     private let settings: SMTPSettings
     private let multi: UnsafeMutableRawPointer?
-    /// Guards `submitted`, `closing`, `polling` and `ended`; signalled when work arrives.
+    /// Guards `submitted`, `closing`, `polling`, `ended` and `hasEnded`; signalled when
+    /// work arrives.
     private let condition = NSCondition()
     private var submitted: [Job] = []
     private var closing = false
     private var polling = false
+    /// Connections free or not yet opened while the engine polls: a send handed in while
+    /// every connection is busy waits for the next one to finish anyway, which wakes the
+    /// engine, so it need not wake the engine itself.
+    private var freeConnections = 0
     private var ended: CheckedContinuation<Void, Never>?
     private var hasEnded = false
 
@@ -61,11 +66,11 @@ final class SMTPEngine: @unchecked Sendable {
 
     /// Sends one message on the next free connection and returns what became of it; nil
     /// when `check`, asked right before the hand-over, said no (or threw: rethrown).
-    func send(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?) async throws -> Result? {
+    func send(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?) async throws -> Attempt? {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             submitted.append(Job(from: from, to: to, data: data, check: check, continuation: continuation))
-            let wake = polling
+            let wake = polling && freeConnections > 0
             condition.signal()
             condition.unlock()
             // The engine may be asleep in libcurl's poll rather than on the condition.
@@ -104,7 +109,12 @@ final class SMTPEngine: @unchecked Sendable {
             condition.unlock()
             if closeNow { break }
             startWaiting()
-            if let multi, !running.isEmpty {
+            condition.lock()
+            freeConnections = idle.count + max(1, settings.maxConnections) - opened
+            // A send handed in since the top of the loop may not have woken us.
+            let startMore = !submitted.isEmpty && freeConnections > 0
+            condition.unlock()
+            if !startMore, let multi, !running.isEmpty {
                 nurture_smtp_multi_step(multi, 1000)
                 collectFinished(multi)
             }
@@ -139,7 +149,7 @@ final class SMTPEngine: @unchecked Sendable {
             let job = waiting.removeFirst()
             if let halted {
                 idle.append(handle)
-                job.continuation.resume(returning: Result(outcome: halted, tried: false))
+                job.continuation.resume(returning: Attempt(outcome: halted, tried: false))
                 continue
             }
             do {
@@ -155,7 +165,7 @@ final class SMTPEngine: @unchecked Sendable {
             }
             guard let handle, let multi else {
                 if handle != nil { idle.append(handle) }
-                job.continuation.resume(returning: Result(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true))
+                job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true))
                 continue
             }
             let id = nextJobID
@@ -174,7 +184,7 @@ final class SMTPEngine: @unchecked Sendable {
                 running[id] = job
             } else {
                 idle.append(handle)
-                job.continuation.resume(returning: Result(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true))
+                job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true))
             }
         }
     }
@@ -188,7 +198,7 @@ final class SMTPEngine: @unchecked Sendable {
             guard let job = running.removeValue(forKey: Int(bitPattern: context)) else { continue }
             let outcome = SMTPConnectionHandle.outcome(result)
             if halted == nil, leavesServerAlone(outcome) { halted = outcome }
-            job.continuation.resume(returning: Result(outcome: outcome, tried: true))
+            job.continuation.resume(returning: Attempt(outcome: outcome, tried: true))
         }
     }
 }

@@ -73,4 +73,3 @@ extension SQLiteStore {
         try check(connection)
     }
 }
-
