@@ -2,8 +2,9 @@ import Foundation
 import NurtureTestSupport
 import Testing
 
-/// Issues 11.4 and 11.7: a message is admitted (moved to `sending`, its lead's status
-/// checked) one at a time, right before it is handed to SMTP.
+/// Issues 11.4, 11.7 and 13: a message is admitted (moved to `sending`, its lead's status
+/// checked) while the one before it is on the wire, and its lead is read once more right
+/// before it is handed to SMTP.
 @Suite(.serialized) struct HandOverTests {
     let project: TemporaryDirectory
 
@@ -134,8 +135,8 @@ import Testing
 
         let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         let unknown = next.stdout.range(of: #"unknown (\d+)"#, options: .regularExpression).flatMap { Int(next.stdout[$0].dropFirst(8)) } ?? 0
-        // On the wire (one per connection) or back but not yet recorded (outcomes are
-        // recorded in groups of one per connection): at most two per connection.
+        // Admitted and not yet recorded (the one on the wire and the one admitted next,
+        // or the one back but not yet recorded): at most two per connection.
         #expect(unknown <= 4, "at most two messages per connection can be in doubt: \(next.stdout)")
         let mailed = recipients(server)
         #expect(Set(mailed).count == mailed.count, "no lead mailed twice")
