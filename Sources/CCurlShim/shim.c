@@ -175,18 +175,6 @@ static void disarm(connection *conn) {
     curl_easy_setopt(conn->curl, CURLOPT_READDATA, NULL);
 }
 
-void nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
-                       nurture_smtp_result *result) {
-    connection *conn = (connection *)handle;
-    upload body = {data, length, 0};
-    struct curl_slist *recipients = curl_slist_append(NULL, recipient);
-    arm(conn, from, recipients, &body);
-    CURLcode code = curl_easy_perform(conn->curl);
-    finish_result(conn, code, length, result);
-    disarm(conn);
-    curl_slist_free_all(recipients);
-}
-
 /// One message on its way in a multi: what must live as long as the transfer.
 typedef struct multi_send {
     connection *conn;

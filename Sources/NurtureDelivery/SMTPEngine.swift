@@ -28,6 +28,7 @@ final class SMTPEngine: @unchecked Sendable {
     }
 
     private let settings: SMTPSettings
+    private let maxConnections: Int
     private let multi: UnsafeMutableRawPointer?
     /// Guards `submitted`, `closing`, `polling`, `ended` and `hasEnded`; signalled when
     /// work arrives.
@@ -58,7 +59,8 @@ final class SMTPEngine: @unchecked Sendable {
     init(settings: SMTPSettings, leavesServerAlone: @escaping @Sendable (SMTPOutcome) -> Bool) {
         self.settings = settings
         self.leavesServerAlone = leavesServerAlone
-        multi = nurture_smtp_multi_new(max(1, settings.maxConnections))
+        maxConnections = max(1, settings.maxConnections)
+        multi = nurture_smtp_multi_new(maxConnections)
         let thread = Thread { [self] in loop() }
         thread.name = "nurture.smtp"
         thread.start()
@@ -110,7 +112,7 @@ final class SMTPEngine: @unchecked Sendable {
             if closeNow { break }
             startWaiting()
             condition.lock()
-            freeConnections = idle.count + max(1, settings.maxConnections) - opened
+            freeConnections = idle.count + maxConnections - opened
             // A send handed in since the top of the loop may not have woken us.
             let startMore = !submitted.isEmpty && freeConnections > 0
             condition.unlock()
@@ -134,58 +136,61 @@ final class SMTPEngine: @unchecked Sendable {
         continuation?.resume()
     }
 
-    /// Starts waiting jobs on free connections, opening new ones up to the maximum.
+    /// Starts waiting jobs on free connections, opening new ones up to the maximum. A
+    /// job's check is asked only once a connection is free for it: right before the
+    /// hand-over.
     private func startWaiting() {
-        while !waiting.isEmpty {
-            let handle: UnsafeMutableRawPointer?
-            if let free = idle.popLast() {
-                handle = free
-            } else if opened < max(1, settings.maxConnections) {
-                handle = SMTPConnectionHandle.open(settings)
-                opened += 1
-            } else {
-                return
-            }
+        while !waiting.isEmpty, !idle.isEmpty || opened < maxConnections {
             let job = waiting.removeFirst()
             if let halted {
-                idle.append(handle)
                 job.continuation.resume(returning: Attempt(outcome: halted, tried: false))
                 continue
             }
             do {
                 if let check = job.check, try !check() {
-                    idle.append(handle)
                     job.continuation.resume(returning: nil)
                     continue
                 }
             } catch {
-                idle.append(handle)
                 job.continuation.resume(throwing: error)
                 continue
             }
-            guard let handle, let multi else {
-                if handle != nil { idle.append(handle) }
-                job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true))
-                continue
+            let handle: UnsafeMutableRawPointer?
+            if let free = idle.popLast() {
+                handle = free
+            } else {
+                handle = SMTPConnectionHandle.open(settings)
+                opened += 1
             }
-            let id = nextJobID
-            nextJobID += 1
-            var body = job.data
-            let started = body.withUTF8 { bytes in
-                job.from.withCString { sender in
-                    job.to.withCString { recipient in
-                        bytes.withMemoryRebound(to: CChar.self) { chars in
-                            nurture_smtp_multi_start(multi, handle, sender, recipient, chars.baseAddress, chars.count, UnsafeMutableRawPointer(bitPattern: id))
-                        }
+            start(job, on: handle)
+        }
+    }
+
+    /// Hands `job` to libcurl on `handle`, or answers it with why it could not start.
+    private func start(_ job: Job, on handle: UnsafeMutableRawPointer?) {
+        guard let handle, let multi else {
+            // A handle that could not be made stays counted, so it is not remade per job.
+            idle.append(handle)
+            job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true))
+            return
+        }
+        let id = nextJobID
+        nextJobID += 1
+        var body = job.data
+        let started = body.withUTF8 { bytes in
+            job.from.withCString { sender in
+                job.to.withCString { recipient in
+                    bytes.withMemoryRebound(to: CChar.self) { chars in
+                        nurture_smtp_multi_start(multi, handle, sender, recipient, chars.baseAddress, chars.count, UnsafeMutableRawPointer(bitPattern: id))
                     }
                 }
             }
-            if started == 0 {
-                running[id] = job
-            } else {
-                idle.append(handle)
-                job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true))
-            }
+        }
+        if started == 0 {
+            running[id] = job
+        } else {
+            idle.append(handle)
+            job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true))
         }
     }
 

@@ -181,6 +181,28 @@ import Testing
         #expect(try server.received().count == 1)
     }
 
+    /// A slow-down is honoured for the rest of its tick only: `run --every` keeps one
+    /// transport across ticks, and the next tick tries the server again.
+    @Test func slowDownLastsOnlyForItsTick() async throws {
+        let server = try SMTPTestServer(["--final", "421"], kind: .scripted)
+        try addLead("a@example.com")
+        let running = try NurtureBinary.start(
+            ["run", "--every", "1s"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url, "NURTURE_SMTP_MAX_CONNECTIONS": "1"])
+        func waitFor(_ line: String) async throws {
+            let deadline = Date().addingTimeInterval(20)
+            while !server.log().contains(line), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        // The first tick's only message meets the 421; a lead added after it (enrolment
+        // is at the start of a tick) goes in a later tick.
+        try await waitFor("dot")
+        try addLead("b@example.com")
+        try await waitFor("accepted b@example.com")
+        kill(running.process.processIdentifier, SIGTERM)
+        let result = try running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.log().contains("accepted b@example.com"), "\(result.stdout)\n\(server.log())")
+    }
+
     /// A 421 "rate limit" makes the transport leave the server alone for the rest of the tick.
     @Test func slowDownDefersTheRestOfTheTick() throws {
         let server = try SMTPTestServer(["--slow-down", "1"])

@@ -52,11 +52,6 @@ int nurture_smtp_global_init(void);
 void *nurture_smtp_open(const nurture_smtp_config *config);
 void nurture_smtp_close(void *handle);
 
-/// Sends one message (MAIL FROM, RCPT TO, DATA) on the handle's connection, opening it
-/// when needed. `data` is the whole RFC 5322 message with CRLF line ends.
-void nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
-                       nurture_smtp_result *result);
-
 /// A libcurl multi handle: many connection handles driven by one thread (the caller of
 /// nurture_smtp_multi_step), as a mail server sees several clients. At most
 /// `max_connections` connections are open at once; they stay open between messages.

@@ -70,9 +70,9 @@ extension SendLoop {
         /// the store's check can be asked by the transport itself, else one at a time
         /// after the check here.
         mutating func handOverHeld(to group: inout TaskGroup<(ReadyMessage, HandOverOutcome)>) async {
-            while let item = held.first, mayGoOn {
+            while let item = held.first, outstanding < 2, mayGoOn {
                 let immediate = loop.transport.queuesMessages ? loop.store.immediateMailCheck(item.claim) : nil
-                guard outstanding < (immediate == nil ? 1 : 2) else { return }
+                guard immediate != nil || outstanding == 0 else { return }
                 held.removeFirst()
                 let transport = loop.transport
                 let clock = loop.wallClock

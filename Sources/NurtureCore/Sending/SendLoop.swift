@@ -11,8 +11,9 @@ public struct SendLoop: Sendable {
     public var transport: any Transport
     public var planner: DripPlanner
     public var retryPolicy = RetryPolicy()
-    /// How many enrolments are decided and claimed per store transaction. A crash can
-    /// leave at most this many messages in doubt.
+    /// How many enrolments are decided and claimed per store transaction, and about how
+    /// many claimed messages wait for a lane. Claimed messages a crash leaves are simply
+    /// due again; only admitted ones (at most two per connection) can be in doubt.
     public var batchSize = 50
     /// A `mailto:` address for List-Unsubscribe besides the link, if configured.
     public var unsubscribeMailbox: EmailAddress?

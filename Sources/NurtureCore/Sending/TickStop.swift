@@ -1,7 +1,8 @@
 import Foundation
 
 /// What the lanes and the producer of one tick share: whether to stop handing messages
-/// over (a fatal transport error, a store failure) and how many were handed over.
+/// over (a fatal transport error, a store failure) and how many were handed over (counted
+/// as their outcomes come back, for the progress bar).
 final class TickStop: @unchecked Sendable {
     private let lock = NSLock()
     private var storeError: (any Error)?
