@@ -94,6 +94,20 @@ extension PostgresStore {
         }
     }
 
+    /// Records, then admits the group: its claims are asked for together, so they share
+    /// one batch of `markSending` (one statement, one commit) with the other connections'.
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool] {
+        try await record(deliveries, now: now)
+        return try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for (index, claim) in claims.enumerated() {
+                group.addTask { (index, try await self.markSending(claim, now: now)) }
+            }
+            var verdicts = Array(repeating: false, count: claims.count)
+            for try await (index, admitted) in group { verdicts[index] = admitted }
+            return verdicts
+        }
+    }
+
     public func mayStillMail(_ claim: Claim) async throws -> Bool {
         try await read { connection in
             try await connection.rows("""

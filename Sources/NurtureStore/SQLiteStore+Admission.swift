@@ -1,10 +1,10 @@
 import Foundation
 import NurtureCore
 
-/// One connection's call to `handOver`: outcomes to record, and the claim to admit.
+/// One connection's call to `handOver`: outcomes to record, and the claims to admit.
 struct PendingHandOver {
     var deliveries: [DeliveryRecord]
-    var claim: Claim
+    var claims: [Claim]
 }
 
 extension SQLiteStore {
@@ -13,8 +13,8 @@ extension SQLiteStore {
     /// first caller leads: it lets the calls already queued on this actor join (one
     /// `Task.yield()`), then records all their outcomes and admits all their claims in
     /// one durable transaction, each claim checked on its own against its lead's status.
-    public func handOver(recording deliveries: [DeliveryRecord], admitting claim: Claim, now: Date) async throws -> Bool {
-        let (ticket, leads) = admissions.enqueue(PendingHandOver(deliveries: deliveries, claim: claim))
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool] {
+        let (ticket, leads) = admissions.enqueue(PendingHandOver(deliveries: deliveries, claims: claims))
         guard leads else { return try await withCheckedThrowingContinuation { admissions.wait(ticket, $0) } }
         await Task.yield()
         let group = admissions.takeGroup()
@@ -22,7 +22,7 @@ extension SQLiteStore {
             try connection.transaction {
                 try group.map { entry in
                     try write(entry.input.deliveries, now: now)
-                    return try admit(entry.input.claim)
+                    return try entry.input.claims.map(admit)
                 }
             }
         }

@@ -11,7 +11,7 @@ public actor SQLiteStore: Store {
     let handOverCheck: SharedReadConnection?
     /// Admissions (with the outcomes recorded alongside) waiting for the next group
     /// commit (see `handOver`).
-    var admissions = GroupCommitQueue<PendingHandOver, Bool>()
+    var admissions = GroupCommitQueue<PendingHandOver, [Bool]>()
     /// Tracking requests waiting for the next group commit (see `track`).
     var tracking = GroupCommitQueue<PendingTrack, ActivityVerdict?>()
 

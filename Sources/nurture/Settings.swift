@@ -43,8 +43,10 @@ struct Settings: Sendable {
         var envelopeFrom: String?
         var maxConnections: Int?
         var ratePerSecond: Double?
+        /// Messages each connection admits per durable commit (`SendLoop.admitAhead`).
+        var admitAhead: Int?
 
-        static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second"]
+        static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second", "admit_ahead"]
     }
 
     static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "webhooks", "subscribe"]
@@ -124,6 +126,7 @@ struct Settings: Sendable {
         smtp.timeoutSeconds = number("timeout", map, &diagnostics, in: 1...3600, whole: true, hint: "whole seconds from 1 to 3600, like 60").map(Int.init)
         smtp.maxConnections = number("max_connections", map, &diagnostics, in: 1...64, whole: true, hint: "a whole number from 1 to 64").map(Int.init)
         smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, in: 0.01...100_000, hint: "messages per second from 0.01 to 100000, like 10 or 0.5")
+        smtp.admitAhead = number("admit_ahead", map, &diagnostics, in: 1...32, whole: true, hint: "a whole number from 1 to 32").map(Int.init)
         return smtp
     }
 

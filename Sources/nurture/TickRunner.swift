@@ -13,12 +13,18 @@ struct TickRunner {
     let catalog: CampaignCatalog
     let store: any Store
 
+    /// Four messages per commit: at one connection a commit (an fsync of a few hundred
+    /// microseconds on a virtual disk) then keeps pace with the wire, and a crash leaves at
+    /// most eight messages per connection for `retry-unknown` to settle.
+    static let defaultAdmitAhead = 4
+
     func loop(transport: any Transport) async throws -> SendLoop {
         let signer = try await project.linkSigner(store: store)
         var loop = SendLoop(
             catalog: catalog, store: store, transport: transport, planner: project.planner,
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
+        loop.admitAhead = project.settings.smtp.admitAhead ?? Self.defaultAdmitAhead
         loop.scoreRules = project.settings.scoreRules
         loop.stageRules = project.settings.stageRules
         if project.tracksLinks { loop.linkRewriter = LinkRewriter(links: project.trackingLinks(signer: signer)) }

@@ -52,6 +52,13 @@ actor HandOverQueue<Item: Sendable> {
         return item
     }
 
+    /// Up to `count` items, without waiting; empty when none is queued right now.
+    func takeNow(upTo count: Int) -> [Item] {
+        var taken: [Item] = []
+        while taken.count < count, let item = takeNow() { taken.append(item) }
+        return taken
+    }
+
     /// The next item, waiting for one; nil once the queue is closed and empty. A lane
     /// calls it only after recording everything it delivered, so a lane waiting here
     /// is idle.

@@ -4,16 +4,17 @@ extension SendLoop {
     /// One connection's share of the tick: it takes messages from `queue` until the
     /// queue closes or the tick stops, and returns what its outcomes add to the summary.
     ///
-    /// A lane keeps at most two messages admitted (moved to `sending` durably, in the
-    /// transaction that checks its lead may still be mailed) and not yet recorded. Each
-    /// admission shares its commit with the outcomes that came back before it, and
-    /// happens while the lane's other message is on the wire, so the wire never waits for
-    /// a commit; a crash leaves at most two messages per connection in doubt. Right
+    /// A lane admits messages in groups of up to `admitAhead` (moved to `sending` durably,
+    /// in one transaction that checks each lead may still be mailed) and keeps at most
+    /// two groups admitted and not yet recorded. Each admission shares its commit with the
+    /// outcomes that came back before it, and happens while the lane's other group is
+    /// with the transport, so the wire never waits for a commit; a crash leaves at most
+    /// `2 × admitAhead` messages per connection in doubt. Right
     /// before an admitted message is handed over, its lead is read once more, so an
     /// unsubscribe that has answered is seen by every message not yet handed over. With a
-    /// store that answers that read at once, both messages go to the transport, which
-    /// asks it the moment a connection is free and starts the second without waiting for
-    /// the lane.
+    /// store that answers that read at once, every admitted message goes to the
+    /// transport, which asks it the moment a connection is free and starts the next
+    /// without waiting for the lane.
     func runLane(_ queue: HandOverQueue<ReadyMessage>, now: Date, stop: TickStop, shouldStop: @escaping @Sendable () -> Bool) async -> TickSummary {
         var lane = Lane(loop: self, queue: queue, now: now, stop: stop, shouldStop: shouldStop)
         await withTaskGroup(of: (ReadyMessage, HandOverOutcome).self) { group in
@@ -47,15 +48,26 @@ extension SendLoop {
 
         var mayGoOn: Bool { !stop.isStopped && !shouldStop() }
 
+        /// Messages admitted per commit.
+        var groupSize: Int { max(1, loop.admitAhead) }
+        /// Admitted and not yet recorded, at most: a group with the transport, and the next.
+        var window: Int { 2 * groupSize }
+
         /// Admitted and not recorded: what a crash now would leave in doubt.
         var unrecorded: Int { held.count + outstanding }
 
         mutating func run(group: inout TaskGroup<(ReadyMessage, HandOverOutcome)>) async {
             while true {
                 await handOverHeld(to: &group)
-                // Admit ahead while a message is on the wire; wait for work only when the
-                // lane has nothing in flight (and has recorded everything: idle).
-                while unrecorded < 2, mayGoOn, let next = await admitNext(waiting: unrecorded == 0) { held.append(next) }
+                // Admit the next group once there is room for a whole one (so each commit
+                // admits a group, not a message per outcome back) while the last is with
+                // the transport; wait for work only when the lane has nothing in flight
+                // (and has recorded everything: idle).
+                while unrecorded <= window - groupSize, mayGoOn {
+                    let admitted = await admitNext(upTo: window - unrecorded, waiting: unrecorded == 0)
+                    if admitted.isEmpty { break }
+                    held += admitted
+                }
                 await handOverHeld(to: &group)
                 guard outstanding > 0, let back = await group.next() else { break }
                 outstanding -= 1
@@ -70,7 +82,7 @@ extension SendLoop {
         /// the store's check can be asked by the transport itself, else one at a time
         /// after the check here.
         mutating func handOverHeld(to group: inout TaskGroup<(ReadyMessage, HandOverOutcome)>) async {
-            while let item = held.first, outstanding < 2, mayGoOn {
+            while let item = held.first, outstanding < window, mayGoOn {
                 let immediate = loop.transport.queuesMessages ? loop.store.immediateMailCheck(item.claim) : nil
                 guard immediate != nil || outstanding == 0 else { return }
                 held.removeFirst()
@@ -122,38 +134,43 @@ extension SendLoop {
             }
         }
 
-        /// Takes the next message and admits it, recording the backlog in the same
-        /// commit; nil when there is none (now, unless `waiting`), or the tick stops. A
-        /// message not admitted (its lead left a moment ago) is released and the next one
-        /// tried.
-        mutating func admitNext(waiting: Bool) async -> ReadyMessage? {
+        /// Takes up to `count` queued messages (at most a group) and admits them,
+        /// recording the backlog in the same commit; empty when there are none (now,
+        /// unless `waiting`), or the tick stops. Messages not admitted (their lead left a
+        /// moment ago) are released, and when none was, the next ones are tried.
+        mutating func admitNext(upTo count: Int, waiting: Bool) async -> [ReadyMessage] {
+            let count = min(count, groupSize)
             while mayGoOn {
-                var next = await queue.takeNow()
-                if next == nil {
-                    guard waiting else { return nil }
+                var taken = await queue.takeNow(upTo: count)
+                if taken.isEmpty {
+                    guard waiting else { return [] }
                     // Idle until more comes: record what came back first, so that a
                     // producer waiting for the lanes to go idle sees it recorded.
                     await flush()
-                    next = await queue.take()
+                    guard let first = await queue.take() else { return [] }
+                    taken = [first] + (await queue.takeNow(upTo: count - 1))
                 }
-                guard let item = next else { return nil }
-                await loop.transport.waitForTurn()
+                // A rate limit paces admissions, so a message waits for its turn unadmitted.
+                for _ in taken { await loop.transport.waitForTurn() }
                 guard mayGoOn else {
-                    backlog.append(item.released)
-                    return nil
+                    backlog += taken.map(\.released)
+                    return []
                 }
                 do {
-                    let admitted = try await loop.store.handOver(recording: backlog, admitting: item.claim, now: now)
+                    let verdicts = try await loop.store.handOver(recording: backlog, admitting: taken.map(\.claim), now: now)
                     backlog.removeAll(keepingCapacity: true)
-                    if admitted { return item }
-                    backlog.append(item.released)
+                    var admitted: [ReadyMessage] = []
+                    for (item, isAdmitted) in zip(taken, verdicts) {
+                        if isAdmitted { admitted.append(item) } else { backlog.append(item.released) }
+                    }
+                    if !admitted.isEmpty { return admitted }
                 } catch {
                     stop.fail(error)
-                    backlog.append(item.released)
-                    return nil
+                    backlog += taken.map(\.released)
+                    return []
                 }
             }
-            return nil
+            return []
         }
 
         /// Records the backlog on its own (at the end, or before waiting for work).

@@ -13,8 +13,14 @@ public struct SendLoop: Sendable {
     public var retryPolicy = RetryPolicy()
     /// How many enrolments are decided and claimed per store transaction, and about how
     /// many claimed messages wait for a lane. Claimed messages a crash leaves are simply
-    /// due again; only admitted ones (at most two per connection) can be in doubt.
+    /// due again; only admitted ones (at most `2 × admitAhead` per connection) can be in doubt.
     public var batchSize = 50
+    /// How many messages a delivery lane admits in one durable commit while as many of
+    /// its messages are with the transport: a lane keeps at most twice this many admitted
+    /// and not yet recorded, which is what a crash can leave in doubt per connection.
+    /// More means fewer commits (a disk's fsync, not the wire, sets the pace at 1); 1
+    /// admits each message alone, while the one before is on the wire.
+    public var admitAhead = 1
     /// A `mailto:` address for List-Unsubscribe besides the link, if configured.
     public var unsubscribeMailbox: EmailAddress?
     /// The unsubscribe link of a message.

@@ -47,11 +47,12 @@ public protocol DripStore: Sendable {
     /// unsubscribed, bounced or left a moment ago); the claim is to be released.
     func markSending(_ claim: Claim, now: Date) async throws -> Bool
     func record(_ deliveries: [DeliveryRecord], now: Date) async throws
-    /// Records `deliveries` and admits `claim` (as `markSending`) in one durable commit:
-    /// each connection admits its next message while the current one is on the wire, in
-    /// the commit that records the one before. A store may group several connections'
-    /// calls into one commit. Returns whether the claim was admitted.
-    func handOver(recording deliveries: [DeliveryRecord], admitting claim: Claim, now: Date) async throws -> Bool
+    /// Records `deliveries` and admits `claims` (each as `markSending`) in one durable
+    /// commit: each connection admits its next messages while the current ones are on
+    /// the wire, in the commit that records those before. A store may group several
+    /// connections' calls into one commit. Returns, for each claim in order, whether it
+    /// was admitted.
+    func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool]
     /// Whether the admitted claim's lead may still be mailed and its drip is live, read
     /// (not locked) right before the message is handed over: an unsubscribe that
     /// committed after the admission is still seen.
@@ -77,8 +78,10 @@ extension DripStore {
     public func immediateMailCheck(_ claim: Claim) -> HandOverCheck? { nil }
 
     /// Two steps for a store without a combined commit: the records, then the admission.
-    public func handOver(recording deliveries: [DeliveryRecord], admitting claim: Claim, now: Date) async throws -> Bool {
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool] {
         try await record(deliveries, now: now)
-        return try await markSending(claim, now: now)
+        var admitted: [Bool] = []
+        for claim in claims { admitted.append(try await markSending(claim, now: now)) }
+        return admitted
     }
 }

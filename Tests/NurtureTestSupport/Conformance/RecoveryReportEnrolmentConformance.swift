@@ -55,6 +55,23 @@ struct RecoveryReportEnrolmentFixture {
         #expect(try await store.sentCounts(campaignID: "drip") == ["one": 2])
     }
 
+    /// A group admission checks each claim on its own: the one whose lead unsubscribed
+    /// after the claim is refused, the others are admitted, in the commit that records
+    /// the outcomes given with them.
+    func aGroupAdmissionChecksEachClaim() async throws {
+        let leads = ["ann", "bob", "cy"].map { LeadInput(email: email("\($0)@example.com"), tags: ["trial"]) }
+        _ = try await store.upsertLeads(leads, now: t0)
+        #expect(try await store.enroll(campaignID: "drip", rule: catalog.campaigns[0].enroll, now: t0) == 3)
+        let due = try await store.dueEnrollments(now: t0, campaigns: ["drip"], limit: 10)
+        let claims = try await store.apply(due.map { EnrollmentChange(enrollmentID: $0.snapshot.id, outcome: .claim(step: "one", messageID: "m\($0.snapshot.id)@x")) }, now: t0)
+        #expect(claims.count == 3)
+        let bob = try #require(claims.first { claim in due.first { $0.snapshot.id == claim.enrollmentID }?.lead.email.address == "bob@example.com" })
+        #expect(try await store.unsubscribe(enrollmentID: bob.enrollmentID, step: "one", now: t0)?.address == "bob@example.com")
+        let verdicts = try await store.handOver(recording: [], admitting: claims, now: t0)
+        #expect(verdicts == claims.map { $0.enrollmentID != bob.enrollmentID })
+        #expect(try await store.handOver(recording: [], admitting: claims, now: t0) == [false, false, false], "a claim is admitted once")
+    }
+
     /// Sends, opens, clicks, a goal event and an unsubscribe, counted the same by both stores.
     func theReportCountsWhatHappened() async throws {
         let leads = ["ann", "bob", "cy", "dee"].map { LeadInput(email: email("\($0)@example.com"), tags: ["trial"]) }
@@ -193,6 +210,7 @@ struct RecoveryReportEnrolmentFixture {
 extension RecoveryReportEnrolmentFixture {
     static let checks = [
         ConformanceCheck("a dead tick's messages are in doubt, never resent") { try await RecoveryReportEnrolmentFixture($0).aDeadTicksMessagesAreInDoubtNeverResent() },
+        ConformanceCheck("a group admission checks each claim on its own") { try await RecoveryReportEnrolmentFixture($0).aGroupAdmissionChecksEachClaim() },
         ConformanceCheck("the report counts what happened") { try await RecoveryReportEnrolmentFixture($0).theReportCountsWhatHappened() },
         ConformanceCheck("a decoy hit unmasks the scanner's clicks") { try await RecoveryReportEnrolmentFixture($0).aDecoyHitUnmasksTheScannersClicks() },
         ConformanceCheck("enrolment reads what is new, once") { try await RecoveryReportEnrolmentFixture($0).enrolmentReadsWhatIsNewOnce() },
