@@ -58,6 +58,15 @@ public struct MessageRenderer: Sendable {
 
     /// A subject is one header line: line breaks and tabs become spaces.
     static func singleLine(_ text: String) -> String {
+        // Printable ASCII with single spaces inside (nearly every subject) is already one line.
+        let utf8 = text.utf8
+        var previous: UInt8 = 0x20
+        if utf8.allSatisfy({ byte in
+            defer { previous = byte }
+            return byte > 0x20 && byte < 0x7F || (byte == 0x20 && previous != 0x20)
+        }), previous != 0x20 {
+            return text
+        }
         let flattened = text.unicodeScalars.map { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : String($0) }.joined()
         return flattened.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }

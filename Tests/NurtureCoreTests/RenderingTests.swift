@@ -123,6 +123,11 @@ import Testing
         let set = try templates(["welcome.txt.mustache": "x"])
         let lead = Lead(email: try EmailAddress("eve@example.com"), firstName: "Eve\r\nBcc: victim@example.org")
         #expect(render(set, step: step(), lead: lead).subject == "Hi Eve Bcc: victim@example.org")
+        // Runs of spaces, tabs and spaces at either end are squeezed; a plain subject is kept.
+        for (name, subject) in [("Eve", "Hi Eve"), ("  Eve  ", "Hi Eve"), ("Eve\tSmith", "Hi Eve Smith"), ("Eve\u{2028}", "Hi Eve"), ("Ève", "Hi Ève")] {
+            let lead = Lead(email: try EmailAddress("eve@example.com"), firstName: name)
+            #expect(render(set, step: step(), lead: lead).subject == subject, "\(name)")
+        }
     }
 
     @Test func syntaxErrorsNameLineAndColumn() {

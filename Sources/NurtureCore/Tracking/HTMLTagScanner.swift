@@ -33,8 +33,13 @@ enum HTMLTagScanner {
         return end
     }
 
+    /// Written straight into the string: a tag name fits a small string, so this
+    /// allocates nothing (it runs for every tag of every message of a tick).
     static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
-        String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+        String(unsafeUninitializedCapacity: bytes.count) { out in
+            for (offset, byte) in bytes.enumerated() { out[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte }
+            return bytes.count
+        }
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
