@@ -16,8 +16,8 @@ final class SMTPEngine: @unchecked Sendable {
         var data: String
         /// Asked on the engine's thread right before the message is handed over.
         var check: (@Sendable () throws -> Bool)?
-        /// Resumed with nil when `check` said no.
-        var continuation: CheckedContinuation<Attempt?, any Error>
+        /// Told what became of the send (nil when `check` said no), on the engine's thread.
+        var finish: @Sendable (Result<Attempt?, any Error>) -> Void
     }
 
     /// What became of a send: the outcome, and whether it was tried at all (not when an
@@ -70,14 +70,22 @@ final class SMTPEngine: @unchecked Sendable {
     /// when `check`, asked right before the hand-over, said no (or threw: rethrown).
     func send(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?) async throws -> Attempt? {
         try await withCheckedThrowingContinuation { continuation in
-            condition.lock()
-            submitted.append(Job(from: from, to: to, data: data, check: check, continuation: continuation))
-            let wake = polling && freeConnections > 0
-            condition.signal()
-            condition.unlock()
-            // The engine may be asleep in libcurl's poll rather than on the condition.
-            if wake, let multi { nurture_smtp_multi_wakeup(multi) }
+            submit(from: from, to: to, data: data, check: check) { continuation.resume(with: $0) }
         }
+    }
+
+    /// `send` without waiting: `finish` is called on the engine's thread with what
+    /// became of the message, so a caller collecting many outcomes wakes once for all
+    /// that finished together rather than once per message.
+    func submit(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
+                finish: @escaping @Sendable (Result<Attempt?, any Error>) -> Void) {
+        condition.lock()
+        submitted.append(Job(from: from, to: to, data: data, check: check, finish: finish))
+        let wake = polling && freeConnections > 0
+        condition.signal()
+        condition.unlock()
+        // The engine may be asleep in libcurl's poll rather than on the condition.
+        if wake, let multi { nurture_smtp_multi_wakeup(multi) }
     }
 
     /// Lets the sends in progress finish, then closes every connection (QUIT) and ends the
@@ -143,16 +151,16 @@ final class SMTPEngine: @unchecked Sendable {
         while !waiting.isEmpty, !idle.isEmpty || opened < maxConnections {
             let job = waiting.removeFirst()
             if let halted {
-                job.continuation.resume(returning: Attempt(outcome: halted, tried: false))
+                job.finish(.success(Attempt(outcome: halted, tried: false)))
                 continue
             }
             do {
                 if let check = job.check, try !check() {
-                    job.continuation.resume(returning: nil)
+                    job.finish(.success(nil))
                     continue
                 }
             } catch {
-                job.continuation.resume(throwing: error)
+                job.finish(.failure(error))
                 continue
             }
             let handle: UnsafeMutableRawPointer?
@@ -171,7 +179,7 @@ final class SMTPEngine: @unchecked Sendable {
         guard let handle, let multi else {
             // A handle that could not be made stays counted, so it is not remade per job.
             idle.append(handle)
-            job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true))
+            job.finish(.success(Attempt(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true)))
             return
         }
         let id = nextJobID
@@ -190,7 +198,7 @@ final class SMTPEngine: @unchecked Sendable {
             running[id] = job
         } else {
             idle.append(handle)
-            job.continuation.resume(returning: Attempt(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true))
+            job.finish(.success(Attempt(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true)))
         }
     }
 
@@ -203,7 +211,7 @@ final class SMTPEngine: @unchecked Sendable {
             guard let job = running.removeValue(forKey: Int(bitPattern: context)) else { continue }
             let outcome = SMTPConnectionHandle.outcome(result)
             if halted == nil, leavesServerAlone(outcome) { halted = outcome }
-            job.continuation.resume(returning: Attempt(outcome: outcome, tried: true))
+            job.finish(.success(Attempt(outcome: outcome, tried: true)))
         }
     }
 }

@@ -43,6 +43,20 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
     }
 
     private func deliver(_ message: OutgoingMessage, checking check: HandOverCheck?) async throws -> DeliveryResult? {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(message, checking: check) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Hands the message to the engine and returns at once; `done` is called on the
+    /// engine's thread. The check is asked there the moment a connection is free.
+    public func submit(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
+                       then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void) {
+        submit(message, checking: check, then: done)
+    }
+
+    private func submit(_ message: OutgoingMessage, checking check: HandOverCheck?,
+                        then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void) {
         let engine = lock.withLock {
             if let engine = self.engine { return engine }
             let engine = SMTPEngine(settings: settings) { outcome in
@@ -52,14 +66,20 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
             self.engine = engine
             return engine
         }
-        guard let sent = try await engine.send(
-            from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data, check: check)
-        else { return nil }
+        let name = name
+        let timeout = settings.timeout
+        engine.submit(from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data, check: check) { attempt in
+            done(attempt.map { sent in sent.map { Self.result(of: $0, server: name, timeout: timeout) } })
+        }
+    }
+
+    /// What an attempt means for the send loop.
+    private static func result(of sent: SMTPEngine.Attempt, server name: String, timeout: Duration) -> DeliveryResult {
         let outcome = sent.outcome
         // Name the server (never its password) when the whole tick stops because of it.
         if case .fatal(let detail) = outcome.result { return .fatal("\(name): \(detail)") }
         guard sent.tried else {
-            let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(settings.timeout)" : "SMTP \(outcome.replyCode)"
+            let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(timeout)" : "SMTP \(outcome.replyCode)"
             return .transient("not tried: the server asked to slow down earlier in this tick (\(reason))")
         }
         return outcome.result

@@ -17,9 +17,7 @@ extension SendLoop {
     /// without waiting for the lane.
     func runLane(_ queue: HandOverQueue<ReadyMessage>, now: Date, stop: TickStop, shouldStop: @escaping @Sendable () -> Bool) async -> TickSummary {
         var lane = Lane(loop: self, queue: queue, now: now, stop: stop, shouldStop: shouldStop)
-        await withTaskGroup(of: (ReadyMessage, HandOverOutcome).self) { group in
-            await lane.run(group: &group)
-        }
+        await lane.run()
         await queue.laneEnded()
         return lane.summary
     }
@@ -45,6 +43,8 @@ extension SendLoop {
         var held: [ReadyMessage] = []
         /// With the transport, outcome not yet back.
         var outstanding = 0
+        /// Where the transport leaves the outcomes.
+        let outcomes = OutcomeMailbox<(ReadyMessage, HandOverOutcome)>()
 
         var mayGoOn: Bool { !stop.isStopped && !shouldStop() }
 
@@ -56,9 +56,9 @@ extension SendLoop {
         /// Admitted and not recorded: what a crash now would leave in doubt.
         var unrecorded: Int { held.count + outstanding }
 
-        mutating func run(group: inout TaskGroup<(ReadyMessage, HandOverOutcome)>) async {
+        mutating func run() async {
             while true {
-                await handOverHeld(to: &group)
+                await handOverHeld()
                 // Admit the next group once there is room for a whole one (so each commit
                 // admits a group, not a message per outcome back) while the last is with
                 // the transport; wait for work only when the lane has nothing in flight
@@ -68,10 +68,12 @@ extension SendLoop {
                     if admitted.isEmpty { break }
                     held += admitted
                 }
-                await handOverHeld(to: &group)
-                guard outstanding > 0, let back = await group.next() else { break }
-                outstanding -= 1
-                settle(back.0, back.1)
+                await handOverHeld()
+                guard outstanding > 0 else { break }
+                for (item, outcome) in await outcomes.takeAll() {
+                    outstanding -= 1
+                    settle(item, outcome)
+                }
             }
             backlog += held.map(\.released)
             held.removeAll()
@@ -81,26 +83,16 @@ extension SendLoop {
         /// Gives held messages to the transport: both when the transport queues them and
         /// the store's check can be asked by the transport itself, else one at a time
         /// after the check here.
-        mutating func handOverHeld(to group: inout TaskGroup<(ReadyMessage, HandOverOutcome)>) async {
+        mutating func handOverHeld() async {
             while let item = held.first, outstanding < window, mayGoOn {
                 let immediate = loop.transport.queuesMessages ? loop.store.immediateMailCheck(item.claim) : nil
                 guard immediate != nil || outstanding == 0 else { return }
                 held.removeFirst()
-                let transport = loop.transport
-                let clock = loop.wallClock
-                let message = item.message
+                let check: HandOverCheck
                 if let immediate {
                     let stop = self.stop
                     let shouldStop = self.shouldStop
-                    group.addTask {
-                        do {
-                            let result = try await transport.deliver(message) { try !stop.isStopped && !shouldStop() && immediate() }
-                            guard let result else { return (item, .withheld) }
-                            return (item, .delivered(TimedDelivery(result: result, at: clock())))
-                        } catch {
-                            return (item, .checkFailed(error))
-                        }
-                    }
+                    check = { try !stop.isStopped && !shouldStop() && immediate() }
                 } else {
                     do {
                         guard try await loop.store.mayStillMail(item.claim) else {
@@ -111,7 +103,16 @@ extension SendLoop {
                         settle(item, .checkFailed(error))
                         return
                     }
-                    group.addTask { (item, .delivered(TimedDelivery(result: await transport.deliver(message), at: clock()))) }
+                    check = { true }
+                }
+                let clock = loop.wallClock
+                let outcomes = self.outcomes
+                loop.transport.submit(item.message, checkingFirst: check) { result in
+                    switch result {
+                    case .success(let delivered?): outcomes.put((item, .delivered(TimedDelivery(result: delivered, at: clock()))))
+                    case .success(nil): outcomes.put((item, .withheld))
+                    case .failure(let error): outcomes.put((item, .checkFailed(error)))
+                    }
                 }
                 outstanding += 1
             }
