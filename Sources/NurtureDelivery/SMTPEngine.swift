@@ -66,17 +66,10 @@ final class SMTPEngine: @unchecked Sendable {
         thread.start()
     }
 
-    /// Sends one message on the next free connection and returns what became of it; nil
-    /// when `check`, asked right before the hand-over, said no (or threw: rethrown).
-    func send(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?) async throws -> Attempt? {
-        try await withCheckedThrowingContinuation { continuation in
-            submit(from: from, to: to, data: data, check: check) { continuation.resume(with: $0) }
-        }
-    }
-
-    /// `send` without waiting: `finish` is called on the engine's thread with what
-    /// became of the message, so a caller collecting many outcomes wakes once for all
-    /// that finished together rather than once per message.
+    /// Queues one message for the next free connection and returns at once. `finish` is
+    /// called on the engine's thread with what became of it: nil when `check`, asked
+    /// right before the hand-over, said no; its error when it threw. A caller collecting
+    /// many outcomes wakes once for all that finished together, not once per message.
     func submit(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
                 finish: @escaping @Sendable (Result<Attempt?, any Error>) -> Void) {
         condition.lock()

@@ -13,8 +13,7 @@ final class OutcomeMailbox<Item: Sendable>: @unchecked Sendable {
             items.append(item)
             guard let waiter else { return nil }
             self.waiter = nil
-            defer { items.removeAll() }
-            return (waiter, items)
+            return (waiter, takeItems())
         }
         if let (waiter, delivered) = wake { waiter.resume(returning: delivered) }
     }
@@ -27,10 +26,16 @@ final class OutcomeMailbox<Item: Sendable>: @unchecked Sendable {
                     waiter = continuation
                     return nil
                 }
-                defer { items.removeAll() }
-                return items
+                return takeItems()
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+
+    /// Empties the mailbox; under the lock.
+    private func takeItems() -> [Item] {
+        var taken: [Item] = []
+        swap(&taken, &items)
+        return taken
     }
 }

@@ -80,9 +80,9 @@ extension SendLoop {
             await flush()
         }
 
-        /// Gives held messages to the transport: both when the transport queues them and
-        /// the store's check can be asked by the transport itself, else one at a time
-        /// after the check here.
+        /// Gives held messages to the transport: all of them (up to the window) when the
+        /// transport queues them and the store's check can be asked by the transport
+        /// itself, else one at a time after the check here.
         mutating func handOverHeld() async {
             while let item = held.first, outstanding < window, mayGoOn {
                 let immediate = loop.transport.queuesMessages ? loop.store.immediateMailCheck(item.claim) : nil
