@@ -55,7 +55,8 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
         guard Self.isDotAtom(local) else { throw .badLocalPart }
         guard Self.isDomain(domain) else { throw .badDomain }
         self.address = address
-        normalized = address.lowercased()
+        // Most addresses are written in lower case already: then the key shares the text.
+        normalized = bytes.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? address.lowercased() : address
     }
 
     private static let at = UInt8(ascii: "@"), dot = UInt8(ascii: "."), hyphen = UInt8(ascii: "-")

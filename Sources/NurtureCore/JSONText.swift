@@ -5,15 +5,63 @@ import Foundation
 package enum JSONText {
     package static func object(_ values: [String: String]) -> String {
         guard !values.isEmpty else { return "{}" }
-        var out = "{"
-        for (index, key) in values.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            appendString(key, to: &out)
-            out += ":"
-            appendString(values[key]!, to: &out)
+        // Written as bytes straight into the text's storage, measured first: appending
+        // piece by piece grew the text several times over, for every row of an import.
+        let keys = values.count == 1 ? Array(values.keys) : values.keys.sorted()
+        // Braces, commas and colons, then each key and value quoted.
+        var length = 2 * keys.count + 1
+        for key in keys { length += quotedLength(key) + quotedLength(values[key]!) }
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var end = 0
+            func put(_ byte: UInt8) {
+                buffer[end] = byte
+                end += 1
+            }
+            put(UInt8(ascii: "{"))
+            for (index, key) in keys.enumerated() {
+                if index > 0 { put(UInt8(ascii: ",")) }
+                writeQuoted(key, put)
+                put(UInt8(ascii: ":"))
+                writeQuoted(values[key]!, put)
+            }
+            put(UInt8(ascii: "}"))
+            return end
         }
-        out += "}"
-        return out
+    }
+
+    /// The bytes `writeQuoted` writes for `text`.
+    private static func quotedLength(_ text: String) -> Int {
+        var length = 2
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): length += 2
+            case ..<0x20: length += 6
+            default: length += 1
+            }
+        }
+        return length
+    }
+
+    /// `text` as a JSON string, as `appendString` writes it, byte by byte (every byte
+    /// that is escaped is ASCII, so UTF-8 passes through whole).
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    private static func writeQuoted(_ text: String, _ put: (UInt8) -> Void) {
+        put(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(UInt8(ascii: "\\")); put(byte)
+            case UInt8(ascii: "\n"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "t"))
+            case ..<0x20:
+                for escape in Array("\\u00".utf8) { put(escape) }
+                put(hex[Int(byte >> 4)])
+                put(hex[Int(byte & 0xF)])
+            default: put(byte)
+            }
+        }
+        put(UInt8(ascii: "\""))
     }
 
     /// A JSON array of strings (a list bound as one parameter, read with json_each).

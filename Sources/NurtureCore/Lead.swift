@@ -72,9 +72,13 @@ public struct LeadInput: Sendable, Hashable {
     /// Kept only when the lead has no source yet (first touch).
     public var source: LeadSource?
 
-    /// `tags` without repeats, in order (a handful per lead: no set to hash).
+    /// `tags` without repeats, in order (a handful per lead: no set to hash). Usually
+    /// there are none to drop: then it is `tags` itself, with no new array (an import
+    /// asks for every row).
     public var uniqueTags: [String] {
-        tags.enumerated().filter { index, tag in !tags[..<index].contains(tag) }.map(\.element)
+        let repeats = tags.indices.contains { index in tags[..<index].contains(tags[index]) }
+        guard repeats else { return tags }
+        return tags.enumerated().filter { index, tag in !tags[..<index].contains(tag) }.map(\.element)
     }
 
     public init(

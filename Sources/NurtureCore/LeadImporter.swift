@@ -37,6 +37,10 @@ public struct LeadImporter: Sendable {
         batch.reserveCapacity(batchSize)
         var records: [CSVRecord] = []
         var writing: Task<UpsertSummary, any Error>?
+        // The batch being written, kept here so that its last reference (and the freeing
+        // of its millions of strings) falls on this side, not on the store's writer, which
+        // is the import's bottleneck.
+        var written: [LeadInput] = []
 
         func handle(_ record: CSVRecord) throws {
             guard let mapping else {
@@ -60,7 +64,9 @@ public struct LeadImporter: Sendable {
                     try handle(record)
                     if batch.count >= batchSize {
                         try await finish(writing, into: &summary)
+                        written.removeAll()
                         writing = write(batch, to: store, now: now)
+                        written = batch
                         batch.removeAll(keepingCapacity: true)
                     }
                 }

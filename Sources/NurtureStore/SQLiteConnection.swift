@@ -125,11 +125,57 @@ final class SQLiteStatement {
         self.connection = connection
     }
 
-    deinit { sqlite3_finalize(statement) }
+    /// Where `set(_:_:)` copies text that SQLite then reads in place, until `run()`.
+    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
+    private var scratchUsed = 0
+
+    deinit {
+        sqlite3_finalize(statement)
+        scratch.deallocate()
+    }
 
     func reset() {
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
+        scratchUsed = 0
+    }
+
+    // MARK: Bulk writes
+
+    // `rows(_:)` takes an array of values and SQLite copies each text it binds: two
+    // allocations per text, which an import makes millions of. `set` and `run` make
+    // none: a text is copied once into this statement's buffer and bound in place
+    // (one that no longer fits is bound as `rows` binds it).
+
+    /// Binds parameter `index` (from 1) for the next `run()`; nil binds NULL.
+    func set(_ index: Int32, _ text: String?) throws {
+        guard var text else { return try check(sqlite3_bind_null(statement, index), index) }
+        let code = text.withUTF8 { bytes -> Int32 in
+            guard scratchUsed + bytes.count <= scratch.count, let base = scratch.baseAddress else {
+                return sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nurture_sqlite_transient())
+            }
+            let start = base + scratchUsed
+            if let source = bytes.baseAddress { start.copyMemory(from: source, byteCount: bytes.count) }
+            scratchUsed += bytes.count
+            // SQLITE_STATIC (nil): the bytes stay put until `run` has stepped.
+            return sqlite3_bind_text(statement, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        }
+        try check(code, index)
+    }
+
+    func set(_ index: Int32, _ number: Int64) throws {
+        try check(sqlite3_bind_int64(statement, index, number), index)
+    }
+
+    /// Runs the statement with what `set` bound, to completion, then clears it for the
+    /// next row (no binding outlives the buffer it points into).
+    func run() throws {
+        defer { reset() }
+        while try step() {}
+    }
+
+    private func check(_ code: Int32, _ index: Int32) throws {
+        guard code == SQLITE_OK else { throw connection.failure(code, "binding parameter \(index)") }
     }
 
     enum Value {
@@ -144,12 +190,26 @@ final class SQLiteStatement {
             let index = Int32(offset + 1)
             let code: Int32
             switch value {
-            case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, nurture_sqlite_transient())
+            case .text(let text): code = bind(text, at: index)
             case .integer(let number): code = sqlite3_bind_int64(statement, index, number)
             case .real(let number): code = sqlite3_bind_double(statement, index, number)
             case .null: code = sqlite3_bind_null(statement, index)
             }
             guard code == SQLITE_OK else { throw connection.failure(code, "binding parameter \(index)") }
+        }
+    }
+
+    /// Binds the text by its UTF-8 bytes and their count (SQLite copies them). Passing a
+    /// `String` as a C string instead copies a small one into a fresh array first: a
+    /// malloc for most of an import's values.
+    private func bind(_ text: String, at index: Int32) -> Int32 {
+        var text = text
+        return text.withUTF8 { bytes in
+            // An empty buffer may have no address; SQLite reads a null pointer as NULL.
+            guard let base = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, nurture_sqlite_transient()) }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(statement, index, $0, Int32(bytes.count), nurture_sqlite_transient())
+            }
         }
     }
 
