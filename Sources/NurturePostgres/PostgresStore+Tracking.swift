@@ -30,6 +30,29 @@ extension PostgresStore {
         }
     }
 
+    public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> [ActivityVerdict?] {
+        try await write { connection in
+            // Every message row locked first, in ascending order: two servers recording
+            // batches that share messages then wait for each other instead of deadlocking.
+            var messages: [Int64: TrackedMessage] = [:]
+            for row in Set(requests.map(\.link.messageRow)).sorted() {
+                messages[row] = try await trackedMessage(row: row, locking: true, on: connection)
+            }
+            var verdicts: [ActivityVerdict?] = []
+            for request in requests {
+                guard let message = messages[request.link.messageRow] else {
+                    verdicts.append(nil)
+                    continue
+                }
+                let followed = try await decoyFollowed(before: request, reach: decoyReach, on: connection)
+                let verdict = classifier.classify(request, message: message, decoyFollowed: followed)
+                try await insertActivity(RecordedActivity(request: request, verdict: verdict), decoyReach: decoyReach, on: connection)
+                verdicts.append(verdict)
+            }
+            return verdicts
+        }
+    }
+
     public func recordActivity(_ activity: RecordedActivity, decoyReach: TimeInterval) async throws {
         try await write { connection in
             _ = try await trackedMessage(row: activity.request.link.messageRow, locking: true, on: connection)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NurtureCore
 import ServiceLifecycle
@@ -60,7 +61,7 @@ public struct ServerSettings: Sendable {
 public enum NurtureHTTPServer {
     /// Tracking first, then the router's routes: tracking, unsubscribe, capture,
     /// confirmation, previews, report, metrics and health.
-    static func responder(store: any Store, settings: ServerSettings) -> some HTTPResponder<NurtureRequestContext> {
+    static func routes(store: any Store, settings: ServerSettings) -> (responder: some HTTPResponder<NurtureRequestContext>, tracking: TrackingRoutes) {
         let router = Router(context: NurtureRequestContext.self)
         // One line per request at debug level (LOG_LEVEL=debug or --log-level debug).
         router.add(middleware: LogRequestsMiddleware(.debug))
@@ -97,7 +98,7 @@ public enum NurtureHTTPServer {
             store: store, loadCatalog: settings.loadCatalog, auth: auth, timeZone: settings.timeZone, scoreRules: settings.scoreRules,
             stageRules: settings.stageRules, now: settings.now
         ).add(to: router)
-        return TrackingFirstResponder(tracking: tracking, next: router.buildResponder())
+        return (TrackingFirstResponder(tracking: tracking, next: router.buildResponder()), tracking)
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes the requests in flight. Idle
@@ -110,10 +111,19 @@ public enum NurtureHTTPServer {
     ) async throws {
         let server = ServerService {
             let settings = try await settings()
+            let (responder, tracking) = routes(store: store, settings: settings)
+            let serverName = "nurture"
+            let dates = HTTPDateCache()
+            let batchers = TrackingBatchers(tracking: tracking)
+            let http1 = HTTPServerBuilder { responder in
+                TrackingFirstHTTP1Channel(
+                    http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(30))),
+                    makeFastPath: { TrackingFastPath(tracking: tracking, batchers: batchers, dates: dates, serverName: serverName) })
+            }
             try await Application(
-                responder: responder(store: store, settings: settings),
-                server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-                configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "nurture"),
+                responder: responder,
+                server: http1,
+                configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
                 logger: logger
             ).run()
         }

@@ -20,9 +20,12 @@ public struct NurtureRequestContext: RequestContext, RemoteAddressRequestContext
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     func clientIP(_ request: Request) -> String? {
-        let peer = remoteAddress?.ipAddress
+        Self.clientIP(peer: remoteAddress?.ipAddress, forwardedFor: request.headers[Self.forwardedFor])
+    }
+
+    static func clientIP(peer: String?, forwardedFor: String?) -> String? {
         if let peer, peer == "127.0.0.1" || peer == "::1",
-            let forwarded = request.headers[Self.forwardedFor],
+            let forwarded = forwardedFor,
             let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         {
             return String(last.prefix(64))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NurtureCore
 
 /// `GET /o/TOKEN` answers a 1×1 GIF and records an open; `GET /c/TOKEN` redirects to
@@ -14,6 +15,7 @@ struct TrackingRoutes: Sendable {
     let now: @Sendable () -> Date
     /// Told of each person's open or click (it may move the lead into a stage).
     let followUps: FollowUps?
+    var logger = Logger(label: "nurture.tracking")
 
     /// How far apart in time a decoy hit and a real click from the same address may be
     /// and still be one scanner's visit.
@@ -35,53 +37,95 @@ struct TrackingRoutes: Sendable {
     /// nil for any other request. `serve` asks this before its router: a redirect is
     /// most of its traffic, and the router's path matching cost a sixteenth of it.
     func respond(to request: Request, context: NurtureRequestContext) async -> Response? {
-        guard request.method == .get || request.method == .head else { return nil }
-        let path = request.uri.path
-        guard path.utf8.count > 3, path.utf8.first == UInt8(ascii: "/"), path.utf8.dropFirst(2).first == UInt8(ascii: "/") else { return nil }
+        guard let asked = link(method: request.method, path: request.uri.path) else { return nil }
+        guard let link = asked else { return Page.notFound }
+        await record(link, seen: .init(request, ip: context.clientIP(request)))
+        switch link {
+        case .open: return Response(status: .ok, headers: Self.pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
+        case .click(_, _, let url): return Response(status: .found, headers: Self.redirectHeaders(to: url))
+        case .decoy:
+            // The decoy leads nowhere a scanner could learn from.
+            return Page.html(Page.document(title: "Nothing here", body: "<p>Nothing here.</p>"))
+        }
+    }
+
+    /// The link a `GET` or `HEAD` of `path` asks for: nil for any other request, and
+    /// `Page.notFound`'s link (`.none` inside) for a token not signed here.
+    func link(method: HTTPRequest.Method, path: some StringProtocol) -> TrackedLink?? {
+        guard method == .get || method == .head else { return nil }
+        let bytes = path.utf8
+        guard bytes.count > 3, bytes.first == UInt8(ascii: "/"), bytes.dropFirst(2).first == UInt8(ascii: "/") else { return nil }
+        // Bytes, not `contains("/")`: with Foundation in scope that is a CFString search.
+        guard !bytes.dropFirst(3).contains(UInt8(ascii: "/")) else { return nil }
         let token = String(path.dropFirst(3))
-        guard !token.isEmpty, !token.contains("/") else { return nil }
-        switch path.utf8.dropFirst().first {
-        case UInt8(ascii: "o"): return await open(token: token, request: request, context: context)
-        case UInt8(ascii: "c"): return await click(token: token, request: request, context: context)
+        switch bytes.dropFirst().first {
+        case UInt8(ascii: "o"): return .some(links.open(token: token))
+        case UInt8(ascii: "c"): return .some(links.click(token: token))
         default: return nil
         }
     }
 
-    private func open(token: String, request: Request, context: NurtureRequestContext) async -> Response {
-        guard let link = links.open(token: token) else { return Page.notFound }
-        await record(link, request: request, context: context)
+    static let pixelHeaders: HTTPFields = {
         var headers = HTTPFields()
         headers[.contentType] = "image/gif"
         headers[.cacheControl] = "no-store, no-cache, must-revalidate, max-age=0"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
-    }
+        return headers
+    }()
 
-    private func click(token: String, request: Request, context: NurtureRequestContext) async -> Response {
-        guard let link = links.click(token: token) else { return Page.notFound }
-        await record(link, request: request, context: context)
-        guard case .click(_, _, let url) = link else {
-            // The decoy leads nowhere a scanner could learn from.
-            return Page.html(Page.document(title: "Nothing here", body: "<p>Nothing here.</p>"))
-        }
+    static func redirectHeaders(to url: String) -> HTTPFields {
         var headers = HTTPFields()
         headers[.location] = url
         headers[.cacheControl] = "no-store"
         headers[Self.referrerPolicy] = "no-referrer"
-        return Response(status: .found, headers: headers)
+        return headers
     }
 
-    private func record(_ link: TrackedLink, request: Request, context: NurtureRequestContext) async {
-        let tracked = TrackingRequest(
-            link: link, at: now(), isHead: request.method == .head, userAgent: request.headers[.userAgent],
-            ip: context.clientIP(request),
-            purpose: request.headers[Self.secPurpose] ?? request.headers[Self.purpose])
+    /// What a tracking request said about itself, whichever way it reached `serve`.
+    struct Seen: Sendable {
+        var isHead: Bool
+        var userAgent: String?
+        var purpose: String?
+        var ip: String?
+
+        init(isHead: Bool, headers: HTTPFields, ip: String?) {
+            self.isHead = isHead
+            userAgent = headers[.userAgent]
+            purpose = headers[TrackingRoutes.secPurpose] ?? headers[TrackingRoutes.purpose]
+            self.ip = ip
+        }
+
+        init(_ request: Request, ip: String?) {
+            self.init(isHead: request.method == .head, headers: request.headers, ip: ip)
+        }
+    }
+
+    /// Records requests before they are answered (a completed request is a recorded
+    /// one), in one transaction: what `TrackingFastPath` answered in one turn of its loop.
+    func record(_ batch: [(link: TrackedLink, seen: Seen)]) async {
+        let at = now()
+        let tracked = batch.map { link, seen in
+            TrackingRequest(link: link, at: at, isHead: seen.isHead, userAgent: seen.userAgent, ip: seen.ip, purpose: seen.purpose)
+        }
+        do {
+            let verdicts = try await retryingWhileBusy(patience: .seconds(30)) {
+                try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
+            }
+            if verdicts.contains(where: { $0?.activityClass == .human }) { followUps?.nudge() }
+        } catch {
+            logger.error("could not record \(tracked.count) opens and clicks: \(error)")
+        }
+    }
+
+    /// Records the request before it is answered: a completed request is a recorded one.
+    func record(_ link: TrackedLink, seen: Seen) async {
+        let tracked = TrackingRequest(link: link, at: now(), isHead: seen.isHead, userAgent: seen.userAgent, ip: seen.ip, purpose: seen.purpose)
         do {
             let verdict = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
             }
             if verdict?.activityClass == .human { followUps?.nudge() }
         } catch {
-            context.logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")
+            logger.error("could not record \(tracked.kind.rawValue) of message \(link.messageRow): \(error)")
         }
     }
 }

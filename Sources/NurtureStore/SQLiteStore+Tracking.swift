@@ -36,6 +36,12 @@ extension SQLiteStore {
         return try tracking.answer(group, with: outcome, leader: ticket).get()
     }
 
+    public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> [ActivityVerdict?] {
+        try connection.transaction(durable: false) {
+            try requests.map { try trackOne(PendingTrack(request: $0, classifier: classifier, decoyReach: decoyReach)) }
+        }
+    }
+
     private func trackOne(_ pending: PendingTrack) throws -> ActivityVerdict? {
         let request = pending.request
         guard let message = try trackedMessage(row: request.link.messageRow) else { return nil }

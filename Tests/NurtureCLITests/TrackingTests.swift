@@ -165,6 +165,48 @@ import Testing
         #expect(try nurture("leads", "show", "ann@example.com").stdout.contains("score 14"))
     }
 
+    /// Clicks and opens are answered ahead of the router (TrackingFastPath); requests
+    /// pipelined behind one are answered in order, each exactly as the router answers it,
+    /// and each recorded; a client that closes its side right after asking still gets
+    /// every answer.
+    @Test func pipelinedRequestsAreAnsweredInOrderAndEachRecorded() async throws {
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        let environment = ["NURTURE_BASE_URL": server.baseURL]
+        #expect(try nurture("leads", "add", "ann@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("run", "--once", environment: environment).stdout.contains("sent 1,"))
+        let ann = try message(to: "ann@example.com")
+        let click = String(try #require(urls(in: ann, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
+        let pixel = String(try #require(urls(in: ann, prefix: "\(server.baseURL)/o/").first).dropFirst(server.baseURL.count))
+        func get(_ path: some StringProtocol, method: String = "GET") -> String {
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: \(firefox)\r\n\r\n"
+        }
+        // Past the machine window, so that the clicks count as a person's.
+        try await Task.sleep(for: .milliseconds(2300))
+
+        let answer = try RawHTTP.exchange(
+            port: server.port, get(click) + get("/healthz") + get(pixel, method: "HEAD") + get(click) + get("/c/garbage") + get(pixel),
+            halfClose: true)
+        #expect(RawHTTP.statusLines(answer) == [
+            "HTTP/1.1 302 Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 302 Found", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK",
+        ], "\(answer)")
+        let parts: [String] = Array(answer.components(separatedBy: "HTTP/1.1 ").dropFirst())
+        #expect(parts[0].contains("Location: https://acme.example/pricing?plan=pro&ref=mail\r\n"))
+        #expect(parts[0].contains("Server: nurture\r\n") && parts[0].contains("Date: "))
+        #expect(parts[1].hasSuffix("\r\n\r\nok\n"))
+        #expect(parts[2].contains("Content-Length: 43\r\n") && parts[2].hasSuffix("\r\n\r\n"), "HEAD: the length, no body")
+        #expect(parts[5].contains("Content-Type: image/gif\r\n") && parts[5].contains("\r\n\r\nGIF89a"), "GET: the image")
+
+        // One request, then the client closes its side at once: answered all the same.
+        let alone = try RawHTTP.exchange(port: server.port, get(click), halfClose: true)
+        #expect(RawHTTP.statusLines(alone) == ["HTTP/1.1 302 Found"], "\(alone)")
+
+        let story = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "ann@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let activity = story?["activity"] as? [[String: Any]] ?? []
+        #expect(activity.filter { $0["kind"] as? String == "click" && $0["class"] as? String == "human" }.count == 3, "\(activity)")
+        #expect(activity.filter { $0["kind"] as? String == "open" }.count == 2, "the GET and the HEAD (a machine's): \(activity)")
+    }
+
     @Test func theDecoyUnmasksAScannerAndHeadIsMachine() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }

@@ -175,6 +175,32 @@ struct RecoveryReportEnrolmentFixture {
         #expect(activity.filter { $0.reason == TrackingOutcome.unmaskReason }.count == 3)
     }
 
+    /// A batch is classified in order, each request seeing those before it, as one by
+    /// one: the decoy hit unmasks the click before it and makes the next a machine's; a
+    /// request for a message that is gone is answered nil and stores nothing.
+    func aBatchIsTrackedInOrderAsOneByOne() async throws {
+        _ = try await store.upsertLeads([LeadInput(email: email("ann@example.com"), tags: ["trial"])], now: t0)
+        #expect(try await loop(ScriptedTransport()).tick(now: t0).sent == 1)
+        let messageRow = try #require(try await (1...10).asyncFirst { try await store.trackedMessage(row: $0) != nil })
+        func request(_ link: TrackedLink, ip: String, at seconds: TimeInterval) -> TrackingRequest {
+            TrackingRequest(link: link, at: t0.addingTimeInterval(seconds), userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", ip: ip)
+        }
+        let click = TrackedLink.click(messageRow: messageRow, link: 0, url: "https://acme.example/x")
+        let verdicts = try await store.track([
+            request(click, ip: "192.0.2.1", at: 600),
+            request(.open(messageRow: messageRow + 1000), ip: "192.0.2.1", at: 605),
+            request(click, ip: "192.0.2.2", at: 610),
+            request(.decoy(messageRow: messageRow), ip: "192.0.2.1", at: 620),
+            request(click, ip: "192.0.2.1", at: 640),
+        ], classifier: ActivityClassifier(machineWindow: 0), decoyReach: 30)
+        #expect(verdicts.map { $0?.activityClass } == [.human, nil, .human, .machine, .machine])
+        #expect(try await store.score(of: "ann@example.com") == 3, ".2's click still holds the points")
+        let activity = try #require(try await store.timeline(email: email("ann@example.com"))).activity
+        #expect(activity.count == 4, "the request for a message that is gone stores nothing")
+        #expect(activity.filter { $0.reason == TrackingOutcome.unmaskReason }.count == 2, "the click before the decoy hit, and the one after")
+        #expect(try await store.track([], classifier: ActivityClassifier(), decoyReach: 30).isEmpty)
+    }
+
     /// Enrolment reads tags and events added since its last pass, never twice, and an
     /// event recorded with a time after the tick's clock waits for a tick at that time.
     func enrolmentReadsWhatIsNewOnce() async throws {
@@ -213,6 +239,7 @@ extension RecoveryReportEnrolmentFixture {
         ConformanceCheck("a group admission checks each claim on its own") { try await RecoveryReportEnrolmentFixture($0).aGroupAdmissionChecksEachClaim() },
         ConformanceCheck("the report counts what happened") { try await RecoveryReportEnrolmentFixture($0).theReportCountsWhatHappened() },
         ConformanceCheck("a decoy hit unmasks the scanner's clicks") { try await RecoveryReportEnrolmentFixture($0).aDecoyHitUnmasksTheScannersClicks() },
+        ConformanceCheck("a batch is tracked in order as one by one") { try await RecoveryReportEnrolmentFixture($0).aBatchIsTrackedInOrderAsOneByOne() },
         ConformanceCheck("enrolment reads what is new, once") { try await RecoveryReportEnrolmentFixture($0).enrolmentReadsWhatIsNewOnce() },
     ]
 }
