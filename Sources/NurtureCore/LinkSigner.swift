@@ -20,6 +20,13 @@ public struct LinkSigner: Sendable {
             mac.update(data: body)
             return mac.finalize()
         }
+
+        /// Whether `tag` is `body`'s code, compared in constant time.
+        func signs(_ body: [UInt8], with tag: [UInt8]) -> Bool {
+            var mac = prepared
+            mac.update(data: body)
+            return mac.finalize() == tag
+        }
     }
 
     private let current: Key
@@ -46,16 +53,23 @@ public struct LinkSigner: Sendable {
 
     /// A valid token's purpose and payload, or nil: the signature is checked once, so a
     /// request that may carry one of several kinds (a click or the decoy) costs one HMAC.
+    /// On the token's bytes throughout: every tracked request passes here.
     public func open(_ token: String) -> (purpose: String, payload: String)? {
-        // Split at the one dot by bytes (every tracked request passes here).
-        guard let dot = token.utf8.firstIndex(of: UInt8(ascii: ".")), !token.utf8[token.utf8.index(after: dot)...].contains(UInt8(ascii: ".")),
-            let body = Self.data(base64URL: token[..<dot]), let tag = Self.data(base64URL: token[token.utf8.index(after: dot)...])
-        else { return nil }
-        // Constant-time comparison (MAC == bytes), under the current key and the previous one.
-        guard current.code(for: body) == tag || previous.map({ $0.code(for: body) == tag }) == true,
-            let text = String(data: body, encoding: .utf8), let colon = text.firstIndex(of: ":")
-        else { return nil }
-        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+        var token = token
+        return token.withUTF8 { bytes -> (purpose: String, payload: String)? in
+            let dot = UInt8(ascii: "."), colon = UInt8(ascii: ":")
+            guard let split = bytes.firstIndex(of: dot), !bytes[(split + 1)...].contains(dot),
+                let body = Self.bytes(base64URL: UnsafeBufferPointer(rebasing: bytes[..<split])),
+                let tag = Self.bytes(base64URL: UnsafeBufferPointer(rebasing: bytes[(split + 1)...]))
+            else { return nil }
+            // Constant-time comparison (MAC == bytes), under the current key and the previous one.
+            guard current.signs(body, with: tag) || previous?.signs(body, with: tag) == true,
+                let end = body.firstIndex(of: colon),
+                let purpose = String(validating: body[..<end], as: UTF8.self),
+                let payload = String(validating: body[(end + 1)...], as: UTF8.self)
+            else { return nil }
+            return (purpose, payload)
+        }
     }
 
     /// RFC 4648 §5 base64url without padding, written directly (every sent message signs
@@ -79,19 +93,25 @@ public struct LinkSigner: Sendable {
 
     private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// Decodes base64url (with or without padding); nil for anything else. Every tracked
-    /// request checks a token, so this is the redirect's hot path.
+    /// Decodes base64url (with or without padding); nil for anything else.
     package static func data(base64URL text: Substring) -> Data? {
+        var text = String(text)
+        return text.withUTF8 { bytes(base64URL: $0) }.map { Data($0) }
+    }
+
+    /// `data(base64URL:)` on bytes. Every tracked request checks a token, so this is the
+    /// redirect's hot path.
+    static func bytes(base64URL text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // Click tokens carry their URL; anything longer than a long URL is not ours.
-        guard text.utf8.count <= 8192 else { return nil }
-        var bytes = Array(text.utf8)
-        while bytes.last == UInt8(ascii: "=") { bytes.removeLast() }
-        guard bytes.count % 4 != 1 else { return nil }
+        guard text.count <= 8192 else { return nil }
+        var count = text.count
+        while count > 0, text[count - 1] == UInt8(ascii: "=") { count -= 1 }
+        guard count % 4 != 1 else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 3 / 4)
+        out.reserveCapacity(count * 3 / 4)
         var group: UInt32 = 0
         var bits: UInt32 = 0
-        for byte in bytes {
+        for byte in text[..<count] {
             let value = base64URLValues[Int(byte)]
             guard value < 64 else { return nil }
             group = (group << 6 | UInt32(value)) & 0xFFFF
@@ -103,7 +123,7 @@ public struct LinkSigner: Sendable {
         }
         // The leftover bits of the last character must be zero (canonical encoding).
         guard group & ((1 << bits) - 1) == 0 else { return nil }
-        return Data(out)
+        return out
     }
 
     /// Each byte's value in the base64url alphabet, 255 for a byte outside it.
