@@ -42,10 +42,10 @@ package enum JSONText {
         return length
     }
 
-    /// `text` as a JSON string, as `appendString` writes it, byte by byte (every byte
-    /// that is escaped is ASCII, so UTF-8 passes through whole).
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// `text` as a JSON string (RFC 8259 §7), byte by byte: the one place the escapes
+    /// are written (every byte that is escaped is ASCII, so UTF-8 passes through whole).
     private static func writeQuoted(_ text: String, _ put: (UInt8) -> Void) {
         put(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -55,7 +55,7 @@ package enum JSONText {
             case UInt8(ascii: "\r"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "r"))
             case UInt8(ascii: "\t"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "t"))
             case ..<0x20:
-                for escape in Array("\\u00".utf8) { put(escape) }
+                put(UInt8(ascii: "\\")); put(UInt8(ascii: "u")); put(UInt8(ascii: "0")); put(UInt8(ascii: "0"))
                 put(hex[Int(byte >> 4)])
                 put(hex[Int(byte & 0xF)])
             default: put(byte)
@@ -100,26 +100,25 @@ package enum JSONText {
 
     /// RFC 8259 §7: quote, backslash and control characters must be escaped.
     package static func appendString(_ text: String, to out: inout String) {
-        out += "\""
         // Most values need no escaping: copy them whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += "\""
             out += text
             out += "\""
-            return
+        } else {
+            out += quoted(text)
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    }
+
+    /// `text` as a JSON string, quotes included, written at its exact length.
+    private static func quoted(_ text: String) -> String {
+        String(unsafeUninitializedCapacity: quotedLength(text)) { buffer in
+            var end = 0
+            writeQuoted(text) { byte in
+                buffer[end] = byte
+                end += 1
             }
+            return end
         }
-        out += "\""
     }
 }

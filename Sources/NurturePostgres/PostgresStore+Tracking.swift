@@ -20,20 +20,14 @@ extension PostgresStore {
     }
 
     public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> ActivityVerdict? {
-        try await write { connection in
-            // Locked: two servers recording requests for one message see each other's.
-            guard let message = try await trackedMessage(row: request.link.messageRow, locking: true, on: connection) else { return nil }
-            let followed = try await decoyFollowed(before: request, reach: decoyReach, on: connection)
-            let verdict = classifier.classify(request, message: message, decoyFollowed: followed)
-            try await insertActivity(RecordedActivity(request: request, verdict: verdict), decoyReach: decoyReach, on: connection)
-            return verdict
-        }
+        try await track([request], classifier: classifier, decoyReach: decoyReach).first ?? nil
     }
 
     public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> [ActivityVerdict?] {
         try await write { connection in
             // Every message row locked first, in ascending order: two servers recording
-            // batches that share messages then wait for each other instead of deadlocking.
+            // requests for one message see each other's, and batches that share messages
+            // wait for each other instead of deadlocking.
             var messages: [Int64: TrackedMessage] = [:]
             for row in Set(requests.map(\.link.messageRow)).sorted() {
                 messages[row] = try await trackedMessage(row: row, locking: true, on: connection)

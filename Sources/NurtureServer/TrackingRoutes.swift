@@ -97,15 +97,17 @@ struct TrackingRoutes: Sendable {
         init(_ request: Request, ip: String?) {
             self.init(isHead: request.method == .head, headers: request.headers, ip: ip)
         }
+
+        func request(for link: TrackedLink, at time: Date) -> TrackingRequest {
+            TrackingRequest(link: link, at: time, isHead: isHead, userAgent: userAgent, ip: ip, purpose: purpose)
+        }
     }
 
     /// Records requests before they are answered (a completed request is a recorded
     /// one), in one transaction: what `TrackingFastPath` answered in one turn of its loop.
     func record(_ batch: [(link: TrackedLink, seen: Seen)]) async {
         let at = now()
-        let tracked = batch.map { link, seen in
-            TrackingRequest(link: link, at: at, isHead: seen.isHead, userAgent: seen.userAgent, ip: seen.ip, purpose: seen.purpose)
-        }
+        let tracked = batch.map { $0.seen.request(for: $0.link, at: at) }
         do {
             let verdicts = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
@@ -118,7 +120,7 @@ struct TrackingRoutes: Sendable {
 
     /// Records the request before it is answered: a completed request is a recorded one.
     func record(_ link: TrackedLink, seen: Seen) async {
-        let tracked = TrackingRequest(link: link, at: now(), isHead: seen.isHead, userAgent: seen.userAgent, ip: seen.ip, purpose: seen.purpose)
+        let tracked = seen.request(for: link, at: now())
         do {
             let verdict = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)

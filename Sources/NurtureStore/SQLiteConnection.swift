@@ -150,10 +150,10 @@ final class SQLiteStatement {
     /// Binds parameter `index` (from 1) for the next `run()`; nil binds NULL.
     func set(_ index: Int32, _ text: String?) throws {
         guard var text else { return try check(sqlite3_bind_null(statement, index), index) }
+        guard scratchUsed + text.utf8.count <= scratch.count, let base = scratch.baseAddress else {
+            return try check(bind(text, at: index), index)
+        }
         let code = text.withUTF8 { bytes -> Int32 in
-            guard scratchUsed + bytes.count <= scratch.count, let base = scratch.baseAddress else {
-                return sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nurture_sqlite_transient())
-            }
             let start = base + scratchUsed
             if let source = bytes.baseAddress { start.copyMemory(from: source, byteCount: bytes.count) }
             scratchUsed += bytes.count
@@ -167,11 +167,11 @@ final class SQLiteStatement {
         try check(sqlite3_bind_int64(statement, index, number), index)
     }
 
-    /// Runs the statement with what `set` bound, to completion, then clears it for the
-    /// next row (no binding outlives the buffer it points into).
-    func run() throws {
+    /// Runs the statement with what `set` bound, to completion, each row through `row`,
+    /// then clears it for the next (no binding outlives the buffer it points into).
+    func run(_ row: (SQLiteStatement) throws -> Void = { _ in }) throws {
         defer { reset() }
-        while try step() {}
+        while try step() { try row(self) }
     }
 
     private func check(_ code: Int32, _ index: Int32) throws {

@@ -56,8 +56,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Binds `insertLeadSQL`'s values for a lead, for `run()` (an import's hot path; see
-    /// `leadValues` for the same values as an array).
+    /// Binds `insertLeadSQL`'s values for a lead, for `run()`.
     static func setLeadValues(_ lead: LeadInput, at timestamp: Int64, on statement: SQLiteStatement) throws {
         try statement.set(1, lead.email.address)
         try statement.set(2, lead.email.normalized)
@@ -73,13 +72,6 @@ extension SQLiteStore {
 
     static let addTagSQL = "INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 
-    /// The values of `insertLeadSQL` for a lead.
-    static func leadValues(_ lead: LeadInput, at timestamp: Int64) -> [SQLiteStatement.Value] {
-        [.text(lead.email.address), .text(lead.email.normalized), optional(lead.firstName), optional(lead.lastName),
-         optional(lead.timeZone), .text(lead.attributesJSON), .integer(timestamp),
-         optional(lead.source?.source), optional(lead.source?.medium), optional(lead.source?.campaign)]
-    }
-
     public func addLeadIfNew(_ lead: LeadInput, now: Date) throws -> Bool {
         try connection.transaction { try insertLeadIfNew(lead, at: now) != nil }
     }
@@ -88,8 +80,9 @@ extension SQLiteStore {
     /// known; returns its id when it was added.
     func insertLeadIfNew(_ lead: LeadInput, at now: Date) throws -> Int64? {
         var id: Int64?
-        try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
-            .rows(Self.leadValues(lead, at: now.epochSeconds)) { id = $0.integer(0) }
+        let insert = try connection.prepare(Self.insertLeadSQL + " ON CONFLICT (email_key) DO NOTHING RETURNING id")
+        try Self.setLeadValues(lead, at: now.epochSeconds, on: insert)
+        try insert.run { id = $0.integer(0) }
         guard let id else { return nil }
         let addTag = try connection.prepare(Self.addTagSQL)
         for tag in lead.uniqueTags { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
