@@ -48,12 +48,11 @@ public struct MailMessage: Sendable {
     /// The message as it goes over the wire: ASCII headers, CRLF line ends.
     public func rendered() -> String {
         let parts = [text.map { Part(subtype: "plain", body: $0) }, html.map { Part(subtype: "html", body: $0) }].compactMap { $0 }
-        // One buffer for the whole message, sized up front: the bodies are copied once.
-        var out = ""
-        out.reserveCapacity(1024 + parts.reduce(0) { $0 + $1.encodedBody.utf8.count + 160 })
+        var head = ""
+        head.reserveCapacity(1024)
         func add(_ name: String, _ value: String) {
-            out += Header.fold(name: name, value: value)
-            out += "\r\n"
+            head += Header.fold(name: name, value: value)
+            head += "\r\n"
         }
         add("Date", dateHeader ?? MailDate.format(date))
         add("From", Header.mailbox(from))
@@ -63,56 +62,81 @@ public struct MailMessage: Sendable {
         add("Subject", EncodedWord.encodeIfNeeded(Header.clean(subject)))
         for header in extraHeaders { add(header.name, Header.clean(header.value)) }
         add("MIME-Version", "1.0")
+        var pieces: [Piece] = [.text(head)]
         if parts.count == 1 {
-            parts[0].write(to: &out)
-            return out
+            pieces += parts[0].pieces
+        } else {
+            // "=_" cannot occur in quoted-printable or base64 output, so the boundary cannot
+            // collide with any body.
+            let boundary = "=_nurture_\(Header.stableHash(messageID))"
+            pieces.append(.text("Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"))
+            for part in parts {
+                pieces.append(.text("--\(boundary)\r\n"))
+                pieces += part.pieces
+            }
+            pieces.append(.text("--\(boundary)--\r\n"))
         }
-        // "=_" cannot occur in quoted-printable or base64 output, so the boundary cannot
-        // collide with any body.
-        let boundary = "=_nurture_\(Header.stableHash(messageID))"
-        out += "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n\r\n"
-        for part in parts {
-            out += "--"
-            out += boundary
-            out += "\r\n"
-            part.write(to: &out)
+        return Piece.join(pieces)
+    }
+
+    /// A stretch of the message: written as it is, or a body quoted-printable encoded on
+    /// the way into the message's buffer.
+    enum Piece {
+        case text(String)
+        case quotedPrintable(String)
+
+        var capacity: Int {
+            switch self {
+            case .text(let text): text.utf8.count
+            case .quotedPrintable(let body): QuotedPrintable.encodedCapacity(body.utf8.count)
+            }
         }
-        out += "--"
-        out += boundary
-        out += "--\r\n"
-        return out
+
+        /// The pieces in one string, written straight into its storage: the bodies are
+        /// encoded once, into the message, with no copy in between.
+        static func join(_ pieces: [Piece]) -> String {
+            String(unsafeUninitializedCapacity: pieces.reduce(0) { $0 + $1.capacity }) { buffer in
+                let out = buffer.baseAddress!
+                var at = 0
+                for piece in pieces {
+                    switch piece {
+                    case .text(var text):
+                        text.withUTF8 { bytes in
+                            if let source = bytes.baseAddress { (out + at).update(from: source, count: bytes.count) }
+                            at += bytes.count
+                        }
+                    case .quotedPrintable(var body):
+                        at += body.withUTF8 { QuotedPrintable.encode($0, into: out + at) }
+                    }
+                }
+                return at
+            }
+        }
     }
 
     struct Part {
         let subtype: String
         let encoding: String
-        let encodedBody: String
+        let body: Piece
 
         init(subtype: String, body: String) {
             self.subtype = subtype
             var text = body
-            (encoding, encodedBody) = text.withUTF8 { input in
-                // Quoted-printable keeps mostly-ASCII text readable; base64 wins for text
-                // that is mostly non-Latin, where QP would triple every byte. Compare the
-                // sizes without encoding twice: QP adds two bytes per escaped byte (soft
-                // breaks aside).
-                let (count, escapes) = QuotedPrintable.measure(input)
-                if (count + 2) / 3 * 4 < count + 2 * escapes {
-                    return ("base64", Base64.encodeBody(QuotedPrintable.normalizeLineEnds(body)))
-                }
-                return ("quoted-printable", String(decoding: QuotedPrintable.encode(bytes: input), as: UTF8.self))
+            // Quoted-printable keeps mostly-ASCII text readable; base64 wins for text
+            // that is mostly non-Latin, where QP would triple every byte. Compare the
+            // sizes without encoding twice: QP adds two bytes per escaped byte (soft
+            // breaks aside).
+            let (count, escapes) = text.withUTF8 { QuotedPrintable.measure($0) }
+            if (count + 2) / 3 * 4 < count + 2 * escapes {
+                (encoding, self.body) = ("base64", .text(Base64.encodeBody(QuotedPrintable.normalizeLineEnds(body))))
+            } else {
+                (encoding, self.body) = ("quoted-printable", .quotedPrintable(body))
             }
         }
 
         /// The part's headers, a blank line and its body, each line ending in CRLF.
-        func write(to out: inout String) {
-            out += "Content-Type: text/"
-            out += subtype
-            out += "; charset=utf-8\r\nContent-Transfer-Encoding: "
-            out += encoding
-            out += "\r\n\r\n"
-            out += encodedBody
-            out += "\r\n"
+        var pieces: [Piece] {
+            [.text("Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n"), body, .text("\r\n")]
         }
     }
 }

@@ -37,8 +37,13 @@ enum HTMLTagScanner {
     /// allocates nothing (it runs for every tag of every message of a tick).
     static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count) { out in
-            for (offset, byte) in bytes.enumerated() { out[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte }
-            return bytes.count
+            var offset = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                out[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte
+                offset += 1
+            }
+            return offset
         }
     }
 

@@ -46,8 +46,7 @@ public struct LinkRewriter: Sendable {
         HTMLTagScanner.forEachTag(in: bytes) { tag in
             if tag.name == "body" && bodyOpenEnd == nil { bodyOpenEnd = out.count + (tag.end - copied) }
             if tag.name == "a" || tag.name == "area", let value = HTMLTagScanner.hrefValue(bytes, in: tag.attributes) {
-                let original = HTMLEntities.decode(String(decoding: bytes[value.range], as: UTF8.self))
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let original = Self.linkTarget(bytes[value.range])
                 var replacement: String?
                 if Self.isDangerous(original) {
                     replacement = "#"
@@ -69,18 +68,31 @@ public struct LinkRewriter: Sendable {
         return insertTrackers(into: out, bodyOpenEnd: bodyOpenEnd, messageRow: messageRow)
     }
 
+    /// The URL an `href` value leads to: character references decoded, surrounding
+    /// whitespace trimmed. Nearly every value is plain printable ASCII with nothing to
+    /// trim or decode, and is taken as it is.
+    static func linkTarget(_ value: ArraySlice<UInt8>) -> String {
+        let plain = value.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "&") }
+        let text = value.withUnsafeBufferPointer { String(decoding: $0, as: UTF8.self) }
+        return plain ? text : HTMLEntities.decode(text).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The decoy link goes first in the body (scanners follow every link; people cannot
     /// see or tab to this one); the pixel goes last, so it loads after the content.
     private func insertTrackers(into html: [UInt8], bodyOpenEnd: Int?, messageRow: Int64) -> String {
         let decoy = "<a href=\"\(links.decoyURL(messageRow: messageRow))\" style=\"display:none!important\" aria-hidden=\"true\" tabindex=\"-1\"></a>"
         let pixel = "<img src=\"\(links.openURL(messageRow: messageRow))\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;width:1px;height:1px;border:0\">"
-        var out = html
-        if let closing = Self.lastIndex(of: "</body", in: out) {
-            out.insert(contentsOf: Array(pixel.utf8), at: closing)
-        } else {
-            out.append(contentsOf: pixel.utf8)
-        }
-        out.insert(contentsOf: Array(decoy.utf8), at: bodyOpenEnd ?? 0)
+        let decoyAt = bodyOpenEnd ?? 0
+        // Before "</body", or at the end; never before the decoy (a "</body" inside the
+        // head would otherwise put the pixel first).
+        let pixelAt = Self.lastIndex(of: "</body", in: html).map { max($0, decoyAt) } ?? html.count
+        var out: [UInt8] = []
+        out.reserveCapacity(html.count + decoy.utf8.count + pixel.utf8.count)
+        out.append(contentsOf: html[..<decoyAt])
+        out.append(contentsOf: decoy.utf8)
+        out.append(contentsOf: html[decoyAt..<pixelAt])
+        out.append(contentsOf: pixel.utf8)
+        out.append(contentsOf: html[pixelAt...])
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -137,10 +149,21 @@ public struct LinkRewriter: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The length of the `https://` or `http://` (any case) at `index`, if one starts there.
     private static func webScheme(_ bytes: [UInt8], at index: Int) -> Int? {
-        for scheme in ["https://", "http://"] where index + scheme.utf8.count <= bytes.count {
-            if HTMLTagScanner.lowercased(bytes[index..<(index + scheme.utf8.count)]) == scheme { return scheme.utf8.count }
+        func matches(_ scheme: StaticString) -> Bool {
+            let count = scheme.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            let pattern = scheme.utf8Start
+            for offset in 0..<count {
+                var byte = bytes[index + offset]
+                if byte >= 0x41 && byte <= 0x5A { byte += 32 }
+                if byte != pattern[offset] { return false }
+            }
+            return true
         }
+        if matches("https://") { return 8 }
+        if matches("http://") { return 7 }
         return nil
     }
 
