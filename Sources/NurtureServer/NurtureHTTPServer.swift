@@ -118,7 +118,11 @@ public enum NurtureHTTPServer {
             let http1 = HTTPServerBuilder { responder in
                 TrackingFirstHTTP1Channel(
                     http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(30))),
-                    makeFastPath: { TrackingFastPath(tracking: tracking, batchers: batchers, dates: dates, serverName: serverName) })
+                    makeFastPath: { TrackingFastPath(tracking: tracking, batchers: batchers, dates: dates, serverName: serverName) },
+                    makeWirePath: { idleTimeout, handOver in
+                        TrackingWirePath(
+                            tracking: tracking, batchers: batchers, dates: dates, serverName: serverName, idleTimeout: idleTimeout, handOver: handOver)
+                    })
             }
             try await Application(
                 responder: responder,

@@ -49,8 +49,7 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Events that came after them (the client closing its side): passed on after them,
     /// or Hummingbird, which has nothing left to answer, would close the connection
     /// before this answer is written.
-    private var heldEvents: [Any] = []
-    private var readWaiting = false
+    private var heldInbound = HeldInbound()
 
     init(tracking: TrackingRoutes, batchers: TrackingBatchers, dates: HTTPDateCache, serverName: String) {
         self.tracking = tracking
@@ -98,12 +97,8 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func answerable(_ head: HTTPRequest, context: ChannelHandlerContext) -> (TrackedLink, TrackingRoutes.Seen)? {
         guard head.method == .get || head.method == .head, let path = head.path,
             path.utf8.allSatisfy(Self.isPlainPathByte), head.headerFields[.connection] == nil,
-            case .some(.some(let link)) = tracking.link(method: head.method, path: path)
+            case .some(.some(let link)) = tracking.link(method: head.method, path: path), link.isAnsweredHere
         else { return nil }
-        switch link {
-        case .open, .click: break
-        case .decoy: return nil
-        }
         let ip = NurtureRequestContext.clientIP(
             peer: context.channel.remoteAddress?.ipAddress, forwardedFor: head.headerFields[NurtureRequestContext.forwardedFor])
         return (link, TrackingRoutes.Seen(isHead: head.method == .head, headers: head.headerFields, ip: ip))
@@ -132,7 +127,7 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             // Closed meanwhile: recorded, and nobody left to answer.
             guard context.channel.isActive else {
                 self.held.removeAll()
-                self.heldEvents.removeAll()
+                self.heldInbound.drop()
                 return
             }
             self.write(link, isHead: seen.isHead, context: context)
@@ -142,21 +137,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The same answer, header for header, as Hummingbird writes for `TrackingRoutes`.
     private func write(_ link: TrackedLink, isHead: Bool, context: ChannelHandlerContext) {
-        var response: HTTPResponse
-        var body: ByteBuffer?
-        switch link {
-        case .click(_, _, let url):
-            response = HTTPResponse(status: .found, headerFields: TrackingRoutes.redirectHeaders(to: url))
-            response.headerFields[.contentLength] = "0"
-        default:
-            response = HTTPResponse(status: .ok, headerFields: TrackingRoutes.pixelHeaders)
-            response.headerFields[.contentLength] = String(TrackingRoutes.pixel.count)
-            if !isHead { body = context.channel.allocator.buffer(bytes: TrackingRoutes.pixel) }
-        }
-        response.headerFields[.date] = dates.now
-        response.headerFields[.server] = serverName
+        let (response, body) = TrackingRoutes.answer(to: link, isHead: isHead, date: dates.now, server: serverName)
         context.write(wrapOutboundOut(.head(response)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        if let body { context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
@@ -172,18 +155,12 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         // Hummingbird's side delivers what it was given at the end of a read.
         if passedOn { context.fireChannelReadComplete() }
         if case .answering = state { return }
-        let events = heldEvents
-        heldEvents = []
-        for event in events { context.fireUserInboundEventTriggered(event) }
-        if readWaiting {
-            readWaiting = false
-            context.read()
-        }
+        heldInbound.release(context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .answering = state {
-            heldEvents.append(event)
+            heldInbound.hold(event)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -191,7 +168,7 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func read(context: ChannelHandlerContext) {
         if case .answering = state {
-            readWaiting = true
+            heldInbound.readWaiting = true
             return
         }
         context.read()

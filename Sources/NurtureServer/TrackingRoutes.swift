@@ -72,6 +72,25 @@ struct TrackingRoutes: Sendable {
         return headers
     }()
 
+    /// The answer to an open or click answered ahead of the router (by `TrackingWirePath`
+    /// or `TrackingFastPath`): the same, header for header, as the routes give.
+    static func answer(to link: TrackedLink, isHead: Bool, date: String, server: String) -> (HTTPResponse, body: [UInt8]?) {
+        var response: HTTPResponse
+        var body: [UInt8]?
+        switch link {
+        case .click(_, _, let url):
+            response = HTTPResponse(status: .found, headerFields: redirectHeaders(to: url))
+            response.headerFields[.contentLength] = "0"
+        default:
+            response = HTTPResponse(status: .ok, headerFields: pixelHeaders)
+            response.headerFields[.contentLength] = String(pixel.count)
+            if !isHead { body = pixel }
+        }
+        response.headerFields[.date] = date
+        response.headerFields[.server] = server
+        return (response, body)
+    }
+
     static func redirectHeaders(to url: String) -> HTTPFields {
         var headers = HTTPFields()
         headers[.location] = url
@@ -91,6 +110,13 @@ struct TrackingRoutes: Sendable {
             self.isHead = isHead
             userAgent = headers[.userAgent]
             purpose = headers[TrackingRoutes.secPurpose] ?? headers[TrackingRoutes.purpose]
+            self.ip = ip
+        }
+
+        init(isHead: Bool, userAgent: String?, purpose: String?, ip: String?) {
+            self.isHead = isHead
+            self.userAgent = userAgent
+            self.purpose = purpose
             self.ip = ip
         }
 

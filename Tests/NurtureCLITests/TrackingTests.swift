@@ -207,6 +207,42 @@ import Testing
         #expect(activity.filter { $0["kind"] as? String == "open" }.count == 2, "the GET and the HEAD (a machine's): \(activity)")
     }
 
+    /// Plain tracking requests on a fresh connection are answered from its bytes
+    /// (`TrackingWirePath`); after another request, by the HTTP stack. The answers are
+    /// the same bytes, Date aside; and a connection kept open after such an answer does
+    /// not hold up a graceful shutdown.
+    @Test func wireAnswersAreTheHTTPStacksAndShutdownClosesTheirConnections() async throws {
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        #expect(try nurture("leads", "add", "eve@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
+        let eve = try message(to: "eve@example.com")
+        let click = String(try #require(urls(in: eve, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
+        let pixel = String(try #require(urls(in: eve, prefix: "\(server.baseURL)/o/").first).dropFirst(server.baseURL.count))
+        func get(_ path: some StringProtocol, method: String = "GET") -> String {
+            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: \(firefox)\r\nAccept: */*\r\n\r\n"
+        }
+        func answers(_ raw: String) -> [String] {
+            raw.components(separatedBy: "HTTP/1.1 ").dropFirst().map { answer in
+                answer.replacing(/Date: [^\r]*\r\n/, with: "Date: -\r\n")
+            }
+        }
+        let tracked = get(click) + get(pixel) + get(pixel, method: "HEAD")
+        let wire = answers(try RawHTTP.exchange(port: server.port, tracked, halfClose: true))
+        let stack = answers(try RawHTTP.exchange(port: server.port, get("/healthz") + tracked, halfClose: true))
+        #expect(wire.count == 3 && stack.count == 4, "\(wire) \(stack)")
+        #expect(wire == Array(stack.dropFirst()))
+        #expect(wire.first?.hasPrefix("302 Found\r\n") == true && wire.first?.contains("Content-Length: 0\r\n") == true, "\(wire)")
+
+        // A reader's browser keeps its connection open after the redirect: SIGTERM still
+        // stops serve at once (an answer being recorded would be written first).
+        let kept = Task.detached { try RawHTTP.exchange(port: server.port, get(click), halfClose: false, quiet: 15) }
+        try await Task.sleep(for: .milliseconds(500))
+        let stopped = try server.terminate()
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(RawHTTP.statusLines(try await kept.value) == ["HTTP/1.1 302 Found"])
+    }
+
     @Test func theDecoyUnmasksAScannerAndHeadIsMachine() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
