@@ -5,27 +5,44 @@ import Foundation
 /// HMAC-SHA256 under this installation's secret. A token is `PAYLOAD.TAG` in base64url;
 /// a link not signed here is refused, never followed.
 public struct LinkSigner: Sendable {
-    /// An HMAC with the key already absorbed (the two padded key blocks hashed once):
-    /// a copy per token costs only the token's own blocks. The HMAC is never changed
-    /// here (each use copies its state, copy-on-write) but is not marked Sendable.
+    /// HMAC-SHA256 (RFC 2104) with the key already absorbed: the inner and outer hashes
+    /// have taken their padded key blocks, so a copy per token costs only the token's own
+    /// blocks. Written on SHA256 itself: swift-crypto's `HMAC` is generic over the hash,
+    /// and resolving that at run time cost more than the hashing on every tracked request.
+    /// The hash states are never changed here (each use copies them, copy-on-write) but
+    /// are not marked Sendable.
     private struct Key: @unchecked Sendable {
-        let prepared: HMAC<SHA256>
+        let inner: SHA256
+        let outer: SHA256
 
         init(_ secret: String) {
-            prepared = HMAC<SHA256>(key: SymmetricKey(data: Data(secret.utf8)))
+            var key = Array(secret.utf8)
+            if key.count > 64 { key = Array(SHA256.hash(data: key)) }
+            key += [UInt8](repeating: 0, count: 64 - key.count)
+            var inner = SHA256()
+            inner.update(data: key.map { $0 ^ 0x36 })
+            var outer = SHA256()
+            outer.update(data: key.map { $0 ^ 0x5C })
+            (self.inner, self.outer) = (inner, outer)
         }
 
-        func code(for body: some DataProtocol) -> HMAC<SHA256>.MAC {
-            var mac = prepared
-            mac.update(data: body)
-            return mac.finalize()
+        func code(for body: UnsafeRawBufferPointer) -> SHA256Digest {
+            var inner = self.inner
+            inner.update(bufferPointer: body)
+            var outer = self.outer
+            inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+            return outer.finalize()
         }
 
         /// Whether `tag` is `body`'s code, compared in constant time.
         func signs(_ body: [UInt8], with tag: [UInt8]) -> Bool {
-            var mac = prepared
-            mac.update(data: body)
-            return mac.finalize() == tag
+            guard tag.count == SHA256.byteCount else { return false }
+            let code = body.withUnsafeBytes { self.code(for: $0) }
+            return code.withUnsafeBytes { code in
+                var difference: UInt8 = 0
+                for index in 0..<SHA256.byteCount { difference |= code[index] ^ tag[index] }
+                return difference == 0
+            }
         }
     }
 
@@ -41,8 +58,9 @@ public struct LinkSigner: Sendable {
     /// A token carrying `payload` for links of `purpose` (a one-letter kind, so that an
     /// unsubscribe token can never be used as another kind of link).
     public func token(purpose: String, payload: String) -> String {
-        let body = Data("\(purpose):\(payload)".utf8)
-        return Self.base64URL(body) + "." + Self.base64URL(Data(current.code(for: body)))
+        let body = Array("\(purpose):\(payload)".utf8)
+        let code = body.withUnsafeBytes { current.code(for: $0) }
+        return Self.base64URL(body) + "." + code.withUnsafeBytes { Self.base64URL($0) }
     }
 
     /// The payload of a valid token of `purpose`, or nil.

@@ -1,28 +1,29 @@
+import Foundation
 import NIOCore
 import NurtureCore
 import Synchronization
 
-/// Gathers the opens and clicks `TrackingFastPath` answers on one event loop during one
-/// turn of it and records them in one call to the store (one task, one transaction),
-/// then lets each answer go. One task and one transaction per request cost more than
-/// the rest of a redirect.
+/// Gathers the opens and clicks `TrackingFastPath` and `TrackingWirePath` answer on one
+/// event loop during one turn of it and hands them to the store's writer together, then
+/// lets each answer go once it is recorded. One task and one transaction per request
+/// cost more than the rest of a redirect.
 final class TrackingBatcher: @unchecked Sendable {
     // Unchecked: `pending` is only touched on `loop` (every method asserts it).
     private let loop: any EventLoop
-    private let tracking: TrackingRoutes
-    private var pending: [(link: TrackedLink, seen: TrackingRoutes.Seen, recorded: EventLoopPromise<Void>)] = []
+    private let writer: TrackingWriter
+    private var pending: [TrackingWriter.Entry] = []
 
-    init(loop: any EventLoop, tracking: TrackingRoutes) {
+    init(loop: any EventLoop, writer: TrackingWriter) {
         self.loop = loop
-        self.tracking = tracking
+        self.writer = writer
     }
 
     /// Succeeds once the request is recorded (or failed to be: that is logged, and never
-    /// costs the reader the answer).
+    /// costs the reader the answer). The request is dated now, as it arrives.
     func record(_ link: TrackedLink, seen: TrackingRoutes.Seen) -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
         let recorded = loop.makePromise(of: Void.self)
-        pending.append((link, seen, recorded))
+        pending.append(TrackingWriter.Entry(link: link, seen: seen, at: writer.now(), recorded: recorded))
         // The loop runs what `execute` queues after the reads it is handling now.
         if pending.count == 1 { loop.execute { self.flush() } }
         return recorded.futureResult
@@ -32,10 +33,50 @@ final class TrackingBatcher: @unchecked Sendable {
         loop.preconditionInEventLoop()
         let batch = pending
         pending = []
-        let tracking = tracking
-        let written = loop.makePromise(of: Void.self)
-        written.completeWithTask { await tracking.record(batch.map { ($0.link, $0.seen) }) }
-        written.futureResult.whenComplete { _ in
+        writer.write(batch)
+    }
+}
+
+/// Writes what every loop's batcher hands it, one transaction at a time, each taking all
+/// that was handed over while the one before was written (group commit across loops):
+/// the busier `serve` is, the more requests share a commit.
+final class TrackingWriter: Sendable {
+    struct Entry: Sendable {
+        var link: TrackedLink
+        var seen: TrackingRoutes.Seen
+        var at: Date
+        var recorded: EventLoopPromise<Void>
+    }
+
+    private let tracking: TrackingRoutes
+    private let queue = Mutex<(waiting: [Entry], writing: Bool)>(([], false))
+
+    init(tracking: TrackingRoutes) {
+        self.tracking = tracking
+    }
+
+    /// The routes' clock, which dates every request.
+    func now() -> Date { tracking.now() }
+
+    func write(_ batch: [Entry]) {
+        let startsWriting = queue.withLock { queue in
+            queue.waiting += batch
+            defer { queue.writing = true }
+            return !queue.writing
+        }
+        guard startsWriting else { return }
+        Task { await drain() }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = queue.withLock { queue in
+                defer { queue.waiting = [] }
+                if queue.waiting.isEmpty { queue.writing = false }
+                return queue.waiting
+            }
+            guard !batch.isEmpty else { return }
+            await tracking.record(batch.map { ($0.link, $0.seen, $0.at) })
             for entry in batch { entry.recorded.succeed() }
         }
     }
@@ -43,17 +84,17 @@ final class TrackingBatcher: @unchecked Sendable {
 
 /// One `TrackingBatcher` per event loop, made when a connection on it first needs one.
 final class TrackingBatchers: Sendable {
-    private let tracking: TrackingRoutes
+    private let writer: TrackingWriter
     private let byLoop = Mutex<[ObjectIdentifier: TrackingBatcher]>([:])
 
     init(tracking: TrackingRoutes) {
-        self.tracking = tracking
+        writer = TrackingWriter(tracking: tracking)
     }
 
     func batcher(for loop: any EventLoop) -> TrackingBatcher {
         byLoop.withLock { batchers in
             if let batcher = batchers[ObjectIdentifier(loop)] { return batcher }
-            let batcher = TrackingBatcher(loop: loop, tracking: tracking)
+            let batcher = TrackingBatcher(loop: loop, writer: writer)
             batchers[ObjectIdentifier(loop)] = batcher
             return batcher
         }

@@ -130,10 +130,10 @@ struct TrackingRoutes: Sendable {
     }
 
     /// Records requests before they are answered (a completed request is a recorded
-    /// one), in one transaction: what `TrackingFastPath` answered in one turn of its loop.
-    func record(_ batch: [(link: TrackedLink, seen: Seen)]) async {
-        let at = now()
-        let tracked = batch.map { $0.seen.request(for: $0.link, at: at) }
+    /// one), in one transaction: what the loops answered ahead of the router meanwhile,
+    /// each dated when it arrived.
+    func record(_ batch: [(link: TrackedLink, seen: Seen, at: Date)]) async {
+        let tracked = batch.map { $0.seen.request(for: $0.link, at: $0.at) }
         do {
             let verdicts = try await retryingWhileBusy(patience: .seconds(30)) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)

@@ -70,6 +70,12 @@ extension SQLiteStore {
         return found
     }
 
+    /// A user agent as stored: its first 512 characters. Counting bytes first spares the
+    /// character walk for nearly every agent (at most 512 bytes is at most 512 characters).
+    static func storedAgent(_ agent: String) -> String {
+        agent.utf8.count <= 512 ? agent : String(agent.prefix(512))
+    }
+
     private func insertActivity(_ activity: RecordedActivity, decoyReach: TimeInterval) throws {
         let request = activity.request
         let row = SQLiteStatement.Value.integer(request.link.messageRow)
@@ -89,7 +95,7 @@ extension SQLiteStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).rows([row, .text(request.kind.rawValue), .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
                        .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
-                       Self.optional(request.userAgent.map { String($0.prefix(512)) }), Self.optional(request.ip)])
+                       Self.optional(request.userAgent.map(Self.storedAgent)), Self.optional(request.ip)])
         if let reach = outcome.unmask {
             try connection.prepare("""
                 UPDATE activity SET class = 'machine', reason = ? WHERE message_row = ? AND kind = 'click' AND decoy = 0

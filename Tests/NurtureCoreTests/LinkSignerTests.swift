@@ -20,6 +20,19 @@ import Testing
         #expect(LinkSigner(secret: "other").unsubscribeTarget(inToken: token)?.enrollmentID == nil)
     }
 
+    /// Tokens already in readers' inboxes keep working: the same secret and payload give
+    /// the same token as before the HMAC was written on SHA256 by hand (these were made by
+    /// swift-crypto's `HMAC<SHA256>`), with short, block-sized and over-long secrets.
+    @Test func tokensAreTheSameAsBefore() {
+        #expect(LinkSigner(secret: "s3cret").token(purpose: "c", payload: "1.0.https://acme.example/pricing?plan=pro&ref=mail")
+            == "YzoxLjAuaHR0cHM6Ly9hY21lLmV4YW1wbGUvcHJpY2luZz9wbGFuPXBybyZyZWY9bWFpbA.QL61s144JLX8gFGSvWTVUdNNO-27I6vcaOYVQBqj1Yk")
+        #expect(LinkSigner(secret: String(repeating: "k", count: 100)).token(purpose: "o", payload: "12345")
+            == "bzoxMjM0NQ.ZCLD6hdyUbdF2icXVTlWlnn8uX-vk5P0PgXFPeBFvQU")
+        let blockSized = LinkSigner(secret: String(repeating: "x", count: 64))
+        #expect(blockSized.unsubscribeToken(enrollmentID: 7, step: "welcome") == "dTo3LndlbGNvbWU.s5bGnG6lv3ArIiIV3bvWql4nlKk6oxVPe8vfjPmx1p4")
+        #expect(blockSized.unsubscribeTarget(inToken: "dTo3LndlbGNvbWU.s5bGnG6lv3ArIiIV3bvWql4nlKk6oxVPe8vfjPmx1p4")?.step == "welcome")
+    }
+
     /// Tokens are base64url written and read by hand (the redirect's hot path): the same
     /// text as Foundation's base64 with the URL alphabet and no padding, for every length.
     @Test func base64URLMatchesFoundationsBase64() {

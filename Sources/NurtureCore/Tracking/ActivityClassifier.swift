@@ -51,7 +51,7 @@ public struct ActivityClassifier: Sendable {
         }
         // One pass over the agent's bytes: every tracked request checks some fifty names,
         // and Foundation's locale-aware search made this the costliest step of a redirect.
-        let lower = Array(agent.lowercased().utf8)
+        let lower = Self.lowercasedBytes(agent)
         if Self.humanProxyIndex.firstMatch(in: lower) != nil { return ActivityVerdict(.human, "image proxy fetching for a reader") }
         if let match = Self.machineAgentIndex.firstMatch(in: lower) {
             return ActivityVerdict(.machine, "user agent names '\(Self.machineAgents[match])'")
@@ -59,6 +59,13 @@ public struct ActivityClassifier: Sendable {
         // Apple Mail Privacy Protection loads images with a bare "Mozilla/5.0" from its proxies.
         if request.kind == .open, agent == "Mozilla/5.0" { return ActivityVerdict(.machine, "Apple Mail Privacy Protection") }
         return ActivityVerdict(.human, "browser or mail client")
+    }
+
+    /// The agent's bytes lowercased: byte by byte when it is ASCII (nearly always, and
+    /// then the same as `lowercased()`), else through Unicode's rules.
+    static func lowercasedBytes(_ agent: String) -> [UInt8] {
+        guard agent.utf8.allSatisfy({ $0 < 0x80 }) else { return Array(agent.lowercased().utf8) }
+        return agent.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
     }
 
     /// The agent without surrounding whitespace; Foundation's trimming only when an end
@@ -75,34 +82,59 @@ public struct ActivityClassifier: Sendable {
 /// Names to look for in a text, grouped by their first byte, so that one pass over the
 /// text compares only the names that could start at each place.
 public struct NameIndex: Sendable {
-    private let names: [[UInt8]]
-    /// For each byte, the indexes of the names that start with it.
-    private let byFirstByte: [[Int]]
+    /// Every name's bytes, one after the other; `ranges[i]` is name i's.
+    private let bytes: [UInt8]
+    private let ranges: [Range<Int>]
+    /// The names starting with byte b are `order[bucketStarts[b] ..< bucketStarts[b + 1]]`,
+    /// in the order given. Flat arrays read through pointers: this runs for every
+    /// byte of every tracked request's user agent.
+    private let order: [Int]
+    private let bucketStarts: [Int]
 
     public init(_ names: [String]) {
-        self.names = names.map { Array($0.utf8) }
-        var table = [[Int]](repeating: [], count: 256)
-        for (index, name) in self.names.enumerated() {
-            if let first = name.first { table[Int(first)].append(index) }
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for name in names {
+            let start = bytes.count
+            bytes += name.utf8
+            ranges.append(start..<bytes.count)
         }
-        byFirstByte = table
+        var order: [Int] = []
+        var bucketStarts: [Int] = []
+        for byte in 0...255 {
+            bucketStarts.append(order.count)
+            order += ranges.indices.filter { !ranges[$0].isEmpty && bytes[ranges[$0].lowerBound] == UInt8(byte) }
+        }
+        bucketStarts.append(order.count)
+        (self.bytes, self.ranges, self.order, self.bucketStarts) = (bytes, ranges, order, bucketStarts)
     }
 
     /// The index (in the order given) of the first name that occurs anywhere in `text`.
     public func firstMatch(in text: [UInt8]) -> Int? {
-        var best: Int?
+        var best = Int.max
         text.withUnsafeBufferPointer { text in
-            for start in text.indices {
-                for index in byFirstByte[Int(text[start])] where index < (best ?? .max) {
-                    let name = names[index]
-                    guard name.count <= text.count - start else { continue }
-                    if name.withUnsafeBufferPointer({ name in (1..<name.count).allSatisfy { text[start + $0] == name[$0] } }) {
-                        best = index
-                        if index == 0 { return }
+            bytes.withUnsafeBufferPointer { names in
+                ranges.withUnsafeBufferPointer { ranges in
+                    order.withUnsafeBufferPointer { order in
+                        bucketStarts.withUnsafeBufferPointer { buckets in
+                            for start in 0..<text.count {
+                                let byte = Int(text[start])
+                                for slot in buckets[byte]..<buckets[byte + 1] {
+                                    let index = order[slot]
+                                    if index >= best { break }
+                                    let name = ranges[index]
+                                    guard name.count <= text.count - start else { continue }
+                                    if memcmp(text.baseAddress! + start, names.baseAddress! + name.lowerBound, name.count) == 0 {
+                                        best = index
+                                        if index == 0 { return }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        return best
+        return best == .max ? nil : best
     }
 }
