@@ -7,25 +7,32 @@ package enum JSONText {
         guard !values.isEmpty else { return "{}" }
         // Written as bytes straight into the text's storage, measured first: appending
         // piece by piece grew the text several times over, for every row of an import.
-        let keys = values.count == 1 ? Array(values.keys) : values.keys.sorted()
+        let pairs = values.count == 1 ? Array(values) : values.sorted { $0.key < $1.key }
         // Braces, commas and colons, then each key and value quoted.
-        var length = 2 * keys.count + 1
-        for key in keys { length += quotedLength(key) + quotedLength(values[key]!) }
+        var length = 2 * pairs.count + 1
+        for (key, value) in pairs { length += quotedLength(key) + quotedLength(value) }
         return String(unsafeUninitializedCapacity: length) { buffer in
-            var end = 0
-            func put(_ byte: UInt8) {
-                buffer[end] = byte
-                end += 1
+            var out = Writer(buffer: buffer)
+            out.put(UInt8(ascii: "{"))
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { out.put(UInt8(ascii: ",")) }
+                writeQuoted(pair.key, to: &out)
+                out.put(UInt8(ascii: ":"))
+                writeQuoted(pair.value, to: &out)
             }
-            put(UInt8(ascii: "{"))
-            for (index, key) in keys.enumerated() {
-                if index > 0 { put(UInt8(ascii: ",")) }
-                writeQuoted(key, put)
-                put(UInt8(ascii: ":"))
-                writeQuoted(values[key]!, put)
-            }
-            put(UInt8(ascii: "}"))
-            return end
+            out.put(UInt8(ascii: "}"))
+            return out.end
+        }
+    }
+
+    /// Bytes written one after the other into a buffer measured beforehand.
+    private struct Writer {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var end = 0
+
+        mutating func put(_ byte: UInt8) {
+            buffer[end] = byte
+            end += 1
         }
     }
 
@@ -46,22 +53,22 @@ package enum JSONText {
 
     /// `text` as a JSON string (RFC 8259 §7), byte by byte: the one place the escapes
     /// are written (every byte that is escaped is ASCII, so UTF-8 passes through whole).
-    private static func writeQuoted(_ text: String, _ put: (UInt8) -> Void) {
-        put(UInt8(ascii: "\""))
+    private static func writeQuoted(_ text: String, to out: inout Writer) {
+        out.put(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(UInt8(ascii: "\\")); put(byte)
-            case UInt8(ascii: "\n"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): put(UInt8(ascii: "\\")); put(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.put(UInt8(ascii: "\\")); out.put(byte)
+            case UInt8(ascii: "\n"): out.put(UInt8(ascii: "\\")); out.put(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): out.put(UInt8(ascii: "\\")); out.put(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): out.put(UInt8(ascii: "\\")); out.put(UInt8(ascii: "t"))
             case ..<0x20:
-                put(UInt8(ascii: "\\")); put(UInt8(ascii: "u")); put(UInt8(ascii: "0")); put(UInt8(ascii: "0"))
-                put(hex[Int(byte >> 4)])
-                put(hex[Int(byte & 0xF)])
-            default: put(byte)
+                for escape in [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] {
+                    out.put(escape)
+                }
+            default: out.put(byte)
             }
         }
-        put(UInt8(ascii: "\""))
+        out.put(UInt8(ascii: "\""))
     }
 
     /// A JSON array of strings (a list bound as one parameter, read with json_each).
@@ -113,12 +120,9 @@ package enum JSONText {
     /// `text` as a JSON string, quotes included, written at its exact length.
     private static func quoted(_ text: String) -> String {
         String(unsafeUninitializedCapacity: quotedLength(text)) { buffer in
-            var end = 0
-            writeQuoted(text) { byte in
-                buffer[end] = byte
-                end += 1
-            }
-            return end
+            var out = Writer(buffer: buffer)
+            writeQuoted(text, to: &out)
+            return out.end
         }
     }
 }

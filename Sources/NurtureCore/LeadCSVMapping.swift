@@ -105,7 +105,8 @@ public struct LeadCSVMapping: Sendable {
             case .medium: origin.medium = value
             case .sourceCampaign: origin.campaign = value
             case .attribute(let name):
-                guard value.count <= attributeValueLimit else {
+                // Bytes first: no more bytes than the limit is no more characters.
+                guard value.utf8.count <= attributeValueLimit || value.count <= attributeValueLimit else {
                     return reject("\(name) is longer than \(attributeValueLimit) characters")
                 }
                 if !value.isEmpty { attributes[name] = value }
