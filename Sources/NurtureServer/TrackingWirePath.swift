@@ -87,8 +87,9 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .handedOver = state else {
+            // Not counted as activity: a head trickling in byte by byte must still arrive
+            // within the idle timeout, as the HTTP stack requires.
             inRead = true
-            lastActive = .now()
             var bytes = unwrapInboundIn(data)
             if pending == nil { pending = bytes } else { pending!.writeBuffer(&bytes) }
             if case .reading = state { readRequests(context) }

@@ -22,12 +22,13 @@ public struct PlainTrackingRequest: Sendable, Equatable {
         case notPlain
     }
 
+    private static let starts: [StaticString] = ["GET /o/", "GET /c/", "HEAD /o/", "HEAD /c/"]
+
     /// Longer heads are left to the full parser and its limits.
     public static let limit = 8 * 1024
 
     /// Reads the request at the start of `bytes`.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> Reading {
-        let starts: [StaticString] = ["GET /o/", "GET /c/", "HEAD /o/", "HEAD /c/"]
         guard starts.contains(where: { hasPrefix(bytes, $0, orIsOne: true) }) else { return .notPlain }
         guard let end = headEnd(bytes) else { return bytes.count < limit ? .incomplete : .notPlain }
         let isHead = bytes[0] == UInt8(ascii: "H")
