@@ -44,6 +44,9 @@ struct RenderPlan: Sendable {
     }
 
     let segments: [Segment]
+    /// The bytes of the literal segments: with the values', the output's size, reserved
+    /// up front (grown piece by piece, a 6 KB part was copied over several times).
+    let literalLength: Int
 
     /// Builds the plan with `render` (swift-mustache on a dictionary of stand-ins), or nil.
     init?(for context: RenderContext, render: ([String: String]) -> String?) {
@@ -52,6 +55,10 @@ struct RenderPlan: Sendable {
             return nil
         }
         self.segments = segments
+        literalLength = segments.reduce(0) { length, segment in
+            if case .literal(let text) = segment { return length + text.utf8.count }
+            return length
+        }
         let second = Self.standIns(context, family: "bcd")
         guard let check = render(second.variables), fill(with: second.values) == check else { return nil }
     }
@@ -74,7 +81,11 @@ struct RenderPlan: Sendable {
 
     /// The output for `values` (in the context's name order).
     func fill(with values: [String]) -> String {
+        var length = literalLength
+        for case .value(let index, _) in segments { length += values[index].utf8.count }
         var output = ""
+        // A little room for what escaping adds.
+        output.reserveCapacity(length + length / 32 + 16)
         for segment in segments {
             switch segment {
             case .literal(let text): output += text

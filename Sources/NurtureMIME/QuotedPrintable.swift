@@ -39,6 +39,15 @@ public enum QuotedPrintable {
                 continue
             }
             let next = index + 1
+            // Nearly every byte: printable, not "=", not a dot opening a line, with room
+            // left on the line whether or not it is the line's last: written as it is.
+            if byte >= 33 && byte <= 126 && byte != equals && column < 75 && (byte != dot || column > 0) {
+                out[at] = byte
+                at += 1
+                column += 1
+                index = next
+                continue
+            }
             let isLast = next == count || bytes[next] == cr || bytes[next] == lf
             // A space or tab is literal except at a line's end; a leading dot is encoded
             // too, so no line can read as SMTP's end-of-data.
