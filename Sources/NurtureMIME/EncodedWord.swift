@@ -12,7 +12,11 @@ public enum EncodedWord {
     /// (RFC 5322 §2.1.1: a line is at most 998 octets, and folding happens only at
     /// spaces, so a long word must travel as several encoded-words).
     public static func needsEncoding(_ text: String) -> Bool {
-        if !text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) || text.contains("=?") { return true }
+        // Bytes throughout: with Foundation in scope, `contains("=?")` is a CFString search.
+        let bytes = text.utf8
+        if !bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) || zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: "=") && $1 == UInt8(ascii: "?") }) {
+            return true
+        }
         var run = 0
         for byte in text.utf8 {
             run = byte == 0x20 ? 0 : run + 1

@@ -154,7 +154,13 @@ enum Header {
         }))
     }
 
-    private static let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~ ".utf8)
+    /// RFC 5322 atext and the space between words: a phrase of these needs no quotes.
+    private static func isPhraseByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), 0x20: true
+        default: "!#$%&'*+-/=?^_`{|}~".utf8.contains(byte)
+        }
+    }
 
     /// `Name <addr>`: a plain phrase when it can be, a quoted string for ASCII with
     /// specials, encoded-words for anything else.
@@ -165,7 +171,7 @@ enum Header {
         let phrase: String
         if EncodedWord.needsEncoding(name) {
             phrase = EncodedWord.encode(name).joined(separator: " ")
-        } else if name.utf8.allSatisfy({ atext.contains($0) }) {
+        } else if name.utf8.allSatisfy(isPhraseByte) {
             phrase = name
         } else {
             phrase = "\"" + name.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
@@ -187,6 +193,8 @@ enum Header {
     static func fold(name: String, value: String) -> String {
         let line = "\(name): \(value)"
         guard line.utf8.count > 78 else { return line }
+        // Nearly every long header is ASCII (encoded-words are): folded on its bytes.
+        if line.utf8.allSatisfy({ $0 < 0x80 }) { return foldASCII(line) }
         // Segments: a run of spaces and the word after it (the first has no spaces).
         var segments: [Substring] = []
         var start = line.startIndex
@@ -219,6 +227,37 @@ enum Header {
         }
         lines.append(current)
         return lines.joined(separator: "\r\n")
+    }
+
+    /// `fold` for an ASCII line, where every byte is a character: the same segments and
+    /// the same breaks, found on the bytes.
+    private static func foldASCII(_ line: String) -> String {
+        let bytes = Array(line.utf8)
+        let space = UInt8(ascii: " ")
+        // Segments: a run of spaces and the word after it (the first has no spaces).
+        var segments: [Range<Int>] = []
+        var start = 0
+        for index in bytes.indices where index > 0 && bytes[index] == space && bytes[index - 1] != space {
+            segments.append(start..<index)
+            start = index
+        }
+        segments.append(start..<bytes.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 3 * segments.count)
+        var currentLength = 0
+        for (index, segment) in segments.enumerated() {
+            let hasWord = bytes[segment].contains { $0 != space }
+            let startsEncodedWord = segment.count >= 3 && bytes[segment.lowerBound] == space
+                && bytes[segment.lowerBound + 1] == UInt8(ascii: "=") && bytes[segment.lowerBound + 2] == UInt8(ascii: "?")
+            let mayBreak = index > 1 || startsEncodedWord
+            if currentLength > 0, hasWord, mayBreak, currentLength + segment.count > 78 {
+                out += [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+                currentLength = 0
+            }
+            out += bytes[segment]
+            currentLength += segment.count
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// FNV-1a, hex: a boundary that is the same for the same message, on any machine.
