@@ -194,7 +194,11 @@ enum Header {
         let line = "\(name): \(value)"
         guard line.utf8.count > 78 else { return line }
         // Nearly every long header is ASCII (encoded-words are): folded on its bytes.
-        if line.utf8.allSatisfy({ $0 < 0x80 }) { return foldASCII(line) }
+        return line.utf8.allSatisfy({ $0 < 0x80 }) ? foldASCII(line) : foldCharacters(line)
+    }
+
+    /// `fold` character by character, for a line that is not ASCII.
+    static func foldCharacters(_ line: String) -> String {
         // Segments: a run of spaces and the word after it (the first has no spaces).
         var segments: [Substring] = []
         var start = line.startIndex
@@ -231,7 +235,7 @@ enum Header {
 
     /// `fold` for an ASCII line, where every byte is a character: the same segments and
     /// the same breaks, found on the bytes.
-    private static func foldASCII(_ line: String) -> String {
+    static func foldASCII(_ line: String) -> String {
         let bytes = Array(line.utf8)
         let space = UInt8(ascii: " ")
         // Segments: a run of spaces and the word after it (the first has no spaces).

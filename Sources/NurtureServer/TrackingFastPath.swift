@@ -96,22 +96,12 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// The link and what the request says of itself, when it is the plain case.
     private func answerable(_ head: HTTPRequest, context: ChannelHandlerContext) -> (TrackedLink, TrackingRoutes.Seen)? {
         guard head.method == .get || head.method == .head, let path = head.path,
-            path.utf8.allSatisfy(Self.isPlainPathByte), head.headerFields[.connection] == nil,
+            path.utf8.allSatisfy(PlainTrackingRequest.isPathByte), head.headerFields[.connection] == nil,
             case .some(.some(let link)) = tracking.link(method: head.method, path: path), link.isAnsweredHere
         else { return nil }
         let ip = NurtureRequestContext.clientIP(
             peer: context.channel.remoteAddress?.ipAddress, forwardedFor: head.headerFields[NurtureRequestContext.forwardedFor])
         return (link, TrackingRoutes.Seen(isHead: head.method == .head, headers: head.headerFields, ip: ip))
-    }
-
-    /// The bytes of a token's path: base64url, its dot and padding, and the slashes.
-    /// Anything else (a query, percent-escapes) is Hummingbird's to parse.
-    private static func isPlainPathByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "="), UInt8(ascii: "/"): true
-        default: false
-        }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -24,6 +24,8 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let tracking: TrackingRoutes
     private let batchers: TrackingBatchers
+    /// This connection's loop's batcher, looked up once (`handlerAdded`).
+    private var batcher: TrackingBatcher?
     private let dates: HTTPDateCache
     private let serverName: String
     private let idleTimeout: TimeAmount
@@ -64,6 +66,7 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        batcher = batchers.batcher(for: context.eventLoop)
         lastActive = .now()
         if context.channel.isActive { scheduleIdleCheck(context) }
     }
@@ -126,7 +129,7 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
                 state = .answering
                 let ip = NurtureRequestContext.clientIP(peer: context.channel.remoteAddress?.ipAddress, forwardedFor: request.forwardedFor)
                 let seen = TrackingRoutes.Seen(isHead: request.isHead, userAgent: request.userAgent, purpose: request.purpose, ip: ip)
-                batchers.batcher(for: context.eventLoop).record(link, seen: seen).assumeIsolated().whenComplete { _ in
+                (batcher ?? batchers.batcher(for: context.eventLoop)).record(link, seen: seen).assumeIsolated().whenComplete { _ in
                     self.answered(link, isHead: request.isHead, context: context)
                 }
             }

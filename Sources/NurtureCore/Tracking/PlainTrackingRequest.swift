@@ -147,7 +147,8 @@ public struct PlainTrackingRequest: Sendable, Equatable {
         return true
     }
 
-    private static func isPathByte(_ byte: UInt8) -> Bool {
+    /// The bytes of a token's path: base64url, its dot and padding, and the slashes.
+    public static func isPathByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
         case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "="), UInt8(ascii: "/"): true
