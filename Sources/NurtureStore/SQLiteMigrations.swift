@@ -217,6 +217,15 @@ enum SQLiteMigrations {
                 PRIMARY KEY (campaign_id, step_id)
             ) WITHOUT ROWID;
             """),
+        Migration(version: 11, name: "tags without a by-tag index", sql: """
+            -- Enrolment reads the tags added since its last pass by their seq (the rowid)
+            -- and filters them by name, so it does not need this index; every tag row
+            -- written paid for it. Measured on a 1,000,000-lead import with two tags each:
+            -- 7.7 s with the index, 5.6 s without. A new campaign's first pass over
+            -- 2,000,000 tag rows for a tag that few leads carry takes 0.13 s instead of
+            -- 0.005 s, once; one for a tag that most carry is faster (0.42 s, not 0.70).
+            DROP INDEX IF EXISTS lead_tags_by_tag;
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

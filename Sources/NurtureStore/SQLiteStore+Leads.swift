@@ -29,7 +29,7 @@ extension SQLiteStore {
             var summary = UpsertSummary()
             let upsert = try connection.prepare(Self.upsertLeadSQL)
             let existing = try connection.prepare("SELECT id FROM leads WHERE email_key = ?")
-            let addTag = try connection.prepare(Self.addTagSQL)
+            var tags = try TagRowWriter(connection: connection, addedAt: timestamp)
             for index in leads.indices {
                 // An upsert that inserts sets the connection's last rowid; one that updates
                 // leaves it (and triggers restore theirs), so after a reset to 0 a rowid
@@ -45,13 +45,9 @@ extension SQLiteStore {
                     try existing.rows([.text(leads[index].email.normalized)]) { id = $0.integer(0) }
                     summary.updated += 1
                 }
-                for tag in leads[index].uniqueTags {
-                    try addTag.set(1, id)
-                    try addTag.set(2, tag)
-                    try addTag.set(3, timestamp)
-                    try addTag.run()
-                }
+                for tag in leads[index].uniqueTags { try tags.add(leadID: id, tag: tag) }
             }
+            try tags.finish()
             return summary
         }
     }

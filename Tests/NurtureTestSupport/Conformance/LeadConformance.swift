@@ -122,6 +122,31 @@ struct LeadFixture {
         #expect(try await store.lead(email: try EmailAddress("new@example.com"))?.tags == ["a", "b"])
     }
 
+    /// A batch writes many tag rows per statement: every one arrives, whatever the
+    /// batch's size against the rows a statement holds, and a tag a lead already has is
+    /// kept once. Enrolment then finds each tag's leads, including those a later batch
+    /// tagged, and no lead twice.
+    func everyTagOfALargeBatchIsWritten() async throws {
+        let first = (0..<150).map { index in
+            LeadInput(email: email("lead\(index)@example.com"), tags: ["all", "group\(index % 3)"])
+        }
+        #expect(try await store.upsertLeads(first, now: now) == UpsertSummary(inserted: 150, updated: 0))
+        #expect(try await store.enroll(campaignID: "everyone", rule: EnrollmentRule(tags: ["all"]), now: now) == 150)
+        #expect(try await store.enroll(campaignID: "group1", rule: EnrollmentRule(tags: ["group1"]), now: now) == 50)
+
+        // Known leads again, with a tag they have and one they do not; and 7 new ones.
+        let second = (100..<157).map { index in
+            LeadInput(email: email("lead\(index)@example.com"), tags: ["group\(index % 3)", "late"])
+        }
+        #expect(try await store.upsertLeads(second, now: now) == UpsertSummary(inserted: 7, updated: 50))
+        let lead101 = try #require(try await store.lead(email: email("lead101@example.com")))
+        #expect(lead101.tags == ["all", "group2", "late"])
+        #expect(try await store.lead(email: email("lead156@example.com"))?.tags == ["group0", "late"])
+        #expect(try await store.enroll(campaignID: "group1", rule: EnrollmentRule(tags: ["group1"]), now: now) == 2, "leads 151 and 154")
+        #expect(try await store.enroll(campaignID: "late", rule: EnrollmentRule(tags: ["late", "all"]), now: now) == 157)
+        #expect(try await store.enroll(campaignID: "everyone", rule: EnrollmentRule(tags: ["all"]), now: now) == 0)
+    }
+
     func anUnusableHeaderImportsNothing() async throws {
         var chunks = [Array("name,company\nAda,Acme\n".utf8)]
         await #expect(throws: LeadCSVMapping.HeaderProblem.self) {
@@ -160,6 +185,7 @@ extension LeadFixture {
         ConformanceCheck("counts active leads lacking a variable") { try await LeadFixture($0).countsActiveLeadsLackingAVariable() },
         ConformanceCheck("bad CSV rows are reported by line and the rest imports") { try await LeadFixture($0).badRowsAreReportedByLineAndTheRestImports() },
         ConformanceCheck("imports in batches across chunks") { try await LeadFixture($0).importsInBatchesAcrossChunks() },
+        ConformanceCheck("every tag of a large batch is written") { try await LeadFixture($0).everyTagOfALargeBatchIsWritten() },
         ConformanceCheck("an unusable header imports nothing") { try await LeadFixture($0).anUnusableHeaderImportsNothing() },
     ]
 }
