@@ -66,8 +66,6 @@ extension SQLiteStore {
         try statement.set(10, lead.source?.campaign)
     }
 
-    static let addTagSQL = "INSERT INTO lead_tags (lead_id, tag, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
-
     public func addLeadIfNew(_ lead: LeadInput, now: Date) throws -> Bool {
         try connection.transaction { try insertLeadIfNew(lead, at: now) != nil }
     }
@@ -80,8 +78,9 @@ extension SQLiteStore {
         try Self.setLeadValues(lead, at: now.epochSeconds, on: insert)
         try insert.run { id = $0.integer(0) }
         guard let id else { return nil }
-        let addTag = try connection.prepare(Self.addTagSQL)
-        for tag in lead.uniqueTags { try addTag.rows([.integer(id), .text(tag), .integer(now.epochSeconds)]) }
+        var tags = try TagRowWriter(connection: connection, addedAt: now.epochSeconds)
+        for tag in lead.uniqueTags { try tags.add(leadID: id, tag: tag) }
+        try tags.finish()
         return id
     }
 

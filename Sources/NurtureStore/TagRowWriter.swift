@@ -1,8 +1,9 @@
 /// Writes `lead_tags` rows many to a statement: `INSERT … VALUES (…), (…), …` with
 /// `rowsPerStatement` rows, the last few one by one. An import writes two or three tags
-/// per lead, and one statement per tag row cost SQLite a statement's start and end
-/// (cursors opened on the table and both its indexes, then closed) for every row.
-/// Rows are written in the order they were added, so `seq` keeps that order.
+/// per lead, and one statement per tag row cost SQLite a statement's start and end for
+/// every row, and each row's index insert a descent from the root: within a statement
+/// the cursors stay open where the last row went. Rows are written in the order they
+/// were added, so `seq` keeps that order. A tag the lead already has is left as it is.
 struct TagRowWriter {
     static let rowsPerStatement = 64
 
