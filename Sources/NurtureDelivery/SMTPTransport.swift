@@ -21,10 +21,12 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
     public init(settings: SMTPSettings) {
         _ = Self.globalInit
         self.settings = settings
+        name = settings.redactedURL
         limiter = settings.ratePerSecond.flatMap { $0 > 0 ? RateLimiter(perSecond: $0) : nil }
     }
 
-    public var name: String { settings.redactedURL }
+    /// The server's URL without its password; made once, as every message's outcome names it.
+    public let name: String
 
     public var maxConcurrentDeliveries: Int { max(1, settings.maxConnections) }
 

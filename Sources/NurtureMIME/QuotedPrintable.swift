@@ -28,6 +28,20 @@ public enum QuotedPrintable {
         var column = 0
         var index = 0
         while index < count {
+            // Eight ordinary bytes at once (printable or space, no "=", the line's start
+            // and end not among them, room left on the line): written as they are, which
+            // is what the byte loop below would write. Most of a prose body goes this way.
+            if column <= 67, index + 8 < count {
+                let word = UnsafeRawPointer(bytes + index).loadUnaligned(as: UInt64.self)
+                let after = bytes[index + 8]
+                if Word.isPlain(word), after != cr, after != lf, column > 0 || bytes[index] != dot {
+                    UnsafeMutableRawPointer(out + at).storeBytes(of: word, as: UInt64.self)
+                    at += 8
+                    column += 8
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
             if byte == cr || byte == lf {
                 // Every line end (CRLF, CR or LF) is written CRLF.
@@ -93,6 +107,11 @@ public enum QuotedPrintable {
         var escapes = 0
         var index = 0
         while index < count {
+            // Eight bytes at once when none is 8-bit, "=" or a line end: nothing to count.
+            if index + 8 <= count, Word.isUncounted(UnsafeRawPointer(bytes + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
             if byte >= 0x80 || byte == equals {
                 escapes += 1
@@ -136,6 +155,30 @@ public enum QuotedPrintable {
             }
         }
         body(input[start..<input.count], true)
+    }
+
+    /// Tests on eight bytes at once, in one 64-bit word (SWAR: "any byte zero" and "any
+    /// byte below n" from the bit-twiddling classics, exact for whether any byte matches).
+    enum Word {
+        static let ones: UInt64 = 0x0101_0101_0101_0101
+        static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+        static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let match = word ^ (ones &* UInt64(byte))
+            return (match &- ones) & ~match & highBits != 0
+        }
+
+        /// Every byte printable ASCII or a space, and none "=": literal mid-line.
+        static func isPlain(_ word: UInt64) -> Bool {
+            // ASCII first: "below 0x20" is exact only for bytes under 0x80.
+            word & highBits == 0 && (word &- ones &* 0x20) & ~word & highBits == 0
+                && !hasByte(word, 0x3D) && !hasByte(word, 0x7F)
+        }
+
+        /// No 8-bit byte, "=", CR or LF: nothing `measure` counts.
+        static func isUncounted(_ word: UInt64) -> Bool {
+            word & highBits == 0 && !hasByte(word, 0x3D) && !hasByte(word, 0x0D) && !hasByte(word, 0x0A)
+        }
     }
 
     private static let equals = UInt8(ascii: "="), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")

@@ -48,7 +48,8 @@ import Testing
     static let pieces: [[UInt8]] = [
         Array("a".utf8), Array("Z".utf8), [0x20], [0x09], Array(".".utf8), Array("=".utf8), [0x0A], [0x0D], [0x0D, 0x0A],
         Array("ä".utf8), Array("✓".utf8), [0xFF], [0x00], [0x7F], Array(String(repeating: "x", count: 70).utf8),
-        Array(String(repeating: "é", count: 30).utf8),
+        Array(String(repeating: "é", count: 30).utf8), Array("Dear Lead, here is ordinary prose ".utf8), Array("a=b c.d ".utf8),
+        Array("        ".utf8), Array(String(repeating: "word ", count: 14).utf8),
     ]
 
     @Test func agreesWithTheReferenceEncoder() {

@@ -15,11 +15,20 @@ extension SendLoop {
         ).message
     }
 
-    /// A message claimed and composed, waiting for a connection.
-    struct ReadyMessage: Sendable {
-        var claim: Claim
-        var work: Work
-        var message: OutgoingMessage
+    /// A message claimed and composed, waiting for a connection. A class: it passes
+    /// through the queue, a lane's groups, the transport's callback and the outcome
+    /// mailbox, and a copy of the struct (campaign, lead, history, message) retained and
+    /// released dozens of references each time, a measurable share of a message's cost.
+    final class ReadyMessage: Sendable {
+        let claim: Claim
+        let work: Work
+        let message: OutgoingMessage
+
+        init(claim: Claim, work: Work, message: OutgoingMessage) {
+            self.claim = claim
+            self.work = work
+            self.message = message
+        }
 
         var released: DeliveryRecord { DeliveryRecord(claim: claim, outcome: .released) }
     }
