@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func pagesNeedThePasswordBeyondLoopback() async throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try freeLoopbackPort()
         let server = try await ServeProcess(in: project.url, port: port, arguments: ["--host", "0.0.0.0"], environment: ["NURTURE_ADMIN_PASSWORD": "hunter22"])
         defer { server.stop() }
         #expect(try Curl.fetch(["\(server.baseURL)/report"]).status == 401)

@@ -108,7 +108,7 @@ import Testing
               - { id: later, wait: 1d, subject: "Later", template: later }
             """)
         try importLeads(40)
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try freeLoopbackPort()
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url, "NURTURE_BASE_URL": "http://127.0.0.1:\(port)"]
         _ = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z", environment: environment)

@@ -231,7 +231,7 @@ import Testing
         #expect(try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url).status == 0)
 
         // smtp-sink -c counts the messages it received ("." seen) on stdout.
-        let port = 30000 + Int.random(in: 0..<20000)
+        let port = try freeLoopbackPort()
         let sink = Process()
         // Through a tiny exec wrapper that unblocks SIGTERM (the test runner may start
         // children with it blocked): smtp-sink writes its counters out when it exits.

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func oneClickPostUnsubscribesAndGetDoesNot() async throws {
-        let port = 20000 + Int.random(in: 0..<20000)
+        let port = try freeLoopbackPort()
         let environment = ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"]
         #expect(try NurtureBinary.run(["leads", "add", "ann@example.com", "--tag", "t"], in: project.url).status == 0)
         let tick = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)

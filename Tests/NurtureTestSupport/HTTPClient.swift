@@ -57,8 +57,11 @@ public final class ServeProcess: @unchecked Sendable {
     public let running: NurtureBinary.Running
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts serve in `directory` and waits until `/healthz` answers.
-    public init(in directory: URL, port: Int = 20000 + Int.random(in: 0..<20000), arguments: [String] = [], environment: [String: String] = [:]) async throws {
+    /// Starts serve in `directory` and waits until `/healthz` answers. The port is one the
+    /// kernel just handed out, not a random pick: a random one can be a port some other
+    /// test's client is using as its ephemeral end, and serve then fails to bind.
+    public init(in directory: URL, port: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]) async throws {
+        let port = try port ?? freeLoopbackPort()
         self.port = port
         running = try NurtureBinary.start(["serve", "--port", "\(port)"] + arguments, in: directory, environment: environment)
         for _ in 0..<300 {
