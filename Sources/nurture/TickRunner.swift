@@ -35,6 +35,13 @@ struct TickRunner {
     /// store learns the webhooks first, so the tick's own stage events get deliveries.
     func tick(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
               shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> TickSummary {
+        try await withTaskExecutorPreference(TickExecutor.shared) {
+            try await tickOnItsThread(transport: transport, now: now, limit: limit, progress: progress, shouldStop: shouldStop)
+        }
+    }
+
+    private func tickOnItsThread(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void,
+                                 shouldStop: @escaping @Sendable () -> Bool) async throws -> TickSummary {
         let webhooks = try await project.webhookDispatcher(store: store)
         // Unconfirmed subscriptions are kept `subscribe.pending_days`, then forgotten.
         _ = try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(-Double(project.settings.pendingDays) * 86_400))
