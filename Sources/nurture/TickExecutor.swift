@@ -41,12 +41,35 @@ final class TickExecutor: TaskExecutor, @unchecked Sendable {
     private func runJobs() {
         var running: [UnownedJob] = []
         while true {
+            spinWhileIdle()
             condition.lock()
             while queued.isEmpty { condition.wait() }
             swap(&queued, &running)
             condition.unlock()
             for job in running { job.runSynchronously(on: asUnownedTaskExecutor()) }
             running.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// How long the thread keeps looking for work before it sleeps. A reply on the wire
+    /// usually brings the next job within a round trip (tens of microseconds on a fast
+    /// link), and on a virtual machine a sleeping thread's core halts: waking it costs an
+    /// interrupt to the other core and a wake-up there, once per outcome. Looking for a
+    /// moment first skips that, at the price of at most this much spinning per idle
+    /// spell (between ticks the thread sleeps as before). Shared delivery benchmark,
+    /// five alternating runs each, median of bare libcurl: 1 connection 0.75 -> 1.72,
+    /// 4 connections 0.88 -> 1.0 (100 µs) and 1.01 (300 µs), 8 connections 0.75 ->
+    /// 0.82 (100 µs) and 0.87 (300 µs).
+    static let spinNanoseconds: UInt64 = 200_000
+
+    /// Returns once a job is queued or `spinNanoseconds` have passed.
+    private func spinWhileIdle() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        while true {
+            condition.lock()
+            let empty = queued.isEmpty
+            condition.unlock()
+            if !empty || DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { return }
         }
     }
 }
