@@ -56,12 +56,13 @@ final class TickExecutor: TaskExecutor, @unchecked Sendable {
     /// link), and on a virtual machine a sleeping thread's core halts: waking it costs an
     /// interrupt to the other core and a wake-up there, once per outcome. Looking for a
     /// moment first skips that, at the price of at most this much spinning per idle
-    /// spell (between ticks the thread sleeps as before). Shared delivery benchmark,
-    /// five alternating runs each, median of bare libcurl: 1 connection 0.75 -> 1.72,
-    /// 4 connections 0.88 -> 1.0 (100 µs) and 1.01 (300 µs), 8 connections 0.75 ->
-    /// 0.82 (100 µs) and 0.87 (300 µs); 600 and 1,000 µs gained nothing more at 8.
-    /// Spinning in the SMTP engine's poll as well was worse (0.91 -> 0.61 at 4): that
-    /// core is the one the mail server needs.
+    /// spell (between ticks the thread sleeps as before). The shared delivery
+    /// benchmark's message and libcurl loop, five runs each in shuffled order, median
+    /// of bare libcurl: 1 connection 0.75 -> 1.72 (100 µs), 4 connections 0.88 -> 1.0
+    /// (100 µs) and 1.01 (300 µs), 8 connections 0.75 -> 0.82 (100 µs), 0.89 (200 µs),
+    /// 0.87 (300 µs); 600 and 1,000 µs gained nothing more at 8. Spinning in the SMTP
+    /// engine's poll as well was worse (0.91 -> 0.61 at 4): that core is the one the
+    /// mail server needs.
     static let spinNanoseconds: UInt64 = 200_000
 
     /// Returns once a job is queued or `spinNanoseconds` have passed.
