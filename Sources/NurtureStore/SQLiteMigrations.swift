@@ -230,9 +230,10 @@ enum SQLiteMigrations {
             -- SQLite evaluates `x IN (three or more constants)` in a CHECK constraint or a
             -- partial index's WHERE by building a temporary b-tree of the constants, once
             -- per statement run: every write of a message's state (claimed, sending, sent:
-            -- three per message) built three or four of them. Measured with 20,000
-            -- state updates: 6.6 µs each with these checks and the old in-doubt index,
-            -- 2.1 µs with the same rules written as comparisons and the indexes below.
+            -- three per message) built three or four of them. 20,000 rows written twice
+            -- each (scripts/bench/sqlite-state-writes.py, three runs): 6.6-7.4 µs a write
+            -- with these checks and the old in-doubt index, 2.0 µs with the same rules
+            -- written as comparisons and the indexes below.
             --
             -- The CHECK constraints say the same as before, as comparisons: a change that
             -- leaves every stored row valid and the file's content as it is, which SQLite
