@@ -59,10 +59,23 @@ public actor SQLiteStore: Store {
             }
             for migration in SQLiteMigrations.all where migration.version > current {
                 try connection.execute(migration.sql)
+                if let optional = migration.optionalSQL { try Self.tryOptional(optional, on: connection) }
                 // A schema change is not business state; the wall clock is fine here.
                 try connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                     .rows([.integer(Int64(migration.version)), .text(migration.name), .integer(Int64(Date().timeIntervalSince1970))])
             }
+        }
+    }
+
+    /// Runs a migration's optional part inside a savepoint, and undoes it (and what it
+    /// switched on) when SQLite refuses it.
+    static func tryOptional(_ sql: String, on connection: SQLiteConnection) throws {
+        try connection.execute("SAVEPOINT optional_migration")
+        do {
+            try connection.execute(sql)
+            try connection.execute("RELEASE optional_migration")
+        } catch {
+            try connection.execute("ROLLBACK TO optional_migration; RELEASE optional_migration; PRAGMA writable_schema = OFF")
         }
     }
 

@@ -88,4 +88,23 @@ import Testing
         #expect(throws: (any Error).self) { try connection.execute("UPDATE enrollments SET state = 'paused' WHERE id = 1") }
         #expect(throws: (any Error).self) { try connection.execute("UPDATE leads SET status = 'gone' WHERE id = 1") }
     }
+
+    /// A SQLite that refuses a migration's optional part (one built in defensive mode
+    /// refuses schema edits) leaves the store as it was before that part, and usable.
+    @Test func aRefusedOptionalPartIsUndoneAndTheMigrationGoesOn() throws {
+        let directory = try TemporaryDirectory()
+        let connection = try SQLiteConnection(path: directory.url.appendingPathComponent("t.sqlite").path, busyTimeoutMilliseconds: 1000)
+        try connection.execute("CREATE TABLE t (x INTEGER)")
+        try connection.transaction {
+            try connection.execute("INSERT INTO t VALUES (1)")
+            try SQLiteStore.tryOptional("PRAGMA writable_schema = ON; INSERT INTO t VALUES (2); UPDATE no_such_table SET x = 1", on: connection)
+            try connection.execute("INSERT INTO t VALUES (3)")
+        }
+        var rows: [Int64] = []
+        try connection.prepare("SELECT x FROM t ORDER BY x").rows { rows.append($0.integer(0)) }
+        #expect(rows == [1, 3])
+        var writable: Int64 = -1
+        try connection.prepare("PRAGMA writable_schema").rows { writable = $0.integer(0) }
+        #expect(writable == 0)
+    }
 }
