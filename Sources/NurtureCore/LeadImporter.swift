@@ -13,7 +13,7 @@ public struct LeadImporter: Sendable {
 
     /// Rows per transaction. Two batches are in memory at once, each with what the
     /// store holds for it until its commit, so the peak follows this. Measured on
-    /// 1,000,000 rows (`shared/bench/import_ratio.sh`'s shape, three runs each): 5,000
+    /// 1,000,000 rows (`scripts/bench-import.sh`'s shape, three runs each): 5,000
     /// a batch peaked at 91-105 MB, 3,000 at 89-97, 2,000 at 77-81 MB, in the same time
     /// within the noise (4.8-6.1 s at 5,000, 5.5-6.3 s at 2,000); an earlier machine
     /// had 2,000 slower than 10,000 by 6% on 300,000 rows.

@@ -44,10 +44,12 @@ public actor SQLiteStore: Store {
         try connection.execute("PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON; PRAGMA wal_autocheckpoint = 8000;")
     }
 
-    static func migrate(_ connection: SQLiteConnection) throws {
+    /// Applies the migrations the file lacks, up to `target` (the latest unless a test
+    /// builds a store as an older Nurture left it).
+    static func migrate(_ connection: SQLiteConnection, upTo target: Int = SQLiteMigrations.latestVersion) throws {
         // Most opens find the schema current: that is a read, which never waits for a
         // writer, so opening the store does not queue behind a long write.
-        if try version(of: connection) == SQLiteMigrations.latestVersion { return }
+        if try version(of: connection) == target { return }
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
@@ -57,7 +59,7 @@ public actor SQLiteStore: Store {
             guard current <= SQLiteMigrations.latestVersion else {
                 throw StoreError(.tooNew, "the store \(connection.path) has schema version \(current), newer than this nurture knows (\(SQLiteMigrations.latestVersion)); upgrade nurture")
             }
-            for migration in SQLiteMigrations.all where migration.version > current {
+            for migration in SQLiteMigrations.all where migration.version > current && migration.version <= target {
                 try connection.execute(migration.sql)
                 if let optional = migration.optionalSQL { try Self.tryOptional(optional, on: connection) }
                 // A schema change is not business state; the wall clock is fine here.
@@ -68,7 +70,8 @@ public actor SQLiteStore: Store {
     }
 
     /// Runs a migration's optional part inside a savepoint, and undoes it (and what it
-    /// switched on) when SQLite refuses it.
+    /// switched on) when SQLite refuses it. Any error counts as a refusal: the part only
+    /// makes the store faster, and the migration's required part has already applied.
     static func tryOptional(_ sql: String, on connection: SQLiteConnection) throws {
         try connection.execute("SAVEPOINT optional_migration")
         do {

@@ -28,12 +28,22 @@ import Testing
         return (directory, try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000))
     }
 
+    /// One column of every row `sql` gives.
+    static func column<T>(_ column: Int32, of sql: String, on connection: SQLiteConnection, _ read: (SQLiteStatement, Int32) -> T) throws -> [T] {
+        var values: [T] = []
+        try connection.prepare(sql).rows { values.append(read($0, column)) }
+        return values
+    }
+
+    static func texts(_ column: Int32, of sql: String, on connection: SQLiteConnection) throws -> [String] {
+        try Self.column(column, of: sql, on: connection) { $0.text($1) ?? "" }
+    }
+
     @Test(arguments: hotWrites)
     func aWriteOfAStateBuildsNoTemporaryTable(_ sql: String) throws {
         let (directory, connection) = try Self.newStore()
         defer { withExtendedLifetime(directory) {} }
-        var opcodes: [String] = []
-        try connection.prepare("EXPLAIN \(sql)").rows { opcodes.append($0.text(1) ?? "") }
+        let opcodes = try Self.texts(1, of: "EXPLAIN \(sql)", on: connection)
         #expect(!opcodes.isEmpty)
         #expect(!opcodes.contains("OpenEphemeral"), "\(sql)")
     }
@@ -51,8 +61,7 @@ import Testing
     func aQuestionAboutMessagesInDoubtReadsAnIndex(_ sql: String) throws {
         let (directory, connection) = try Self.newStore()
         defer { withExtendedLifetime(directory) {} }
-        var plan: [String] = []
-        try connection.prepare("EXPLAIN QUERY PLAN \(sql)").rows { plan.append($0.text(3) ?? "") }
+        let plan = try Self.texts(3, of: "EXPLAIN QUERY PLAN \(sql)", on: connection)
         #expect(plan.contains { $0.contains("USING") && $0.contains("INDEX messages_") }, "\(sql): \(plan)")
     }
 
@@ -63,11 +72,8 @@ import Testing
         let path = directory.url.appendingPathComponent("nurture.sqlite").path
         do {
             let old = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
-            try old.execute("PRAGMA journal_mode = WAL; CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
-            for migration in SQLiteMigrations.all where migration.version <= 11 {
-                try old.execute(migration.sql)
-                try old.execute("INSERT INTO schema_migrations VALUES (\(migration.version), 'test', 0)")
-            }
+            try old.execute("PRAGMA journal_mode = WAL")
+            try SQLiteStore.migrate(old, upTo: 11)
             try old.execute("""
                 INSERT INTO leads (id, email, email_key, created_at, updated_at) VALUES (1, 'ada@acme.example', 'ada@acme.example', 0, 0);
                 INSERT INTO enrollments (id, campaign_id, lead_id, state, enrolled_at) VALUES (1, 'welcome', 1, 'active', 0);
@@ -78,11 +84,9 @@ import Testing
         #expect(try await store.schemaVersion() == 12)
         #expect(try await store.interruptedSends().map(\.rowID) == [1])
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
-        var integrity: [String] = []
-        try connection.prepare("PRAGMA integrity_check").rows { integrity.append($0.text(0) ?? "") }
-        #expect(integrity == ["ok"])
-        var tables = ""
-        try connection.prepare("SELECT group_concat(sql, ';') FROM sqlite_master WHERE name IN ('messages', 'enrollments', 'leads', 'activity')").rows { tables = $0.text(0) ?? "" }
+        #expect(try Self.texts(0, of: "PRAGMA integrity_check", on: connection) == ["ok"])
+        let tables = try Self.texts(0, of: "SELECT sql FROM sqlite_master WHERE name IN ('messages', 'enrollments', 'leads', 'activity')", on: connection)
+            .joined(separator: ";")
         #expect(tables.contains("state = 'skipped'") && tables.contains("status = 'complained'") && tables.contains("class = 'machine'"))
         #expect(throws: (any Error).self) { try connection.execute("INSERT INTO messages (enrollment_id, step_id, state, claimed_at) VALUES (1, 'three', 'mailed', 0)") }
         #expect(throws: (any Error).self) { try connection.execute("UPDATE enrollments SET state = 'paused' WHERE id = 1") }
@@ -100,11 +104,7 @@ import Testing
             try SQLiteStore.tryOptional("PRAGMA writable_schema = ON; INSERT INTO t VALUES (2); UPDATE no_such_table SET x = 1", on: connection)
             try connection.execute("INSERT INTO t VALUES (3)")
         }
-        var rows: [Int64] = []
-        try connection.prepare("SELECT x FROM t ORDER BY x").rows { rows.append($0.integer(0)) }
-        #expect(rows == [1, 3])
-        var writable: Int64 = -1
-        try connection.prepare("PRAGMA writable_schema").rows { writable = $0.integer(0) }
-        #expect(writable == 0)
+        #expect(try Self.column(0, of: "SELECT x FROM t ORDER BY x", on: connection) { $0.integer($1) } == [1, 3])
+        #expect(try Self.column(0, of: "PRAGMA writable_schema", on: connection) { $0.integer($1) } == [0])
     }
 }
