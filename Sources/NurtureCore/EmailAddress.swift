@@ -16,7 +16,12 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
     public let normalized: String
 
     public var description: String { address }
-    public var domain: Substring { address[address.index(after: address.lastIndex(of: "@")!)...] }
+    public var domain: Substring {
+        // Found on the bytes: a search by Character walks grapheme breaks, and every
+        // message's Message-ID and List-Id ask for the sender's domain.
+        let at = address.utf8.lastIndex(of: UInt8(ascii: "@"))!
+        return address[address.utf8.index(after: at)...]
+    }
 
     public static func < (lhs: EmailAddress, rhs: EmailAddress) -> Bool { lhs.normalized < rhs.normalized }
 

@@ -19,14 +19,24 @@ public struct MessageRenderer: Sendable {
     /// fields and Nurture's, which win over attributes of the same name. Empty values
     /// are left out so that they count as missing.
     public static func variables(for lead: Lead, campaign: Campaign, step: Step, unsubscribeURL: String) -> [String: String] {
-        var variables = lead.attributes.filter { !$0.value.isEmpty }
-        variables["email"] = lead.email.address
-        variables["first_name"] = lead.firstName
-        variables["last_name"] = lead.lastName
-        variables["unsubscribe_url"] = unsubscribeURL
-        variables["campaign"] = campaign.name
-        variables["step"] = step.id
-        return variables.filter { !$0.value.isEmpty }
+        // One dictionary, sized once: the send loop builds one per message.
+        var variables: [String: String] = [:]
+        variables.reserveCapacity(lead.attributes.count + 6)
+        for (name, value) in lead.attributes where !value.isEmpty { variables[name] = value }
+        func set(_ name: String, _ value: String?) {
+            if let value, !value.isEmpty {
+                variables[name] = value
+            } else {
+                variables.removeValue(forKey: name)
+            }
+        }
+        set("email", lead.email.address)
+        set("first_name", lead.firstName)
+        set("last_name", lead.lastName)
+        set("unsubscribe_url", unsubscribeURL)
+        set("campaign", campaign.name)
+        set("step", step.id)
+        return variables
     }
 
     /// `collectWarnings: false` skips the missing-variable check: the send loop renders

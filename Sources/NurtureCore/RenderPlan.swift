@@ -18,15 +18,32 @@ public struct RenderContext: Sendable {
 
     public init(_ variables: [String: String]) {
         self.variables = variables
-        let names = variables.keys.sorted()
-        values = names.map { variables[$0]! }
-        shape = Shape(names: names, lineBreaks: values.map { $0.utf8.last == 10 })
+        let sorted = variables.sorted { $0.key < $1.key }
+        values = sorted.map(\.value)
+        shape = Shape(names: sorted.map(\.key), lineBreaks: values.map { $0.utf8.last == 10 })
         plannable = !values.contains { $0.utf8.contains(13) || $0 == "\n" }
     }
 
     struct Shape: Hashable, Sendable {
         let names: [String]
         let lineBreaks: [Bool]
+        /// Hashed once: a message looks its shape up once per template it renders.
+        private let hash: Int
+
+        init(names: [String], lineBreaks: [Bool]) {
+            self.names = names
+            self.lineBreaks = lineBreaks
+            var hasher = Hasher()
+            hasher.combine(names)
+            hasher.combine(lineBreaks)
+            hash = hasher.finalize()
+        }
+
+        static func == (left: Shape, right: Shape) -> Bool {
+            left.hash == right.hash && left.names == right.names && left.lineBreaks == right.lineBreaks
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     }
 }
 
@@ -38,15 +55,23 @@ public struct RenderContext: Sendable {
 /// second rendering with other stand-ins must match the plan, or there is no plan and
 /// swift-mustache renders every message (the same bytes, only slower).
 struct RenderPlan: Sendable {
+    /// A stretch of swift-mustache's output, as read back from it.
     enum Segment: Sendable {
         case literal(String)
         case value(Int, escaped: Bool)
     }
 
-    let segments: [Segment]
-    /// The bytes of the literal segments: with the values', the output's size, reserved
-    /// up front (grown piece by piece, a 6 KB part was copied over several times).
-    let literalLength: Int
+    /// A stretch of the output as the plan writes it: literal text is a range of
+    /// `literals`, so filling copies bytes from one buffer rather than retaining and
+    /// releasing some sixty strings per part.
+    enum Piece: Sendable {
+        case literal(Range<Int>)
+        case value(Int, escaped: Bool)
+    }
+
+    let pieces: [Piece]
+    /// Every literal segment's bytes, one after the other.
+    let literals: [UInt8]
 
     /// Builds the plan with `render` (swift-mustache on a dictionary of stand-ins), or nil.
     init?(for context: RenderContext, render: ([String: String]) -> String?) {
@@ -54,11 +79,18 @@ struct RenderPlan: Sendable {
         guard let output = render(first.variables), let segments = Self.read(output, marks: first.marks, lineBreaks: first.lineBreaks) else {
             return nil
         }
-        self.segments = segments
-        literalLength = segments.reduce(0) { length, segment in
-            if case .literal(let text) = segment { return length + text.utf8.count }
-            return length
+        var literals: [UInt8] = []
+        pieces = segments.map { segment in
+            switch segment {
+            case .literal(let text):
+                let start = literals.count
+                literals += text.utf8
+                return .literal(start..<literals.count)
+            case .value(let index, let escaped):
+                return .value(index, escaped: escaped)
+            }
         }
+        self.literals = literals
         let second = Self.standIns(context, family: "bcd")
         guard let check = render(second.variables), fill(with: second.values) == check else { return nil }
     }
@@ -79,21 +111,54 @@ struct RenderPlan: Sendable {
         return true
     }
 
-    /// The output for `values` (in the context's name order).
+    /// The output for `values` (in the context's name order), written straight into the
+    /// string's storage at its final size: appended piece by piece, a 6 KB part was
+    /// copied over several times, and every append checked the string's capacity, count
+    /// and ASCII flag again.
     func fill(with values: [String]) -> String {
-        var length = literalLength
-        for case .value(let index, _) in segments { length += values[index].utf8.count }
-        var output = ""
-        // A little room for what escaping adds.
-        output.reserveCapacity(length + length / 32 + 16)
-        for segment in segments {
-            switch segment {
-            case .literal(let text): output += text
-            // HTMLEntities escapes exactly as swift-mustache's `String.htmlEscape`.
-            case .value(let index, let escaped): escaped ? HTMLEntities.append(escaping: values[index], to: &output) : (output += values[index])
+        // A value with something to escape is escaped up front (few ever have).
+        var escapedValues: [Int: String] = [:]
+        var length = literals.count
+        for case .value(let index, let escaped) in pieces {
+            if escaped, HTMLEntities.needsEscaping(values[index]) {
+                let text = escapedValues[index] ?? HTMLEntities.escape(values[index])
+                escapedValues[index] = text
+                length += text.utf8.count
+            } else {
+                length += values[index].utf8.count
             }
         }
-        return output
+        return literals.withUnsafeBufferPointer { literals in
+            String(unsafeUninitializedCapacity: length) { buffer in
+                let out = buffer.baseAddress!
+                var at = 0
+                for piece in pieces {
+                    switch piece {
+                    case .literal(let range):
+                        (out + at).update(from: literals.baseAddress! + range.lowerBound, count: range.count)
+                        at += range.count
+                    // HTMLEntities escapes exactly as swift-mustache's `String.htmlEscape`.
+                    case .value(let index, let escaped):
+                        let text = escaped && !escapedValues.isEmpty ? escapedValues[index] ?? values[index] : values[index]
+                        at += text.utf8.withContiguousStorageIfAvailable { bytes in
+                            if let source = bytes.baseAddress { (out + at).update(from: source, count: bytes.count) }
+                            return bytes.count
+                        } ?? copySlowly(text, to: out + at)
+                    }
+                }
+                return at
+            }
+        }
+    }
+
+    /// A string without contiguous UTF-8 (none on Linux today), byte by byte.
+    private func copySlowly(_ text: String, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var count = 0
+        for byte in text.utf8 {
+            out[count] = byte
+            count += 1
+        }
+        return count
     }
 
     // Stand-ins: U+E000, the family's letters and the value's number, `&` (which

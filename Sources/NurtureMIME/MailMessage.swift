@@ -51,7 +51,14 @@ public struct MailMessage: Sendable {
         var head = ""
         head.reserveCapacity(1024)
         func add(_ name: String, _ value: String) {
-            head += Header.fold(name: name, value: value)
+            // A line that needs no folding is appended as it is, without a string of its own.
+            if name.utf8.count + 2 + value.utf8.count <= Header.lineLimit {
+                head += name
+                head += ": "
+                head += value
+            } else {
+                head += Header.fold(name: name, value: value)
+            }
             head += "\r\n"
         }
         add("Date", dateHeader ?? MailDate.format(date))
@@ -186,13 +193,16 @@ enum Header {
         return String(text[start...end])
     }
 
+    /// The longest header line `fold` leaves as it is (RFC 5322 §2.1.1).
+    static let lineLimit = 78
+
     /// `Name: value`, folded before a space so that lines stay within 78 characters
     /// where the value allows it (RFC 5322 §2.1.1; an encoded-word is never split).
     /// Every continuation line starts with a space and holds more than spaces, so a
     /// fold can never make an empty line, which would end the header block.
     static func fold(name: String, value: String) -> String {
         let line = "\(name): \(value)"
-        guard line.utf8.count > 78 else { return line }
+        guard line.utf8.count > lineLimit else { return line }
         // Nearly every long header is ASCII (encoded-words are): folded on its bytes.
         return line.utf8.allSatisfy({ $0 < 0x80 }) ? foldASCII(line) : foldCharacters(line)
     }

@@ -7,7 +7,7 @@ public enum HTMLEntities {
     /// pages and the templates' values escape alike.
     public static func append(escaping text: String, to out: inout String) {
         // Nearly every value has nothing to escape: copy it whole.
-        guard text.utf8.contains(where: { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }) else {
+        guard needsEscaping(text) else {
             out += text
             return
         }
@@ -21,6 +21,11 @@ public enum HTMLEntities {
             default: out.append(character)
             }
         }
+    }
+
+    /// Whether `text` holds a byte that `append(escaping:to:)` may escape.
+    public static func needsEscaping(_ text: String) -> Bool {
+        text.utf8.contains { $0 == 38 || $0 == 60 || $0 == 62 || $0 == 34 || $0 == 39 }
     }
 
     public static func escape(_ text: String) -> String {
