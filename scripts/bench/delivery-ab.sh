@@ -3,7 +3,7 @@
 # in alternating rounds: each round times the bare libcurl loop (curl-bare.c), then every
 # build once, in an order that rotates from round to round, all into one smtp-sink on
 # loopback. This machine's speed drifts by a third within minutes (the same binary has
-# measured 0.66 and 1.08 of the anchor ten seconds apart), far more than most changes
+# measured 0.66 and 1.08 of the anchor within a minute), far more than most changes
 # to the send path: builds compared in separate runs of bench-smtp.sh differ by when they
 # ran. Prints each run's rate, its ratio to the anchor just before it and its CPU time,
 # then per build the median and the lowest ratio.
