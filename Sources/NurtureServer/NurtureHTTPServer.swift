@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import NurtureCore
 import ServiceLifecycle
 
@@ -31,6 +32,9 @@ public struct ServerSettings: Sendable {
     /// Whether sent mail has its links rewritten (a base URL is set, tracking on): the
     /// preview then shows them rewritten too.
     public var tracksLinks = false
+    /// Told the port once the server listens on it (the one asked for, or the one the
+    /// kernel chose for port 0); never told when the address cannot be bound.
+    public var onListening: (@Sendable (_ port: Int) -> Void)?
 
     public init(
         host: String, port: Int, links: TrackingLinks, classifier: ActivityClassifier, scoreRules: ScoreRules, adminPassword: String?,
@@ -124,17 +128,43 @@ public enum NurtureHTTPServer {
                             tracking: tracking, batchers: batchers, dates: dates, serverName: serverName, idleTimeout: idleTimeout, handOver: handOver)
                     })
             }
-            try await Application(
-                responder: responder,
-                server: http1,
-                configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
-                logger: logger
-            ).run()
+            do {
+                try await Application(
+                    responder: responder,
+                    server: http1,
+                    configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
+                    onServerRunning: { channel in settings.onListening?(channel.localAddress?.port ?? settings.port) },
+                    logger: logger
+                ).run()
+            } catch let error as IOError {
+                throw ListenError(host: settings.host, port: settings.port, errno: error.errnoCode) ?? error
+            }
         }
         let group = ServiceGroup(configuration: .init(
             services: storeServices + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+/// The address `serve` was asked to listen on could not be bound.
+public struct ListenError: Error, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let reason: String
+
+    /// Nil for an error that is not about the address.
+    init?(host: String, port: Int, errno: CInt) {
+        switch errno {
+        case EADDRINUSE: reason = "the port is in use (another nurture serve, or another program); choose another with --port"
+        case EACCES: reason = "permission denied (ports below 1024 need privileges); choose another with --port"
+        case EADDRNOTAVAIL: reason = "this machine has no such address; --host takes one of its own, or 0.0.0.0 for all"
+        default: return nil
+        }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { "cannot listen on \(host):\(port): \(reason)" }
 }
 
 /// The HTTP application as the group's service. Its own group (server, date cache) runs

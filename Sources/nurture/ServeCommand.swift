@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NurtureCore
 import NurtureServer
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "nurture.serve")
         logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         Signals.unblockTermination()
+        do {
+            try await serve(project: project, store: store, storeServices: storeServices, logger: logger)
+        } catch let error as ListenError {
+            throw WorldError(error.description)
+        }
+        Terminal.writeError("stopped\n")
+    }
+
+    private func serve(project: Project, store: any Store, storeServices: [any Service], logger: Logger) async throws {
         try await NurtureHTTPServer.run(store: store, storeServices: storeServices, logger: logger) { [host, port] in
             let signer = try await project.linkSigner(store: store)
             var settings = ServerSettings(
@@ -53,12 +63,14 @@ struct ServeCommand: AsyncParsableCommand {
                 if let missing = project.missingConfirmationTemplate(in: project.loadCatalog()) { throw UserError(missing.description) }
                 settings.confirmation = (confirmation, { try project.openTransport() })
             }
-            Terminal.writeError("serving on http://\(host):\(port) (links point at \(project.baseURL))\n")
+            // Said once the port is bound: a port in use is an error, not "serving on".
+            settings.onListening = { [baseURL = project.baseURL] bound in
+                Terminal.writeError("serving on http://\(host):\(bound) (links point at \(baseURL))\n")
+            }
             if settings.pagesAreClosed {
                 Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
             }
             return settings
         }
-        Terminal.writeError("stopped\n")
     }
 }

@@ -66,7 +66,19 @@ import Testing
         let server = try await ServeProcess(in: project.url)
         let result = try server.terminate()
         #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("serving on http://127.0.0.1:\(server.port) "), "\(result.stderr)")
         #expect(result.stderr.contains("stopped"))
+    }
+
+    /// "serving on" is said once the port is bound; a port another program holds is a
+    /// failure of the world (exit 2) that says so, not a server that seems to run.
+    @Test func aPortInUseIsAnErrorNotServingOn() async throws {
+        let first = try await ServeProcess(in: project.url)
+        defer { first.stop() }
+        let second = try NurtureBinary.run(["serve", "--port", "\(first.port)"], in: project.url)
+        #expect(second.status == 2, "\(second.stderr)")
+        #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(first.port): the port is in use"), "\(second.stderr)")
+        #expect(!second.stderr.contains("serving on"), "\(second.stderr)")
     }
 
     @Test func pagesNeedThePasswordBeyondLoopback() async throws {
