@@ -139,26 +139,16 @@ struct RenderPlan: Sendable {
                         at += range.count
                     // HTMLEntities escapes exactly as swift-mustache's `String.htmlEscape`.
                     case .value(let index, let escaped):
-                        let text = escaped && !escapedValues.isEmpty ? escapedValues[index] ?? values[index] : values[index]
-                        at += text.utf8.withContiguousStorageIfAvailable { bytes in
+                        var text = escaped && !escapedValues.isEmpty ? escapedValues[index] ?? values[index] : values[index]
+                        at += text.withUTF8 { bytes in
                             if let source = bytes.baseAddress { (out + at).update(from: source, count: bytes.count) }
                             return bytes.count
-                        } ?? copySlowly(text, to: out + at)
+                        }
                     }
                 }
                 return at
             }
         }
-    }
-
-    /// A string without contiguous UTF-8 (none on Linux today), byte by byte.
-    private func copySlowly(_ text: String, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var count = 0
-        for byte in text.utf8 {
-            out[count] = byte
-            count += 1
-        }
-        return count
     }
 
     // Stand-ins: U+E000, the family's letters and the value's number, `&` (which

@@ -51,14 +51,7 @@ public struct MailMessage: Sendable {
         var head = ""
         head.reserveCapacity(1024)
         func add(_ name: String, _ value: String) {
-            // A line that needs no folding is appended as it is, without a string of its own.
-            if name.utf8.count + 2 + value.utf8.count <= Header.lineLimit {
-                head += name
-                head += ": "
-                head += value
-            } else {
-                head += Header.fold(name: name, value: value)
-            }
+            Header.append(name: name, value: value, to: &head)
             head += "\r\n"
         }
         add("Date", dateHeader ?? MailDate.format(date))
@@ -195,6 +188,18 @@ enum Header {
 
     /// The longest header line `fold` leaves as it is (RFC 5322 §2.1.1).
     static let lineLimit = 78
+
+    /// `fold(name:value:)` appended to `out`; a line that needs no folding (nearly every
+    /// one) is appended as it is, without a string of its own.
+    static func append(name: String, value: String, to out: inout String) {
+        guard name.utf8.count + 2 + value.utf8.count > lineLimit else {
+            out += name
+            out += ": "
+            out += value
+            return
+        }
+        out += fold(name: name, value: value)
+    }
 
     /// `Name: value`, folded before a space so that lines stay within 78 characters
     /// where the value allows it (RFC 5322 §2.1.1; an encoded-word is never split).

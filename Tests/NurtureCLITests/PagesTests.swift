@@ -81,6 +81,15 @@ import Testing
         #expect(!second.stderr.contains("serving on"), "\(second.stderr)")
     }
 
+    /// An address that is not this machine's (192.0.2.1 is TEST-NET-1, never assigned)
+    /// is the same kind of failure, and says what --host takes.
+    @Test func aHostNotThisMachinesIsAnError() throws {
+        let result = try NurtureBinary.run(["serve", "--host", "192.0.2.1", "--port", "\(try freeLoopbackPort())"], in: project.url)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("this machine has no such address; --host takes one of its own"), "\(result.stderr)")
+        #expect(!result.stderr.contains("serving on"), "\(result.stderr)")
+    }
+
     @Test func pagesNeedThePasswordBeyondLoopback() async throws {
         let port = try freeLoopbackPort()
         let server = try await ServeProcess(in: project.url, port: port, arguments: ["--host", "0.0.0.0"], environment: ["NURTURE_ADMIN_PASSWORD": "hunter22"])

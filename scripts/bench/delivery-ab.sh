@@ -18,6 +18,8 @@ rounds=$3
 shift 3
 binaries=()
 for binary in "$@"; do binaries+=("$(realpath "$binary")"); done
+# smtp-sink (postfix), /usr/bin/time, libcurl's headers for the bare loop.
+scripts/install-deps.sh time
 work=$(mktemp -d)
 sink_pid=""
 trap '[[ -n $sink_pid ]] && kill $sink_pid 2>/dev/null; rm -rf "$work"' EXIT
