@@ -7,6 +7,9 @@ public struct Campaign: Sendable, Hashable {
     public var enroll: EnrollmentRule
     /// Goal events: recording one takes the lead out of the drip as a conversion.
     public var exitOn: [String]
+    /// `reenroll: true`: a lead who already met a goal may still enter (by default it
+    /// is kept out: it would be mailed toward a goal it has reached).
+    public var reenroll = false
     public var sendWindow: SendWindow?
     /// A step due longer ago than this (a tick after an outage) is skipped, not sent late.
     /// Nil: no limit.
@@ -32,12 +35,33 @@ public struct Campaign: Sendable, Hashable {
     }
 
     public func step(_ id: String) -> Step? { steps.first { $0.id == id } }
+
+    /// The events that show a lead has met this campaign's goal: its `exit_on` events,
+    /// and for a goal that is a stage, that stage's and every later stage's event (a
+    /// lead past `sql` has met a goal of `sql`, whatever order the stages were added in).
+    public func goalEvents(stages: StageRules) -> [String] {
+        var events: [String] = []
+        for goal in exitOn {
+            for event in [goal] + stages.atOrAfter(goal) where !events.contains(event) { events.append(event) }
+        }
+        return events
+    }
+
+    /// Who enters, with the goal events that keep a lead out (none with `reenroll`).
+    public func enrollment(stages: StageRules) -> EnrollmentRule {
+        var rule = enroll
+        rule.unlessRecorded = reenroll ? [] : goalEvents(stages: stages)
+        return rule
+    }
 }
 
 /// Who enters a campaign: leads carrying any of `tags`, or recording any of `events`.
 public struct EnrollmentRule: Sendable, Hashable {
     public var tags: [String]
     public var events: [String]
+    /// A lead that recorded any of these events at or before the tick's clock is not
+    /// enrolled: it already met the campaign's goal (`Campaign.enrollment(stages:)`).
+    public var unlessRecorded: [String] = []
 
     public init(tags: [String] = [], events: [String] = []) {
         self.tags = tags
@@ -50,6 +74,7 @@ public struct EnrollmentRule: Sendable, Hashable {
     /// where its last enrolment pass got to: a rule that changed (or a new campaign) is
     /// read from the beginning once; an unchanged one reads only what was added since.
     public var fingerprint: String {
-        "tags=\(tags.sorted().joined(separator: ","));events=\(events.sorted().joined(separator: ","))"
+        let base = "tags=\(tags.sorted().joined(separator: ","));events=\(events.sorted().joined(separator: ","))"
+        return unlessRecorded.isEmpty ? base : base + ";unless=\(unlessRecorded.sorted().joined(separator: ","))"
     }
 }

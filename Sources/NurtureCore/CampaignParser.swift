@@ -6,7 +6,7 @@ import Foundation
 /// It checks what one file can tell on its own; `CampaignCatalog` checks what needs
 /// all files and the templates (duplicate ids across files, missing templates).
 public struct CampaignParser {
-    public static let campaignKeys = ["id", "name", "from", "reply_to", "enroll", "exit_on", "send_window", "max_late", "layout", "steps"]
+    public static let campaignKeys = ["id", "name", "from", "reply_to", "enroll", "exit_on", "reenroll", "send_window", "max_late", "layout", "steps"]
     static let enrollKeys = ["tags", "events"]
 
     /// `file` is the path as it should appear in messages (relative to the project).
@@ -48,6 +48,7 @@ public struct CampaignParser {
         for event in exitOn where !Self.isIdentifier(event.text) {
             diagnostics.error(at: event.node.location, "'\(event.text)' is not a valid event name", hint: Self.identifierHint)
         }
+        let reenroll = map.optionalFlag("reenroll", into: &diagnostics) ?? false
         let window = map["send_window"].flatMap { parseSendWindow($0, into: &diagnostics) }
         let maxLate = map.optionalText("max_late", into: &diagnostics).flatMap {
             parseDuration($0.text, at: $0.node.location, key: "max_late", allowNegative: false, into: &diagnostics)
@@ -55,9 +56,10 @@ public struct CampaignParser {
         let layout = parseLayout(map, into: &diagnostics)
         let steps = parseSteps(map, defaultLayout: layout, into: &diagnostics)
 
-        let campaign = Campaign(
+        var campaign = Campaign(
             id: id, name: name, from: from ?? Self.placeholderSender, replyTo: replyTo, enroll: enroll,
             exitOn: exitOn.map(\.text), sendWindow: window, maxLate: maxLate, steps: steps, file: file)
+        campaign.reenroll = reenroll
         return (campaign, diagnostics.errors.count == errorsBefore && from != nil)
     }
 

@@ -41,7 +41,9 @@ enum YAMLAliasGuard {
             let previous: UInt8 = index > 0 ? bytes[index - 1] : 0x20
             let atTokenStart = [0x20, 0x09, 0x0A, 0x5B, 0x7B, 0x2C, 0x3A, 0x2D, 0x3F].contains(previous)
             switch byte {
-            case 0x22, 0x27 where atTokenStart:  // " or ' opening a quoted scalar
+            // Both patterns need their own `where`: one clause binds only to the pattern
+            // before it, and a stray `"` mid-word (`5" screens`) must not open a quote.
+            case 0x22 where atTokenStart, 0x27 where atTokenStart:  // " or ' opening a quoted scalar
                 quote = byte
             case 0x23 where previous == 0x20 || previous == 0x09 || index == lineStart:  // # comment
                 while index < bytes.count, bytes[index] != 0x0A { index += 1 }

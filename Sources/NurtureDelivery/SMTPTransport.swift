@@ -35,7 +35,7 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
 
     public func deliver(_ message: OutgoingMessage) async -> DeliveryResult {
         // Without a check nothing is withheld and nothing throws.
-        (try? await deliver(message, checking: nil)) ?? .transient("not handed over")
+        (try? await deliver(message, checking: nil)) ?? .untried("not handed over")
     }
 
     /// The check is asked on the engine's thread the moment a connection is free, so the
@@ -82,7 +82,7 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         if case .fatal(let detail) = outcome.result { return .fatal("\(name): \(detail)") }
         guard sent.tried else {
             let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(timeout)" : "SMTP \(outcome.replyCode)"
-            return .transient("not tried: the server asked to slow down earlier in this tick (\(reason))")
+            return .untried("not tried: the server asked to slow down earlier in this tick (\(reason))")
         }
         return outcome.result
     }

@@ -238,6 +238,11 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        // Stage rechecks at a time of their own (see the SQLite store).
+        Migration(version: 8, name: "stage rechecks", sql: [
+            "CREATE TABLE stage_rechecks (lead_id BIGINT PRIMARY KEY REFERENCES leads(id) ON DELETE CASCADE, at BIGINT NOT NULL)",
+            "CREATE INDEX stage_rechecks_by_time ON stage_rechecks (at)",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -25,6 +25,7 @@ extension PostgresStore {
                     SELECT DISTINCT \(campaignID), t.lead_id, 'active', \(time)::bigint, \(time)::bigint
                     FROM lead_tags t JOIN leads l ON l.id = t.lead_id
                     WHERE t.tag = ANY(\(rule.tags)) AND t.created_xid >= \(from)::xid8 AND l.status = 'active'
+                        AND NOT EXISTS (SELECT 1 FROM events g WHERE g.lead_id = t.lead_id AND g.name = ANY(\(rule.unlessRecorded)) AND g.occurred_at <= \(time))
                     ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING id
                     """, logger: logger)
             }
@@ -35,6 +36,7 @@ extension PostgresStore {
                     FROM events r JOIN leads l ON l.id = r.lead_id
                     WHERE r.name = ANY(\(rule.events)) AND r.created_xid >= \(from)::xid8 AND r.occurred_at <= \(time)
                         AND l.status = 'active'
+                        AND NOT EXISTS (SELECT 1 FROM events g WHERE g.lead_id = r.lead_id AND g.name = ANY(\(rule.unlessRecorded)) AND g.occurred_at <= \(time))
                     ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING id
                     """, logger: logger)
             }
@@ -65,6 +67,21 @@ extension PostgresStore {
             return try await connection.changes("""
                 UPDATE enrollments SET next_due_at = \(now.epochSeconds) WHERE campaign_id = \(campaignID) AND state = 'active' RETURNING id
                 """, logger: logger)
+        }
+    }
+
+    public func reachedGoals(campaignID: String, goals: [String], now: Date) async throws -> [ReachedGoal] {
+        guard !goals.isEmpty else { return [] }
+        return try await read { connection in
+            try await connection.rows("""
+                SELECT DISTINCT ON (e.id) e.id, g.name, g.occurred_at
+                FROM events g JOIN enrollments e ON e.campaign_id = \(campaignID) AND e.lead_id = g.lead_id
+                WHERE g.name = ANY(\(goals)) AND e.state = 'active' AND g.occurred_at >= e.enrolled_at AND g.occurred_at <= \(now.epochSeconds)
+                ORDER BY e.id, g.occurred_at
+                """, logger: logger).map { row in
+                let (id, event, at) = try row.decode((Int64, String, Int64).self)
+                return ReachedGoal(enrollmentID: id, event: event, at: Date(epochSeconds: at))
+            }
         }
     }
 

@@ -149,6 +149,13 @@ extension PostgresStore {
                         WHERE id = \(row)
                         """, logger: logger)
                     try await setDue(enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
+                case .untried(let retryAt, let error):
+                    try await connection.query("""
+                        UPDATE messages SET state = 'deferred', next_attempt_at = \(retryAt.epochSeconds), last_error = \(error), sender_id = NULL,
+                            attempts = greatest(attempts - 1, 0)
+                        WHERE id = \(row)
+                        """, logger: logger)
+                    try await setDue(enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
                 case .failed(let error, let bounce):
                     try await connection.query("UPDATE messages SET state = 'failed', last_error = \(error), sender_id = NULL WHERE id = \(row)", logger: logger)
                     if bounce {

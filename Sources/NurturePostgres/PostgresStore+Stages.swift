@@ -17,6 +17,7 @@ extension PostgresStore {
                 if stored != nil {
                     try await connection.query("DELETE FROM settings WHERE key = 'stages'", logger: logger)
                     try await connection.query("DELETE FROM stage_checks", logger: logger)
+                    try await connection.query("DELETE FROM stage_rechecks", logger: logger)
                     for (name, table, _) in Self.stageCheckTriggers {
                         try await connection.query("DROP TRIGGER IF EXISTS \(unescaped: "stage_check_" + name) ON \(unescaped: table)", logger: logger)
                     }
@@ -24,7 +25,7 @@ extension PostgresStore {
                 return 0
             }
             guard stored != fingerprint else { return 0 }
-            for (name, table, event) in Self.stageCheckTriggers {
+            for (name, _, event) in Self.stageCheckTriggers {
                 try await connection.query("""
                     CREATE OR REPLACE TRIGGER \(unescaped: "stage_check_" + name) \(unescaped: event) FOR EACH ROW
                     \(unescaped: name == "human_activity" ? "WHEN (NEW.class = 'human')" : "") EXECUTE FUNCTION queue_stage_check()
@@ -52,6 +53,24 @@ extension PostgresStore {
         ("human_activity", "activity", "AFTER INSERT ON activity"),
     ]
 
+    public func queueStageRechecks(dueBy now: Date) async throws -> Int {
+        let time = now.epochSeconds
+        // Almost always none is due: one indexed read, no write.
+        let due = try await read { connection in
+            try await connection.rows("SELECT 1 FROM stage_rechecks WHERE at <= \(time) LIMIT 1", logger: logger).isEmpty == false
+        }
+        guard due else { return 0 }
+        return try await write { connection in
+            try await connection.count("""
+                WITH due AS (DELETE FROM stage_rechecks WHERE at <= \(time) RETURNING lead_id),
+                queued AS (
+                    INSERT INTO stage_checks (lead_id, seq) SELECT lead_id, nextval('stage_check_seq') FROM due
+                    ON CONFLICT (lead_id) DO NOTHING RETURNING 1)
+                SELECT count(*) FROM due
+                """, logger: logger)
+        }
+    }
+
     public func queuedStageChecks(limit: Int) async throws -> [StageCheck] {
         try await read { connection in
             var checks: [StageCheck] = []
@@ -77,19 +96,27 @@ extension PostgresStore {
         }
     }
 
-    public func enterStages(_ entries: [StageEntry], done: [StageCheck], goalCampaigns: [String: [String]], now: Date) async throws -> [StageEntry] {
+    public func enterStages(
+        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]], now: Date
+    ) async throws -> [StageEntry] {
         try await write { connection in
             var entered: [StageEntry] = []
             for entry in entries {
                 let added = try await connection.changes("""
-                    INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (\(entry.leadID), \(entry.stage), \(now.epochSeconds))
+                    INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (\(entry.leadID), \(entry.stage), \(entry.at.epochSeconds))
                     ON CONFLICT DO NOTHING RETURNING lead_id
                     """, logger: logger)
                 guard added == 1 else { continue }
                 entered.append(entry)
                 _ = try await recordEvent(
-                    leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: now.epochSeconds,
+                    leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at.epochSeconds,
                     on: connection)
+            }
+            if !recheck.isEmpty {
+                try await connection.query("""
+                    INSERT INTO stage_rechecks (lead_id, at) SELECT * FROM unnest(\(recheck.map(\.leadID))::bigint[], \(recheck.map(\.at.epochSeconds))::bigint[])
+                    ON CONFLICT (lead_id) DO UPDATE SET at = least(stage_rechecks.at, excluded.at)
+                    """, logger: logger)
             }
             // Our own stage events queued these leads again: checked once more, they enter
             // nothing, and the queue empties.

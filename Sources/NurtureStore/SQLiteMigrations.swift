@@ -272,6 +272,17 @@ enum SQLiteMigrations {
                 WHERE type = 'table' AND name = 'activity';
             PRAGMA writable_schema = RESET;
             """),
+        Migration(version: 13, name: "stage rechecks", sql: """
+            -- Leads to check against the stage rules again at a time of their own: they
+            -- recorded an event dated after the clock of the check that last saw them
+            -- (`event --at` ahead of a replay). StageKeeper moves the due ones into
+            -- stage_checks at the start of each pass.
+            CREATE TABLE stage_rechecks (
+                lead_id INTEGER PRIMARY KEY REFERENCES leads(id) ON DELETE CASCADE,
+                at INTEGER NOT NULL
+            );
+            CREATE INDEX stage_rechecks_by_time ON stage_rechecks(at);
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -10,8 +10,8 @@ extension SQLiteStore {
                 .rows([.text(campaignID)]) { cursor = ($0.text(0) ?? "", $0.integer(1), $0.integer(2)) }
             // A changed rule (or a new campaign) reads everything once; after that, only what is new.
             let (tagSeq, eventID) = cursor?.rule == ruleText ? (cursor!.tagSeq, cursor!.eventID) : (0, 0)
-            let entered = try enroll(campaignID, from: "lead_tags", key: "seq", nameColumn: "tag", names: rule.tags, after: tagSeq, now: now)
-                + enroll(campaignID, from: "events", key: "id", nameColumn: "name", names: rule.events, after: eventID, now: now)
+            let entered = try enroll(campaignID, from: "lead_tags", key: "seq", nameColumn: "tag", names: rule.tags, after: tagSeq, unless: rule.unlessRecorded, now: now)
+                + enroll(campaignID, from: "events", key: "id", nameColumn: "name", names: rule.events, after: eventID, unless: rule.unlessRecorded, now: now)
             var maxTag: Int64 = 0
             var maxEvent: Int64 = 0
             // An event recorded with a time after this tick's clock (`event --at` in a
@@ -45,21 +45,46 @@ extension SQLiteStore {
     }
 
     /// Enrols the active leads of rows in `table` (lead_tags or events) added after
-    /// `cursor` whose `nameColumn` is one of `names`. Table and column names are ours,
-    /// never the user's; the values are bound.
+    /// `cursor` whose `nameColumn` is one of `names`, but none that recorded one of
+    /// `unless` (a goal it already met) by `now`. Table and column names are ours, never
+    /// the user's; the values are bound.
     private func enroll(
-        _ campaignID: String, from table: String, key: String, nameColumn: String, names: [String], after cursor: Int64, now: Date
+        _ campaignID: String, from table: String, key: String, nameColumn: String, names: [String], after cursor: Int64, unless goals: [String],
+        now: Date
     ) throws -> Int {
         guard !names.isEmpty else { return 0 }
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
         let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        // The goal list is the last parameter, one JSON array, numbered after the names.
+        let goalsMet = goals.isEmpty ? "" : """
+            AND NOT EXISTS (SELECT 1 FROM events g WHERE g.lead_id = r.lead_id AND g.name IN (SELECT value FROM json_each(?\(5 + names.count)))
+                AND g.occurred_at <= ?2)
+            """
         try connection.prepare("""
             INSERT INTO enrollments (campaign_id, lead_id, state, enrolled_at, next_due_at)
             SELECT DISTINCT ?, r.lead_id, 'active', ?, ? FROM \(table) r JOIN leads l ON l.id = r.lead_id
             WHERE r.\(key) > ? AND r.\(nameColumn) IN (\(placeholders)) AND l.status = 'active' \(table == "events" ? "AND r.occurred_at <= ?2" : "")
+                \(goalsMet)
             ON CONFLICT (campaign_id, lead_id) DO NOTHING
-            """).rows([.text(campaignID), time, time, .integer(cursor)] + names.map { .text($0) })
+            """).rows([.text(campaignID), time, time, .integer(cursor)] + names.map { .text($0) } + (goals.isEmpty ? [] : [.text(JSONText.array(goals))]))
         return connection.changes
+    }
+
+    public func reachedGoals(campaignID: String, goals: [String], now: Date) throws -> [ReachedGoal] {
+        guard !goals.isEmpty else { return [] }
+        var reached: [ReachedGoal] = []
+        try connection.read {
+            // Driven from the goal events (few) to the enrolments by the (campaign, lead)
+            // index; SQLite's bare columns beside min() come from the row with the minimum.
+            try connection.prepare("""
+                SELECT e.id, g.name, min(g.occurred_at) FROM events g JOIN enrollments e ON e.campaign_id = ?1 AND e.lead_id = g.lead_id
+                WHERE g.name IN (SELECT value FROM json_each(?2)) AND e.state = 'active' AND g.occurred_at >= e.enrolled_at AND g.occurred_at <= ?3
+                GROUP BY e.id ORDER BY e.id
+                """).rows([.text(campaignID), .text(JSONText.array(goals)), .integer(now.epochSeconds)]) { row in
+                reached.append(ReachedGoal(enrollmentID: row.integer(0), event: row.text(1) ?? "", at: Date(epochSeconds: row.integer(2))))
+            }
+        }
+        return reached
     }
 
     public func countDue(now: Date, campaigns: [String]?) throws -> Int {
@@ -248,6 +273,11 @@ extension SQLiteStore {
             case .deferred(let retryAt, let error):
                 try connection.prepare("UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ? WHERE id = ?")
                     .rows([.integer(retryAt.epochSeconds), .text(error), row])
+                try setDue(enrollment, at: retryAt, step: delivery.claim.step)
+            case .untried(let retryAt, let error):
+                try connection.prepare("""
+                    UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ?, attempts = max(attempts - 1, 0) WHERE id = ?
+                    """).rows([.integer(retryAt.epochSeconds), .text(error), row])
                 try setDue(enrollment, at: retryAt, step: delivery.claim.step)
             case .failed(let error, let bounce):
                 try connection.prepare("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ?").rows([.text(error), row])

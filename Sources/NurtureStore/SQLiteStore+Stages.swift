@@ -15,6 +15,7 @@ extension SQLiteStore {
                 if stored != nil {
                     try connection.prepare("DELETE FROM settings WHERE key = 'stages'").rows()
                     try connection.prepare("DELETE FROM stage_checks").rows()
+                    try connection.prepare("DELETE FROM stage_rechecks").rows()
                     for (name, _, _, _) in Self.stageCheckTriggers { try connection.prepare("DROP TRIGGER IF EXISTS stage_check_\(name)").rows() }
                 }
                 return 0
@@ -52,6 +53,23 @@ extension SQLiteStore {
          "(SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = new.message_row)"),
     ]
 
+    public func queueStageRechecks(dueBy now: Date) throws -> Int {
+        let time = SQLiteStatement.Value.integer(now.epochSeconds)
+        // Almost always none is due: one indexed read, no write.
+        var due = false
+        try connection.prepare("SELECT EXISTS (SELECT 1 FROM stage_rechecks WHERE at <= ?)").rows([time]) { due = $0.integer(0) == 1 }
+        guard due else { return 0 }
+        return try connection.transaction {
+            try connection.prepare("""
+                INSERT INTO stage_checks (lead_id, seq)
+                SELECT lead_id, lead_id + (SELECT coalesce(max(seq), 0) FROM stage_checks) FROM stage_rechecks WHERE at <= ?
+                ON CONFLICT (lead_id) DO NOTHING
+                """).rows([time])
+            try connection.prepare("DELETE FROM stage_rechecks WHERE at <= ?").rows([time])
+            return connection.changes
+        }
+    }
+
     public func queuedStageChecks(limit: Int) throws -> [StageCheck] {
         try connection.read {
             var checks: [StageCheck] = []
@@ -75,17 +93,22 @@ extension SQLiteStore {
         }
     }
 
-    public func enterStages(_ entries: [StageEntry], done: [StageCheck], goalCampaigns: [String: [String]], now: Date) throws -> [StageEntry] {
+    public func enterStages(
+        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]], now: Date
+    ) throws -> [StageEntry] {
         try connection.transaction {
-            let time = SQLiteStatement.Value.integer(now.epochSeconds)
             let enter = try connection.prepare("INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             var entered: [StageEntry] = []
             for entry in entries {
-                try enter.rows([.integer(entry.leadID), .text(entry.stage), time])
+                try enter.rows([.integer(entry.leadID), .text(entry.stage), .integer(entry.at.epochSeconds)])
                 guard connection.changes == 1 else { continue }
                 entered.append(entry)
-                try recordEvent(leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: now)
+                try recordEvent(leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at)
             }
+            let later = try connection.prepare("""
+                INSERT INTO stage_rechecks (lead_id, at) VALUES (?, ?) ON CONFLICT (lead_id) DO UPDATE SET at = min(at, excluded.at)
+                """)
+            for item in recheck { try later.rows([.integer(item.leadID), .integer(item.at.epochSeconds)]) }
             // Our own stage events queued these leads again: checked once more, they enter
             // nothing, and the queue empties.
             let clear = try connection.prepare("DELETE FROM stage_checks WHERE lead_id = ? AND seq <= ?")

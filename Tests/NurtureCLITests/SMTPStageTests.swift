@@ -98,6 +98,22 @@ import Testing
         #expect(seconds < 4 + 2, "one 2 s timeout, not one per message (took \(seconds) s)")
     }
 
+    /// Issue 41.3: a 421 to MAIL FROM leaves the server alone for the rest of the tick;
+    /// the messages queued behind it never reached the server and are not charged an
+    /// attempt. Thirteen ticks 7 h apart (more than the 12 attempts allowed) fail nobody.
+    @Test func messagesQueuedBehindASlowDownAreNotChargedAnAttempt() throws {
+        let server = try SMTPTestServer(["--mail", "421"], kind: .scripted)
+        var time = try Date.ISO8601FormatStyle().parse("2030-01-07T10:00:00Z")
+        for _ in 0..<13 {
+            let result = try tick(server, at: time.formatted(.iso8601))
+            #expect(result.stdout.contains("failed 0"), "\(result.stdout)")
+            time = time.addingTimeInterval(7 * 3600)
+        }
+        #expect(server.log().filter { $0 == "MAIL" }.count == 13, "one message reached the server per tick")
+        for email in leads { #expect(try leadStatus(email).contains("(active")) }
+        try expectEveryLeadMailedOnceByAHealthyServer(at: time.formatted(.iso8601))
+    }
+
     @Test func refusedSenderStopsTheTickWithoutFailingAnyone() throws {
         let server = try SMTPTestServer(["--mail", "553"], kind: .scripted)
         let result = try tick(server)

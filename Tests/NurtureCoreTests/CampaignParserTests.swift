@@ -1,5 +1,5 @@
 import Foundation
-import NurtureCore
+@testable import NurtureCore
 import Testing
 
 @Suite struct CampaignParserTests {
@@ -59,6 +59,16 @@ import Testing
             """)
         #expect(diagnostics.errors.isEmpty, "\(diagnostics.errors)")
         #expect(campaign?.exitOn == ["trial"])
+    }
+
+    /// Issue 42.6: a double quote in the middle of a word opens no quoted scalar, so it
+    /// cannot hide a later alias used as a key from the guard.
+    @Test func aStrayQuoteMidWordDoesNotSwitchOffTheGuard() throws {
+        let bomb = Self.aliasBomb(levels: 8) { "name: 5\" screens\n? *\($0)\n: 1\nfrom: a@b.example\n" }
+        let (_, diagnostics) = parse(bomb)
+        #expect(diagnostics.errors.map(\.description).first?.hasPrefix("campaigns/test.yml:11:3: error: an alias cannot be a mapping key") == true,
+                "\(diagnostics.errors)")
+        #expect(YAMLAliasGuard.aliases(in: "name: 5\" screens\nx: *a\n").map(\.line) == [2])
     }
 
     @Test func readsEveryFieldOfTheFormat() throws {

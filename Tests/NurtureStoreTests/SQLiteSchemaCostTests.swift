@@ -81,7 +81,7 @@ import Testing
                 """)
         }
         let store = try SQLiteStore(path: path)
-        #expect(try await store.schemaVersion() == 12)
+        #expect(try await store.schemaVersion() == SQLiteMigrations.latestVersion)
         #expect(try await store.interruptedSends().map(\.rowID) == [1])
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
         #expect(try Self.texts(0, of: "PRAGMA integrity_check", on: connection) == ["ok"])

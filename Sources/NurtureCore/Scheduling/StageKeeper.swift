@@ -27,26 +27,42 @@ public struct StageKeeper: Sendable {
     public func run(now: Date) async throws -> [StageEntry] {
         _ = try await store.prepareStageChecks(fingerprint: rules.isEmpty ? nil : rules.fingerprint)
         guard !rules.isEmpty else { return [] }
+        // Leads that recorded something dated after an earlier check's clock, now due.
+        _ = try await store.queueStageRechecks(dueBy: now)
         var entered: [StageEntry] = []
         while true {
             let page = try await store.queuedStageChecks(limit: pageSize)
             if page.isEmpty { return entered }
-            entered += try await store.enterStages(entries(for: page, now: now), done: page, goalCampaigns: goalCampaigns, now: now)
+            let verdict = try await verdict(for: page, now: now)
+            entered += try await store.enterStages(verdict.entries, done: page, recheck: verdict.rechecks, goalCampaigns: goalCampaigns, now: now)
         }
     }
 
-    /// What the rules say the page's leads enter at `now`. An unsubscribed lead still
-    /// moves on (a customer is a customer); it is only never mailed.
-    func entries(for page: [StageCheck], now: Date) async throws -> [StageEntry] {
+    /// What the rules say the page's leads enter at `now`, each entry dated when its rule
+    /// first held; and which leads to look at again because they recorded something
+    /// dated after `now`. An unsubscribed lead still moves on (a customer is a
+    /// customer); it is only never mailed.
+    func verdict(for page: [StageCheck], now: Date) async throws -> (entries: [StageEntry], rechecks: [StageRecheck]) {
         let ids = page.compactMap(\.lead.id)
         let evidence = try await store.scoreEvidence(leadIDs: ids, events: scoreRules.scoredEvents)
-        return page.flatMap { check -> [StageEntry] in
-            guard let id = check.lead.id else { return [] }
+        var entries: [StageEntry] = []
+        var rechecks: [StageRecheck] = []
+        for check in page {
+            guard let id = check.lead.id else { continue }
+            let leadEvidence = evidence[id] ?? []
             var lead = check.lead
-            lead.score = scoreRules.score(of: lead, evidence: evidence[id] ?? [], at: now)
-            // An event recorded for a time after `now` (a replay) is not seen yet.
+            lead.score = scoreRules.score(of: lead, evidence: leadEvidence, at: now)
+            // An event recorded for a time after `now` is not seen yet: it is looked at
+            // again by the first check at or after its time.
             lead.firstEvents = lead.firstEvents.filter { $0.value <= now }
-            return rules.entering(lead).map { StageEntry(leadID: id, stage: $0) }
+            if let next = StageRules.nextLook(at: check.lead, evidence: leadEvidence, after: now) {
+                rechecks.append(StageRecheck(leadID: id, at: next))
+            }
+            let entering = rules.entering(lead)
+            guard !entering.isEmpty else { continue }
+            let times = rules.entryTimes(of: entering, lead: check.lead, evidence: leadEvidence, scoreRules: scoreRules, now: now)
+            entries += entering.map { StageEntry(leadID: id, stage: $0, at: times[$0] ?? now) }
         }
+        return (entries, rechecks)
     }
 }

@@ -26,7 +26,7 @@ extension SendLoop {
                 .filter({ $0.1 >= item.snapshot.enrolledAt && $0.1 <= now }).min(by: { $0.1 < $1.1 })
             {
                 summary.converted += 1
-                changes.append(EnrollmentChange(enrollmentID: id, outcome: .end(.converted, reason: "goal event '\(goal.0)'", at: goal.1)))
+                changes.append(EnrollmentChange(enrollmentID: id, outcome: Self.conversion(by: goal.0, at: goal.1)))
                 continue
             }
             let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)

@@ -60,6 +60,10 @@ extension SendLoop {
             summary.retrying += 1
             summary.lastRetryReason = error
             return DeliveryRecord(claim: claim, outcome: .deferred(retryAt: retryAt, error: error))
+        case .untried(let error):
+            summary.retrying += 1
+            summary.lastRetryReason = error
+            return DeliveryRecord(claim: claim, outcome: .untried(retryAt: now.addingTimeInterval(retryPolicy.first), error: error))
         case .permanent(let error, let recipientRefused):
             summary.failed += 1
             return DeliveryRecord(claim: claim, outcome: .failed(error: error, bounce: recipientRefused))

@@ -71,6 +71,24 @@ public struct SendLoop: Sendable {
         }
     }
 
+    /// Ends, as converted, the drips whose goal event came true by `now`, dated by the
+    /// event; returns how many.
+    private func convertReachedGoals(now: Date) async throws -> Int {
+        var changes: [EnrollmentChange] = []
+        for campaign in catalog.campaigns where !campaign.exitOn.isEmpty {
+            for goal in try await store.reachedGoals(campaignID: campaign.id, goals: campaign.exitOn, now: now) {
+                changes.append(EnrollmentChange(enrollmentID: goal.enrollmentID, outcome: Self.conversion(by: goal.event, at: goal.at)))
+            }
+        }
+        if !changes.isEmpty { _ = try await store.apply(changes, now: now) }
+        return changes.count
+    }
+
+    /// How a goal event ends a drip: one wording wherever the conversion is noticed.
+    static func conversion(by event: String, at time: Date) -> EnrollmentChange.Outcome {
+        .end(.converted, reason: "goal event '\(event)'", at: time)
+    }
+
     /// A batch claimed in the store and composed, ready to hand over.
     struct Batch {
         var items: [ReadyMessage]
@@ -92,8 +110,9 @@ public struct SendLoop: Sendable {
             // What the next `validate` and `run` compare an edit with (RenameCheck).
             try await store.recordKnownSteps(
                 campaignID: campaign.id, templates: Dictionary(campaign.steps.map { ($0.id, $0.template) }, uniquingKeysWith: { first, _ in first }))
-            summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enroll, now: now)
+            summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enrollment(stages: stageRules), now: now)
         }
+        summary.converted += try await convertReachedGoals(now: now)
         let (winners, decided) = try await VariantJudge(store: store, catalog: catalog).run(now: now)
         summary.winners = decided.map { "\($0.campaignID)/\($0.step): \($0.variant)" }
         let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))

@@ -32,6 +32,9 @@ public enum DeliveryResult: Sendable, Hashable {
     case delivered
     /// Try again later (a 4xx reply, a timeout, a refused connection).
     case transient(String)
+    /// Never reached the server (queued behind a reply that told us to slow down, or
+    /// not handed over): tried later, and not counted as an attempt (issue 41.3).
+    case untried(String)
     /// Refused for good; `recipientRefused` (a 5xx to RCPT) marks the lead bounced.
     case permanent(String, recipientRefused: Bool)
     /// The message may or may not have been accepted (the reply to DATA was lost, RFC 1047).

@@ -22,6 +22,12 @@ public protocol DripStore: Sendable {
     /// Returns how many were refreshed.
     func refreshIfChanged(campaignID: String, fingerprint: String, now: Date) async throws -> Int
 
+    /// Active enrolments of the campaign whose lead recorded one of `goals` at or after
+    /// enrolling and at or before `now`, each with its earliest such event: a goal dated
+    /// ahead (`event --at`) converts at the first tick at or after it, whenever the
+    /// drip's next step is due.
+    func reachedGoals(campaignID: String, goals: [String], now: Date) async throws -> [ReachedGoal]
+
     /// How many active enrolments are due at `now`, in `campaigns` (nil: in any campaign).
     func countDue(now: Date, campaigns: [String]?) async throws -> Int
 

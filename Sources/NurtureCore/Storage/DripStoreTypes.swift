@@ -73,6 +73,9 @@ public struct DeliveryRecord: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
         case sent
         case deferred(retryAt: Date, error: String)
+        /// Never reached the server: deferred to `retryAt` with the attempt it was
+        /// charged when claimed given back, so it can never use up the retries.
+        case untried(retryAt: Date, error: String)
         /// Refused for good; `bounce` marks the lead bounced (a 5xx to RCPT).
         case failed(error: String, bounce: Bool)
         case unknown(error: String)
@@ -120,3 +123,17 @@ public struct InterruptedSend: Sendable, Hashable {
     }
 }
 
+
+/// An active enrolment whose lead recorded one of the campaign's goal events between
+/// its enrolment and the tick's clock: the first such event, and when it happened.
+public struct ReachedGoal: Sendable, Hashable {
+    public var enrollmentID: Int64
+    public var event: String
+    public var at: Date
+
+    public init(enrollmentID: Int64, event: String, at: Date) {
+        self.enrollmentID = enrollmentID
+        self.event = event
+        self.at = at
+    }
+}

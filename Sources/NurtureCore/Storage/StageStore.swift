@@ -14,14 +14,28 @@ public struct StageCheck: Sendable, Hashable {
     }
 }
 
-/// A lead entering a stage.
+/// A lead entering a stage, at the moment its rule first held.
 public struct StageEntry: Sendable, Hashable {
     public var leadID: Int64
     public var stage: String
+    public var at: Date
 
-    public init(leadID: Int64, stage: String) {
+    public init(leadID: Int64, stage: String, at: Date) {
         self.leadID = leadID
         self.stage = stage
+        self.at = at
+    }
+}
+
+/// A lead to check again at `at`: it recorded something dated after the clock of the
+/// check that just looked at it.
+public struct StageRecheck: Sendable, Hashable {
+    public var leadID: Int64
+    public var at: Date
+
+    public init(leadID: Int64, at: Date) {
+        self.leadID = leadID
+        self.at = at
     }
 }
 
@@ -33,14 +47,21 @@ public protocol StageStore: Sendable {
     /// changed rules queue every lead once. Returns how many leads that queued.
     func prepareStageChecks(fingerprint: String?) async throws -> Int
 
+    /// Queues the leads whose recheck (`enterStages`' `recheck`) is due by `now`.
+    /// Returns how many.
+    func queueStageRechecks(dueBy now: Date) async throws -> Int
+
     /// Up to `limit` queued leads, in queue order.
     func queuedStageChecks(limit: Int) async throws -> [StageCheck]
 
-    /// In one transaction: records each entry not already there (with an event named
-    /// after the stage, at `now`, which ends the lead's active enrolments in the
-    /// campaigns `goalCampaigns` lists for that stage, as a conversion), and clears the
-    /// checks done. Returns the entries that were new.
-    func enterStages(_ entries: [StageEntry], done: [StageCheck], goalCampaigns: [String: [String]], now: Date) async throws -> [StageEntry]
+    /// In one transaction: records each entry not already there, dated by the entry
+    /// (with an event named after the stage at that time, which ends the lead's active
+    /// enrolments in the campaigns `goalCampaigns` lists for that stage, as a
+    /// conversion), clears the checks done, and keeps each of `recheck` for its time
+    /// (the earlier one, when one is kept already). Returns the entries that were new.
+    func enterStages(
+        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]], now: Date
+    ) async throws -> [StageEntry]
 
     /// The stages each lead reached, by lead id.
     func stages(ofLeads ids: [Int64]) async throws -> [Int64: Set<String>]

@@ -42,6 +42,28 @@ struct SendLoopFailureFixture {
         #expect(try await loop(transport).tick(now: t0.addingTimeInterval(600)).sent == 0)
     }
 
+    /// Issue 41.3: a message that never reached the server (queued behind a 421) waits
+    /// and is tried later, however often that happens, without using up its retries.
+    func untriedMessagesAreNeverChargedAnAttempt() async throws {
+        try await addLeads("ann@example.com")
+        let transport = ScriptedTransport(otherwise: .untried("not tried: the server asked to slow down"))
+        var now = t0
+        // Twice the retry limit of ticks, each stopped before this message was tried.
+        for _ in 0..<(RetryPolicy().maxAttempts * 2) {
+            let tick = try await loop(transport).tick(now: now)
+            #expect(tick.failed == 0 && tick.sent == 0)
+            now = now.addingTimeInterval(7 * 3600)
+        }
+        #expect(try await store.sendStatus(now: now).deferred.map(\.email) == ["ann@example.com"])
+        // The first tick that reaches the server sends it, once; then it is a normal retry.
+        transport.setScript([.transient("451 try later")])
+        #expect(try await loop(transport).tick(now: now).retrying == 1)
+        transport.setScript([], otherwise: .delivered)
+        let sent = try await loop(transport).tick(now: now.addingTimeInterval(300))
+        #expect(sent.sent == 1 && sent.failed == 0)
+        #expect(try await store.timeline(email: EmailAddress("ann@example.com"))?.enrollments.first?.state == "active")
+    }
+
     func refusedRecipientBouncesOnlyThatLead() async throws {
         try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
         let transport = ScriptedTransport([.delivered, .permanent("550 no such user", recipientRefused: true), .delivered])
@@ -100,6 +122,7 @@ struct SendLoopFailureFixture {
 extension SendLoopFailureFixture {
     static let checks = [
         ConformanceCheck("a transient failure is retried with backoff and sent once") { try await SendLoopFailureFixture($0).transientFailureIsRetriedWithBackoffAndSentOnce() },
+        ConformanceCheck("an untried message is never charged an attempt") { try await SendLoopFailureFixture($0).untriedMessagesAreNeverChargedAnAttempt() },
         ConformanceCheck("a refused recipient bounces only that lead") { try await SendLoopFailureFixture($0).refusedRecipientBouncesOnlyThatLead() },
         ConformanceCheck("an unknown outcome is never resent silently") { try await SendLoopFailureFixture($0).unknownOutcomeIsNeverResentSilently() },
         ConformanceCheck("a fatal transport error stops the tick and marks nothing sent") { try await SendLoopFailureFixture($0).fatalTransportErrorStopsTheTickAndMarksNothingSent() },

@@ -47,7 +47,7 @@ struct StageFixture {
         #expect(try await loop.tick(now: t0).sent == 2)
 
         // Turning stages on checks every lead once: ann's fit makes her an mql.
-        #expect(try await keeper.run(now: t0.addingTimeInterval(60)) == [StageEntry(leadID: try #require(try await store.lead(email: email("ann@acme.example"))?.id), stage: "mql")])
+        #expect(try await keeper.run(now: t0.addingTimeInterval(60)) == [StageEntry(leadID: try #require(try await store.lead(email: email("ann@acme.example"))?.id), stage: "mql", at: t0.addingTimeInterval(60))], "a fit has no date: entered when the check saw it")
         #expect(try await stages("ann@acme.example") == ["mql"])
         #expect(try await stages("bob@acme.example") == [])
         #expect(try await queued().isEmpty)

@@ -1,0 +1,143 @@
+import Foundation
+import NurtureCore
+import Testing
+
+/// Issue 36: the qualify → nurture → convert hand-off on the tick's clock. A lead that
+/// met a campaign's goal is not enrolled by it; a goal dated ahead converts at the first
+/// tick at or after it; stages are checked at the clock that asks and dated by the
+/// evidence that made them hold.
+struct FunnelTimingFixture {
+    let directory: TemporaryDirectory
+    let store: any Store
+    let catalog: CampaignCatalog
+    let t0 = DripProject.t0
+
+    /// The trial's funnel: `mql` on a webinar, `sql` on a booked demo; `fast` enrols on
+    /// mql and ends on a booked demo; `again` is the same with `reenroll: true`;
+    /// `trial` is a tag-enrolled drip with a week between its steps that ends on purchase.
+    init(_ makeStore: StoreFactory) async throws {
+        directory = try TemporaryDirectory()
+        try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
+        try directory.write("campaigns/fast.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { events: [mql] }
+            exit_on: [demo_booked]
+            steps:
+              - { id: nudge, subject: "Want to book a demo?", template: a }
+            """)
+        try directory.write("campaigns/again.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { events: [mql] }
+            exit_on: [demo_booked]
+            reenroll: true
+            steps:
+              - { id: nudge, subject: "Webinar recording", template: a }
+            """)
+        try directory.write("campaigns/trial.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            exit_on: [purchased]
+            steps:
+              - { id: one, subject: One, template: a }
+              - { id: two, wait: 7d, subject: Two, template: a }
+            """)
+        catalog = directory.loadCatalog()
+        store = try await makeStore(directory)
+    }
+
+    static let stageRules = StageRules([Stage(id: "mql", when: .event("webinar_attended")), Stage(id: "sql", when: .event("demo_booked"))])
+
+    var keeper: StageKeeper { StageKeeper(store: store, rules: Self.stageRules, scoreRules: ScoreRules(), catalog: catalog) }
+
+    func loop(_ transport: ScriptedTransport) -> SendLoop {
+        var loop = SendLoop(
+            catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" },
+            wallClock: { [t0] in t0 })
+        loop.stageRules = Self.stageRules
+        return loop
+    }
+
+    func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
+
+    func event(_ address: String, _ name: String, at time: Date) async throws {
+        _ = try await store.recordEvent(LeadInput(email: email(address)), name: name, attributes: [:], goalCampaigns: [], now: time)
+    }
+
+    func enrollments(_ address: String) async throws -> [String: String] {
+        let timeline = try #require(try await store.timeline(email: email(address)))
+        return Dictionary(timeline.enrollments.map { ($0.campaignID, $0.state) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func aLeadThatMetTheGoalIsNotEnrolled() async throws {
+        // Lee books a demo: that enters mql and sql at once. Ann only attends the webinar.
+        try await event("lee@buyer.example", "demo_booked", at: t0)
+        try await event("ann@buyer.example", "webinar_attended", at: t0)
+        _ = try await keeper.run(now: t0)
+        let transport = ScriptedTransport()
+        let tick = try await loop(transport).tick(now: t0.addingTimeInterval(60))
+        #expect(transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == ["ann@buyer.example"],
+                "Lee booked a demo: no nudge to book one")
+        #expect(try await enrollments("lee@buyer.example") == ["again": "completed"], "reenroll: true takes Lee in anyway")
+        #expect(try await enrollments("ann@buyer.example") == ["fast": "completed", "again": "completed"])
+        #expect(tick.enrolled == 3)
+    }
+
+    func aGoalDatedAheadConvertsAtTheFirstTickAtOrAfterIt() async throws {
+        _ = try await store.upsertLeads([LeadInput(email: email("bo@buyer.example"), tags: ["trial"])], now: t0)
+        let transport = ScriptedTransport()
+        #expect(try await loop(transport).tick(now: t0).sent == 1)
+        // A purchase planned for two days on (a CRM backfill): not yet a conversion.
+        let purchase = t0.addingTimeInterval(2 * 86_400)
+        try await event("bo@buyer.example", "purchased", at: purchase)
+        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(86_400)).converted == 0)
+        #expect(try await enrollments("bo@buyer.example") == ["trial": "active"])
+        // The first tick after it converts, long before step two is due, dated by the event.
+        #expect(try await loop(transport).tick(now: purchase.addingTimeInterval(3600)).converted == 1)
+        let timeline = try #require(try await store.timeline(email: email("bo@buyer.example")))
+        #expect(timeline.enrollments.map(\.state) == ["converted"])
+        #expect(timeline.enrollments.first?.endedAt == purchase)
+        #expect(transport.messages.count == 1)
+    }
+
+    func stageEvents(_ address: String) async throws -> [String: Date] {
+        let timeline = try #require(try await store.timeline(email: email(address)))
+        return Dictionary(timeline.events.filter { ["mql", "sql"].contains($0.name) }.map { ($0.name, $0.at) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func stagesAreCheckedAtTheClockThatAsksAndDatedByTheirEvidence() async throws {
+        // `event --at` a month ahead, checked at once by the wall clock: not yet.
+        let demo = t0.addingTimeInterval(30 * 86_400)
+        try await event("lee@buyer.example", "demo_booked", at: demo)
+        #expect(try await keeper.run(now: t0).isEmpty)
+        #expect(try await store.stageCounts() == [:])
+        // A replayed tick three hours after the demo sees it: both stages, dated by the
+        // event, not by the tick, with their events (what webhooks and reports read).
+        let tick = try await loop(ScriptedTransport()).tick(now: demo.addingTimeInterval(3 * 3600))
+        #expect(tick.staged == 2)
+        #expect(try await store.stageCounts() == ["mql": 1, "sql": 1])
+        #expect(try await stageEvents("lee@buyer.example") == ["mql": demo, "sql": demo])
+        // A webinar a day ago, checked now: entered when it happened.
+        let webinar = demo.addingTimeInterval(-86_400)
+        try await event("ann@buyer.example", "webinar_attended", at: webinar)
+        let entered = try await keeper.run(now: demo.addingTimeInterval(4 * 3600))
+        #expect(entered.map(\.stage) == ["mql"])
+        #expect(entered.map(\.at) == [webinar])
+        #expect(try await stageEvents("ann@buyer.example") == ["mql": webinar])
+        // `fast` enrols on mql: Ann gets the nudge, Lee (past its goal) does not.
+        let transport = ScriptedTransport()
+        _ = try await loop(transport).tick(now: demo.addingTimeInterval(5 * 3600))
+        #expect(transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == ["ann@buyer.example"])
+    }
+}
+
+extension FunnelTimingFixture {
+    static let checks = [
+        ConformanceCheck("stages are checked at the clock that asks and dated by their evidence") {
+            try await FunnelTimingFixture($0).stagesAreCheckedAtTheClockThatAsksAndDatedByTheirEvidence()
+        },
+        ConformanceCheck("a lead that met a campaign's goal is not enrolled by it") { try await FunnelTimingFixture($0).aLeadThatMetTheGoalIsNotEnrolled() },
+        ConformanceCheck("a goal dated ahead converts at the first tick at or after it") {
+            try await FunnelTimingFixture($0).aGoalDatedAheadConvertsAtTheFirstTickAtOrAfterIt()
+        },
+    ]
+}
