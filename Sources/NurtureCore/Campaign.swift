@@ -1,3 +1,5 @@
+import Foundation
+
 /// A drip sequence, as read from one file in `campaigns/`.
 public struct Campaign: Sendable, Hashable {
     public var id: String
@@ -45,6 +47,16 @@ public struct Campaign: Sendable, Hashable {
             for event in [goal] + stages.atOrAfter(goal) where !events.contains(event) { events.append(event) }
         }
         return events
+    }
+
+    /// The first goal event among `events` (a lead's, by name and time) at or before
+    /// `now` that keeps the lead out of this campaign; nil when none does or the
+    /// campaign says `reenroll: true`. What `enroll` applies in the store, for
+    /// `simulate` to explain.
+    public func goalMet(among events: [(name: String, at: Date)], stages: StageRules, by now: Date) -> (event: String, at: Date)? {
+        guard !reenroll else { return nil }
+        let goals = Set(goalEvents(stages: stages))
+        return events.filter { goals.contains($0.name) && $0.at <= now }.min { $0.at < $1.at }.map { ($0.name, $0.at) }
     }
 
     /// Who enters, with the goal events that keep a lead out (none with `reenroll`).

@@ -40,6 +40,12 @@ struct SimulateCommand: AsyncParsableCommand {
             if let enrolled = try await store.enrollments(campaignID: campaign.id).first(where: { $0.lead.id == found.id }) {
                 snapshot = enrolled.snapshot
                 subject = enrolled.lead
+            } else if let met = campaign.goalMet(
+                among: (try await store.timeline(email: address)?.events ?? []).map { ($0.name, $0.at) }, stages: project.settings.stageRules, by: start)
+            {
+                print("\(campaign.id) for \(found.email): not enrolled: the lead already met the campaign's goal (event '\(met.event)' at \(TimeText.utc(met.at)));")
+                print("  reenroll: true in the campaign would take it in anyway")
+                return
             }
         }
         let planner = project.planner

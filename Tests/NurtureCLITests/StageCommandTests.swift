@@ -78,6 +78,31 @@ import Testing
         #expect(rows?.map { $0["leads"] as? Int } == [2, 1])
     }
 
+    /// Issue 36's trial: a lead past the campaign's goal is not mailed toward it, and an
+    /// event dated ahead moves the lead on at the first replayed tick at or after it.
+    @Test func theTrialsGoalMetAndFutureEventScenarios() throws {
+        // Lee is accepted by sales: sql, and mql on the way. `qualified` enrols on mql
+        // and ends on sql: nothing for Lee.
+        let accepted = try nurture("event", "lee@buyer.example", "sales_accepted")
+        #expect(accepted.stdout.contains("entered stage mql, sql"), "\(accepted.stdout)")
+        let tick = try nurture("run", "--once")
+        #expect(tick.status == 0, "\(tick.stderr)")
+        #expect(try sent("hello").isEmpty, "no 'talk to us' after sales accepted the lead")
+        let simulated = try nurture("simulate", "qualified", "--lead", "lee@buyer.example")
+        #expect(simulated.stdout.contains("not enrolled: the lead already met the campaign's goal (event 'sql' at"), "\(simulated.stdout)")
+        // Dee's acceptance is planned ahead: the wall clock (today) does not see it; a
+        // replay at a later clock does, and dates the stages by the event.
+        let planned = try nurture("event", "dee@buyer.example", "sales_accepted", "--at", "2030-02-01T12:00:00Z")
+        #expect(!planned.stdout.contains("entered stage"), "\(planned.stdout)")
+        let replay = try nurture("run", "--once", "--now", "2030-02-01T15:00:00Z")
+        #expect(replay.stdout.contains("entered 2 stage"), "\(replay.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "dee@buyer.example", "--format", "json").stdout.utf8)) as? [String: Any]
+        let events = (json?["events"] as? [[String: Any]]) ?? []
+        #expect(Set(events.filter { ["mql", "sql"].contains($0["name"] as? String) }.compactMap { $0["at"] as? String }) == ["2030-02-01T12:00:00Z"],
+                "\(events)")
+        #expect(try nurture("report", "--by", "stage").stdout.contains("sql          2"))
+    }
+
     @Test func aStepAskingForAnUnknownStageIsAnError() throws {
         try project.write("campaigns/qualified.yml", """
             id: qualified
