@@ -220,7 +220,7 @@ public struct CampaignParser {
         }
     }
 
-    static let identifierHint = "use letters, digits, '_' and '-' (starting with a letter or digit)"
+    public static let identifierHint = "use letters, digits, '_' and '-' (starting with a letter or digit)"
 
     /// Ids, tags and event names: short, URL- and shell-safe words.
     public static func isIdentifier(_ text: String) -> Bool {

@@ -243,6 +243,11 @@ enum PostgresMigrations {
             "CREATE TABLE stage_rechecks (lead_id BIGINT PRIMARY KEY REFERENCES leads(id) ON DELETE CASCADE, at BIGINT NOT NULL)",
             "CREATE INDEX stage_rechecks_by_time ON stage_rechecks (at)",
         ]),
+        // Pending subscription fields (see the SQLite store).
+        Migration(version: 9, name: "pending subscription fields", sql: [
+            "ALTER TABLE pending_subscriptions ADD COLUMN timezone TEXT",
+            "ALTER TABLE pending_subscriptions ADD COLUMN attributes JSONB NOT NULL DEFAULT '{}'",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -6,19 +6,21 @@ extension PostgresStore {
     public func addPendingSubscription(_ input: LeadInput, now: Date) async throws -> PendingSubscription? {
         try await write { connection in
             if try await connection.count("SELECT count(*) FROM leads WHERE email_key = \(input.email.normalized)", logger: logger) > 0 { return nil }
-            // A second request refreshes the name and tags; the source stays the first one.
+            // The first request is the one kept: a second (whoever sends it) rewrites
+            // nothing, so the confirmation mail and the lead carry what the first said.
             guard let row = try await connection.rows("""
-                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at)
+                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at,
+                    timezone, attributes)
                 VALUES (\(input.email.address), \(input.email.normalized), \(input.firstName), \(input.lastName), \(JSONText.array(input.tags))::jsonb,
-                    \(input.source?.source), \(input.source?.medium), \(input.source?.campaign), \(now.epochSeconds))
-                ON CONFLICT (email_key) DO UPDATE SET first_name = coalesce(excluded.first_name, pending_subscriptions.first_name),
-                    last_name = coalesce(excluded.last_name, pending_subscriptions.last_name), tags = excluded.tags
+                    \(input.source?.source), \(input.source?.medium), \(input.source?.campaign), \(now.epochSeconds), \(input.timeZone),
+                    \(input.attributesJSON)::jsonb)
+                ON CONFLICT (email_key) DO UPDATE SET email_key = pending_subscriptions.email_key
                 RETURNING id, requested_at, confirmation_sent_at
                 """, logger: logger).first
             else { return nil }
             let (id, requestedAt, sentAt) = try row.decode((Int64, Int64, Int64?).self)
             if let sentAt, now.epochSeconds - sentAt < 3600 { return nil }
-            return PendingSubscription(id: id, input: input, requestedAt: Date(epochSeconds: requestedAt))
+            return try await pendingSubscription(id: id, requestedAt: Date(epochSeconds: requestedAt), on: connection)
         }
     }
 
@@ -34,16 +36,19 @@ extension PostgresStore {
 
     func pendingSubscription(id: Int64, requestedAt: Date, on connection: PostgresConnection) async throws -> PendingSubscription? {
         guard let row = try await connection.rows("""
-            SELECT email, first_name, last_name, tags::text, source, medium, source_campaign FROM pending_subscriptions
+            SELECT email, first_name, last_name, tags::text, source, medium, source_campaign, timezone, attributes::text FROM pending_subscriptions
             WHERE id = \(id) AND requested_at = \(requestedAt.epochSeconds)
             """, logger: logger).first
         else { return nil }
-        let (email, first, last, tagsJSON, source, medium, campaign) = try row.decode((String, String?, String?, String, String?, String?, String?).self)
+        let (email, first, last, tagsJSON, source, medium, campaign, zone, attributes) = try row.decode(
+            (String, String?, String?, String, String?, String?, String?, String?, String).self)
         guard let address = try? EmailAddress(email) else { return nil }
         let tags = JSONText.strings(ofArray: tagsJSON)
         return PendingSubscription(
             id: id,
-            input: LeadInput(email: address, firstName: first, lastName: last, tags: tags, source: LeadSource(source: source, medium: medium, campaign: campaign)),
+            input: LeadInput(
+                email: address, firstName: first, lastName: last, timeZone: zone, tags: tags, attributes: JSONText.textValues(ofObject: attributes),
+                source: LeadSource(source: source, medium: medium, campaign: campaign)),
             requestedAt: requestedAt)
     }
 

@@ -23,6 +23,8 @@ public struct ServerSettings: Sendable {
     public var adminPassword: String?
     public var subscribeTags: [String]
     public var subscribeDefaultTags: [String]
+    /// The form fields `/subscribe` keeps as attributes (or the time zone).
+    public var subscribeFields = CaptureFields()
     public var unsubscribeMailbox: EmailAddress?
     /// Campaigns and templates, read again per page so that edits show without a restart.
     public var loadCatalog: @Sendable () -> CampaignCatalog
@@ -91,8 +93,8 @@ public enum NurtureHTTPServer {
         }
         confirm?.add(to: router)
         SubscribeRoutes(
-            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, now: settings.now, followUps: followUps,
-            confirm: confirm)
+            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, fields: settings.subscribeFields, now: settings.now,
+            followUps: followUps, confirm: confirm)
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,

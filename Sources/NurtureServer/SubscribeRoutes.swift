@@ -3,7 +3,8 @@ import Hummingbird
 import NurtureCore
 
 /// `POST /subscribe` captures a lead from an HTML form: `email`, `name` (or
-/// `first_name`/`last_name`), and `tags` from the configured list. A filled-in honeypot
+/// `first_name`/`last_name`), `tags` from the configured list, and the fields
+/// `subscribe.fields` keeps as attributes (every other field is dropped). A filled-in honeypot
 /// field (`website`, hidden from people) gets the thank-you page and stores nothing.
 /// The lead is enrolled by the next tick, by its tags. `GET /subscribe` shows a form.
 ///
@@ -13,6 +14,7 @@ struct SubscribeRoutes: Sendable {
     let store: any Store
     let allowedTags: [String]
     let defaultTags: [String]
+    let fields: CaptureFields
     let now: @Sendable () -> Date
     /// Told of each capture (a new lead may enter a stage on its fit alone).
     let followUps: FollowUps?
@@ -53,9 +55,12 @@ struct SubscribeRoutes: Sendable {
                 first = parts.first.map(String.init)
                 last = parts.count > 1 ? String(parts[1]) : nil
             }
-            let input = LeadInput(
+            var input = LeadInput(
                 email: email, firstName: first, lastName: last, tags: Array(Set(defaultTags + tags)).sorted(),
                 source: Self.source(fields, referer: request.headers[.referer]))
+            if let problem = self.fields.apply({ fields.first($0) }, to: &input) {
+                return refuse(problem, status: .badRequest, json: wantsJSON)
+            }
             // An address already known changes nothing (not its name, tags or status), and
             // the answer is the same either way: the form must not reveal who is a lead.
             let at = now()

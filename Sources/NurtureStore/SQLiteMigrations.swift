@@ -283,6 +283,12 @@ enum SQLiteMigrations {
             );
             CREATE INDEX stage_rechecks_by_time ON stage_rechecks(at);
             """),
+        Migration(version: 14, name: "pending subscription fields", sql: """
+            -- The fields a form keeps (subscribe.fields) wait with the subscription until
+            -- it is confirmed.
+            ALTER TABLE pending_subscriptions ADD COLUMN timezone TEXT;
+            ALTER TABLE pending_subscriptions ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

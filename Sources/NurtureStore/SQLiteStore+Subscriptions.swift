@@ -7,22 +7,23 @@ extension SQLiteStore {
             var known = false
             try connection.prepare("SELECT 1 FROM leads WHERE email_key = ?").rows([.text(input.email.normalized)]) { _ in known = true }
             if known { return nil }
-            // A second request refreshes the name and tags; the source stays the first one.
+            // The first request is the one kept: a second (whoever sends it) rewrites
+            // nothing, so the confirmation mail and the lead carry what the first said.
             var row: (id: Int64, requestedAt: Int64, sentAt: Int64?)?
             try connection.prepare("""
-                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                ON CONFLICT (email_key) DO UPDATE SET first_name = coalesce(excluded.first_name, first_name),
-                    last_name = coalesce(excluded.last_name, last_name), tags = excluded.tags
+                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at,
+                    timezone, attributes)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                ON CONFLICT (email_key) DO UPDATE SET email_key = email_key
                 RETURNING id, requested_at, confirmation_sent_at
                 """).rows([
                     .text(input.email.address), .text(input.email.normalized), Self.optional(input.firstName), Self.optional(input.lastName),
                     .text(JSONText.array(input.tags)), Self.optional(input.source?.source), Self.optional(input.source?.medium),
-                    Self.optional(input.source?.campaign), .integer(now.epochSeconds),
+                    Self.optional(input.source?.campaign), .integer(now.epochSeconds), Self.optional(input.timeZone), .text(input.attributesJSON),
                 ]) { row = ($0.integer(0), $0.integer(1), $0.text(2) == nil ? nil : $0.integer(2)) }
             guard let row else { return nil }
             if let sent = row.sentAt, now.epochSeconds - sent < 3600 { return nil }
-            return PendingSubscription(id: row.id, input: input, requestedAt: Date(epochSeconds: row.requestedAt))
+            return try pendingSubscription(id: row.id, requestedAt: Date(epochSeconds: row.requestedAt))
         }
     }
 
@@ -33,13 +34,15 @@ extension SQLiteStore {
     public func pendingSubscription(id: Int64, requestedAt: Date) throws -> PendingSubscription? {
         var found: PendingSubscription?
         try connection.prepare("""
-            SELECT email, first_name, last_name, tags, source, medium, source_campaign FROM pending_subscriptions WHERE id = ? AND requested_at = ?
+            SELECT email, first_name, last_name, tags, source, medium, source_campaign, timezone, attributes FROM pending_subscriptions
+            WHERE id = ? AND requested_at = ?
             """).rows([.integer(id), .integer(requestedAt.epochSeconds)]) { row in
             guard let email = try? EmailAddress(row.text(0) ?? "") else { return }
             let tags = JSONText.strings(ofArray: row.text(3) ?? "[]")
             found = PendingSubscription(
                 id: id,
-                input: LeadInput(email: email, firstName: row.text(1), lastName: row.text(2), tags: tags,
+                input: LeadInput(email: email, firstName: row.text(1), lastName: row.text(2), timeZone: row.text(7), tags: tags,
+                                 attributes: JSONText.textValues(ofObject: row.text(8) ?? "{}"),
                                  source: LeadSource(source: row.text(4), medium: row.text(5), campaign: row.text(6))),
                 requestedAt: requestedAt)
         }

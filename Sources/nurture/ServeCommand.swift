@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
                 subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
                 unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
             settings.tracksLinks = project.tracksLinks
+            settings.subscribeFields = project.settings.subscribeFields
             settings.stageRules = project.settings.stageRules
             settings.timeZone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
             settings.webhooks = try await project.webhookDispatcher(store: store)

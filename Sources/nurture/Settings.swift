@@ -26,6 +26,8 @@ struct Settings: Sendable {
     /// the tags every captured lead gets.
     var subscribeTags: [String] = []
     var subscribeDefaultTags: [String] = []
+    /// `subscribe.fields`: the form fields kept as attributes (or the time zone).
+    var subscribeFields = CaptureFields()
     /// `subscribe.confirm: true`: double opt-in, with its sender, subject and expiry.
     var subscribeConfirmation: SubscriptionConfirmation?
     /// Where `subscribe.confirm` is, for errors about it.
@@ -82,7 +84,8 @@ struct Settings: Sendable {
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
             if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
-                subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags"] + confirmKeys, in: "'subscribe'", into: &diagnostics)
+                subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags", "fields"] + confirmKeys, in: "'subscribe'", into: &diagnostics)
+                settings.subscribeFields = readCaptureFields(subscribe, &diagnostics)
                 settings.subscribeTags = subscribe.textList("tags", into: &diagnostics).map(\.text)
                 settings.subscribeDefaultTags = subscribe.textList("default_tags", into: &diagnostics).map(\.text)
                 readConfirmation(subscribe, into: &settings, &diagnostics)

@@ -13,6 +13,7 @@ import Testing
         try project.write("nurture.yml", """
             subscribe:
               tags: [trial]
+              fields: [company, timezone]
               confirm: true
               from: "Acme <hello@acme.example>"
               confirm_subject: "Confirm your subscription to Acme"
@@ -38,11 +39,12 @@ import Testing
         let server = try await ServeProcess(in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
         defer { server.stop() }
         let environment = ["NURTURE_BASE_URL": server.baseURL]
-        let posted = try Curl.fetch(["-d", "email=zoe@example.com&name=Zoe&tags=trial&utm_source=ads", "\(server.baseURL)/subscribe"])
+        let posted = try Curl.fetch(["-d", "email=zoe@example.com&name=Zoe&tags=trial&utm_source=ads&company=Zoetrope&timezone=Europe%2FBerlin&role=admin", "\(server.baseURL)/subscribe"])
         #expect(posted.status == 200 && posted.body.contains("check your inbox"))
         #expect(try nurture("leads", "show", "zoe@example.com").status == 1, "not a lead yet")
-        // A second request within the hour mails nothing more.
-        #expect(try Curl.fetch(["-d", "email=zoe@example.com&tags=trial", "\(server.baseURL)/subscribe"]).status == 200)
+        // A second request within the hour mails nothing more, and rewrites nothing of
+        // the first (issue 41.7: a third party cannot rename a pending subscription).
+        #expect(try Curl.fetch(["-d", "email=zoe@example.com&name=Mallory&company=Evil", "\(server.baseURL)/subscribe"]).status == 200)
         let mails = outbox()
         #expect(mails.count == 1, "one confirmation: \(mails.count)")
         let mail = try #require(mails.first).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
@@ -66,6 +68,11 @@ import Testing
         let shown = try nurture("leads", "show", "zoe@example.com")
         #expect(shown.stdout.contains("(active"), "\(shown.stdout)")
         #expect(shown.stdout.contains("tags:       trial"))
+        #expect(shown.stdout.contains("Zoe") && !shown.stdout.contains("Mallory"), "\(shown.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "zoe@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let lead = (json?["lead"] as? [String: Any]) ?? json ?? [:]
+        #expect(lead["attributes"] as? [String: String] == ["company": "Zoetrope"], "kept while pending: \(lead)")
+        #expect(lead["timezone"] as? String == "Europe/Berlin")
         #expect(shown.stdout.contains("source:     ads"))
         #expect(shown.stdout.contains("event subscription_confirmed (ip=127.0.0.1)"), "\(shown.stdout)")
         let tick = try nurture("run", "--once", "--now", "2030-01-07T15:00:00Z", environment: environment)

@@ -17,6 +17,37 @@ import Testing
         try NurtureBinary.run(arguments, in: project.url)
     }
 
+    /// Issue 36.5: the fields `subscribe.fields` lists become attributes (or the time
+    /// zone), bounded like CSV cells; every other field is dropped. Fit rules read them.
+    @Test func theFormKeepsTheFieldsItIsToldTo() async throws {
+        try project.write("nurture.yml", """
+            subscribe:
+              tags: [newsletter]
+              fields: [company, title, employees, timezone]
+            score:
+              fit:
+                - { attribute: employees, at_least: 200, points: 20 }
+
+            """)
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        let url = "\(server.baseURL)/subscribe"
+        let posted = try Curl.fetch(["-d", "email=cto@bigco.example&company=BigCo&title=CTO&employees=5000&timezone=Europe%2FBerlin&is_admin=yes", url])
+        #expect(posted.status == 200, "\(posted.body)")
+        let tooLong = try Curl.fetch(["-d", "email=x@bigco.example&company=" + String(repeating: "a", count: 1001), url])
+        #expect(tooLong.status == 400 && tooLong.body.contains("company is longer than 1000 characters"), "\(tooLong.body)")
+        let unknownZone = try Curl.fetch(["-d", "email=y@bigco.example&company=Y&timezone=Mars%2FOlympus", url])
+        #expect(unknownZone.status == 200, "a zone this machine does not know is dropped, the lead kept")
+        server.stop()
+        let shown = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "cto@bigco.example", "--format", "json").stdout.utf8)) as? [String: Any]
+        let lead = (shown?["lead"] as? [String: Any]) ?? shown ?? [:]
+        #expect(lead["attributes"] as? [String: String] == ["company": "BigCo", "title": "CTO", "employees": "5000"], "\(lead)")
+        #expect(lead["timezone"] as? String == "Europe/Berlin", "\(lead)")
+        #expect(try nurture("leads", "show", "cto@bigco.example").stdout.contains("fit 20"), "the form's employees count for fit")
+        #expect(try nurture("leads", "show", "x@bigco.example").status == 1, "refused: not stored")
+        #expect(try nurture("leads", "show", "y@bigco.example").stdout.contains("(active"))
+    }
+
     @Test func theFormsCapturesAreReportedUnderTheirSource() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
