@@ -152,11 +152,12 @@ static void finish_result(connection *conn, CURLcode code, size_t length, nurtur
     // libcurl's text says "Couldn't connect"; the system says why (refused, unreachable).
     if (code != CURLE_OK && os_errno != 0) strncpy(result->cause, strerror((int)os_errno), sizeof(result->cause) - 1);
     // The final dot surely never arrived when a write failed (libcurl also says
-    // CURLE_SEND_ERROR for refused commands, hence the reply check), or when the server
-    // reset the connection: a reset rather than an orderly close means it closed with our
-    // data still unread, and after the dot we write nothing until it answers.
+    // CURLE_SEND_ERROR for refused commands, hence the reply check). A reset while we
+    // wait for the reply proves nothing: a load balancer, or a server closing with
+    // SO_LINGER 0 after it queued the message, resets too (issue 41.10), so once the
+    // whole body and the dot were written a lost reply is unknown (RFC 1047).
     int write_failed = code == CURLE_SEND_ERROR && p->reply < 400;
-    result->dot_unread = write_failed || strstr(message, strerror(ECONNRESET)) != NULL;
+    result->dot_unread = write_failed;
 }
 
 /// Sets a handle up for one message; `body` and `recipients` must outlive the transfer.

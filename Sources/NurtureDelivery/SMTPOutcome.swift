@@ -34,7 +34,8 @@ public struct SMTPOutcome: Sendable, Hashable {
     /// The last reply line, for people.
     public var replyText: String
     public var stage: SMTPStage
-    /// A write failed or the server reset the connection: the final dot cannot have been read.
+    /// A write failed: the final dot cannot have been read. (A reset while waiting for the
+    /// reply is no proof of that: the message may have been queued before it.)
     public var dotUnread: Bool
     public var error: String
     /// The system's reason for a failed connection ("Connection refused"), or "".

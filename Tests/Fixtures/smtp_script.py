@@ -12,6 +12,8 @@ body, or stop answering. Standard library only.
   --final 451,250        the replies to the final dot in turn (then 250)
   --drop-in-body         close the connection after the first line of the body
   --hang-after-dot       never answer the final dot (the client times out)
+  --reset-after-dot      queue the message, then reset the connection (RST) instead of
+                         answering the final dot, as a load balancer or SO_LINGER 0 does
   --dot-delay-ms 20      wait this long before answering each final dot (a slow server)
 
 Every step of every session is appended to DIR/log, one line each ("connect",
@@ -97,6 +99,16 @@ class Script:
                         self.log("hang")
                         await asyncio.sleep(3600)
                         return
+                    if args.reset_after_dot:
+                        self.accepted += 1
+                        with open(os.path.join(args.out, f"{self.accepted}.eml"), "wb") as f:
+                            f.write(b"".join(body))
+                        self.log(f"accepted {recipient}")
+                        self.log("reset")
+                        sock = writer.get_extra_info("socket")
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        writer.transport.abort()
+                        return
                     if args.dot_delay_ms:
                         await asyncio.sleep(args.dot_delay_ms / 1000)
                     code = self.final.pop(0) if self.final else 250
@@ -126,6 +138,7 @@ async def main():
     parser.add_argument("--final", default="")
     parser.add_argument("--drop-in-body", action="store_true")
     parser.add_argument("--hang-after-dot", action="store_true")
+    parser.add_argument("--reset-after-dot", action="store_true")
     parser.add_argument("--dot-delay-ms", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)

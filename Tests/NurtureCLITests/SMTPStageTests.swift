@@ -78,12 +78,28 @@ import Testing
     }
 
     @Test func connectionDroppedBeforeTheDotIsDeferredNotUnknown() throws {
+        // Larger than the socket buffers: the reset (after the body's first line) makes a
+        // write fail, so the dot provably never reached the server.
+        let paragraph = String(repeating: "Nurture keeps its promises, line by line. ", count: 4)
+        try project.write("templates/hello.txt.mustache", "Hello {{first_name}},\n\n" + Array(repeating: paragraph, count: 20_000).joined(separator: "\n") + "\n")
         let server = try SMTPTestServer(["--drop-in-body"], kind: .scripted)
         let result = try tick(server)
         #expect(!result.stdout.contains("unknown"), "\(result.stdout)")
         #expect(result.stdout.contains("retrying 3"), "\(result.stdout)")
         #expect(server.log().contains("drop"))
         try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T11:00:00Z")
+    }
+
+    /// Issue 41.10: a reset after the whole body and the dot were written proves
+    /// nothing (the message was queued here): unknown, never resent on its own.
+    @Test func aResetAfterTheDotIsUnknownNotResent() throws {
+        let server = try SMTPTestServer(["--reset-after-dot"], kind: .scripted)
+        let result = try tick(server)
+        #expect(result.stdout.contains("unknown 3"), "\(result.stdout)")
+        #expect(server.log().filter { $0.hasPrefix("accepted") }.count == 3)
+        _ = try tick(server, at: "2030-01-08T10:00:00Z")
+        let accepted = server.log().filter { $0.hasPrefix("accepted") }
+        #expect(accepted.count == 3, "nobody got a second copy: \(accepted)")
     }
 
     @Test func serverThatHangsAfterTheDotBacksOffTheRestOfTheTick() throws {

@@ -38,7 +38,7 @@ typedef struct nurture_smtp_result {
     int curl_code;             // CURLcode
     long smtp_code;            // the last SMTP reply code read in this send (0 when none)
     int stage;                 // nurture_smtp_stage
-    int dot_unread;            // a write failed or the server reset the connection: the final dot cannot have been read
+    int dot_unread;            // a write failed: the final dot cannot have been read
     char reply_text[200];      // the last reply line read ("554 5.7.1 go away")
     char error[256];           // libcurl's error buffer (CURL_ERROR_SIZE)
     char cause[128];           // the system's reason for a failed connection ("Connection refused"), or ""
