@@ -11,10 +11,26 @@ struct ParsedStep {
 }
 
 extension CampaignParser {
-    static let stepKeys = ["id", "renamed_from", "wait", "wait_until", "subject", "template", "layout", "if", "else", "variants", "winner"]
+    static let stepKeys = ["id", "renamed_from", "wait", "wait_until", "subject", "template", "layout", "if", "else", "variants", "winner", "defaults"]
     static let waitUntilKeys = ["attribute", "offset"]
 
-    func parseStep(_ node: YAMLNode, defaultLayout: String?, into diagnostics: inout DiagnosticBag) -> ParsedStep? {
+    /// `defaults: { company: "your team" }`: values for variables a lead lacks.
+    func parseDefaults(_ map: MappingReader, into diagnostics: inout DiagnosticBag) -> [String: String] {
+        guard let node = map["defaults"], !node.isNull, let defaults = MappingReader(node, what: "'defaults'", into: &diagnostics) else { return [:] }
+        var values: [String: String] = [:]
+        for key in defaults.keys {
+            guard let value = defaults.optionalText(key, into: &diagnostics) else { continue }
+            if value.text.isEmpty {
+                diagnostics.error(at: value.node.location, "the default for '\(key)' is empty", hint: "give a value that reads well in its place, like company: \"your team\"")
+            }
+            values[key] = value.text
+        }
+        return values
+    }
+
+    func parseStep(_ node: YAMLNode, defaultLayout: String?, defaults campaignDefaults: [String: String] = [:], into diagnostics: inout DiagnosticBag)
+        -> ParsedStep?
+    {
         guard let map = MappingReader(node, what: "a step", into: &diagnostics) else { return nil }
         map.rejectUnknownKeys(allowed: Self.stepKeys, in: "a step", into: &diagnostics)
         let idValue = map.requiredText("id", in: "a step", hint: "give the step a short id like 'welcome'; it is how Nurture remembers who got it", into: &diagnostics)
@@ -57,6 +73,7 @@ extension CampaignParser {
             subjectLocation: subject?.node.location, templateLocation: template?.node.location)
         step.variants = variants
         step.winner = winner
+        step.defaults = campaignDefaults.merging(parseDefaults(map, into: &diagnostics)) { _, own in own }
         // Code that reads one subject and template (rename checks) sees the first variant.
         if !variants.isEmpty {
             step = step.rendering(variant: nil)

@@ -6,7 +6,7 @@ import Foundation
 /// It checks what one file can tell on its own; `CampaignCatalog` checks what needs
 /// all files and the templates (duplicate ids across files, missing templates).
 public struct CampaignParser {
-    public static let campaignKeys = ["id", "name", "from", "reply_to", "enroll", "exit_on", "reenroll", "send_window", "max_late", "layout", "steps"]
+    public static let campaignKeys = ["id", "name", "from", "reply_to", "enroll", "exit_on", "reenroll", "send_window", "max_late", "layout", "defaults", "steps"]
     static let enrollKeys = ["tags", "events"]
 
     /// `file` is the path as it should appear in messages (relative to the project).
@@ -54,7 +54,7 @@ public struct CampaignParser {
             parseDuration($0.text, at: $0.node.location, key: "max_late", allowNegative: false, into: &diagnostics)
         }
         let layout = parseLayout(map, into: &diagnostics)
-        let steps = parseSteps(map, defaultLayout: layout, into: &diagnostics)
+        let steps = parseSteps(map, defaultLayout: layout, defaults: parseDefaults(map, into: &diagnostics), into: &diagnostics)
 
         var campaign = Campaign(
             id: id, name: name, from: from ?? Self.placeholderSender, replyTo: replyTo, enroll: enroll,
@@ -148,7 +148,7 @@ public struct CampaignParser {
         return layout.text == "none" ? nil : layout.text
     }
 
-    private func parseSteps(_ map: MappingReader, defaultLayout: String?, into diagnostics: inout DiagnosticBag) -> [Step] {
+    private func parseSteps(_ map: MappingReader, defaultLayout: String?, defaults: [String: String], into diagnostics: inout DiagnosticBag) -> [Step] {
         guard let node = map["steps"], !node.isNull else {
             diagnostics.error(at: map.node.location, "the campaign is missing 'steps'", hint: "list at least one step with an id, a subject and a template")
             return []
@@ -161,7 +161,7 @@ public struct CampaignParser {
         var steps: [ParsedStep] = []
         var seen: [String: SourceLocation] = [:]
         for item in items {
-            guard let step = parseStep(item, defaultLayout: defaultLayout, into: &diagnostics) else { continue }
+            guard let step = parseStep(item, defaultLayout: defaultLayout, defaults: defaults, into: &diagnostics) else { continue }
             if let first = seen[step.id] {
                 diagnostics.error(
                     at: step.idLocation ?? step.location, "step id '\(step.id)' is used twice (first at line \(first.line))",

@@ -16,12 +16,13 @@ public struct MessageRenderer: Sendable {
     }
 
     /// The variables a template sees: the lead's custom attributes, then the lead's own
-    /// fields and Nurture's, which win over attributes of the same name. Empty values
-    /// are left out so that they count as missing.
+    /// fields and Nurture's, which win over attributes of the same name, then the step's
+    /// `defaults` for what is still missing. Empty values are left out so that they
+    /// count as missing.
     public static func variables(for lead: Lead, campaign: Campaign, step: Step, unsubscribeURL: String) -> [String: String] {
         // One dictionary, sized once: the send loop builds one per message.
         var variables: [String: String] = [:]
-        variables.reserveCapacity(lead.attributes.count + 6)
+        variables.reserveCapacity(lead.attributes.count + 6 + step.defaults.count)
         for (name, value) in lead.attributes where !value.isEmpty { variables[name] = value }
         func set(_ name: String, _ value: String?) {
             if let value, !value.isEmpty {
@@ -36,7 +37,16 @@ public struct MessageRenderer: Sendable {
         set("unsubscribe_url", unsubscribeURL)
         set("campaign", campaign.name)
         set("step", step.id)
+        for (name, value) in step.defaults where variables[name] == nil { variables[name] = value }
         return variables
+    }
+
+    /// Variables the step always renders (subject, template, layout) that the lead lacks
+    /// and no default covers, sorted: its message would go out with a hole, so the send
+    /// loop holds it. Nurture's own variables are always there.
+    public func missingVariables(campaign: Campaign, step: Step, lead: Lead) -> [String] {
+        let available = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: "-")
+        return Set(variableUses(campaign: campaign, step: step).map(\.variable)).filter { available[$0] == nil }.sorted()
     }
 
     /// `collectWarnings: false` skips the missing-variable check: the send loop renders

@@ -18,6 +18,10 @@ public struct Step: Sendable, Hashable {
     public var variants: [StepVariant] = []
     /// When an A/B test picks its winner; nil: it never does.
     public var winner: WinnerRule?
+    /// Values for variables a lead lacks (`defaults:` on the campaign, then the step's
+    /// own, which win). A variable the templates always render that neither the lead
+    /// nor a default gives holds the lead's message (`MessageRenderer.missingVariables`).
+    public var defaults: [String: String] = [:]
     /// Which variant this is, in a step from `rendering(variant:)`; nil otherwise.
     public var variantID: String?
     /// Where the step is written, for messages about it.

@@ -248,6 +248,8 @@ enum PostgresMigrations {
             "ALTER TABLE pending_subscriptions ADD COLUMN timezone TEXT",
             "ALTER TABLE pending_subscriptions ADD COLUMN attributes JSONB NOT NULL DEFAULT '{}'",
         ]),
+        // Held messages (see the SQLite store).
+        Migration(version: 10, name: "held messages", sql: ["ALTER TABLE enrollments ADD COLUMN held_reason TEXT"]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

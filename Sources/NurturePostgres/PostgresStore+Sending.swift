@@ -33,7 +33,7 @@ extension PostgresStore {
                                 WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
                             ON CONFLICT (enrollment_id, step_id) DO NOTHING RETURNING id),
                         due AS (
-                            UPDATE enrollments SET next_step_id = \(step), leased_until = NULL,
+                            UPDATE enrollments SET next_step_id = \(step), leased_until = NULL, held_reason = NULL,
                                 next_due_at = CASE WHEN EXISTS (SELECT 1 FROM granted) THEN NULL ELSE \(retryLater)::bigint END
                             WHERE id = \(enrollment) AND state = 'active')
                         SELECT id FROM granted
@@ -56,6 +56,11 @@ extension PostgresStore {
                     try await setDue(enrollment, at: claim == nil ? retryLater : nil, step: step, on: connection)
                 case .reschedule(let at, let step):
                     try await setDue(enrollment, at: at?.epochSeconds, step: step, on: connection)
+                case .hold(let at, let step, let reason):
+                    try await connection.query("""
+                        UPDATE enrollments SET next_due_at = \(at.epochSeconds), next_step_id = \(step), held_reason = \(reason), leased_until = NULL
+                        WHERE id = \(enrollment) AND state = 'active'
+                        """, logger: logger)
                 case .end(let end, let reason, let at):
                     try await connection.query("""
                         UPDATE enrollments SET state = \(end.rawValue), ended_at = \(at?.epochSeconds ?? time), end_reason = \(reason),
@@ -71,7 +76,8 @@ extension PostgresStore {
     /// Sets when an enrolment is looked at next; the sender's lease on it ends here.
     func setDue(_ enrollment: Int64, at: Int64?, step: String?, on connection: PostgresConnection) async throws {
         try await connection.query("""
-            UPDATE enrollments SET next_due_at = \(at), next_step_id = \(step), leased_until = NULL WHERE id = \(enrollment) AND state = 'active'
+            UPDATE enrollments SET next_due_at = \(at), next_step_id = \(step), held_reason = NULL, leased_until = NULL
+            WHERE id = \(enrollment) AND state = 'active'
             """, logger: logger)
     }
 

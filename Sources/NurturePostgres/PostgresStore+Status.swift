@@ -40,6 +40,15 @@ extension PostgresStore {
                 return .init(campaignID: campaign, step: step, email: email, messageID: messageID, since: Date(epochSeconds: since), error: error)
             }
             status.inFlight = try await connection.count("SELECT count(*) FROM messages WHERE state IN ('claimed', 'sending')", logger: logger)
+            status.heldCount = try await connection.count(
+                "SELECT count(*) FROM enrollments WHERE state = 'active' AND held_reason IS NOT NULL", logger: logger)
+            status.held = try await connection.rows("""
+                SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at, e.held_reason FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                WHERE e.state = 'active' AND e.held_reason IS NOT NULL ORDER BY e.next_due_at, e.id LIMIT 50
+                """, logger: logger).map { row in
+                let (campaign, step, email, at, reason) = try row.decode((String, String?, String, Int64, String?).self)
+                return .init(campaignID: campaign, step: step, email: email, at: Date(epochSeconds: at), reason: reason)
+            }
             return status
         }
     }
@@ -49,13 +58,16 @@ extension PostgresStore {
         return try await read { connection in
             var timeline = LeadTimeline(lead: lead)
             timeline.enrollments = try await connection.rows("""
-                SELECT campaign_id, state, enrolled_at, next_due_at, next_step_id, ended_at, end_reason FROM enrollments
+                SELECT campaign_id, state, enrolled_at, next_due_at, next_step_id, ended_at, end_reason, held_reason FROM enrollments
                 WHERE lead_id = \(leadID) ORDER BY enrolled_at, id
                 """, logger: logger).map { row in
-                let (campaign, state, enrolled, due, step, ended, reason) = try row.decode((String, String, Int64, Int64?, String?, Int64?, String?).self)
-                return .init(
+                let (campaign, state, enrolled, due, step, ended, reason, held) = try row.decode(
+                    (String, String, Int64, Int64?, String?, Int64?, String?, String?).self)
+                var enrollment = LeadTimeline.Enrollment(
                     campaignID: campaign, state: state, enrolledAt: Date(epochSeconds: enrolled), nextDueAt: due.map(Date.init(epochSeconds:)),
                     nextStep: step, endedAt: ended.map(Date.init(epochSeconds:)), endReason: reason)
+                enrollment.heldReason = held
+                return enrollment
             }
             timeline.messages = try await connection.rows("""
                 SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail), m.variant

@@ -289,6 +289,11 @@ enum SQLiteMigrations {
             ALTER TABLE pending_subscriptions ADD COLUMN timezone TEXT;
             ALTER TABLE pending_subscriptions ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
             """),
+        Migration(version: 15, name: "held messages", sql: """
+            -- Why an active enrolment's next step waits (a variable the lead lacks), set
+            -- by the tick that held it and cleared by any other decision.
+            ALTER TABLE enrollments ADD COLUMN held_reason TEXT;
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

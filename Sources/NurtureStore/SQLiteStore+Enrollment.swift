@@ -222,6 +222,9 @@ extension SQLiteStore {
                     try setDue(change.enrollmentID, at: claim == nil ? now.addingTimeInterval(60) : nil, step: step)
                 case .reschedule(let at, let step):
                     try setDue(change.enrollmentID, at: at, step: step)
+                case .hold(let at, let step, let reason):
+                    try connection.prepare("UPDATE enrollments SET next_due_at = ?, next_step_id = ?, held_reason = ? WHERE id = ? AND state = 'active'")
+                        .rows([.integer(at.epochSeconds), .text(step), .text(reason), enrollment])
                 case .end(let end, let reason, let at):
                     try connection.prepare("""
                         UPDATE enrollments SET state = ?, ended_at = ?, end_reason = ?, next_due_at = NULL, next_step_id = NULL
@@ -234,7 +237,7 @@ extension SQLiteStore {
     }
 
     private func setDue(_ enrollmentID: Int64, at: Date?, step: String?) throws {
-        try connection.prepare("UPDATE enrollments SET next_due_at = ?, next_step_id = ? WHERE id = ? AND state = 'active'")
+        try connection.prepare("UPDATE enrollments SET next_due_at = ?, next_step_id = ?, held_reason = NULL WHERE id = ? AND state = 'active'")
             .rows([at.map { .integer($0.epochSeconds) } ?? .null, step.map { .text($0) } ?? .null, .integer(enrollmentID)])
     }
 

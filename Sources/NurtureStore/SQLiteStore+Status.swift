@@ -26,6 +26,14 @@ extension SQLiteStore {
                 since: Date(epochSeconds: $0.integer(4)), error: $0.text(5)))
         }
         try connection.prepare("SELECT count(*) FROM messages WHERE state IN ('claimed', 'sending')").rows { status.inFlight = Int($0.integer(0)) }
+        try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active' AND held_reason IS NOT NULL").rows { status.heldCount = Int($0.integer(0)) }
+        try connection.prepare("""
+            SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at, e.held_reason FROM enrollments e JOIN leads l ON l.id = e.lead_id
+            WHERE e.state = 'active' AND e.held_reason IS NOT NULL ORDER BY e.next_due_at, e.id LIMIT 50
+            """).rows {
+            status.held.append(.init(
+                campaignID: $0.text(0) ?? "", step: $0.text(1), email: $0.text(2) ?? "", at: Date(epochSeconds: $0.integer(3)), reason: $0.text(4)))
+        }
         return status
     }
 
@@ -48,11 +56,14 @@ extension SQLiteStore {
         var timeline = LeadTimeline(lead: lead)
         func date(_ row: SQLiteStatement, _ column: Int32) -> Date? { row.text(column) == nil ? nil : Date(epochSeconds: row.integer(column)) }
         try connection.prepare("""
-            SELECT campaign_id, state, enrolled_at, next_due_at, next_step_id, ended_at, end_reason FROM enrollments WHERE lead_id = ? ORDER BY enrolled_at, id
+            SELECT campaign_id, state, enrolled_at, next_due_at, next_step_id, ended_at, end_reason, held_reason FROM enrollments
+            WHERE lead_id = ? ORDER BY enrolled_at, id
             """).rows([.integer(leadID)]) {
-            timeline.enrollments.append(.init(
+            var enrollment = LeadTimeline.Enrollment(
                 campaignID: $0.text(0) ?? "", state: $0.text(1) ?? "", enrolledAt: Date(epochSeconds: $0.integer(2)), nextDueAt: date($0, 3),
-                nextStep: $0.text(4), endedAt: date($0, 5), endReason: $0.text(6)))
+                nextStep: $0.text(4), endedAt: date($0, 5), endReason: $0.text(6))
+            enrollment.heldReason = $0.text(7)
+            timeline.enrollments.append(enrollment)
         }
         try connection.prepare("""
             SELECT e.campaign_id, m.step_id, m.state, coalesce(m.sent_at, m.claimed_at), coalesce(m.last_error, m.detail), m.variant

@@ -37,6 +37,7 @@ enum LeadDescription {
             if let due = enrollment.nextDueAt { line += "; next \(enrollment.nextStep ?? "step") at \(TimeText.utc(due))" }
             if let ended = enrollment.endedAt { line += "; ended \(TimeText.utc(ended))" }
             if let reason = enrollment.endReason { line += " (\(reason))" }
+            if let held = enrollment.heldReason { line += " (\(held))" }
             lines.append(line)
         }
         var entries: [(Date, String)] = timeline.messages.map { message in
@@ -69,7 +70,8 @@ enum LeadDescription {
         object["enrolments"] = timeline.enrollments.map { item -> [String: Any] in
             ["campaign": item.campaignID, "state": item.state, "enrolled_at": timestamp(item.enrolledAt),
              "next_step": item.nextStep ?? NSNull(), "next_due_at": item.nextDueAt.map(timestamp) ?? NSNull(),
-             "ended_at": item.endedAt.map(timestamp) ?? NSNull(), "end_reason": item.endReason ?? NSNull()]
+             "ended_at": item.endedAt.map(timestamp) ?? NSNull(), "end_reason": item.endReason ?? NSNull(),
+             "held_reason": item.heldReason ?? NSNull()]
         }
         object["messages"] = timeline.messages.map { item -> [String: Any] in
             ["campaign": item.campaignID, "step": item.step, "variant": item.variant ?? NSNull(), "state": item.state.rawValue, "at": timestamp(item.at),

@@ -26,6 +26,14 @@ struct StatusCommand: AsyncParsableCommand {
         for item in status.deferred {
             print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)\(item.reason.map { "  (\($0))" } ?? "")")
         }
+        print("held: \(status.heldCount == 0 ? "-" : "\(status.heldCount)")")
+        for item in status.held {
+            print("  \(item.campaignID)/\(item.step ?? "?")  \(item.email)\(item.reason.map { "  (\($0))" } ?? "")")
+        }
+        if status.heldCount > status.held.count { print("  … and \(status.heldCount - status.held.count) more") }
+        if status.heldCount > 0 {
+            print("  held messages go once the lead has the variable (an import, leads add --attr) or the campaign gives a default")
+        }
         if status.inFlight > 0 { print("being sent right now: \(status.inFlight)") }
         print("unknown outcomes: \(status.unknown.isEmpty ? "-" : "\(status.unknown.count)")")
         for item in status.unknown {

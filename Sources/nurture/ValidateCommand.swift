@@ -65,8 +65,9 @@ struct ValidateCommand: AsyncParsableCommand {
         return warnings
     }
 
-    /// Custom attributes the templates always render, checked against the leads in the
-    /// store (when there is one): a lead without one would get a blank in its place.
+    /// Custom attributes the templates always render and no default covers, checked
+    /// against the leads in the store (when there is one): a lead without one has its
+    /// message held (issue 36.6), so each step says how many leads that concerns.
     private func missingVariableWarnings(_ catalog: CampaignCatalog, project: Project) async throws -> [Diagnostic] {
         guard let store = try? await project.openStore() else { return [] }
         var warnings: [Diagnostic] = []
@@ -76,7 +77,7 @@ struct ValidateCommand: AsyncParsableCommand {
             for step in campaign.steps.flatMap(\.renderings) {
                 // Leads the step's condition keeps out never render it (`exists: true`).
                 let variables = Set(renderer.variableUses(campaign: campaign, step: step).map(\.variable))
-                    .subtracting(step.condition?.requiredAttributes ?? [])
+                    .subtracting(step.condition?.requiredAttributes ?? []).subtracting(step.defaults.keys)
                 for variable in variables.subtracting(["email", "unsubscribe_url", "campaign", "step", "body"]).sorted() {
                     let lacking: Int
                     if let known = counted[variable] {
@@ -88,8 +89,8 @@ struct ValidateCommand: AsyncParsableCommand {
                     guard lacking > 0 else { continue }
                     warnings.append(.warning(
                         at: step.templateLocation,
-                        "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); it renders empty for them",
-                        hint: "wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"))
+                        "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); their message is held until they have it",
+                        hint: "give it a default (defaults: { \(variable): … } on the campaign or step), wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"))
                 }
             }
         }

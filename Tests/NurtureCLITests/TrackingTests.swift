@@ -173,7 +173,7 @@ import Testing
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
         let environment = ["NURTURE_BASE_URL": server.baseURL]
-        #expect(try nurture("leads", "add", "ann@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("leads", "add", "ann@example.com", "--first-name", "Ann", "--tag", "t").status == 0)
         #expect(try nurture("run", "--once", environment: environment).stdout.contains("sent 1,"))
         let ann = try message(to: "ann@example.com")
         let click = String(try #require(urls(in: ann, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
@@ -214,7 +214,7 @@ import Testing
     @Test func wireAnswersAreTheHTTPStacksAndShutdownClosesTheirConnections() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
-        #expect(try nurture("leads", "add", "eve@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("leads", "add", "eve@example.com", "--first-name", "Eve", "--tag", "t").status == 0)
         #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
         let eve = try message(to: "eve@example.com")
         let click = String(try #require(urls(in: eve, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
@@ -246,7 +246,7 @@ import Testing
     @Test func theDecoyUnmasksAScannerAndHeadIsMachine() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
-        #expect(try nurture("leads", "add", "dan@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("leads", "add", "dan@example.com", "--first-name", "Dan", "--tag", "t").status == 0)
         #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).status == 0)
         let links = urls(in: try message(to: "dan@example.com"), prefix: "\(server.baseURL)/c/")
         try await Task.sleep(for: .milliseconds(2300))

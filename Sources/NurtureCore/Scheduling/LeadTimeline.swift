@@ -10,6 +10,8 @@ public struct LeadTimeline: Sendable, Hashable {
         public var nextStep: String?
         public var endedAt: Date?
         public var endReason: String?
+        /// Why its next step waits (`held: the lead has no 'company' …`), if held.
+        public var heldReason: String?
 
         public init(campaignID: String, state: String, enrolledAt: Date, nextDueAt: Date? = nil, nextStep: String? = nil, endedAt: Date? = nil, endReason: String? = nil) {
             self.campaignID = campaignID

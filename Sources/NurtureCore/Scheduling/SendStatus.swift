@@ -44,6 +44,9 @@ public struct SendStatus: Sendable, Hashable {
     /// The next few enrolments due after now, earliest first.
     public var nextDue: [Pending] = []
     public var deferred: [Pending] = []
+    /// Enrolments whose next step is held (a variable the lead lacks), with why.
+    public var held: [Pending] = []
+    public var heldCount = 0
     public var unknown: [Doubt] = []
     /// Messages a running (or dead) tick holds in state `sending`.
     public var inFlight = 0

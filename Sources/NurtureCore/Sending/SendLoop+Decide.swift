@@ -8,8 +8,12 @@ extension SendLoop {
         var snapshot: EnrollmentSnapshot
     }
 
+    /// How soon a held message is looked at again: an import or a default added to the
+    /// campaign file (which makes every enrolment due at once) may have filled the hole.
+    static let holdRecheck: TimeInterval = 3600
+
     /// The planner's verdict for each due enrolment, as store changes.
-    func decide(_ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, summary: inout TickSummary)
+    func decide(_ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds, summary: inout TickSummary)
         -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool)
     {
         var changes: [EnrollmentChange] = []
@@ -33,21 +37,30 @@ extension SendLoop {
             summary.skipped += plan.skipped.count
             let outcome: EnrollmentChange.Outcome
             switch plan.action {
-            case .send(let step), .retry(let step):
+            case .send(let step):
+                let variant = VariantAssignment.variant(
+                    of: step, campaignID: campaign.id, leadID: item.lead.id ?? id, winner: winners.winner(campaign: campaign.id, step: step.id))
+                let missing = needs.missing(campaign: campaign, step: step.rendering(variant: variant), lead: item.lead)
+                if !missing.isEmpty {
+                    summary.held += 1
+                    summary.heldVariables.formUnion(missing)
+                    outcome = .hold(at: now.addingTimeInterval(Self.holdRecheck), step: step.id, reason: VariableNeeds.reason(missing))
+                } else if let allowance, work.count >= allowance {
+                    limited = true
+                    outcome = .reschedule(at: now, step: step.id)
+                } else {
+                    work[id] = Work(campaign: campaign, step: step, lead: item.lead, snapshot: item.snapshot)
+                    outcome = .claim(
+                        step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign), variant: variant)
+                }
+            case .retry(let step):
                 if let allowance, work.count >= allowance {
                     limited = true
                     outcome = .reschedule(at: now, step: step.id)
                 } else {
                     work[id] = Work(campaign: campaign, step: step, lead: item.lead, snapshot: item.snapshot)
-                    if case .retry = plan.action {
-                        // The deferred message may be stored under the step's former id.
-                        outcome = .retry(step: item.snapshot.storedID(of: step))
-                    } else {
-                        let variant = VariantAssignment.variant(
-                            of: step, campaignID: campaign.id, leadID: item.lead.id ?? id, winner: winners.winner(campaign: campaign.id, step: step.id))
-                        outcome = .claim(
-                            step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign), variant: variant)
-                    }
+                    // The deferred message may be stored under the step's former id.
+                    outcome = .retry(step: item.snapshot.storedID(of: step))
                 }
             case .wait(let until, let step): outcome = .reschedule(at: until, step: step)
             case .blocked(let step): outcome = .reschedule(at: nil, step: step)

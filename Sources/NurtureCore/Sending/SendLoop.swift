@@ -115,6 +115,7 @@ public struct SendLoop: Sendable {
         summary.converted += try await convertReachedGoals(now: now)
         let (winners, decided) = try await VariantJudge(store: store, catalog: catalog).run(now: now)
         summary.winners = decided.map { "\($0.campaignID)/\($0.step): \($0.variant)" }
+        let needs = VariableNeeds(catalog: catalog)
         let total = try await store.countDue(now: now, campaigns: catalog.campaigns.map(\.id))
         let width = max(1, transport.maxConcurrentDeliveries)
         let queue = HandOverQueue<ReadyMessage>(capacity: batchSize, lanes: width)
@@ -123,7 +124,7 @@ public struct SendLoop: Sendable {
             for _ in 0..<width {
                 group.addTask { await runLane(queue, now: now, stop: stop, shouldStop: shouldStop) }
             }
-            await produce(into: queue, now: now, limit: limit, winners: winners, total: total, stop: stop, progress: progress, shouldStop: shouldStop, summary: &summary)
+            await produce(into: queue, now: now, limit: limit, winners: winners, needs: needs, total: total, stop: stop, progress: progress, shouldStop: shouldStop, summary: &summary)
             var summaries: [TickSummary] = []
             for await lane in group { summaries.append(lane) }
             return summaries
@@ -147,7 +148,7 @@ public struct SendLoop: Sendable {
     /// Fills the queue batch by batch until nothing more is due, the limit is reached or
     /// the tick stops; then closes it.
     private func produce(
-        into queue: HandOverQueue<ReadyMessage>, now: Date, limit: Int?, winners: VariantWinners, total: Int, stop: TickStop,
+        into queue: HandOverQueue<ReadyMessage>, now: Date, limit: Int?, winners: VariantWinners, needs: VariableNeeds, total: Int, stop: TickStop,
         progress: @Sendable (Int, Int) -> Void, shouldStop: @Sendable () -> Bool, summary: inout TickSummary
     ) async {
         var claimed = 0
@@ -155,7 +156,7 @@ public struct SendLoop: Sendable {
         while !stop.isStopped && !shouldStop() {
             let batch: Batch?
             do {
-                batch = try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, summary: &summary)
+                batch = try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, needs: needs, summary: &summary)
             } catch {
                 stop.fail(error)
                 break
@@ -181,7 +182,9 @@ public struct SendLoop: Sendable {
     }
 
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
-    private func prepareBatch(now: Date, allowance: Int?, winners: VariantWinners, summary: inout TickSummary) async throws -> Batch? {
+    private func prepareBatch(
+        now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds, summary: inout TickSummary
+    ) async throws -> Batch? {
         let readsScores = conditionsReadScores
         let readsStages = conditionsReadStages
         while true {
@@ -189,7 +192,7 @@ public struct SendLoop: Sendable {
             if due.isEmpty { return nil }
             if readsScores { try await fillScores(&due, now: now) }
             if readsStages { try await fillStages(&due) }
-            let decisions = decide(due, now: now, allowance: allowance, winners: winners, summary: &summary)
+            let decisions = decide(due, now: now, allowance: allowance, winners: winners, needs: needs, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
             let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)
             let items = claims.compactMap { claim in

@@ -12,6 +12,9 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
     public var converted = 0
     public var completed = 0
     public var suppressed = 0
+    /// Messages held for a variable the lead lacks, and the variables.
+    public var held = 0
+    public var heldVariables: Set<String> = []
     /// Messages whose outcome cannot be known (see `nurture status`).
     public var unknown = 0
     /// Interrupted sends of an earlier tick that were found delivered or not.
@@ -51,6 +54,9 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
         if enrolled > 0 { parts.append("enrolled \(enrolled)") }
         if staged > 0 { parts.append("entered \(staged) stage\(staged == 1 ? "" : "s")") }
         if suppressed > 0 { parts.append("suppressed \(suppressed)") }
+        if held > 0 {
+            parts.append("held \(held) (missing \(heldVariables.sorted().map { "'\($0)'" }.joined(separator: ", ")); see nurture status)")
+        }
         if unknown > 0 { parts.append("unknown \(unknown) (see nurture status)") }
         if recovered > 0 { parts.append("recovered \(recovered)") }
         if !winners.isEmpty { parts.append("A/B winner\(winners.count == 1 ? "" : "s") \(winners.joined(separator: ", "))") }

@@ -33,6 +33,10 @@ public struct EnrollmentChange: Sendable, Hashable {
         case retry(step: String)
         /// Look again at `at` (nil: only when something changes, like a resolved unknown).
         case reschedule(at: Date?, step: String?)
+        /// The step cannot go yet, for `reason` (a variable the lead lacks): look again at
+        /// `at`, and say why meanwhile (status, leads show, report). Nothing is recorded
+        /// for the step, so it goes as soon as it can.
+        case hold(at: Date, step: String, reason: String)
         /// `at`: when it ended, if not now (a goal event recorded with its own time).
         case end(EnrollmentEnd, reason: String, at: Date? = nil)
     }

@@ -20,6 +20,7 @@ struct FunnelTimingFixture {
         try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
         try directory.write("campaigns/fast.yml", """
             from: "Acme <hello@acme.example>"
+            defaults: { first_name: there }
             enroll: { events: [mql] }
             exit_on: [demo_booked]
             steps:
@@ -27,6 +28,7 @@ struct FunnelTimingFixture {
             """)
         try directory.write("campaigns/again.yml", """
             from: "Acme <hello@acme.example>"
+            defaults: { first_name: there }
             enroll: { events: [mql] }
             exit_on: [demo_booked]
             reenroll: true
@@ -35,6 +37,7 @@ struct FunnelTimingFixture {
             """)
         try directory.write("campaigns/trial.yml", """
             from: "Acme <hello@acme.example>"
+            defaults: { first_name: there }
             enroll: { tags: [trial] }
             exit_on: [purchased]
             steps:
@@ -128,10 +131,56 @@ struct FunnelTimingFixture {
         _ = try await loop(transport).tick(now: demo.addingTimeInterval(5 * 3600))
         #expect(transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == ["ann@buyer.example"])
     }
+
+    /// Issue 36.6: "Three tips for " with no company never goes out. The message is held
+    /// (not sent, not skipped), says why, and goes once the lead has the variable.
+    func aMessageWithAHoleIsHeldUntilTheLeadHasTheVariable() async throws {
+        try directory.write("templates/tips.txt.mustache", "Teams like {{company}} do well.{{#plan}} On {{plan}}.{{/plan}}")
+        try directory.write("campaigns/trial.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [trial] }
+            steps:
+              - { id: tips, subject: "Three tips for {{company}}", template: tips }
+              - { id: later, wait: 1d, subject: "Hi {{first_name}}", template: a, defaults: { first_name: there } }
+            """)
+        let catalog = directory.loadCatalog()
+        #expect(catalog.diagnostics.errors.isEmpty, "\(catalog.diagnostics.errors)")
+        _ = try await store.upsertLeads([
+            LeadInput(email: email("kim@buyer.example"), tags: ["trial"]),
+            LeadInput(email: email("lou@buyer.example"), tags: ["trial"], attributes: ["company": "Lou & Co"]),
+        ], now: t0)
+        var loop = loop(ScriptedTransport())
+        loop.catalog = catalog
+        let transport = ScriptedTransport()
+        loop.transport = transport
+        let tick = try await loop.tick(now: t0)
+        #expect(tick.held == 1 && tick.heldVariables == ["company"])
+        #expect(transport.messages.map(\.subject) == ["Three tips for Lou & Co"], "the plan section is conditional: no hold for it")
+        let status = try await store.sendStatus(now: t0)
+        #expect(status.heldCount == 1)
+        #expect(status.held.map(\.email) == ["kim@buyer.example"])
+        #expect(status.held.first?.reason?.contains("'company'") == true, "\(status.held)")
+        let timeline = try #require(try await store.timeline(email: email("kim@buyer.example")))
+        #expect(timeline.enrollments.first?.heldReason?.contains("'company'") == true)
+        #expect(timeline.messages.isEmpty, "nothing recorded for the step: not sent, not skipped")
+        // Kim's company arrives (an import); the next look sends the step, and the hold is gone.
+        _ = try await store.upsertLeads([LeadInput(email: email("kim@buyer.example"), attributes: ["company": "Kim Inc"])], now: t0)
+        let later = try await loop.tick(now: t0.addingTimeInterval(2 * 3600))
+        #expect(later.held == 0 && later.sent == 1)
+        #expect(transport.messages.map(\.subject).last == "Three tips for Kim Inc")
+        #expect(try await store.sendStatus(now: t0).heldCount == 0)
+        // A default covers a missing first name: nobody is held for it.
+        let third = try await loop.tick(now: t0.addingTimeInterval(2 * 86_400))
+        #expect(third.held == 0 && third.sent == 2)
+        #expect(transport.messages.suffix(2).map(\.subject) == ["Hi there", "Hi there"])
+    }
 }
 
 extension FunnelTimingFixture {
     static let checks = [
+        ConformanceCheck("a message with a hole is held until the lead has the variable") {
+            try await FunnelTimingFixture($0).aMessageWithAHoleIsHeldUntilTheLeadHasTheVariable()
+        },
         ConformanceCheck("stages are checked at the clock that asks and dated by their evidence") {
             try await FunnelTimingFixture($0).stagesAreCheckedAtTheClockThatAsksAndDatedByTheirEvidence()
         },
