@@ -15,6 +15,9 @@ struct LeadsListCommand: AsyncParsableCommand {
     @Option(help: "Only leads that reached this lifecycle stage (or a later one).") var stage: String?
     @Option(help: ArgumentHelp("Take scores at this time (default: now).", valueName: "time")) var now: TimeArgument?
     @Option(help: "table (for people), json or csv (for tools).") var format: Format = .table
+    @Option(help: ArgumentHelp(
+        "The columns, comma-separated: email, first_name, last_name, name, status, timezone, tags, created, score, fit, engagement, stage (the furthest reached), source, medium, campaign (first touch), or any attribute by name.",
+        valueName: "list")) var columns: String?
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, json, csv
@@ -40,11 +43,13 @@ struct LeadsListCommand: AsyncParsableCommand {
             stages = known.atOrAfter(stage)
         }
         let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign, stages: stages)
-        let columns = ["email", "first_name", "last_name", "status", "score", "tags", "created_at"]
+        let chosen = try columns.map(LeadColumn.parse)
+        let stageOrder = project.settings.stageRules.ids
+        let readsStages = chosen?.contains(.stage) == true
         switch format {
-        case .csv: print(columns.joined(separator: ","))
+        case .csv: print((chosen?.map(\.header) ?? ["email", "first_name", "last_name", "status", "score", "tags", "created_at"]).joined(separator: ","))
         case .json: print("[", terminator: "")
-        case .table: print("email  name  status  score  tags  created")
+        case .table: print(chosen?.map(\.header).joined(separator: "  ") ?? "email  name  status  score  tags  created")
         }
         // Pages of 1,000 by id: any number of leads in bounded memory.
         var after: Int64 = 0
@@ -60,7 +65,15 @@ struct LeadsListCommand: AsyncParsableCommand {
             for index in page.indices {
                 page[index].score = rules.score(of: page[index], evidence: page[index].id.flatMap { evidence[$0] } ?? [], at: time)
             }
+            let reached = readsStages ? try await store.stages(ofLeads: page.compactMap(\.id)) : [:]
             for lead in page where minScore.map({ lead.score.total >= Double($0) }) ?? true {
+                if let chosen {
+                    let stage = lead.id.flatMap { reached[$0] }.flatMap { StageRules.ordered($0, by: stageOrder).last }
+                    try print(Self.row(lead, columns: chosen, stage: stage, format: format, first: first), terminator: format == .json ? "" : "\n")
+                    first = false
+                    count += 1
+                    continue
+                }
                 let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
                 let created = lead.createdAt.map(LeadDescription.timestamp) ?? ""
                 let tags = lead.tags.sorted()
@@ -83,6 +96,23 @@ struct LeadsListCommand: AsyncParsableCommand {
         case .json: print(first ? "]" : "\n]")
         case .table: Terminal.writeError("\(count) lead\(count == 1 ? "" : "s")\n")
         case .csv: break
+        }
+    }
+
+    /// One lead as a row of the chosen columns.
+    static func row(_ lead: Lead, columns: [LeadColumn], stage: String?, format: Format, first: Bool) throws -> String {
+        switch format {
+        case .csv:
+            return columns.map { CSVCell.escape($0.text(of: lead, stage: stage)) }.joined(separator: ",")
+        case .table:
+            return Terminal.escapingControls(columns.map { column in
+                let text = column.text(of: lead, stage: stage)
+                return text.isEmpty ? "-" : text
+            }.joined(separator: "  "))
+        case .json:
+            let object = Dictionary(columns.map { ($0.header, $0.json(of: lead, stage: stage)) }, uniquingKeysWith: { first, _ in first })
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            return (first ? "\n  " : ",\n  ") + String(decoding: data, as: UTF8.self)
         }
     }
 }

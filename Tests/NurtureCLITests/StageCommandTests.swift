@@ -103,6 +103,32 @@ import Testing
         #expect(try nurture("report", "--by", "stage").stdout.contains("sql          2"))
     }
 
+    /// Issue 36.7: the CRM hand-off carries what qualified each lead.
+    @Test func leadsListGivesTheColumnsACRMNeeds() throws {
+        try project.write("people.csv", """
+            email,first_name,employees,title,utm_source,utm_medium
+            ann@acme.example,Ann,500,Engineer,webinar,event
+            cy@acme.example,Cy,900,"VP, Engineering",ads,cpc
+
+            """)
+        #expect(try nurture("leads", "import", "people.csv").status == 0)
+        #expect(try nurture("run", "--once").status == 0)
+        let columns = "email,fit,engagement,score,stage,source,medium,campaign,title,employees,missing"
+        let csv = try nurture("leads", "list", "--columns", columns, "--format", "csv")
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout.split(separator: "\n").map(String.init) == [
+            columns,
+            "ann@acme.example,20,0,20,,webinar,event,,Engineer,500,",
+            "cy@acme.example,35,0,35,mql,ads,cpc,,\"VP, Engineering\",900,",
+        ], "\(csv.stdout)")
+        let json = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "list", "--columns", "email,fit,stage,employees", "--format", "json").stdout.utf8))
+        let rows = json as? [[String: Any]]
+        #expect(rows?.last?["fit"] as? Int == 35 && rows?.last?["stage"] as? String == "mql" && rows?.last?["employees"] as? String == "900", "\(String(describing: rows))")
+        #expect(rows?.first?["stage"] is NSNull)
+        let table = try nurture("leads", "list", "--columns", "email,stage")
+        #expect(table.stdout.contains("email  stage\nann@acme.example  -\ncy@acme.example  mql"), "\(table.stdout)")
+    }
+
     @Test func aStepAskingForAnUnknownStageIsAnError() throws {
         try project.write("campaigns/qualified.yml", """
             id: qualified
