@@ -40,6 +40,8 @@ extension PostgresStore {
                 return .init(campaignID: campaign, step: step, email: email, messageID: messageID, since: Date(epochSeconds: since), error: error)
             }
             status.inFlight = try await connection.count("SELECT count(*) FROM messages WHERE state IN ('claimed', 'sending')", logger: logger)
+            status.lastStop = try await connection.rows("SELECT value FROM settings WHERE key = 'last_tick_stop'", logger: logger)
+                .first.flatMap { SendStatus.Stop(storedText: try $0.decode(String.self)) }
             status.heldCount = try await connection.count(
                 "SELECT count(*) FROM enrollments WHERE state = 'active' AND held_reason IS NOT NULL", logger: logger)
             status.held = try await connection.rows("""
@@ -148,12 +150,22 @@ extension PostgresStore {
         }
     }
 
-    public func recordTick(finishedAt: Date, seconds: Double) async throws {
+    public func recordTick(finishedAt: Date, seconds: Double, outcome: TickOutcome) async throws {
         try await write { connection in
             for (key, value) in [("last_tick_at", String(finishedAt.timeIntervalSince1970)), ("last_tick_seconds", String(seconds))] {
                 try await connection.query("""
                     INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
                     """, logger: logger)
+            }
+            switch outcome {
+            case .stopped(let reason):
+                let stop = SendStatus.Stop(at: finishedAt, reason: reason).storedText
+                try await connection.query("""
+                    INSERT INTO settings (key, value) VALUES ('last_tick_stop', \(stop)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """, logger: logger)
+            case .delivered:
+                try await connection.query("DELETE FROM settings WHERE key = 'last_tick_stop'", logger: logger)
+            case .quiet: break
             }
         }
     }

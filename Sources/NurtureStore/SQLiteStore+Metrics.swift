@@ -33,11 +33,19 @@ extension SQLiteStore {
         }
     }
 
-    public func recordTick(finishedAt: Date, seconds: Double) throws {
+    public func recordTick(finishedAt: Date, seconds: Double, outcome: TickOutcome) throws {
         try connection.transaction(durable: false) {
             for (key, value) in [("last_tick_at", String(finishedAt.timeIntervalSince1970)), ("last_tick_seconds", String(seconds))] {
                 try connection.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                     .rows([.text(key), .text(value)])
+            }
+            switch outcome {
+            case .stopped(let reason):
+                try connection.prepare("INSERT INTO settings (key, value) VALUES ('last_tick_stop', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .rows([.text(SendStatus.Stop(at: finishedAt, reason: reason).storedText)])
+            case .delivered:
+                try connection.prepare("DELETE FROM settings WHERE key = 'last_tick_stop'").rows()
+            case .quiet: break
             }
         }
     }

@@ -26,6 +26,7 @@ extension SQLiteStore {
                 since: Date(epochSeconds: $0.integer(4)), error: $0.text(5)))
         }
         try connection.prepare("SELECT count(*) FROM messages WHERE state IN ('claimed', 'sending')").rows { status.inFlight = Int($0.integer(0)) }
+        try connection.prepare("SELECT value FROM settings WHERE key = 'last_tick_stop'").rows { status.lastStop = SendStatus.Stop(storedText: $0.text(0) ?? "") }
         try connection.prepare("SELECT count(*) FROM enrollments WHERE state = 'active' AND held_reason IS NOT NULL").rows { status.heldCount = Int($0.integer(0)) }
         try connection.prepare("""
             SELECT e.campaign_id, e.next_step_id, l.email, e.next_due_at, e.held_reason FROM enrollments e JOIN leads l ON l.id = e.lead_id

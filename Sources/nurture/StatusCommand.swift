@@ -12,6 +12,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try await Project(options: global).openStore()
         let status = try await store.sendStatus(now: now?.date ?? Date())
+        if let stop = status.lastStop {
+            print(Terminal.escapingControls("last tick stopped at \(TimeText.utc(stop.at)): \(stop.reason)"))
+            print("  the leads due below wait for a tick that can deliver (nothing is lost)")
+        }
         print("active enrolments: \(status.activeEnrollments)")
         print("due now: \(status.dueNow)")
         for item in status.dueNowList {

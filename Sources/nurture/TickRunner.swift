@@ -69,7 +69,7 @@ struct TickRunner {
             return
         }
         progress.finish()
-        try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
+        try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
         try report(summary, transportName: transport.name)
     }
 
@@ -146,7 +146,7 @@ struct TickService: Service {
                 let started = Date()
                 do {
                     let summary = try await runner.tick(transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
-                    try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started))
+                    try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
                     print("\(TimeText.utc(started)): \(summary)")
                 } catch SendLoop.TickError.anotherTickRunning {
                     print("\(TimeText.utc(started)): another tick is running; skipped")

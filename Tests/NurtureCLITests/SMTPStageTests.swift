@@ -61,6 +61,18 @@ import Testing
         try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T10:01:00Z")
     }
 
+    /// Issue 36.10: after a tick stopped by the server, `status` says when and why
+    /// (server, stage, cause) until a tick delivers again.
+    @Test func statusSaysWhyTheLastTickStoppedUntilOneDelivers() throws {
+        let down = try SMTPTestServer(["--greeting", "554"], kind: .scripted)
+        #expect(try tick(down).status == 2)
+        let status = try NurtureBinary.run(["status", "--now", "2030-01-07T10:00:00Z"], in: project.url).stdout
+        #expect(status.contains("last tick stopped at "), "\(status)")
+        #expect(status.contains("127.0.0.1:\(down.port)") && status.contains("at the greeting") && status.contains("554"), "\(status)")
+        try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T10:01:00Z")
+        #expect(!(try NurtureBinary.run(["status"], in: project.url).stdout.contains("last tick stopped")))
+    }
+
     @Test func mailboxFullAtRcptIsTemporaryAndBouncesNobody() throws {
         let server = try SMTPTestServer(["--rcpt", "552"], kind: .scripted)
         let result = try tick(server)

@@ -48,8 +48,34 @@ public struct SendStatus: Sendable, Hashable {
     public var held: [Pending] = []
     public var heldCount = 0
     public var unknown: [Doubt] = []
+    /// When the last tick that stopped (or delivered nothing) did, and why; nil once a
+    /// tick delivers again.
+    public var lastStop: Stop?
+
+    public struct Stop: Sendable, Hashable, Codable {
+        public var at: Date
+        public var reason: String
+
+        public init(at: Date, reason: String) {
+            self.at = at
+            self.reason = reason
+        }
+    }
     /// Messages a running (or dead) tick holds in state `sending`.
     public var inFlight = 0
 
     public init() {}
+}
+
+extension SendStatus.Stop {
+    /// As the stores keep it, in their settings: JSON.
+    public var storedText: String {
+        JSONText.object(["at": String(at.epochSeconds), "reason": reason])
+    }
+
+    public init?(storedText: String) {
+        let fields = JSONText.textValues(ofObject: storedText)
+        guard let at = fields["at"].flatMap(Int64.init), let reason = fields["reason"] else { return nil }
+        self.init(at: Date(epochSeconds: at), reason: reason)
+    }
 }

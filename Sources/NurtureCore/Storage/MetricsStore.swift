@@ -3,6 +3,27 @@ import Foundation
 /// The store side of metrics.
 public protocol MetricsStore: Sendable {
     func metrics(now: Date) async throws -> StoreMetrics
-    /// Remembers the last tick (wall clock) for `/metrics`.
-    func recordTick(finishedAt: Date, seconds: Double) async throws
+    /// Remembers the last tick (wall clock) for `/metrics`, and for `status` why it
+    /// stopped: `outcome` `.stopped` keeps the reason until a tick `.delivered`
+    /// clears it; `.quiet` (nothing to send) leaves it as it is.
+    func recordTick(finishedAt: Date, seconds: Double, outcome: TickOutcome) async throws
+}
+
+/// What a finished tick means for `status`'s "last stop" line.
+public enum TickOutcome: Sendable, Hashable {
+    /// It delivered at least one message: the server works.
+    case delivered
+    /// It stopped, or could deliver nothing, for this reason (the server, the stage, the cause).
+    case stopped(reason: String)
+    /// It had nothing to deliver.
+    case quiet
+}
+
+extension TickSummary {
+    public var outcome: TickOutcome {
+        if let stoppedBecause { return .stopped(reason: stoppedBecause) }
+        if sent > 0 { return .delivered }
+        if retrying > 0 { return .stopped(reason: "no message could be delivered\(lastRetryReason.map { " (last: \($0))" } ?? "")") }
+        return .quiet
+    }
 }
