@@ -150,7 +150,7 @@ struct ReportPage: Sendable {
     private func sources() async throws -> String {
         var builder = SourceAnalysis.Builder()
         try await builder.addLeads(from: store, capturedFrom: nil, before: nil, scoreRules: scoreRules, now: now())
-        let analysis = builder.finish(costs: nil, months: nil)
+        let analysis = builder.finish(costs: nil)
         var out = "<section class=\"sources\"><h2>Leads by source</h2>"
         guard !analysis.rows.isEmpty else { return out + "<p class=\"note\">No leads yet.</p></section>" }
         let stages = stageRules.ids

@@ -25,11 +25,11 @@ extension ReportCommand {
         let store = try await project.openStore()
         var builder = SourceAnalysis.Builder()
         try await builder.addLeads(from: store, capturedFrom: from, before: to, scoreRules: project.settings.scoreRules, now: Date())
-        // Monthly spend counts when the period covers its month.
-        func month(_ day: LocalDate?) -> String? { day.map { String(format: "%04d-%02d", $0.year, $0.month) } }
-        var months: ClosedRange<String>?
-        if firstDay != nil || lastDay != nil { months = (month(firstDay) ?? "0000-00")...(month(lastDay) ?? "9999-99") }
-        let analysis = builder.finish(costs: spend, months: months)
+        // A month's spend counts for its days in the period; a period with a start and no
+        // end runs through today (spend not yet made is no cost of these leads).
+        let today = calendar.dateComponents([.year, .month, .day], from: Date())
+        let through = lastDay ?? firstDay.map { _ in LocalDate(year: today.year ?? 1970, month: today.month ?? 1, day: today.day ?? 1) }
+        let analysis = builder.finish(costs: spend, from: firstDay, through: through)
         let stageIDs = project.settings.stageRules.ids
         switch format {
         case .table: print(Terminal.escapingControls(SourceReport.table(analysis, stages: stageIDs, priced: spend != nil)), terminator: "")

@@ -36,7 +36,7 @@ enum SourceReport {
             var object = fields(row)
             object["source"] = row.source?.source ?? NSNull()
             if priced {
-                object["spend"] = row.spend ?? 0
+                object["spend"] = row.spend ?? NSNull()
                 object["cost_per_lead"] = row.costPerLead ?? NSNull()
                 object["cost_per_conversion"] = row.costPerConversion ?? NSNull()
             }

@@ -56,16 +56,17 @@ public struct SourceAnalysis: Sendable, Hashable {
             byTouch[key, default: [:]][lead.source, default: Row(source: lead.source)].add(score: score, stages: stages, converted: converted)
         }
 
-        /// The rows, most leads first, with the spend of `costs` whose month (if any) lies
-        /// in `months` (nil: every month). A source that only spent is listed with 0 leads.
-        public func finish(costs: [SourceCost]?, months: ClosedRange<String>?) -> SourceAnalysis {
+        /// The rows, most leads first, with the spend of `costs` in the days `first...last`
+        /// (either end open; a month's spend prorated by its days in the period). A source
+        /// that only spent is listed with 0 leads; one without a cost row has no spend (not
+        /// zero: nobody said it was free).
+        public func finish(costs: [SourceCost]?, from first: LocalDate? = nil, through last: LocalDate? = nil) -> SourceAnalysis {
             var rows = bySource
-            if let costs {
-                for cost in costs where cost.month.map({ month in months.map { $0.contains(month) } ?? true }) ?? true {
-                    rows[cost.source, default: Row(source: LeadSource(source: cost.source))].spend =
-                        (rows[cost.source]?.spend ?? 0) + cost.amount
-                }
-                for key in rows.keys where rows[key]?.spend == nil { rows[key]?.spend = 0 }
+            for cost in costs ?? [] {
+                let share = cost.amount(from: first, through: last)
+                // A month the period does not reach says nothing about this report.
+                if cost.month != nil, share == 0 { continue }
+                rows[cost.source, default: Row(source: LeadSource(source: cost.source))].spend = (rows[cost.source]?.spend ?? 0) + share
             }
             func order(_ left: Row, _ right: Row) -> Bool {
                 (left.leads, right.source?.description ?? "") > (right.leads, left.source?.description ?? "")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a source cost (`--costs costs.csv`: `source,amount[,month]`), for cost per lead
-/// and per conversion. A month (`2030-01`) counts only when the report's period covers it.
+/// and per conversion. A month's spend (`2030-01`) counts for the share of its days that
+/// the report's period covers.
 public struct SourceCost: Sendable, Hashable {
     public var source: String
     public var amount: Double
@@ -48,7 +49,8 @@ public struct SourceCost: Sendable, Hashable {
             let source = record.fields[sourceColumn].trimmingCharacters(in: .whitespaces)
             let amountText = record.fields[amountColumn].trimmingCharacters(in: .whitespaces)
             guard !source.isEmpty else { throw Problem(line: record.line, reason: "source is empty") }
-            guard let amount = Double(amountText), amount.isFinite, amount >= 0 else {
+            // As fit rules read numbers: `1,200`, `1 200` and `1_200` are 1200.
+            guard let amount = FitRule.number(amountText), amount >= 0 else {
                 throw Problem(line: record.line, reason: "amount '\(amountText)' is not a number of 0 or more")
             }
             var month: String?
@@ -64,9 +66,28 @@ public struct SourceCost: Sendable, Hashable {
         return costs
     }
 
+    /// The part of `amount` the days `first...last` (either end open) cover: all of it
+    /// for spend not tied to a month; for a month's, its days in the period over the
+    /// month's days (a one-day report is charged one day of the month).
+    public func amount(from first: LocalDate?, through last: LocalDate?) -> Double {
+        guard let month, first != nil || last != nil else { return amount }
+        let parts = month.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2 else { return amount }
+        let days = LocalDate.daysIn(month: parts[1], year: parts[0])
+        let start = max(first ?? .distantPast, LocalDate(year: parts[0], month: parts[1], day: 1))
+        let end = min(last ?? .distantFuture, LocalDate(year: parts[0], month: parts[1], day: days))
+        guard start <= end else { return 0 }
+        return amount * Double(end.day - start.day + 1) / Double(days)
+    }
+
     static func isMonth(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]) else { return false }
         return year >= 1970 && (1...12).contains(month)
     }
+}
+
+extension LocalDate {
+    static let distantPast = LocalDate(year: 0, month: 1, day: 1)
+    static let distantFuture = LocalDate(year: 9999, month: 12, day: 31)
 }
