@@ -4,8 +4,14 @@ import PostgresNIO
 
 /// Where the PostgreSQL store is: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…]`.
 public struct PostgresLocation: Sendable, Equatable {
+    /// libpq's `sslmode` values. `allow` and `prefer` both try TLS first and fall back
+    /// to plain text; from `require` on the connection is TLS or nothing, and Nurture
+    /// always verifies the certificate (stricter than libpq's `require`, which does not):
+    /// `verify-ca` against the system's roots without the host name, the others with it.
     public enum TLSMode: String, Sendable {
-        case disable, prefer, require
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
     }
 
     public var host: String
@@ -41,12 +47,15 @@ public struct PostgresLocation: Sendable, Equatable {
             guard item.name == "sslmode" else {
                 throw StoreError(.failed, "the store URL has an unknown parameter '\(item.name)'; only sslmode is understood")
             }
-            switch item.value ?? "" {
-            case "disable": tls = .disable
-            case "allow", "prefer": tls = .prefer
-            case "require", "verify-ca", "verify-full": tls = .require
-            default: throw StoreError(.failed, "sslmode must be disable, prefer or require, not '\(item.value ?? "")'")
+            guard let mode = TLSMode(rawValue: item.value ?? "") else {
+                throw StoreError(.failed, "sslmode must be disable, allow, prefer, require, verify-ca or verify-full (as libpq), not '\(item.value ?? "")'")
             }
+            tls = mode
+        }
+        // URLComponents reads any digits as the port; the network layer would keep only
+        // its low 16 bits (99999 would connect to 34463).
+        if let port = components.port, !(1...65535).contains(port) {
+            throw StoreError(.failed, "the store URL's port must be from 1 to 65535, not \(port)")
         }
         self.host = host
         self.port = components.port ?? 5432
@@ -70,8 +79,8 @@ public struct PostgresLocation: Sendable, Equatable {
         let tlsSetting: PostgresConnection.Configuration.TLS
         switch tls {
         case .disable: tlsSetting = .disable
-        case .prefer: tlsSetting = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        case .require: tlsSetting = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .allow, .prefer: tlsSetting = .prefer(try NIOSSLContext(configuration: tlsConfiguration))
+        case .require, .verifyCA, .verifyFull: tlsSetting = .require(try NIOSSLContext(configuration: tlsConfiguration))
         }
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
@@ -79,12 +88,19 @@ public struct PostgresLocation: Sendable, Equatable {
         return configuration
     }
 
+    /// Certificates are always verified; `verify-ca` leaves out the host name.
+    private var tlsConfiguration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if tls == .verifyCA { configuration.certificateVerification = .noHostnameVerification }
+        return configuration
+    }
+
     var clientConfiguration: PostgresClient.Configuration {
         let tlsSetting: PostgresClient.Configuration.TLS
         switch tls {
         case .disable: tlsSetting = .disable
-        case .prefer: tlsSetting = .prefer(.makeClientConfiguration())
-        case .require: tlsSetting = .require(.makeClientConfiguration())
+        case .allow, .prefer: tlsSetting = .prefer(tlsConfiguration)
+        case .require, .verifyCA, .verifyFull: tlsSetting = .require(tlsConfiguration)
         }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)

@@ -55,10 +55,7 @@ public final class PostgresStore: Store {
                 throw error
             }
         } catch {
-            if let psql = error as? PSQLError, let cause = psql.underlying, cause is NIOConnectionError || cause is ChannelError {
-                throw StoreError(.failed, "could not connect to PostgreSQL at \(location.host):\(location.port) (is it running, and reachable from here?): \(cause)")
-            }
-            throw Self.storeError(error, doing: "open the store at \(location.description)")
+            throw Self.openingError(error, location: location)
         }
         if owner == .store { Task { await client.run() } }
     }
@@ -146,6 +143,41 @@ public final class PostgresStore: Store {
     }
 
     /// A store failure with the server's own words (PSQLError's description hides them).
+    /// Why the store could not be opened, in words: the server out of reach (down,
+    /// refused, timed out, closed on us, no TLS where it is required) is `.unreachable`
+    /// (exit 2); what the server refused (a password, a database) is `.failed` (exit 1).
+    static func openingError(_ error: any Error, location: PostgresLocation) -> any Error {
+        let server = "PostgreSQL at \(location.host):\(location.port)"
+        if let psql = error as? PSQLError {
+            switch psql.code {
+            case .sslUnsupported:
+                return StoreError(.unreachable, "\(server) does not offer TLS, which sslmode=\(location.tls.rawValue) requires; turn TLS on in the server, or use sslmode=prefer")
+            case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
+                let cause = psql.underlying.map { ": \(Self.words(for: $0))" } ?? ""
+                return StoreError(.unreachable, "could not connect to \(server) (is it running, and reachable from here?)\(cause)")
+            case .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
+                return StoreError(.unreachable, "could not set up TLS with \(server): \(psql.underlying.map(Self.words(for:)) ?? "the server answered in plain text")")
+            default: break
+            }
+            if let cause = psql.underlying, cause is NIOConnectionError || cause is ChannelError {
+                return StoreError(.unreachable, "could not connect to \(server) (is it running, and reachable from here?): \(Self.words(for: cause))")
+            }
+        }
+        return storeError(error, doing: "open the store at \(location.description)")
+    }
+
+    /// A network error as people say it ("Connection refused"), not as a type prints.
+    static func words(for error: any Error) -> String {
+        if let connection = error as? NIOConnectionError {
+            if let first = connection.connectionErrors.first { return words(for: first.error) }
+            if connection.dnsAAAAError != nil || connection.dnsAError != nil { return "the host name could not be resolved" }
+            return "no address could be reached"
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "no answer within the connect timeout" }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+
     static func storeError(_ error: any Error, doing what: String) -> any Error {
         if error is StoreError { return error }
         if let transaction = error as? PostgresTransactionError {

@@ -73,11 +73,16 @@ struct Project {
         if PostgresLocation.isPostgresURL(location) {
             // A password may come only from the environment: NURTURE_DB or PGPASSWORD.
             let fromEnvironment = databaseOption == nil && environment["NURTURE_DB"] != nil
+            let parsed: PostgresLocation
             do {
-                return try await PostgresStore(
-                    location: PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"]),
-                    lease: try senderLease, pool: pool)
+                parsed = try PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"])
+            } catch let error as StoreError {
+                throw UserError(error.message)
+            }
+            do {
+                return try await PostgresStore(location: parsed, lease: try senderLease, pool: pool)
             } catch let error as StoreError where error.kind == .failed {
+                // What the server refused (a password, a database): fixed by the user.
                 throw UserError(error.message)
             }
         }

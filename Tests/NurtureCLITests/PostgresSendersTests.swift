@@ -29,6 +29,15 @@ import Testing
         _ = try nurture("leads", "import", "leads.csv")
     }
 
+    /// Issue 41.8: TLS required of a server that offers none is said in words, exit 2.
+    @Test func requiredTLSFromAServerWithoutItIsSaidInWords() throws {
+        let plain = database.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")
+        let result = try NurtureBinary.run(["status"], in: project.url, environment: ["NURTURE_DB": plain])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("does not offer TLS, which sslmode=require requires"), "\(result.stderr)")
+        #expect(!result.stderr.contains("PSQLError"), "\(result.stderr)")
+    }
+
     /// How many messages the server accepted for each recipient.
     func accepted(_ server: SMTPTestServer) -> [String: Int] {
         server.log().filter { $0.hasPrefix("accepted ") }.reduce(into: [:]) { $0[String($1.dropFirst(9)), default: 0] += 1 }

@@ -22,6 +22,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case busy
         /// The store was written by a newer Nurture.
         case tooNew
+        /// The store's server could not be reached (down, refused, timed out, no TLS when
+        /// TLS was required): a failure of the world, not of what the user wrote.
+        case unreachable
         case failed
     }
 
