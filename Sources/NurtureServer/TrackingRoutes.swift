@@ -132,10 +132,16 @@ struct TrackingRoutes: Sendable {
     /// Records requests before they are answered (a completed request is a recorded
     /// one), in one transaction: what the loops answered ahead of the router meanwhile,
     /// each dated when it arrived.
+    /// A click or open already on its way to an answer is never given up for a busy
+    /// store (issue 41.4): the answer waits until the store takes it, which holds the
+    /// reader's connection, and so new requests on it, meanwhile (back-pressure: memory
+    /// grows with the connections waiting, not with a queue of its own).
+    static let busyPatience: Duration? = nil
+
     func record(_ batch: [(link: TrackedLink, seen: Seen, at: Date)]) async {
         let tracked = batch.map { $0.seen.request(for: $0.link, at: $0.at) }
         do {
-            let verdicts = try await retryingWhileBusy(patience: .seconds(30)) {
+            let verdicts = try await retryingWhileBusy(patience: Self.busyPatience) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
             }
             if verdicts.contains(where: { $0?.activityClass == .human }) { followUps?.nudge() }
@@ -148,7 +154,7 @@ struct TrackingRoutes: Sendable {
     func record(_ link: TrackedLink, seen: Seen) async {
         let tracked = seen.request(for: link, at: now())
         do {
-            let verdict = try await retryingWhileBusy(patience: .seconds(30)) {
+            let verdict = try await retryingWhileBusy(patience: Self.busyPatience) {
                 try await store.track(tracked, classifier: classifier, decoyReach: Self.decoyReach)
             }
             if verdict?.activityClass == .human { followUps?.nudge() }
