@@ -255,10 +255,6 @@ void *nurture_smtp_multi_done(void *multi, void **handle, nurture_smtp_result *r
     return NULL;
 }
 
-void nurture_smtp_multi_wakeup(void *multi) {
-    curl_multi_wakeup((CURLM *)multi);
-}
-
 void nurture_smtp_multi_free(void *multi, void *handle) {
     connection *conn = (connection *)handle;
     if (conn) {

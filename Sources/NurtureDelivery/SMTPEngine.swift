@@ -1,22 +1,25 @@
 import CCurlShim
 import Foundation
 
-/// Drives every SMTP connection of a tick from one thread of its own, with libcurl's
-/// multi interface.
+/// Drives the SMTP connections of a tick: one thread per connection, each with a libcurl
+/// multi handle of its own holding that connection, all taking sends from one queue.
 ///
-/// A thread per connection would wake once per reply of every message (MAIL FROM, RCPT,
-/// DATA, the final dot), each wake a context switch; one thread polling all connections
-/// handles whatever replies arrived together in one wake, as `smtp-source` and the bare
-/// libcurl benchmark do. Sends are handed in from any thread (`send`) and their outcomes
-/// resume the callers; libcurl itself is only ever touched by the engine's thread.
+/// Why a thread per connection (issue 41.2): libcurl's SMTP waits for the reply to the
+/// final dot inside its "done" step, blocking whatever drives the multi handle; with
+/// every connection in one multi (the engine's first design), one server slow to
+/// answer a dot stalled every connection, and a message admitted for one connection
+/// could wait seconds behind another's reply before its MAIL FROM went out. Now a slow
+/// reply delays only its own connection, and each send's check runs on the thread that
+/// writes its MAIL FROM, right before it. Figures for both designs: README ("Delivery
+/// through SMTP") and `scripts/bench/delivery-ab.sh`.
 final class SMTPEngine: @unchecked Sendable {
-    private struct Job {
+    struct Job {
         var from: String
         var to: String
         var data: String
-        /// Asked on the engine's thread right before the message is handed over.
+        /// Asked on the connection's thread right before the message is handed over.
         var check: (@Sendable () throws -> Bool)?
-        /// Told what became of the send (nil when `check` said no), on the engine's thread.
+        /// Told what became of the send (nil when `check` said no), on that thread.
         var finish: @Sendable (Result<Attempt?, any Error>) -> Void
     }
 
@@ -29,30 +32,20 @@ final class SMTPEngine: @unchecked Sendable {
 
     private let settings: SMTPSettings
     private let maxConnections: Int
-    private let multi: UnsafeMutableRawPointer?
-    /// Guards `submitted`, `closing`, `polling`, `ended` and `hasEnded`; signalled when
-    /// work arrives.
-    private let condition = NSCondition()
-    private var submitted: [Job] = []
-    private var closing = false
-    private var polling = false
-    /// Connections free or not yet opened while the engine polls: a send handed in while
-    /// every connection is busy waits for the next one to finish anyway, which wakes the
-    /// engine, so it need not wake the engine itself.
-    private var freeConnections = 0
-    private var ended: CheckedContinuation<Void, Never>?
-    private var hasEnded = false
-
-    // The engine thread's own state.
-    private var idle: [UnsafeMutableRawPointer?] = []
-    private var opened = 0
-    private var waiting: [Job] = []
-    private var running: [Int: Job] = [:]
-    private var nextJobID = 1
-    /// The first outcome after which the server is left alone for the rest of the tick
-    /// (see `leavesServerAlone`): the sends still waiting get it too, untried.
-    private var halted: SMTPOutcome?
     private let leavesServerAlone: @Sendable (SMTPOutcome) -> Bool
+
+    /// Guards everything below; signalled when a send or the close arrives.
+    private let condition = NSCondition()
+    private var queued: [Job] = []
+    private var closing = false
+    /// Connection threads started, and those waiting for a send.
+    private var threads = 0
+    private var idleThreads = 0
+    private var ended = 0
+    private var endedContinuation: CheckedContinuation<Void, Never>?
+    /// The first outcome after which the server is left alone for the rest of the tick:
+    /// the sends still queued get it too, untried.
+    private var halted: SMTPOutcome?
 
     /// `leavesServerAlone` says which outcomes end sending for this engine: those that
     /// stop the tick, or ask us to slow down.
@@ -60,89 +53,64 @@ final class SMTPEngine: @unchecked Sendable {
         self.settings = settings
         self.leavesServerAlone = leavesServerAlone
         maxConnections = max(1, settings.maxConnections)
-        multi = nurture_smtp_multi_new(maxConnections)
-        let thread = Thread { [self] in loop() }
-        thread.name = "nurture.smtp"
-        thread.start()
     }
 
     /// Queues one message for the next free connection and returns at once. `finish` is
-    /// called on the engine's thread with what became of it: nil when `check`, asked
-    /// right before the hand-over, said no; its error when it threw. A caller collecting
-    /// many outcomes wakes once for all that finished together, not once per message.
+    /// called on that connection's thread with what became of it: nil when `check`, asked
+    /// right before the hand-over, said no; its error when it threw.
     func submit(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
                 finish: @escaping @Sendable (Result<Attempt?, any Error>) -> Void) {
         condition.lock()
-        submitted.append(Job(from: from, to: to, data: data, check: check, finish: finish))
-        let wake = polling && freeConnections > 0
+        queued.append(Job(from: from, to: to, data: data, check: check, finish: finish))
+        // A connection opens only when every one open is busy: a tick of one message
+        // opens one connection.
+        let startThread = idleThreads == 0 && threads < maxConnections
+        if startThread { threads += 1 }
         condition.signal()
         condition.unlock()
-        // The engine may be asleep in libcurl's poll rather than on the condition.
-        if wake, let multi { nurture_smtp_multi_wakeup(multi) }
+        if startThread {
+            let thread = Thread { [self] in connectionLoop() }
+            thread.name = "nurture.smtp"
+            thread.start()
+        }
     }
 
-    /// Lets the sends in progress finish, then closes every connection (QUIT) and ends the
-    /// thread. No send may be handed in after this.
+    /// Lets the sends queued and in progress finish, then closes every connection (QUIT)
+    /// and ends the threads. No send may be handed in after this.
     func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             closing = true
-            if hasEnded {
+            if ended == threads {
                 condition.unlock()
                 continuation.resume()
                 return
             }
-            ended = continuation
-            let wake = polling
-            condition.signal()
+            endedContinuation = continuation
+            condition.broadcast()
             condition.unlock()
-            if wake, let multi { nurture_smtp_multi_wakeup(multi) }
         }
     }
 
-    private func loop() {
-        while true {
-            condition.lock()
-            // Nothing on the wire: sleep on the condition until a send or the close comes.
-            while submitted.isEmpty && running.isEmpty && waiting.isEmpty && !closing { condition.wait() }
-            waiting.append(contentsOf: submitted)
-            submitted.removeAll(keepingCapacity: true)
-            let closeNow = closing && running.isEmpty && waiting.isEmpty
-            polling = !closeNow
-            condition.unlock()
-            if closeNow { break }
-            startWaiting()
-            condition.lock()
-            freeConnections = idle.count + maxConnections - opened
-            // A send handed in since the top of the loop may not have woken us.
-            let startMore = !submitted.isEmpty && freeConnections > 0
-            condition.unlock()
-            if !startMore, let multi, !running.isEmpty {
-                nurture_smtp_multi_step(multi, 1000)
-                collectFinished(multi)
-            }
-            condition.lock()
-            polling = false
-            condition.unlock()
-        }
-        let lender = idle.last ?? nil
-        if let multi { nurture_smtp_multi_free(multi, lender) }
-        for handle in idle { nurture_smtp_close(handle) }
-        idle.removeAll()
+    /// The next send for a free connection, with the outcome that halted the tick if one
+    /// did; nil once the engine closes and nothing is queued.
+    private func nextJob() -> (Job, halted: SMTPOutcome?)? {
         condition.lock()
-        hasEnded = true
-        let continuation = ended
-        ended = nil
-        condition.unlock()
-        continuation?.resume()
+        defer { condition.unlock() }
+        idleThreads += 1
+        while queued.isEmpty && !closing { condition.wait() }
+        idleThreads -= 1
+        guard !queued.isEmpty else { return nil }
+        return (queued.removeFirst(), halted)
     }
 
-    /// Starts waiting jobs on free connections, opening new ones up to the maximum. A
-    /// job's check is asked only once a connection is free for it: right before the
-    /// hand-over.
-    private func startWaiting() {
-        while !waiting.isEmpty, !idle.isEmpty || opened < maxConnections {
-            let job = waiting.removeFirst()
+    /// One connection: takes sends one after another, each checked right before its
+    /// MAIL FROM, until the engine closes; then QUIT.
+    private func connectionLoop() {
+        let multi = nurture_smtp_multi_new(1)
+        var handle: UnsafeMutableRawPointer?
+        var opened = false
+        while let (job, halted) = nextJob() {
             if let halted {
                 job.finish(.success(Attempt(outcome: halted, tried: false)))
                 continue
@@ -156,55 +124,59 @@ final class SMTPEngine: @unchecked Sendable {
                 job.finish(.failure(error))
                 continue
             }
-            let handle: UnsafeMutableRawPointer?
-            if let free = idle.popLast() {
-                handle = free
-            } else {
+            if !opened {
                 handle = SMTPConnectionHandle.open(settings)
-                opened += 1
+                opened = true
             }
-            start(job, on: handle)
+            let outcome = send(job, on: handle, in: multi)
+            if leavesServerAlone(outcome) {
+                condition.lock()
+                if self.halted == nil { self.halted = outcome }
+                condition.unlock()
+            }
+            job.finish(.success(Attempt(outcome: outcome, tried: true)))
         }
+        if let multi { nurture_smtp_multi_free(multi, handle) }
+        if let handle { nurture_smtp_close(handle) }
+        condition.lock()
+        ended += 1
+        let continuation = ended == threads ? endedContinuation : nil
+        if continuation != nil { endedContinuation = nil }
+        condition.unlock()
+        continuation?.resume()
     }
 
-    /// Hands `job` to libcurl on `handle`, or answers it with why it could not start.
-    private func start(_ job: Job, on handle: UnsafeMutableRawPointer?) {
+    /// Sends `job` on `handle` and waits for its outcome on this thread.
+    private func send(_ job: Job, on handle: UnsafeMutableRawPointer?, in multi: UnsafeMutableRawPointer?) -> SMTPOutcome {
         guard let handle, let multi else {
-            // A handle that could not be made stays counted, so it is not remade per job.
-            idle.append(handle)
-            job.finish(.success(Attempt(outcome: SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start"), tried: true)))
-            return
+            return SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start")
         }
-        let id = nextJobID
-        nextJobID += 1
         var body = job.data
         let started = body.withUTF8 { bytes in
             job.from.withCString { sender in
                 job.to.withCString { recipient in
                     bytes.withMemoryRebound(to: CChar.self) { chars in
-                        nurture_smtp_multi_start(multi, handle, sender, recipient, chars.baseAddress, chars.count, UnsafeMutableRawPointer(bitPattern: id))
+                        nurture_smtp_multi_start(multi, handle, sender, recipient, chars.baseAddress, chars.count, UnsafeMutableRawPointer(bitPattern: 1))
                     }
                 }
             }
         }
-        if started == 0 {
-            running[id] = job
-        } else {
-            idle.append(handle)
-            job.finish(.success(Attempt(outcome: SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send"), tried: true)))
+        // The send's context only has to be non-nil: this multi holds one send at a time.
+        guard started == 0 else {
+            return SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send")
         }
-    }
-
-    /// Resumes the callers of every send that finished; their connections are free again.
-    private func collectFinished(_ multi: UnsafeMutableRawPointer) {
         var result = nurture_smtp_result()
-        var handle: UnsafeMutableRawPointer?
-        while let context = nurture_smtp_multi_done(multi, &handle, &result) {
-            idle.append(handle)
-            guard let job = running.removeValue(forKey: Int(bitPattern: context)) else { continue }
-            let outcome = SMTPConnectionHandle.outcome(result)
-            if halted == nil, leavesServerAlone(outcome) { halted = outcome }
-            job.finish(.success(Attempt(outcome: outcome, tried: true)))
+        var finished: UnsafeMutableRawPointer?
+        var quietRounds = 0
+        while true {
+            let running = nurture_smtp_multi_step(multi, 1000)
+            if nurture_smtp_multi_done(multi, &finished, &result) != nil { return SMTPConnectionHandle.outcome(result) }
+            // libcurl reports a finished transfer as soon as nothing runs; this guards
+            // against a libcurl that would not, rather than spinning for ever.
+            quietRounds = running == 0 ? quietRounds + 1 : 0
+            if quietRounds > 3 {
+                return SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl ended the send without an outcome")
+            }
         }
     }
 }

@@ -15,6 +15,9 @@ body, or stop answering. Standard library only.
   --reset-after-dot      queue the message, then reset the connection (RST) instead of
                          answering the final dot, as a load balancer or SO_LINGER 0 does
   --dot-delay-ms 20      wait this long before answering each final dot (a slow server)
+  --first-session-dot-delay-ms 1000
+                         the same for the first connection only ("slow-dot" and
+                         "slow-dot answered" are logged around each wait)
 
 Every step of every session is appended to DIR/log, one line each ("connect",
 "EHLO", "MAIL", "RCPT <addr>", "DATA", "dot", "drop", "hang", "accepted <addr>"), and
@@ -34,6 +37,7 @@ class Script:
         self.args = args
         self.final = [int(c) for c in args.final.split(",")] if args.final else []
         self.accepted = 0
+        self.sessions = 0
 
     def log(self, line):
         with open(os.path.join(self.args.out, "log"), "a") as f:
@@ -41,6 +45,8 @@ class Script:
 
     async def session(self, reader, writer):
         args = self.args
+        self.sessions += 1
+        session = self.sessions
         self.log("connect")
         recipient = ""
 
@@ -111,6 +117,10 @@ class Script:
                         return
                     if args.dot_delay_ms:
                         await asyncio.sleep(args.dot_delay_ms / 1000)
+                    if session == 1 and args.first_session_dot_delay_ms:
+                        self.log("slow-dot")
+                        await asyncio.sleep(args.first_session_dot_delay_ms / 1000)
+                        self.log("slow-dot answered")
                     code = self.final.pop(0) if self.final else 250
                     if code == 250:
                         self.accepted += 1
@@ -140,6 +150,7 @@ async def main():
     parser.add_argument("--hang-after-dot", action="store_true")
     parser.add_argument("--reset-after-dot", action="store_true")
     parser.add_argument("--dot-delay-ms", type=int, default=0)
+    parser.add_argument("--first-session-dot-delay-ms", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     script = Script(args)

@@ -52,9 +52,10 @@ int nurture_smtp_global_init(void);
 void *nurture_smtp_open(const nurture_smtp_config *config);
 void nurture_smtp_close(void *handle);
 
-/// A libcurl multi handle: many connection handles driven by one thread (the caller of
-/// nurture_smtp_multi_step), as a mail server sees several clients. At most
-/// `max_connections` connections are open at once; they stay open between messages.
+/// A libcurl multi handle: connection handles driven by the caller of
+/// nurture_smtp_multi_step. At most `max_connections` connections are open at once; they
+/// stay open between messages. (Nurture gives each connection a multi and a thread of
+/// its own: libcurl's SMTP blocks its multi while it waits for the final dot's reply.)
 void *nurture_smtp_multi_new(long max_connections);
 /// Starts sending one message on `handle` (which must not be sending already) inside
 /// `multi`. `data` is copied. `context` comes back from nurture_smtp_multi_done.
@@ -68,8 +69,6 @@ int nurture_smtp_multi_step(void *multi, int timeout_ms);
 /// again), frees what the send held, and returns its context; NULL when no send has
 /// finished since the last call.
 void *nurture_smtp_multi_done(void *multi, void **handle, nurture_smtp_result *result);
-/// Ends a nurture_smtp_multi_step's wait early; callable from any thread.
-void nurture_smtp_multi_wakeup(void *multi);
 /// Closes the connections the multi holds (QUIT on each, waiting a second at most for
 /// each answer) and frees it. `handle`, one of its handles not sending (or NULL), lends
 /// its settings to the closing and is closed after it.
