@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Hummingbird's HTTP/1 connection with the tracking answers in front of it:
 /// `TrackingWirePath` first in the pipeline (plain tracking requests answered from the
@@ -23,6 +24,9 @@ struct TrackingFirstHTTP1Channel: ServerChildChannel {
         let idleTimeout = http1.configuration.idleTimeout
         return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
+            // Framing rules right after the parser, before any answer path.
+            let parser = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(HTTPFramingRules(), position: .after(parser))
             let counting = try pipeline.handler(type: HTTPConnectionStateHandler.self)
             let fastPath = makeFastPath()
             try pipeline.addHandler(fastPath, position: .after(counting))

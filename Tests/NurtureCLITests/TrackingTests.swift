@@ -207,6 +207,32 @@ import Testing
         #expect(activity.filter { $0["kind"] as? String == "open" }.count == 2, "the GET and the HEAD (a machine's): \(activity)")
     }
 
+    /// Issue 41.9: requests the fast paths used to take wrongly get what the HTTP stack
+    /// answers any path: bare-LF line ends and a missing or repeated Host (RFC 9112
+    /// §3.2) a 400 at once, not a 30 s wait or a redirect; an HTTP/1.0 request without
+    /// keep-alive its answer and the connection closed (§9.3).
+    @Test func oddRequestShapesGetWhatTheStackAnswersEverywhere() async throws {
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        #expect(try nurture("leads", "add", "eve@example.com", "--first-name", "Eve", "--tag", "t").status == 0)
+        #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
+        let click = String(try #require(urls(in: try message(to: "eve@example.com"), prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
+        for path in [click, "/healthz"] {
+            let bareLF = try RawHTTP.exchange(port: server.port, "GET \(path) HTTP/1.1\nHost: 127.0.0.1\n\n", halfClose: false, quiet: 3)
+            #expect(RawHTTP.statusLines(bareLF).first?.hasPrefix("HTTP/1.1 400") == true, "\(path), bare LF: \(bareLF)")
+            let noHost = try RawHTTP.exchange(port: server.port, "GET \(path) HTTP/1.1\r\nUser-Agent: x\r\n\r\n", halfClose: true)
+            #expect(RawHTTP.statusLines(noHost) == ["HTTP/1.1 400 Bad Request"], "\(path), no Host: \(noHost)")
+            let twoHosts = try RawHTTP.exchange(port: server.port, "GET \(path) HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n", halfClose: true)
+            #expect(RawHTTP.statusLines(twoHosts) == ["HTTP/1.1 400 Bad Request"], "\(path), two Hosts: \(twoHosts)")
+            // HTTP/1.0 without keep-alive: one answer, then the server closes (the second
+            // request, sent on the same connection, is never answered).
+            let old = try RawHTTP.exchange(
+                port: server.port, "GET \(path) HTTP/1.0\r\nUser-Agent: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", halfClose: false, quiet: 3)
+            let statuses = old.components(separatedBy: "\r\n").filter { $0.hasPrefix("HTTP/1.") }
+            #expect(statuses.count == 1, "\(path), HTTP/1.0: \(old)")
+        }
+    }
+
     /// Plain tracking requests on a fresh connection are answered from its bytes
     /// (`TrackingWirePath`); after another request, by the HTTP stack. The answers are
     /// the same bytes, Date aside; and a connection kept open after such an answer does

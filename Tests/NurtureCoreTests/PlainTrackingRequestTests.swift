@@ -21,9 +21,9 @@ import Testing
         #expect(!request.isHead && request.path == "/c/YzoxLjAuaHR0cHM.RM31DE7W-_x")
         #expect(request.userAgent == "Mozilla/5.0 (X11)" && request.purpose == "prefetch")
         #expect(request.forwardedFor == "10.0.0.1, 192.0.2.7" && request.length == head.utf8.count)
-        let pixel = try #require(plain("HEAD /o/abc.def HTTP/1.1\r\nPurpose: prefetch\r\n\r\n"))
+        let pixel = try #require(plain("HEAD /o/abc.def HTTP/1.1\r\nHost: t\r\nPurpose: prefetch\r\n\r\n"))
         #expect(pixel.isHead && pixel.path == "/o/abc.def" && pixel.purpose == "prefetch" && pixel.userAgent == nil)
-        #expect(plain("GET /o/abc HTTP/1.1\r\n\r\n")?.length == 23)
+        #expect(plain("GET /o/abc HTTP/1.1\r\nHost: t\r\n\r\n")?.length == 32)
     }
 
     @Test func waitsForTheRestOfAPlainStart() {
@@ -42,18 +42,22 @@ import Testing
         "GET /c/a%2Fb HTTP/1.1\r\n\r\n",
         "GET /c/abc HTTP/1.0\r\n\r\n",
         "GET /c/abc  HTTP/1.1\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nConnection: close\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUser-Agent: a\r\nuser-agent: b\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUser-Agent: a\r\n folded\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUser-Agent : a\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nno colon\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUser-Agent: a \r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUser-Agent: a\u{1}b\r\n\r\n",
-        "GET /c/abc HTTP/1.1\nUser-Agent: a\r\n\r\n",
-        "GET /c/abc HTTP/1.1\r\nUser-Agent: a\nb\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUser-Agent: a\r\nuser-agent: b\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUser-Agent: a\r\n folded\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUser-Agent : a\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUser-Agent: a \r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUser-Agent: a\u{1}b\r\n\r\n",
+        "GET /c/abc HTTP/1.1\nHost: a\r\n\r\n",
+        "GET /c/abc HTTP/1.1\nHost: a\n\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\n\n",
+        "GET /c/abc HTTP/1.1\r\nUser-Agent: a\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /c/abc HTTP/1.1\r\nHost: a\r\nUser-Agent: a\nb\r\n\r\n",
     ])
     func leavesEverythingElseToTheFullParser(_ head: String) {
         #expect(read(head) == .notPlain)

@@ -30,6 +30,9 @@ public struct PlainTrackingRequest: Sendable, Equatable {
     /// Reads the request at the start of `bytes`.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> Reading {
         guard starts.contains(where: { hasPrefix(bytes, $0, orIsOne: true) }) else { return .notPlain }
+        // A line ended by a bare LF (or CR) never makes a plain head: the full parser
+        // refuses it at once, rather than this waiting for a CRLF that will not come.
+        guard !hasBareLineEnd(bytes) else { return .notPlain }
         guard let end = headEnd(bytes) else { return bytes.count < limit ? .incomplete : .notPlain }
         let isHead = bytes[0] == UInt8(ascii: "H")
         var index = isHead ? 5 : 4
@@ -65,8 +68,29 @@ public struct PlainTrackingRequest: Sendable, Equatable {
             }
             index = lineEnd + 2
         }
+        // RFC 9112 §3.2: exactly one Host; without one the HTTP stack refuses the request.
+        guard seen.contains(.host) else { return .notPlain }
         request.purpose = secPurpose ?? request.purpose
         return .plain(request)
+    }
+
+    /// Whether a LF without its CR, or a CR followed by anything but LF, comes before the
+    /// end of the head (or of the bytes so far).
+    private static func hasBareLineEnd(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x0A: return true
+            case 0x0D:
+                guard index + 1 < bytes.count else { return false }
+                guard bytes[index + 1] == 0x0A else { return true }
+                // CRLF CRLF: the head ends here; what follows is the next request's.
+                if index + 3 < bytes.count, bytes[index + 2] == 0x0D, bytes[index + 3] == 0x0A { return false }
+                index += 2
+            default: index += 1
+            }
+        }
+        return false
     }
 
     /// The headers read; any other name in the list below sends the request on.
