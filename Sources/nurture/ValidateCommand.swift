@@ -87,9 +87,10 @@ struct ValidateCommand: AsyncParsableCommand {
                         counted[variable] = lacking
                     }
                     guard lacking > 0 else { continue }
+                    let consequence = VariableNeeds.neverHeld.contains(variable) ? "it renders empty for them" : "their message is held until they have it"
                     warnings.append(.warning(
                         at: step.templateLocation,
-                        "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); their message is held until they have it",
+                        "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); \(consequence)",
                         hint: "give it a default (defaults: { \(variable): … } on the campaign or step), wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"))
                 }
             }

@@ -34,7 +34,6 @@ import Testing
             from: "Acme <hello@acme.example>"
             enroll: { tags: [t] }
             send_window: { days: [mon, tue, wed, thu, fri], hours: "09:00-17:00" }
-            defaults: { first_name: friend }
             \(extra)
             steps:
             \(steps)

@@ -135,7 +135,8 @@ struct FunnelTimingFixture {
     /// Issue 36.6: "Three tips for " with no company never goes out. The message is held
     /// (not sent, not skipped), says why, and goes once the lead has the variable.
     func aMessageWithAHoleIsHeldUntilTheLeadHasTheVariable() async throws {
-        try directory.write("templates/tips.txt.mustache", "Teams like {{company}} do well.{{#plan}} On {{plan}}.{{/plan}}")
+        // A missing first name renders empty (names are optional); a missing company holds.
+        try directory.write("templates/tips.txt.mustache", "Hi {{first_name}}, teams like {{company}} do well.{{#plan}} On {{plan}}.{{/plan}}")
         try directory.write("campaigns/trial.yml", """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }

@@ -13,7 +13,6 @@ struct SendLoopFailureFixture {
         project = try await DripProject(makeStore, template: "a.txt", "Hello {{first_name}}", campaign: """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
-            defaults: { first_name: there }
             steps:
               - { id: one, subject: One, template: a }
               - { id: two, wait: 1d, subject: Two, template: a }
