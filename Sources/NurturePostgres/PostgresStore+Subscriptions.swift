@@ -3,24 +3,32 @@ import NurtureCore
 import PostgresNIO
 
 extension PostgresStore {
-    public func addPendingSubscription(_ input: LeadInput, now: Date) async throws -> PendingSubscription? {
+    public func requestSubscription(_ input: LeadInput, now: Date) async throws {
+        // One upsert whatever the address (see the SQLite store).
         try await write { connection in
-            if try await connection.count("SELECT count(*) FROM leads WHERE email_key = \(input.email.normalized)", logger: logger) > 0 { return nil }
-            // The first request is the one kept: a second (whoever sends it) rewrites
-            // nothing, so the confirmation mail and the lead carry what the first said.
-            guard let row = try await connection.rows("""
+            try await connection.query("""
                 INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at,
                     timezone, attributes)
                 VALUES (\(input.email.address), \(input.email.normalized), \(input.firstName), \(input.lastName), \(JSONText.array(input.tags))::jsonb,
                     \(input.source?.source), \(input.source?.medium), \(input.source?.campaign), \(now.epochSeconds), \(input.timeZone),
                     \(input.attributesJSON)::jsonb)
-                ON CONFLICT (email_key) DO UPDATE SET email_key = pending_subscriptions.email_key
-                RETURNING id, requested_at, confirmation_sent_at
-                """, logger: logger).first
-            else { return nil }
-            let (id, requestedAt, sentAt) = try row.decode((Int64, Int64, Int64?).self)
-            if let sentAt, now.epochSeconds - sentAt < 3600 { return nil }
-            return try await pendingSubscription(id: id, requestedAt: Date(epochSeconds: requestedAt), on: connection)
+                ON CONFLICT (email_key) DO UPDATE SET confirmation_sent_at = NULL
+                WHERE pending_subscriptions.confirmation_sent_at <= \(now.epochSeconds - 3600)
+                """, logger: logger)
+        }
+    }
+
+    public func confirmationsDue(limit: Int) async throws -> [PendingSubscription] {
+        try await write { connection in
+            try await connection.query("DELETE FROM pending_subscriptions p USING leads l WHERE l.email_key = p.email_key", logger: logger)
+            var due: [PendingSubscription] = []
+            for row in try await connection.rows("""
+                SELECT id, requested_at FROM pending_subscriptions WHERE confirmation_sent_at IS NULL ORDER BY requested_at, id LIMIT \(limit)
+                """, logger: logger) {
+                let (id, requestedAt) = try row.decode((Int64, Int64).self)
+                if let pending = try await pendingSubscription(id: id, requestedAt: Date(epochSeconds: requestedAt), on: connection) { due.append(pending) }
+            }
+            return due
         }
     }
 

@@ -12,27 +12,18 @@ struct ConfirmRoutes: Sendable {
     let confirmation: SubscriptionConfirmation
     let signer: LinkSigner
     let baseURL: String
-    let loadCatalog: @Sendable () -> CampaignCatalog
-    /// A transport per confirmation (SMTP or the outbox), closed after it.
-    let makeTransport: @Sendable () throws -> any Transport
     let now: @Sendable () -> Date
     let followUps: FollowUps?
 
-    /// Keeps the subscription pending and mails its link; a failed mail is logged, and
-    /// the next request for the address tries again.
+    /// Mails the confirmations, after the answer.
+    let outbox: ConfirmationOutbox
+
+    /// Records the request (the same write whoever the address is) and leaves the mail to
+    /// the outbox: the answer takes the same time for a known address as for a new one.
     func request(_ input: LeadInput, logger: Logger) async throws {
         let at = now()
-        guard let pending = try await retryingWhileBusy({ try await store.addPendingSubscription(input, now: at) }) else { return }
-        let url = "\(baseURL)/subscribe/confirm/\(confirmation.token(for: pending, signer: signer))"
-        let message = confirmation.message(for: pending, confirmURL: url, templates: loadCatalog().templates, date: at)
-        let transport = try makeTransport()
-        let result = await transport.deliver(message)
-        await transport.finish()
-        guard case .delivered = result else {
-            logger.error("could not send the confirmation to \(input.email): \(result)")
-            return
-        }
-        try await retryingWhileBusy { try await store.markConfirmationSent(id: pending.id, now: at) }
+        try await retryingWhileBusy { try await store.requestSubscription(input, now: at) }
+        outbox.nudge()
     }
 
     func add(to router: Router<NurtureRequestContext>) {

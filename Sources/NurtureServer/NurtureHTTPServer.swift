@@ -87,9 +87,15 @@ public enum NurtureHTTPServer {
         let tracking = TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, followUps: followUps)
         UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now, followUps: followUps).add(to: router)
         let confirm = settings.confirmation.map { confirmation in
-            ConfirmRoutes(
+            let outbox = ConfirmationOutbox(
                 store: store, confirmation: confirmation.settings, signer: settings.links.signer, baseURL: settings.links.baseURL,
-                loadCatalog: settings.loadCatalog, makeTransport: confirmation.makeTransport, now: settings.now, followUps: followUps)
+                loadCatalog: settings.loadCatalog, makeTransport: confirmation.makeTransport, now: settings.now,
+                logger: Logger(label: "nurture.confirmations"))
+            // What an earlier serve left unsent goes now.
+            outbox.nudge()
+            return ConfirmRoutes(
+                store: store, confirmation: confirmation.settings, signer: settings.links.signer, baseURL: settings.links.baseURL,
+                now: settings.now, followUps: followUps, outbox: outbox)
         }
         confirm?.add(to: router)
         SubscribeRoutes(

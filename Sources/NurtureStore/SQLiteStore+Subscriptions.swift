@@ -2,28 +2,30 @@ import Foundation
 import NurtureCore
 
 extension SQLiteStore {
-    public func addPendingSubscription(_ input: LeadInput, now: Date) throws -> PendingSubscription? {
+    public func requestSubscription(_ input: LeadInput, now: Date) throws {
+        // One upsert whatever the address: who is a lead is settled by the outbox, after
+        // the answer. The first request is kept; one an hour after the last mail makes
+        // the confirmation due again.
+        try connection.prepare("""
+            INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at,
+                timezone, attributes)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            ON CONFLICT (email_key) DO UPDATE SET confirmation_sent_at = NULL WHERE confirmation_sent_at <= ?9 - 3600
+            """).rows([
+                .text(input.email.address), .text(input.email.normalized), Self.optional(input.firstName), Self.optional(input.lastName),
+                .text(JSONText.array(input.tags)), Self.optional(input.source?.source), Self.optional(input.source?.medium),
+                Self.optional(input.source?.campaign), .integer(now.epochSeconds), Self.optional(input.timeZone), .text(input.attributesJSON),
+            ])
+    }
+
+    public func confirmationsDue(limit: Int) throws -> [PendingSubscription] {
         try connection.transaction {
-            var known = false
-            try connection.prepare("SELECT 1 FROM leads WHERE email_key = ?").rows([.text(input.email.normalized)]) { _ in known = true }
-            if known { return nil }
-            // The first request is the one kept: a second (whoever sends it) rewrites
-            // nothing, so the confirmation mail and the lead carry what the first said.
-            var row: (id: Int64, requestedAt: Int64, sentAt: Int64?)?
+            try connection.prepare("DELETE FROM pending_subscriptions WHERE email_key IN (SELECT email_key FROM leads)").rows()
+            var due: [(Int64, Int64)] = []
             try connection.prepare("""
-                INSERT INTO pending_subscriptions (email, email_key, first_name, last_name, tags, source, medium, source_campaign, requested_at,
-                    timezone, attributes)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                ON CONFLICT (email_key) DO UPDATE SET email_key = email_key
-                RETURNING id, requested_at, confirmation_sent_at
-                """).rows([
-                    .text(input.email.address), .text(input.email.normalized), Self.optional(input.firstName), Self.optional(input.lastName),
-                    .text(JSONText.array(input.tags)), Self.optional(input.source?.source), Self.optional(input.source?.medium),
-                    Self.optional(input.source?.campaign), .integer(now.epochSeconds), Self.optional(input.timeZone), .text(input.attributesJSON),
-                ]) { row = ($0.integer(0), $0.integer(1), $0.text(2) == nil ? nil : $0.integer(2)) }
-            guard let row else { return nil }
-            if let sent = row.sentAt, now.epochSeconds - sent < 3600 { return nil }
-            return try pendingSubscription(id: row.id, requestedAt: Date(epochSeconds: row.requestedAt))
+                SELECT id, requested_at FROM pending_subscriptions WHERE confirmation_sent_at IS NULL ORDER BY requested_at, id LIMIT ?
+                """).rows([.integer(Int64(limit))]) { due.append(($0.integer(0), $0.integer(1))) }
+            return try due.compactMap { try pendingSubscription(id: $0.0, requestedAt: Date(epochSeconds: $0.1)) }
         }
     }
 

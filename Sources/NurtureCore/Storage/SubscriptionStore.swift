@@ -17,13 +17,20 @@ public struct PendingSubscription: Sendable, Hashable {
 
 /// Double opt-in in the store.
 public protocol SubscriptionStore: Sendable {
-    /// Keeps a subscription until it is confirmed. Returns it when a confirmation should
-    /// be mailed now: not for an address that is already a lead (the form answers the
-    /// same either way), nor more than once an hour for one address (the form must not
-    /// mail-bomb someone else's inbox).
-    func addPendingSubscription(_ input: LeadInput, now: Date) async throws -> PendingSubscription?
+    /// Records a request from the form, durably, doing the same work whoever the address
+    /// belongs to (issue 41.5: the answer's timing must not tell who is a lead). The
+    /// first request for an address is kept as it is (a second, whoever sends it,
+    /// rewrites nothing); one that comes an hour or more after the last confirmation was
+    /// mailed makes it due again. The confirmation outbox (`confirmationsDue`) mails it
+    /// after the answer.
+    func requestSubscription(_ input: LeadInput, now: Date) async throws
 
-    /// Notes that its confirmation went out (a failed mail leaves it unsent, to try again).
+    /// The outbox of confirmations: pending subscriptions whose confirmation is due, up
+    /// to `limit`, oldest first. Requests for an address that is a lead already are
+    /// forgotten here, with nothing mailed.
+    func confirmationsDue(limit: Int) async throws -> [PendingSubscription]
+
+    /// Notes that its confirmation went out (a failed mail leaves it due, to try again).
     func markConfirmationSent(id: Int64, now: Date) async throws
 
     /// The pending subscription a confirmation link names, if it is still there.

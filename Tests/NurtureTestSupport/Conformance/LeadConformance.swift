@@ -194,12 +194,18 @@ extension LeadFixture {
     /// Issue 14.4: a pending subscription is no lead until confirmed, once, with its consent.
     func pendingSubscriptionsBecomeLeadsOnlyWhenConfirmed() async throws {
         let zoe = LeadInput(email: email("zoe@example.com"), firstName: "Zoe", tags: ["trial"], source: LeadSource(source: "ads"))
-        let pending = try #require(try await store.addPendingSubscription(zoe, now: now))
+        try await store.requestSubscription(zoe, now: now)
+        let pending = try #require(try await store.confirmationsDue(limit: 10).first)
+        #expect(pending.input.firstName == "Zoe" && pending.input.tags == ["trial"])
         #expect(try await store.lead(email: email("zoe@example.com")) == nil)
         try await store.markConfirmationSent(id: pending.id, now: now)
-        #expect(try await store.addPendingSubscription(zoe, now: now.addingTimeInterval(600)) == nil, "no second mail within the hour")
-        let again = try #require(try await store.addPendingSubscription(zoe, now: now.addingTimeInterval(3600)))
+        try await store.requestSubscription(zoe, now: now.addingTimeInterval(600))
+        #expect(try await store.confirmationsDue(limit: 10).isEmpty, "no second mail within the hour")
+        // Issue 41.7: a later request, whoever sends it, rewrites nothing of the first.
+        try await store.requestSubscription(LeadInput(email: email("zoe@example.com"), firstName: "Mallory"), now: now.addingTimeInterval(3600))
+        let again = try #require(try await store.confirmationsDue(limit: 10).first)
         #expect(again.id == pending.id && again.requestedAt == pending.requestedAt, "the same link stays good")
+        #expect(again.input.firstName == "Zoe")
         #expect(try await store.confirmSubscription(id: pending.id, requestedAt: now.addingTimeInterval(1), ip: "192.0.2.7", now: now) == nil,
                 "a token naming another request confirms nothing")
 
@@ -210,10 +216,11 @@ extension LeadFixture {
         let consent = try await store.timeline(email: email("zoe@example.com"))?.events
         #expect(consent == [LeadTimeline.Event(name: "subscription_confirmed", at: now.addingTimeInterval(60), attributes: ["ip": "192.0.2.7"])])
         #expect(try await store.confirmSubscription(id: pending.id, requestedAt: pending.requestedAt, ip: nil, now: now) == nil, "once")
-        #expect(try await store.addPendingSubscription(zoe, now: now) == nil, "a lead already: nothing to confirm")
+        try await store.requestSubscription(zoe, now: now)
+        #expect(try await store.confirmationsDue(limit: 10).isEmpty, "a lead already: nothing to confirm")
 
-        _ = try await store.addPendingSubscription(LeadInput(email: email("old@example.com")), now: now)
-        _ = try await store.addPendingSubscription(LeadInput(email: email("new@example.com")), now: now.addingTimeInterval(86_400))
+        try await store.requestSubscription(LeadInput(email: email("old@example.com")), now: now)
+        try await store.requestSubscription(LeadInput(email: email("new@example.com")), now: now.addingTimeInterval(86_400))
         #expect(try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(3600)) == 1)
         #expect(try await store.leadCount() == 1)
     }

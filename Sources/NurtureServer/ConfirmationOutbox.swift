@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import NurtureCore
+
+/// Mails the confirmations of double opt-in after the form has answered (issue 41.5):
+/// the form only records the request (`SubscriptionStore.requestSubscription`, the same
+/// work for a known address and a new one), and this drains the store's outbox of due
+/// confirmations, in the background, one pass at a time. A mail that fails stays due:
+/// the next request, or the next `serve`, tries again.
+final class ConfirmationOutbox: @unchecked Sendable {
+    private let store: any Store
+    private let confirmation: SubscriptionConfirmation
+    private let signer: LinkSigner
+    private let baseURL: String
+    private let loadCatalog: @Sendable () -> CampaignCatalog
+    private let makeTransport: @Sendable () throws -> any Transport
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    // Guarded by `lock`: a nudge starts a pass only when none runs, else asks for another.
+    private let lock = NSLock()
+    private var running = false
+    private var again = false
+
+    init(
+        store: any Store, confirmation: SubscriptionConfirmation, signer: LinkSigner, baseURL: String,
+        loadCatalog: @escaping @Sendable () -> CampaignCatalog, makeTransport: @escaping @Sendable () throws -> any Transport,
+        now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.store = store
+        self.confirmation = confirmation
+        self.signer = signer
+        self.baseURL = baseURL
+        self.loadCatalog = loadCatalog
+        self.makeTransport = makeTransport
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Asks for a pass; returns at once.
+    func nudge() {
+        let start = lock.withLock {
+            if running { again = true }
+            defer { running = true }
+            return !running
+        }
+        if start { Task { await self.passes() } }
+    }
+
+    private func passes() async {
+        repeat {
+            lock.withLock { again = false }
+            do {
+                try await pass()
+            } catch {
+                logger.error("could not mail subscription confirmations: \(error)")
+            }
+        } while lock.withLock({
+            if again { return true }
+            running = false
+            return false
+        })
+    }
+
+    /// Mails every confirmation due, a page at a time, on one transport; stops at the
+    /// first that fails (the server is down: the rest would fail the same way).
+    private func pass() async throws {
+        var transport: (any Transport)?
+        do {
+            try await send(using: &transport)
+            await transport?.finish()
+        } catch {
+            await transport?.finish()
+            throw error
+        }
+    }
+
+    private func send(using transport: inout (any Transport)?) async throws {
+        while true {
+            let due = try await retryingWhileBusy { try await store.confirmationsDue(limit: 20) }
+            guard !due.isEmpty else { return }
+            let templates = loadCatalog().templates
+            for pending in due {
+                let at = now()
+                let url = "\(baseURL)/subscribe/confirm/\(confirmation.token(for: pending, signer: signer))"
+                let message = confirmation.message(for: pending, confirmURL: url, templates: templates, date: at)
+                let open = try transport ?? makeTransport()
+                transport = open
+                let result = await open.deliver(message)
+                guard case .delivered = result else {
+                    logger.error("could not send the confirmation to \(pending.input.email): \(result)")
+                    return
+                }
+                try await retryingWhileBusy { try await store.markConfirmationSent(id: pending.id, now: at) }
+            }
+        }
+    }
+}
