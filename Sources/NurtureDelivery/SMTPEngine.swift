@@ -14,6 +14,7 @@ import Foundation
 /// through SMTP") and `scripts/bench/delivery-ab.sh`.
 final class SMTPEngine: @unchecked Sendable {
     struct Job {
+        var messageID: String
         var from: String
         var to: String
         var data: String
@@ -33,6 +34,8 @@ final class SMTPEngine: @unchecked Sendable {
     private let settings: SMTPSettings
     private let maxConnections: Int
     private let leavesServerAlone: @Sendable (SMTPOutcome) -> Bool
+    /// This tick's journal of sends started and accepted, if any.
+    let journal: SendJournal?
 
     /// Guards everything below; signalled when a send or the close arrives.
     private let condition = NSCondition()
@@ -49,7 +52,8 @@ final class SMTPEngine: @unchecked Sendable {
 
     /// `leavesServerAlone` says which outcomes end sending for this engine: those that
     /// stop the tick, or ask us to slow down.
-    init(settings: SMTPSettings, leavesServerAlone: @escaping @Sendable (SMTPOutcome) -> Bool) {
+    init(settings: SMTPSettings, journal: SendJournal?, leavesServerAlone: @escaping @Sendable (SMTPOutcome) -> Bool) {
+        self.journal = journal
         self.settings = settings
         self.leavesServerAlone = leavesServerAlone
         maxConnections = max(1, settings.maxConnections)
@@ -58,10 +62,10 @@ final class SMTPEngine: @unchecked Sendable {
     /// Queues one message for the next free connection and returns at once. `finish` is
     /// called on that connection's thread with what became of it: nil when `check`, asked
     /// right before the hand-over, said no; its error when it threw.
-    func submit(from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
+    func submit(messageID: String, from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
                 finish: @escaping @Sendable (Result<Attempt?, any Error>) -> Void) {
         condition.lock()
-        queued.append(Job(from: from, to: to, data: data, check: check, finish: finish))
+        queued.append(Job(messageID: messageID, from: from, to: to, data: data, check: check, finish: finish))
         // A connection opens only when every one open is busy: a tick of one message
         // opens one connection.
         let startThread = idleThreads == 0 && threads < maxConnections
@@ -128,7 +132,11 @@ final class SMTPEngine: @unchecked Sendable {
                 handle = SMTPConnectionHandle.open(settings)
                 opened = true
             }
+            // Written before the MAIL FROM: after a crash, a message not in the journal
+            // never reached the server.
+            journal?.started(job.messageID)
             let outcome = send(job, on: handle, in: multi)
+            if outcome.curlCode == 0 { journal?.delivered(job.messageID) }
             if leavesServerAlone(outcome) {
                 condition.lock()
                 if self.halted == nil { self.halted = outcome }
@@ -140,6 +148,8 @@ final class SMTPEngine: @unchecked Sendable {
         if let handle { nurture_smtp_close(handle) }
         condition.lock()
         ended += 1
+        // Every send's outcome has been handed back; the send loop records them all
+        // before the tick ends, when the transport removes the journal.
         let continuation = ended == threads ? endedContinuation : nil
         if continuation != nil { endedContinuation = nil }
         condition.unlock()

@@ -27,6 +27,10 @@ public struct SMTPSettings: Sendable, Hashable {
     public var ratePerSecond: Double?
     /// libcurl's protocol trace on stderr.
     public var verbose = false
+    /// Where each tick journals the messages it starts and the server accepts
+    /// (`SendJournal`), so that after a crash only those on the wire are in doubt; nil:
+    /// no journal (a store shared by senders on several machines).
+    public var journalDirectory: String?
 
     public init(url: String, startTLS: StartTLS? = nil) {
         self.url = url

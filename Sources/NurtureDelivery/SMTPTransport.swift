@@ -15,6 +15,9 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
     // first message and closed by `finish`.
     private var engine: SMTPEngine?
     private let lock = NSLock()
+    /// Read under `lock`: what the journals of a dead tick say, read once per tick by
+    /// the recovery of interrupted sends.
+    private var recovery: SendJournal.Recovery?
 
     private static let globalInit: Int32 = nurture_smtp_global_init()
 
@@ -61,7 +64,8 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
                         then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void) {
         let engine = lock.withLock {
             if let engine = self.engine { return engine }
-            let engine = SMTPEngine(settings: settings) { outcome in
+            let journal = settings.journalDirectory.map { SendJournal(directory: URL(fileURLWithPath: $0)) }
+            let engine = SMTPEngine(settings: settings, journal: journal) { outcome in
                 if case .fatal = outcome.result { return true }
                 return outcome.isSlowDown || outcome.timedOut
             }
@@ -70,7 +74,10 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         }
         let name = name
         let timeout = settings.timeout
-        engine.submit(from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data, check: check) { attempt in
+        engine.submit(
+            messageID: message.messageID, from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data,
+            check: check
+        ) { attempt in
             done(attempt.map { sent in sent.map { Self.result(of: $0, server: name, timeout: timeout) } })
         }
     }
@@ -89,16 +96,31 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
 
     public func waitForTurn() async { await limiter?.wait() }
 
-    /// SMTP cannot tell afterwards whether a message arrived.
-    public func wasDelivered(messageID: String) async -> Bool? { nil }
+    /// SMTP cannot tell afterwards whether a message arrived, but the journal of the
+    /// tick that died can tell which messages it never started (false: due again) and
+    /// which the server accepted (true); the rest, on the wire when it died, stay
+    /// unknown (nil). Without a trustworthy journal, every one is unknown.
+    public func wasDelivered(messageID: String) async -> Bool? {
+        guard let directory = settings.journalDirectory else { return nil }
+        return lock.withLock {
+            if recovery == nil { recovery = SendJournal.recover(directory: URL(fileURLWithPath: directory), own: engine?.journal) }
+            return recovery?.verdict(messageID)
+        }
+    }
 
-    /// Closes the connections (QUIT).
+    /// Closes the connections (QUIT). Every outcome is recorded by now: this tick's
+    /// journal, and the dead tick's it settled, are removed.
     public func finish() async {
-        let engine = lock.withLock {
-            defer { self.engine = nil }
-            return self.engine
+        let (engine, recovered) = lock.withLock {
+            defer {
+                self.engine = nil
+                self.recovery = nil
+            }
+            return (self.engine, self.recovery)
         }
         await engine?.close()
+        engine?.journal?.remove()
+        recovered?.removeFiles()
     }
 }
 

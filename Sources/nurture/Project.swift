@@ -154,8 +154,14 @@ struct Project {
     }
 
     /// The transport `run` delivers through: SMTP when a URL is configured, else the outbox.
-    func openTransport() throws -> any Transport {
-        if let smtp = try smtpSettings { return SMTPTransport(settings: smtp) }
+    /// `journaled`: the send loop's, which journals the sends it starts beside a SQLite
+    /// store (`SendJournal`); on PostgreSQL another machine may settle a dead sender's
+    /// messages and could not read its journal.
+    func openTransport(journaled: Bool = false) throws -> any Transport {
+        if var smtp = try smtpSettings {
+            if journaled, !PostgresLocation.isPostgresURL(databaseLocation) { smtp.journalDirectory = resolve(databaseLocation).path + ".sends" }
+            return SMTPTransport(settings: smtp)
+        }
         let outbox = OutboxTransport(directory: outboxDirectory)
         // A seam for the crash test: slows each delivery so a kill lands mid-tick.
         if let delay = environment["NURTURE_TEST_DELIVERY_DELAY_MS"].flatMap(Int.init), delay > 0 {

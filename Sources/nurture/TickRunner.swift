@@ -57,7 +57,7 @@ struct TickRunner {
             try await runDry(now: now, limit: limit)
             return
         }
-        let transport = try project.openTransport()
+        let transport = try project.openTransport(journaled: true)
         if transport is OutboxTransport { Terminal.writeError("no SMTP URL configured: writing messages to outbox/\n") }
         let progress = ProgressBar()
         let summary: TickSummary
@@ -117,7 +117,7 @@ struct TickRunner {
     /// in flight finish, records them, and stops; the pool stops after that. `firstCheck`
     /// runs inside the group (the store answers only once its pool runs) before any tick.
     func runEvery(seconds: Int, limit: Int?, beside services: [any Service], firstCheck: @escaping @Sendable () async throws -> Void) async throws {
-        let transport = try project.openTransport()
+        let transport = try project.openTransport(journaled: true)
         Terminal.writeError("running a tick every \(seconds)s; stop with Ctrl-C or SIGTERM\n")
         Signals.unblockTermination()
         var logger = Logger(label: "nurture.run")
