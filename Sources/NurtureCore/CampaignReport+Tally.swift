@@ -15,10 +15,6 @@ extension CampaignReport {
             case "converted": converted += group.count
             default: break
             }
-            // Unsubscribed while in the campaign: its drip was active or ended by it.
-            if group.leadStatus == LeadStatus.unsubscribed.rawValue, group.state == "active" || group.state == "suppressed" {
-                unsubscribed += group.count
-            }
         }
         var rows: [String: StepRow] = [:]
         for group in tally.messages {
@@ -38,7 +34,19 @@ extension CampaignReport {
         }
         let rest = rows.keys.filter { !stepOrder.contains($0) }.sorted()
         steps = (stepOrder + rest).map { rows[$0] ?? StepRow(step: $0) }
+        // One definition of each total (issue 36.8): the campaign's unsubscribed and
+        // converted are the sums of its rows, so what no step earned has a row of its
+        // own: conversions before any mail was sent, unsubscribes not through a link of
+        // this campaign's mail while its drip was live.
+        var unattributed = StepRow(step: Self.noStep)
+        unattributed.converted = converted - steps.reduce(0) { $0 + $1.converted }
+        unattributed.unsubscribed = tally.unsubscribedElsewhere
+        if unattributed.converted > 0 || unattributed.unsubscribed > 0 { steps.append(unattributed) }
+        unsubscribed = steps.reduce(0) { $0 + $1.unsubscribed }
     }
+
+    /// The row of what no step earned; step ids cannot hold parentheses.
+    public static let noStep = "(no step)"
 }
 
 extension CampaignReport.StepRow {

@@ -37,6 +37,12 @@ extension PostgresStore {
                 let (step, count) = try row.decode((String, Int).self)
                 tally.unsubscribedByStep[step] = count
             }
+            tally.unsubscribedElsewhere = try await connection.count("""
+                SELECT count(*) FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                WHERE e.campaign_id = \(campaignID) AND l.status = 'unsubscribed' AND e.state IN ('active', 'suppressed') AND NOT EXISTS (
+                    SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'
+                        AND v.attributes ->> 'campaign' = e.campaign_id AND v.attributes ->> 'step' IS NOT NULL)
+                """, logger: logger)
             tally.convertedSends = try await connection.rows("""
                 SELECT e.id, m.step_id, m.sent_at, m.id FROM enrollments e JOIN messages m ON m.enrollment_id = e.id AND m.state = 'sent'
                 WHERE e.campaign_id = \(campaignID) AND e.state = 'converted'

@@ -35,6 +35,12 @@ extension SQLiteStore {
                 if let step = row.text(0) { tally.unsubscribedByStep[step] = Int(row.integer(1)) }
             }
             try connection.prepare("""
+                SELECT count(*) FROM enrollments e JOIN leads l ON l.id = e.lead_id
+                WHERE e.campaign_id = ?1 AND l.status = 'unsubscribed' AND e.state IN ('active', 'suppressed') AND NOT EXISTS (
+                    SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'
+                        AND json_extract(v.attributes, '$.campaign') = ?1 AND json_extract(v.attributes, '$.step') IS NOT NULL)
+                """).rows([campaign]) { tally.unsubscribedElsewhere = Int($0.integer(0)) }
+            try connection.prepare("""
                 SELECT e.id, m.step_id, m.sent_at, m.id FROM enrollments e JOIN messages m ON m.enrollment_id = e.id AND m.state = 'sent'
                 WHERE e.campaign_id = ? AND e.state = 'converted'
                 """).rows([campaign]) { row in

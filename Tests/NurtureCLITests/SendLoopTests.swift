@@ -310,7 +310,10 @@ import Testing
         #expect(drip["unsubscribed"] as? Int == 1)
         #expect(drip["conversion_rate"] as? Double == 0.25)
         let steps = drip["steps"] as? [[String: Any]] ?? []
-        #expect(steps.map { $0["step"] as? String } == ["one", "two"])
+        // b unsubscribed with `nurture unsubscribe`, not through a link: the row of what
+        // no step earned, so the campaign's total is the sum of its rows (issue 36.8).
+        #expect(steps.map { $0["step"] as? String } == ["one", "two", "(no step)"])
+        #expect(steps.last?["unsubscribed"] as? Int == 1 && steps.last?["sent"] as? Int == 0)
         #expect(steps[0]["sent"] as? Int == 4)
         #expect(steps[1]["sent"] as? Int == 0)
         #expect(steps[1]["skipped"] as? Int == 2, "c and d are not vip")

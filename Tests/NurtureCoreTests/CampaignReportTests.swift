@@ -29,13 +29,33 @@ import Testing
         let report = CampaignReport(tally: tally, campaignID: "c", stepOrder: ["one", "two"])
         #expect(report.enrolled == 16 && report.active == 5 && report.completed == 2 && report.exited == 4 && report.converted == 1)
         #expect(report.unsubscribed == 3, "an exited lead who unsubscribed later did not unsubscribe from this campaign")
-        #expect(report.steps.map(\.step) == ["one", "two", "gone"], "the file's order, then steps no longer in it")
+        #expect(report.steps.map(\.step) == ["one", "two", "gone", CampaignReport.noStep],
+                "the file's order, then steps no longer in it, then what no step earned (a conversion before any mail)")
         let one = report.steps[0]
         #expect(one.sent == 10 && one.failed == 3 && one.bounced == 2 && one.deferred == 3 && one.skipped == 3)
         #expect(one.uniqueOpens == 4 && one.totalOpens == 7 && one.machineOpens == 6)
         #expect(one.uniqueClicks == 2 && one.totalClicks == 3 && one.machineClicks == 0)
         #expect(one.unsubscribed == 3)
         #expect(report.steps[2].unknown == 1)
+    }
+
+    /// Issue 36.8: the campaign's totals are the sums of its rows: conversions before any
+    /// mail and unsubscribes not through this campaign's links have a row of their own.
+    @Test func totalsAreTheSumsOfTheRows() {
+        var tally = CampaignTally()
+        tally.enrollments = [.init(state: "converted", leadStatus: "active", count: 3), .init(state: "suppressed", leadStatus: "unsubscribed", count: 4)]
+        tally.messages = [.init(step: "one", state: "sent", leadBounced: false, count: 6)]
+        tally.convertedSends = [.init(enrollmentID: 1, step: "one", sentAt: t0, messageRow: 1)]
+        // Two unsubscribed through step one's link (one of them after its drip ended),
+        // three while their drip here was live, by another campaign's link.
+        tally.unsubscribedByStep = ["one": 2]
+        tally.unsubscribedElsewhere = 3
+        let report = CampaignReport(tally: tally, campaignID: "c", stepOrder: ["one"])
+        #expect(report.steps.map(\.step) == ["one", CampaignReport.noStep])
+        #expect(report.converted == 3 && report.steps.map(\.converted) == [1, 2])
+        #expect(report.unsubscribed == 5 && report.steps.map(\.unsubscribed) == [2, 3])
+        #expect(report.converted == report.steps.reduce(0) { $0 + $1.converted })
+        #expect(report.unsubscribed == report.steps.reduce(0) { $0 + $1.unsubscribed })
     }
 
     @Test func aConversionIsCreditedToTheLastStepSentBeforeIt() {

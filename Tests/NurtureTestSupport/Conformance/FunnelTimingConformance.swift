@@ -175,10 +175,33 @@ struct FunnelTimingFixture {
         #expect(third.held == 0 && third.sent == 2)
         #expect(transport.messages.suffix(2).map(\.subject) == ["Hi there", "Hi there"])
     }
+
+    /// Issue 36.8 on the store: an unsubscribe through this campaign's link counts on its
+    /// step, one through another way while the drip is live on `(no step)`, and a
+    /// conversion before any mail there too; the campaign's totals are the rows' sums.
+    func reportTotalsAreTheSumsOfTheirRows() async throws {
+        _ = try await store.upsertLeads(["ann", "bob", "cy", "dee"].map { LeadInput(email: email("\($0)@buyer.example"), tags: ["trial"]) }, now: t0)
+        let transport = ScriptedTransport()
+        let loop = loop(transport)
+        // A limit leaves Dee (enrolled last) unmailed; she buys: a conversion before any mail.
+        #expect(try await loop.tick(now: t0, limit: 3).sent == 3)
+        #expect(!transport.messages.contains { $0.recipient == "dee@buyer.example" })
+        _ = try await store.recordEvent(LeadInput(email: email("dee@buyer.example")), name: "purchased", attributes: [:], goalCampaigns: ["trial"], now: t0.addingTimeInterval(30))
+        let enrollment = try #require(try await store.enrollments(campaignID: "trial").first { $0.lead.email.address == "ann@buyer.example" }?.snapshot.id)
+        _ = try await store.unsubscribe(enrollmentID: enrollment, step: "one", now: t0.addingTimeInterval(60))
+        _ = try await store.setStatus(.unsubscribed, email: email("bob@buyer.example"), now: t0.addingTimeInterval(60))
+        _ = try await loop.tick(now: t0.addingTimeInterval(120))
+        let report = try await store.report(campaignID: "trial", stepOrder: ["one", "two"])
+        #expect(report.steps.map(\.step) == ["one", "two", CampaignReport.noStep])
+        #expect(report.steps.map(\.unsubscribed) == [1, 0, 1], "\(report.steps)")
+        #expect(report.steps.map(\.converted) == [0, 0, 1])
+        #expect(report.unsubscribed == 2 && report.converted == 1)
+    }
 }
 
 extension FunnelTimingFixture {
     static let checks = [
+        ConformanceCheck("report totals are the sums of their rows") { try await FunnelTimingFixture($0).reportTotalsAreTheSumsOfTheirRows() },
         ConformanceCheck("a message with a hole is held until the lead has the variable") {
             try await FunnelTimingFixture($0).aMessageWithAHoleIsHeldUntilTheLeadHasTheVariable()
         },
