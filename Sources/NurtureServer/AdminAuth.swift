@@ -17,7 +17,8 @@ struct AdminAuth: Sendable {
     }
 
     let mode: Mode
-    let throttle = LoginThrottle()
+    /// Failed logins per client address: after five within a minute, 429 until it is over.
+    let throttle = WindowCounter(allowed: 5, window: 60)
 
     init(host: String, password: String?) {
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
@@ -49,11 +50,11 @@ struct AdminAuth: Sendable {
             if let header = request.headers[.authorization], let given = Self.password(in: header),
                 Self.equalInConstantTime(given, password)
             {
-                throttle.succeeded(client)
+                throttle.reset(client)
                 return nil
             }
             // A request without credentials is a browser asking for the prompt, not a guess.
-            if request.headers[.authorization] != nil { throttle.failed(client) }
+            if request.headers[.authorization] != nil { throttle.count(client) }
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Basic realm=\"nurture\", charset=\"UTF-8\""
             headers[.cacheControl] = "no-store"
@@ -84,44 +85,5 @@ struct AdminAuth: Sendable {
         let left = SHA256.hash(data: Data(a.utf8))
         let right = SHA256.hash(data: Data(b.utf8))
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}
-
-/// Failed admin logins per client address: after `allowed` failures within `window`
-/// seconds, that address is refused (429) until the window has passed.
-final class LoginThrottle: @unchecked Sendable {
-    let allowed = 5
-    let window: TimeInterval = 60
-    // Guarded by `lock`. Bounded: cleared when it grows past `maxClients`.
-    private var failures: [String: (count: Int, since: Date)] = [:]
-    private let lock = NSLock()
-    private let maxClients = 10_000
-
-    /// Seconds to wait, or nil when the client may try.
-    func blockedFor(_ client: String, now: Date = Date()) -> TimeInterval? {
-        lock.withLock {
-            guard let entry = failures[client], entry.count >= allowed else { return nil }
-            let left = window - now.timeIntervalSince(entry.since)
-            if left <= 0 {
-                failures[client] = nil
-                return nil
-            }
-            return left
-        }
-    }
-
-    func failed(_ client: String, now: Date = Date()) {
-        lock.withLock {
-            if failures.count >= maxClients { failures.removeAll() }
-            if let entry = failures[client], now.timeIntervalSince(entry.since) < window {
-                failures[client] = (entry.count + 1, entry.since)
-            } else {
-                failures[client] = (1, now)
-            }
-        }
-    }
-
-    func succeeded(_ client: String) {
-        lock.withLock { failures[client] = nil }
     }
 }

@@ -16,6 +16,8 @@ final class ConfirmationOutbox: @unchecked Sendable {
     private let makeTransport: @Sendable () throws -> any Transport
     private let now: @Sendable () -> Date
     private let logger: Logger
+    /// Confirmation mails per minute, all addresses together: beyond it they wait.
+    private let mailLimit: WindowCounter
     // Guarded by `lock`: a nudge starts a pass only when none runs, else asks for another.
     private let lock = NSLock()
     private var running = false
@@ -24,8 +26,9 @@ final class ConfirmationOutbox: @unchecked Sendable {
     init(
         store: any Store, confirmation: SubscriptionConfirmation, signer: LinkSigner, baseURL: String,
         loadCatalog: @escaping @Sendable () -> CampaignCatalog, makeTransport: @escaping @Sendable () throws -> any Transport,
-        now: @escaping @Sendable () -> Date, logger: Logger
+        now: @escaping @Sendable () -> Date, mailsPerMinute: Int, logger: Logger
     ) {
+        mailLimit = WindowCounter(allowed: mailsPerMinute, window: 60)
         self.store = store
         self.confirmation = confirmation
         self.signer = signer
@@ -80,6 +83,10 @@ final class ConfirmationOutbox: @unchecked Sendable {
             guard !due.isEmpty else { return }
             let templates = loadCatalog().templates
             for pending in due {
+                // Over the minute's allowance the rest waits (they stay due meanwhile).
+                while let wait = mailLimit.take("all", now: now()) {
+                    try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 10))
+                }
                 let at = now()
                 let url = "\(baseURL)/subscribe/confirm/\(confirmation.token(for: pending, signer: signer))"
                 let message = confirmation.message(for: pending, confirmURL: url, templates: templates, date: at)

@@ -25,6 +25,9 @@ public struct ServerSettings: Sendable {
     public var subscribeDefaultTags: [String]
     /// The form fields `/subscribe` keeps as attributes (or the time zone).
     public var subscribeFields = CaptureFields()
+    /// Form posts per client address per minute, and confirmation mails per minute.
+    public var subscribePerClientPerMinute = 10
+    public var confirmationsPerMinute = 60
     public var unsubscribeMailbox: EmailAddress?
     /// Campaigns and templates, read again per page so that edits show without a restart.
     public var loadCatalog: @Sendable () -> CampaignCatalog
@@ -90,7 +93,7 @@ public enum NurtureHTTPServer {
             let outbox = ConfirmationOutbox(
                 store: store, confirmation: confirmation.settings, signer: settings.links.signer, baseURL: settings.links.baseURL,
                 loadCatalog: settings.loadCatalog, makeTransport: confirmation.makeTransport, now: settings.now,
-                logger: Logger(label: "nurture.confirmations"))
+                mailsPerMinute: settings.confirmationsPerMinute, logger: Logger(label: "nurture.confirmations"))
             // What an earlier serve left unsent goes now.
             outbox.nudge()
             return ConfirmRoutes(
@@ -100,7 +103,7 @@ public enum NurtureHTTPServer {
         confirm?.add(to: router)
         SubscribeRoutes(
             store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, fields: settings.subscribeFields, now: settings.now,
-            followUps: followUps, confirm: confirm)
+            followUps: followUps, confirm: confirm, perClient: WindowCounter(allowed: settings.subscribePerClientPerMinute, window: 60))
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,

@@ -20,6 +20,8 @@ struct SubscribeRoutes: Sendable {
     let followUps: FollowUps?
     /// Double opt-in: nil keeps a capture a lead at once.
     let confirm: ConfirmRoutes?
+    /// Posts per client address per minute (`subscribe.per_client_per_minute`).
+    let perClient: WindowCounter
 
     static let honeypot = "website"
     static let maxBody = 16 * 1024
@@ -30,6 +32,13 @@ struct SubscribeRoutes: Sendable {
         }
         router.post("/subscribe") { request, context in
             let wantsJSON = request.headers[.accept]?.contains("application/json") == true
+            // Signup bombing: one client may not make the form mail (or add) address after
+            // address; counted before anything is read, honeypot hits included.
+            if let wait = perClient.take(context.clientIP(request) ?? "unknown", now: now()) {
+                var response = refuse("too many subscriptions from this address; try again in a minute", status: .tooManyRequests, json: wantsJSON)
+                response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+                return response
+            }
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Self.maxBody)

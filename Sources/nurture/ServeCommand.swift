@@ -57,6 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
                 unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
             settings.tracksLinks = project.tracksLinks
             settings.subscribeFields = project.settings.subscribeFields
+            settings.subscribePerClientPerMinute = project.settings.subscribePerClientPerMinute
+            settings.confirmationsPerMinute = project.settings.confirmationsPerMinute
             settings.stageRules = project.settings.stageRules
             settings.timeZone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
             settings.webhooks = try await project.webhookDispatcher(store: store)

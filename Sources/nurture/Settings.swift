@@ -28,6 +28,11 @@ struct Settings: Sendable {
     var subscribeDefaultTags: [String] = []
     /// `subscribe.fields`: the form fields kept as attributes (or the time zone).
     var subscribeFields = CaptureFields()
+    /// `subscribe.per_client_per_minute`: form posts one client address may make in a
+    /// minute; `subscribe.confirmations_per_minute`: confirmation mails in a minute, all
+    /// addresses together (signup bombing: the form must not be a way to mail anyone).
+    var subscribePerClientPerMinute = 10
+    var confirmationsPerMinute = 60
     /// `subscribe.confirm: true`: double opt-in, with its sender, subject and expiry.
     var subscribeConfirmation: SubscriptionConfirmation?
     /// Where `subscribe.confirm` is, for errors about it.
@@ -84,8 +89,16 @@ struct Settings: Sendable {
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
             if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
-                subscribe.rejectUnknownKeys(allowed: ["tags", "default_tags", "fields"] + confirmKeys, in: "'subscribe'", into: &diagnostics)
+                subscribe.rejectUnknownKeys(
+                    allowed: ["tags", "default_tags", "fields", "per_client_per_minute", "confirmations_per_minute"] + confirmKeys, in: "'subscribe'",
+                    into: &diagnostics)
                 settings.subscribeFields = readCaptureFields(subscribe, &diagnostics)
+                if let limit = number("per_client_per_minute", subscribe, &diagnostics, in: 1...100_000, whole: true, hint: "a whole number of posts, like 10") {
+                    settings.subscribePerClientPerMinute = Int(limit)
+                }
+                if let limit = number("confirmations_per_minute", subscribe, &diagnostics, in: 1...100_000, whole: true, hint: "a whole number of mails, like 60") {
+                    settings.confirmationsPerMinute = Int(limit)
+                }
                 settings.subscribeTags = subscribe.textList("tags", into: &diagnostics).map(\.text)
                 settings.subscribeDefaultTags = subscribe.textList("default_tags", into: &diagnostics).map(\.text)
                 readConfirmation(subscribe, into: &settings, &diagnostics)

@@ -48,6 +48,22 @@ import Testing
         #expect(try nurture("leads", "show", "y@bigco.example").stdout.contains("(active"))
     }
 
+    /// Issue 41.7: one client cannot post the form again and again (signup bombing).
+    @Test func oneClientIsLimitedPerMinute() async throws {
+        try project.write("nurture.yml", "subscribe:\n  tags: [newsletter]\n  per_client_per_minute: 3\n")
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        let url = "\(server.baseURL)/subscribe"
+        for index in 0..<3 {
+            #expect(try Curl.fetch(["-d", "email=bomb\(index)@example.com", url]).status == 200)
+        }
+        let refused = try Curl.fetch(["-d", "email=bomb3@example.com", url])
+        #expect(refused.status == 429, "\(refused.body)")
+        #expect(Int(refused.header("retry-after") ?? "") ?? 0 > 0)
+        #expect(try nurture("leads", "show", "bomb3@example.com").status == 1, "nothing stored past the limit")
+        #expect(try nurture("leads", "show", "bomb2@example.com").status == 0)
+    }
+
     @Test func theFormsCapturesAreReportedUnderTheirSource() async throws {
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
