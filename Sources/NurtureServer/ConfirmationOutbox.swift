@@ -7,66 +7,41 @@ import NurtureCore
 /// work for a known address and a new one), and this drains the store's outbox of due
 /// confirmations, in the background, one pass at a time. A mail that fails stays due:
 /// the next request, or the next `serve`, tries again.
-final class ConfirmationOutbox: @unchecked Sendable {
-    private let store: any Store
-    private let confirmation: SubscriptionConfirmation
-    private let signer: LinkSigner
-    private let baseURL: String
-    private let loadCatalog: @Sendable () -> CampaignCatalog
-    private let makeTransport: @Sendable () throws -> any Transport
-    private let now: @Sendable () -> Date
-    private let logger: Logger
-    /// Confirmation mails per minute, all addresses together: beyond it they wait.
-    private let mailLimit: WindowCounter
-    // Guarded by `lock`: a nudge starts a pass only when none runs, else asks for another.
-    private let lock = NSLock()
-    private var running = false
-    private var again = false
+final class ConfirmationOutbox: Sendable {
+    private let passes: CoalescedPasses
 
+    /// `mailsPerMinute`: confirmation mails in a minute, all addresses together; beyond
+    /// it they wait (they stay due meanwhile).
     init(
         store: any Store, confirmation: SubscriptionConfirmation, signer: LinkSigner, baseURL: String,
         loadCatalog: @escaping @Sendable () -> CampaignCatalog, makeTransport: @escaping @Sendable () throws -> any Transport,
         now: @escaping @Sendable () -> Date, mailsPerMinute: Int, logger: Logger
     ) {
-        mailLimit = WindowCounter(allowed: mailsPerMinute, window: 60)
-        self.store = store
-        self.confirmation = confirmation
-        self.signer = signer
-        self.baseURL = baseURL
-        self.loadCatalog = loadCatalog
-        self.makeTransport = makeTransport
-        self.now = now
-        self.logger = logger
+        let drain = Drain(
+            store: store, confirmation: confirmation, signer: signer, baseURL: baseURL, loadCatalog: loadCatalog, makeTransport: makeTransport, now: now,
+            mailLimit: WindowCounter(allowed: mailsPerMinute, window: 60), logger: logger)
+        passes = CoalescedPasses(failure: "could not mail subscription confirmations", logger: logger) { try await drain.pass() }
     }
 
     /// Asks for a pass; returns at once.
-    func nudge() {
-        let start = lock.withLock {
-            if running { again = true }
-            defer { running = true }
-            return !running
-        }
-        if start { Task { await self.passes() } }
-    }
+    func nudge() { passes.nudge() }
+}
 
-    private func passes() async {
-        repeat {
-            lock.withLock { again = false }
-            do {
-                try await pass()
-            } catch {
-                logger.error("could not mail subscription confirmations: \(error)")
-            }
-        } while lock.withLock({
-            if again { return true }
-            running = false
-            return false
-        })
-    }
+/// One pass over the outbox of confirmations.
+private struct Drain: Sendable {
+    let store: any Store
+    let confirmation: SubscriptionConfirmation
+    let signer: LinkSigner
+    let baseURL: String
+    let loadCatalog: @Sendable () -> CampaignCatalog
+    let makeTransport: @Sendable () throws -> any Transport
+    let now: @Sendable () -> Date
+    let mailLimit: WindowCounter
+    let logger: Logger
 
     /// Mails every confirmation due, a page at a time, on one transport; stops at the
     /// first that fails (the server is down: the rest would fail the same way).
-    private func pass() async throws {
+    func pass() async throws {
         var transport: (any Transport)?
         do {
             try await send(using: &transport)

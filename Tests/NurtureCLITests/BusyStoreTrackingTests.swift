@@ -31,20 +31,7 @@ import Testing
         let click = try #require(mail.components(separatedBy: prefix).dropFirst().last.map { prefix + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) } })
 
         // Longer than the store's busy timeout (10 s) and the 30 s tracking used to retry.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute("BEGIN IMMEDIATE")
-            print("held", flush=True)
-            time.sleep(45)
-            c.execute("ROLLBACK")
-            """, project.url.appendingPathComponent("nurture.sqlite").path]
-        let pipe = Pipe()
-        holder.standardOutput = pipe
-        try holder.run()
-        _ = pipe.fileHandleForReading.availableData  // "held": the write lock is taken
+        let holder = try SQLiteLockHolder.hold(project.url.appendingPathComponent("nurture.sqlite").path, seconds: 45)
         let started = Date()
         let answer = try Curl.fetch(["-A", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "--max-time", "120", click])
         let waited = Date().timeIntervalSince(started)

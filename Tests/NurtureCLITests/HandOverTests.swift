@@ -189,20 +189,7 @@ import Testing
     /// retried until the store is free, never dropped.
     @Test func unsubscribeMeetingABusyStoreIsRetried() async throws {
         try importLeads(1)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute("BEGIN IMMEDIATE")
-            print("held", flush=True)
-            time.sleep(12)
-            c.execute("ROLLBACK")
-            """, project.url.appendingPathComponent("nurture.sqlite").path]
-        let pipe = Pipe()
-        holder.standardOutput = pipe
-        try holder.run()
-        _ = pipe.fileHandleForReading.availableData  // "held": the write lock is taken
+        let holder = try SQLiteLockHolder.hold(project.url.appendingPathComponent("nurture.sqlite").path, seconds: 12)
         let unsubscribe = try NurtureBinary.run(["unsubscribe", "lead0@example.com"], in: project.url)
         holder.waitUntilExit()
         #expect(unsubscribe.status == 0, "\(unsubscribe.stderr)")

@@ -8,20 +8,7 @@ import Testing
 @Suite struct InDoubtAfterKillTests {
     @Test(arguments: [1, 4])
     func onlyMessagesOnTheWireAreInDoubt(connections: Int) async throws {
-        let project = try TemporaryDirectory("nurture-in-doubt")
-        try project.write("templates/hello.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/welcome.yml", """
-            id: welcome
-            from: "Acme <hello@acme.example>"
-            enroll: { tags: [trial] }
-            steps:
-              - { id: hello, subject: "Hello {{first_name}}", template: hello }
-            """)
-        try project.write("nurture.yml", "smtp: { timeout: 10, max_connections: \(connections) }\n")
-        var csv = "email,first_name,tags\n"
-        for index in 0..<200 { csv += "lead\(index)@example.com,Lead\(index),trial\n" }
-        try project.write("leads.csv", csv)
-        #expect(try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url).status == 0)
+        let project = try WelcomeProject.make("nurture-in-doubt", leads: 200, connections: connections)
         // 50 ms per final dot: slow enough that the kill lands mid-tick, with messages
         // admitted ahead of every connection.
         let server = try SMTPTestServer(["--dot-delay-ms", "50"], kind: .scripted)

@@ -6,20 +6,7 @@ import Testing
 /// connection; the others go on at full speed meanwhile.
 @Suite struct SlowReplyTests {
     @Test func oneSlowDotReplyHoldsOnlyItsOwnConnection() throws {
-        let project = try TemporaryDirectory("nurture-slow-dot")
-        try project.write("templates/hello.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/welcome.yml", """
-            id: welcome
-            from: "Acme <hello@acme.example>"
-            enroll: { tags: [trial] }
-            steps:
-              - { id: hello, subject: "Hello {{first_name}}", template: hello }
-            """)
-        try project.write("nurture.yml", "smtp: { timeout: 10, max_connections: 4 }\n")
-        var csv = "email,first_name,tags\n"
-        for index in 0..<60 { csv += "lead\(index)@example.com,Lead\(index),trial\n" }
-        try project.write("leads.csv", csv)
-        #expect(try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url).status == 0)
+        let project = try WelcomeProject.make("nurture-slow-dot", leads: 60, connections: 4)
         let server = try SMTPTestServer(["--first-session-dot-delay-ms", "1000"], kind: .scripted)
         let tick = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
         #expect(tick.stdout.hasPrefix("sent 60,"), "\(tick.stdout)\(tick.stderr)")
