@@ -43,6 +43,7 @@ extension CampaignReport {
         unattributed.unsubscribed = tally.unsubscribedElsewhere
         if unattributed.converted > 0 || unattributed.unsubscribed > 0 { steps.append(unattributed) }
         unsubscribed = steps.reduce(0) { $0 + $1.unsubscribed }
+        held = tally.held.sorted { ($0.step, $0.reason) < ($1.step, $1.reason) }
     }
 
     /// The row of what no step earned; step ids cannot hold parentheses.

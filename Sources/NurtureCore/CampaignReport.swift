@@ -45,6 +45,20 @@ public struct CampaignReport: Sendable, Hashable {
     /// Leads of this campaign who unsubscribed while in it.
     public var unsubscribed = 0
     public var steps: [StepRow] = []
+    /// Leads whose next step is held (a variable they lack), by step and reason.
+    public var held: [Held] = []
+
+    public struct Held: Sendable, Hashable {
+        public var step: String
+        public var reason: String
+        public var leads: Int
+
+        public init(step: String, reason: String, leads: Int) {
+            self.step = step
+            self.reason = reason
+            self.leads = leads
+        }
+    }
 
     public init(campaignID: String) { self.campaignID = campaignID }
 
@@ -53,8 +67,16 @@ public struct CampaignReport: Sendable, Hashable {
 
     /// The campaign's line, for the table and the report page: "4 enrolled, … 1 unsubscribed".
     public var summary: String {
-        "\(enrolled) enrolled, \(active) active, \(completed) completed, \(exited) exited, "
+        let heldLeads = held.reduce(0) { $0 + $1.leads }
+        return "\(enrolled) enrolled, \(active) active, \(completed) completed, \(exited) exited, "
             + "\(converted) converted (\(Self.percent(conversionRate))), \(unsubscribed) unsubscribed"
+            + (heldLeads > 0 ? ", \(heldLeads) held" : "")
+    }
+
+    /// One line per step and reason with held leads: "tips: 3 held (held: the lead has
+    /// no 'company' …)".
+    public var heldLines: [String] {
+        held.map { "\($0.step): \($0.leads) held (\($0.reason))" }
     }
 
     /// A rate as people read it: "33.3%".

@@ -43,6 +43,13 @@ extension PostgresStore {
                     SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'
                         AND v.attributes ->> 'campaign' = e.campaign_id AND v.attributes ->> 'step' IS NOT NULL)
                 """, logger: logger)
+            tally.held = try await connection.rows("""
+                SELECT coalesce(next_step_id, '?'), held_reason, count(*) FROM enrollments
+                WHERE campaign_id = \(campaignID) AND state = 'active' AND held_reason IS NOT NULL GROUP BY 1, 2
+                """, logger: logger).map { row in
+                let (step, reason, leads) = try row.decode((String, String, Int).self)
+                return .init(step: step, reason: reason, leads: leads)
+            }
             tally.convertedSends = try await connection.rows("""
                 SELECT e.id, m.step_id, m.sent_at, m.id FROM enrollments e JOIN messages m ON m.enrollment_id = e.id AND m.state = 'sent'
                 WHERE e.campaign_id = \(campaignID) AND e.state = 'converted'

@@ -61,6 +61,7 @@ struct ReportPage: Sendable {
         let messages = try await store.sentMessages(campaignID: campaign.id)
         var out = "<section class=\"campaign\"><h2>\(Page.escape(campaign.name)) <span class=\"note\">(\(Page.escape(campaign.id)))</span></h2>"
         out += "<p class=\"summary\">\(Page.escape(report.summary))</p>"
+        for line in report.heldLines { out += "<p class=\"held\">\(Page.escape(line))</p>" }
 
         out += "<h3>Funnel per step</h3>"
         out += ReportCharts.funnel(

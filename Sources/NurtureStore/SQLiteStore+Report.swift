@@ -41,6 +41,12 @@ extension SQLiteStore {
                         AND json_extract(v.attributes, '$.campaign') = ?1 AND json_extract(v.attributes, '$.step') IS NOT NULL)
                 """).rows([campaign]) { tally.unsubscribedElsewhere = Int($0.integer(0)) }
             try connection.prepare("""
+                SELECT next_step_id, held_reason, count(*) FROM enrollments
+                WHERE campaign_id = ? AND state = 'active' AND held_reason IS NOT NULL GROUP BY 1, 2
+                """).rows([campaign]) { row in
+                tally.held.append(.init(step: row.text(0) ?? "?", reason: row.text(1) ?? "", leads: Int(row.integer(2))))
+            }
+            try connection.prepare("""
                 SELECT e.id, m.step_id, m.sent_at, m.id FROM enrollments e JOIN messages m ON m.enrollment_id = e.id AND m.state = 'sent'
                 WHERE e.campaign_id = ? AND e.state = 'converted'
                 """).rows([campaign]) { row in

@@ -55,6 +55,7 @@ enum ReportFormatter {
                     return "  " + String(repeating: " ", count: max(0, 8 - text.count)) + text
                 }.joined() + "\n"
             }
+            for line in report.heldLines { out += "  \(line)\n" }
             out += "  (opened/clicked: messages a person opened or clicked; m.: requests by machines, not counted in the rates)\n"
         }
         return out
@@ -68,6 +69,7 @@ enum ReportFormatter {
                 "campaign": report.campaignID, "enrolled": report.enrolled, "active": report.active, "completed": report.completed,
                 "exited": report.exited, "converted": report.converted, "conversion_rate": report.conversionRate,
                 "unsubscribed": report.unsubscribed,
+                "held": report.held.map { ["step": $0.step, "reason": $0.reason, "leads": $0.leads] as [String: Any] },
                 "steps": report.steps.map { row in
                     ["step": row.step, "sent": row.sent, "failed": row.failed, "bounced": row.bounced, "skipped": row.skipped,
                      "retrying": row.deferred, "unknown": row.unknown,

@@ -73,6 +73,8 @@ public struct CampaignTally: Sendable, Hashable {
     /// (another campaign's link, `nurture unsubscribe`, the mailbox): not through a link
     /// of this campaign's mail.
     public var unsubscribedElsewhere = 0
+    /// Active enrolments whose next step is held, by step and reason (`held_reason`).
+    public var held: [CampaignReport.Held] = []
     public var convertedSends: [ConvertedSend] = []
 
     public init() {}

@@ -164,6 +164,9 @@ struct FunnelTimingFixture {
         let timeline = try #require(try await store.timeline(email: email("kim@buyer.example")))
         #expect(timeline.enrollments.first?.heldReason?.contains("'company'") == true)
         #expect(timeline.messages.isEmpty, "nothing recorded for the step: not sent, not skipped")
+        let report = try await store.report(campaignID: "trial", stepOrder: ["tips", "later"])
+        #expect(report.held.map(\.step) == ["tips"] && report.held.map(\.leads) == [1], "\(report.held)")
+        #expect(report.heldLines.first?.contains("'company'") == true && report.summary.hasSuffix(", 1 held"))
         // Kim's company arrives (an import); the next look sends the step, and the hold is gone.
         _ = try await store.upsertLeads([LeadInput(email: email("kim@buyer.example"), attributes: ["company": "Kim Inc"])], now: t0)
         let later = try await loop.tick(now: t0.addingTimeInterval(2 * 3600))
