@@ -70,6 +70,20 @@ extension PostgresStore {
         }
     }
 
+    public func countKeptOut(campaignID: String, rule: EnrollmentRule, now: Date) async throws -> Int {
+        guard !rule.unlessRecorded.isEmpty else { return 0 }
+        let time = now.epochSeconds
+        return try await read { connection in
+            try await connection.count("""
+                SELECT count(*) FROM leads l WHERE l.status = 'active'
+                    AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.campaign_id = \(campaignID) AND e.lead_id = l.id)
+                    AND (EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ANY(\(rule.tags)))
+                        OR EXISTS (SELECT 1 FROM events v WHERE v.lead_id = l.id AND v.name = ANY(\(rule.events)) AND v.occurred_at <= \(time)))
+                    AND EXISTS (SELECT 1 FROM events g WHERE g.lead_id = l.id AND g.name = ANY(\(rule.unlessRecorded)) AND g.occurred_at <= \(time))
+                """, logger: logger)
+        }
+    }
+
     public func reachedGoals(campaignID: String, goals: [String], now: Date) async throws -> [ReachedGoal] {
         guard !goals.isEmpty else { return [] }
         return try await read { connection in

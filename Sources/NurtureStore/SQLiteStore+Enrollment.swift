@@ -70,6 +70,22 @@ extension SQLiteStore {
         return connection.changes
     }
 
+    public func countKeptOut(campaignID: String, rule: EnrollmentRule, now: Date) throws -> Int {
+        guard !rule.unlessRecorded.isEmpty else { return 0 }
+        var count = 0
+        try connection.prepare("""
+            SELECT count(*) FROM leads l WHERE l.status = 'active'
+                AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.campaign_id = ?1 AND e.lead_id = l.id)
+                AND (EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag IN (SELECT value FROM json_each(?2)))
+                    OR EXISTS (SELECT 1 FROM events v WHERE v.lead_id = l.id AND v.name IN (SELECT value FROM json_each(?3)) AND v.occurred_at <= ?5))
+                AND EXISTS (SELECT 1 FROM events g WHERE g.lead_id = l.id AND g.name IN (SELECT value FROM json_each(?4)) AND g.occurred_at <= ?5)
+            """).rows([
+                .text(campaignID), .text(JSONText.array(rule.tags)), .text(JSONText.array(rule.events)), .text(JSONText.array(rule.unlessRecorded)),
+                .integer(now.epochSeconds),
+            ]) { count = Int($0.integer(0)) }
+        return count
+    }
+
     public func reachedGoals(campaignID: String, goals: [String], now: Date) throws -> [ReachedGoal] {
         guard !goals.isEmpty else { return [] }
         var reached: [ReachedGoal] = []

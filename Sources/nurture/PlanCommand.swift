@@ -33,6 +33,10 @@ struct PlanCommand: AsyncParsableCommand {
             for (step, count) in report.goneSteps.sorted(by: { $0.key < $1.key }) {
                 print("  step '\(step)' is no longer in the file (removed or renamed): \(count) lead\(count == 1 ? "" : "s") got it; it is never sent again")
             }
+            let keptOut = try await store.countKeptOut(campaignID: campaign.id, rule: campaign.enrollment(stages: project.settings.stageRules), now: time)
+            if keptOut > 0 {
+                print("  \(keptOut) lead\(keptOut == 1 ? "" : "s") it would enrol already met its goal (\(campaign.goalEvents(stages: project.settings.stageRules).joined(separator: ", "))): kept out (reenroll: true would take them in)")
+            }
             for (step, count) in report.passedSteps.sorted(by: { $0.key < $1.key }) {
                 print("  step '\(step)' comes before where \(count) lead\(count == 1 ? " is" : "s are"): \(count == 1 ? "it" : "they") will not get it")
             }

@@ -88,6 +88,8 @@ import Testing
         let tick = try nurture("run", "--once")
         #expect(tick.status == 0, "\(tick.stderr)")
         #expect(try sent("hello").isEmpty, "no 'talk to us' after sales accepted the lead")
+        let plan = try nurture("plan")
+        #expect(plan.stdout.contains("1 lead it would enrol already met its goal (sql): kept out"), "\(plan.stdout)")
         let simulated = try nurture("simulate", "qualified", "--lead", "lee@buyer.example")
         #expect(simulated.stdout.contains("not enrolled: the lead already met the campaign's goal (event 'sql' at"), "\(simulated.stdout)")
         // Dee's acceptance is planned ahead: the wall clock (today) does not see it; a

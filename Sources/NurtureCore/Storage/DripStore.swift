@@ -22,6 +22,10 @@ public protocol DripStore: Sendable {
     /// Returns how many were refreshed.
     func refreshIfChanged(campaignID: String, fingerprint: String, now: Date) async throws -> Int
 
+    /// Active leads the rule would take in but for a goal they already met (one of
+    /// `rule.unlessRecorded` by `now`), and not in the campaign: what `plan` reports.
+    func countKeptOut(campaignID: String, rule: EnrollmentRule, now: Date) async throws -> Int
+
     /// Active enrolments of the campaign whose lead recorded one of `goals` at or after
     /// enrolling and at or before `now`, each with its earliest such event: a goal dated
     /// ahead (`event --at`) converts at the first tick at or after it, whenever the

@@ -83,6 +83,11 @@ struct FunnelTimingFixture {
         #expect(try await enrollments("lee@buyer.example") == ["again": "completed"], "reenroll: true takes Lee in anyway")
         #expect(try await enrollments("ann@buyer.example") == ["fast": "completed", "again": "completed"])
         #expect(tick.enrolled == 3)
+        // What `plan` reports: Lee, kept out of `fast`; nobody of `again`.
+        let fast = try #require(catalog.campaign("fast"))
+        let again = try #require(catalog.campaign("again"))
+        #expect(try await store.countKeptOut(campaignID: "fast", rule: fast.enrollment(stages: Self.stageRules), now: t0.addingTimeInterval(60)) == 1)
+        #expect(try await store.countKeptOut(campaignID: "again", rule: again.enrollment(stages: Self.stageRules), now: t0.addingTimeInterval(60)) == 0)
     }
 
     func aGoalDatedAheadConvertsAtTheFirstTickAtOrAfterIt() async throws {
