@@ -227,7 +227,7 @@ int nurture_smtp_multi_step(void *multi, int timeout_ms) {
     int running = 0;
     curl_multi_perform((CURLM *)multi, &running);
     if (running == 0) return 0;
-    // Sleeps until a socket is ready, the timeout, or nurture_smtp_multi_wakeup.
+    // Sleeps until a socket is ready or the timeout.
     curl_multi_poll((CURLM *)multi, NULL, 0, timeout_ms, NULL);
     curl_multi_perform((CURLM *)multi, &running);
     return running;

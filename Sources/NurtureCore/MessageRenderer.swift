@@ -41,14 +41,6 @@ public struct MessageRenderer: Sendable {
         return variables
     }
 
-    /// Variables the step always renders (subject, template, layout) that the lead lacks
-    /// and no default covers, sorted: its message would go out with a hole, so the send
-    /// loop holds it. Nurture's own variables are always there.
-    public func missingVariables(campaign: Campaign, step: Step, lead: Lead) -> [String] {
-        let available = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: "-")
-        return Set(variableUses(campaign: campaign, step: step).map(\.variable)).filter { available[$0] == nil }.sorted()
-    }
-
     /// `collectWarnings: false` skips the missing-variable check: the send loop renders
     /// thousands of messages per tick and has nobody to show the warnings to.
     public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String, collectWarnings: Bool = true) -> RenderedStep {

@@ -13,7 +13,7 @@ import Foundation
 /// writes its MAIL FROM, right before it. Figures for both designs: README ("Delivery
 /// through SMTP") and `scripts/bench/delivery-ab.sh`.
 final class SMTPEngine: @unchecked Sendable {
-    struct Job {
+    private struct Job {
         var messageID: String
         var from: String
         var to: String

@@ -23,7 +23,6 @@ final class SendJournal: @unchecked Sendable {
         case delivered = "D"
     }
 
-    private let directory: URL
     private let file: URL
     private let lock = NSLock()
     private var descriptor: Int32 = -1
@@ -31,7 +30,6 @@ final class SendJournal: @unchecked Sendable {
     /// Starts this process's journal in `directory` (made if missing, readable by its
     /// owner only): named by the boot and the process, so the next tick knows whose it is.
     init(directory: URL) {
-        self.directory = directory
         file = directory.appendingPathComponent("\(Self.bootID).\(getpid()).journal")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)

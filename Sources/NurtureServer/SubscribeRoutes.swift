@@ -96,8 +96,7 @@ struct SubscribeRoutes: Sendable {
 
     /// Names are kept to one line of reasonable length: they end up in headers and pages.
     static func cleanName(_ text: String) -> String? {
-        let flat = text.unicodeScalars.filter { !$0.properties.generalCategory.isControl }.map(String.init).joined()
-            .trimmingCharacters(in: .whitespaces)
+        let flat = CaptureFields.oneLine(text)
         return flat.isEmpty ? nil : String(flat.prefix(100))
     }
 
@@ -124,10 +123,6 @@ struct SubscribeRoutes: Sendable {
         body += "<p style=\"position:absolute;left:-10000px\" aria-hidden=\"true\"><label>Website <input type=\"text\" name=\"\(Self.honeypot)\" tabindex=\"-1\" autocomplete=\"off\"></label></p>"
         return body + "<p><button type=\"submit\">Subscribe</button></p></form>"
     }
-}
-
-extension Unicode.GeneralCategory {
-    var isControl: Bool { self == .control || self == .format || self == .lineSeparator || self == .paragraphSeparator }
 }
 
 /// `application/x-www-form-urlencoded` fields, in order, repeats kept.

@@ -19,40 +19,42 @@ final class WindowCounter: @unchecked Sendable {
 
     /// Seconds to wait, or nil when the key may go on.
     func blockedFor(_ key: String, now: Date = Date()) -> TimeInterval? {
-        lock.withLock {
-            guard let entry = counts[key], entry.count >= allowed else { return nil }
-            let left = window - now.timeIntervalSince(entry.since)
-            if left <= 0 {
-                counts[key] = nil
-                return nil
-            }
-            return left
-        }
+        lock.withLock { wait(key, now: now) }
     }
 
     func count(_ key: String, now: Date = Date()) {
-        lock.withLock {
-            if counts.count >= maxKeys { counts.removeAll() }
-            if let entry = counts[key], now.timeIntervalSince(entry.since) < window {
-                counts[key] = (entry.count + 1, entry.since)
-            } else {
-                counts[key] = (1, now)
-            }
-        }
+        lock.withLock { add(key, now: now) }
     }
 
     /// Counts one and says whether it was allowed (nil) or how long to wait: the check
     /// and the count in one step, so two requests at once cannot both slip through.
     func take(_ key: String, now: Date = Date()) -> TimeInterval? {
         lock.withLock {
-            if counts.count >= maxKeys { counts.removeAll() }
-            if let entry = counts[key], now.timeIntervalSince(entry.since) < window {
-                guard entry.count < allowed else { return window - now.timeIntervalSince(entry.since) }
-                counts[key] = (entry.count + 1, entry.since)
-            } else {
-                counts[key] = (1, now)
-            }
+            if let left = wait(key, now: now) { return left }
+            add(key, now: now)
             return nil
+        }
+    }
+
+    /// Under `lock`: what is left of the key's window once it is used up, else nil
+    /// (forgetting a window that is over).
+    private func wait(_ key: String, now: Date) -> TimeInterval? {
+        guard let entry = counts[key] else { return nil }
+        let left = window - now.timeIntervalSince(entry.since)
+        if left <= 0 {
+            counts[key] = nil
+            return nil
+        }
+        return entry.count >= allowed ? left : nil
+    }
+
+    /// Under `lock`: one more in the key's window, or the first of a new one.
+    private func add(_ key: String, now: Date) {
+        if counts.count >= maxKeys { counts.removeAll() }
+        if let entry = counts[key], now.timeIntervalSince(entry.since) < window {
+            counts[key] = (entry.count + 1, entry.since)
+        } else {
+            counts[key] = (1, now)
         }
     }
 

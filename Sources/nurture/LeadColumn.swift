@@ -15,9 +15,6 @@ enum LeadColumn: Equatable {
         ("engagement", .engagement), ("stage", .stage), ("source", .source), ("medium", .medium), ("campaign", .campaign),
     ]
 
-    /// The columns `leads list` shows without `--columns`.
-    static let defaults: [LeadColumn] = [.email, .firstName, .lastName, .status, .score, .tags, .created]
-
     /// `email,fit,stage,company`: built-in names first, anything else an attribute.
     static func parse(_ text: String) throws -> [LeadColumn] {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

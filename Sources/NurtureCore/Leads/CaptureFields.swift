@@ -38,8 +38,8 @@ public struct CaptureFields: Sendable, Hashable {
     }
 
     /// The value on one line, trimmed: control and format characters (line breaks,
-    /// bidirectional overrides) are taken out, as for names.
-    static func oneLine(_ text: String) -> String {
+    /// bidirectional overrides) are taken out. Names from the form are read the same way.
+    public static func oneLine(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.filter { scalar in
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator: false

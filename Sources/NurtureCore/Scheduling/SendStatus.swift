@@ -52,7 +52,7 @@ public struct SendStatus: Sendable, Hashable {
     /// tick delivers again.
     public var lastStop: Stop?
 
-    public struct Stop: Sendable, Hashable, Codable {
+    public struct Stop: Sendable, Hashable {
         public var at: Date
         public var reason: String
 

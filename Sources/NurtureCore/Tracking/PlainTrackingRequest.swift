@@ -30,10 +30,14 @@ public struct PlainTrackingRequest: Sendable, Equatable {
     /// Reads the request at the start of `bytes`.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> Reading {
         guard starts.contains(where: { hasPrefix(bytes, $0, orIsOne: true) }) else { return .notPlain }
+        let end: Int
+        switch headEnd(bytes) {
+        case .end(let found): end = found
+        case .notYet: return bytes.count < limit ? .incomplete : .notPlain
         // A line ended by a bare LF (or CR) never makes a plain head: the full parser
         // refuses it at once, rather than this waiting for a CRLF that will not come.
-        guard !hasBareLineEnd(bytes) else { return .notPlain }
-        guard let end = headEnd(bytes) else { return bytes.count < limit ? .incomplete : .notPlain }
+        case .bareLineEnd: return .notPlain
+        }
         let isHead = bytes[0] == UInt8(ascii: "H")
         var index = isHead ? 5 : 4
         let pathStart = index
@@ -72,25 +76,6 @@ public struct PlainTrackingRequest: Sendable, Equatable {
         guard seen.contains(.host) else { return .notPlain }
         request.purpose = secPurpose ?? request.purpose
         return .plain(request)
-    }
-
-    /// Whether a LF without its CR, or a CR followed by anything but LF, comes before the
-    /// end of the head (or of the bytes so far).
-    private static func hasBareLineEnd(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x0A: return true
-            case 0x0D:
-                guard index + 1 < bytes.count else { return false }
-                guard bytes[index + 1] == 0x0A else { return true }
-                // CRLF CRLF: the head ends here; what follows is the next request's.
-                if index + 3 < bytes.count, bytes[index + 2] == 0x0D, bytes[index + 3] == 0x0A { return false }
-                index += 2
-            default: index += 1
-            }
-        }
-        return false
     }
 
     /// The headers read; any other name in the list below sends the request on.
@@ -139,15 +124,30 @@ public struct PlainTrackingRequest: Sendable, Equatable {
         return .read(field, String(decoding: bytes[valueStart..<end], as: UTF8.self))
     }
 
-    /// Where the blank line that ends the head starts (the index of its CRLF's CR after
-    /// the last header's CRLF), or nil when it has not arrived.
-    private static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
-        where bytes[index] == 0x0D && bytes[index + 1] == 0x0A && bytes[index + 2] == 0x0D && bytes[index + 3] == 0x0A {
-            return index
+    private enum HeadEnd {
+        /// Where the blank line that ends the head starts (the CR after the last header's CRLF).
+        case end(Int)
+        /// Not arrived yet.
+        case notYet
+        /// A LF without its CR, or a CR followed by anything but LF, came first.
+        case bareLineEnd
+    }
+
+    /// One pass over the head: where it ends, or why it cannot be a plain one.
+    private static func headEnd(_ bytes: UnsafeRawBufferPointer) -> HeadEnd {
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x0A: return .bareLineEnd
+            case 0x0D:
+                guard index + 1 < bytes.count else { return .notYet }
+                guard bytes[index + 1] == 0x0A else { return .bareLineEnd }
+                if index + 3 < bytes.count, bytes[index + 2] == 0x0D, bytes[index + 3] == 0x0A { return .end(index) }
+                index += 2
+            default: index += 1
+            }
         }
-        return nil
+        return .notYet
     }
 
     /// The CR of the CRLF that ends the line starting at `start`; nil when a bare CR or LF
