@@ -14,7 +14,7 @@ extension PostgresStore {
         let ruleText = rule.fingerprint
         let time = now.epochSeconds
         return try await write { connection in
-            let stored = try await connection.rows("SELECT rule, from_xid::text FROM enrollment_cursors WHERE campaign_id = \(campaignID)", logger: logger)
+            let stored = try await connection.rows("SELECT rule, from_xid::text FROM enrollment_cursors WHERE campaign_id = \(campaignID)", logger: self.logger)
                 .first.map { try $0.decode((String, String).self) }
             // A changed rule (or a new campaign) reads everything once.
             let from = stored?.0 == ruleText ? stored!.1 : "0"
@@ -27,7 +27,7 @@ extension PostgresStore {
                     WHERE t.tag = ANY(\(rule.tags)) AND t.created_xid >= \(from)::xid8 AND l.status = 'active'
                         AND NOT EXISTS (SELECT 1 FROM events g WHERE g.lead_id = t.lead_id AND g.name = ANY(\(rule.unlessRecorded)) AND g.occurred_at <= \(time))
                     ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING id
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             if !rule.events.isEmpty {
                 entered += try await connection.changes("""
@@ -38,7 +38,7 @@ extension PostgresStore {
                         AND l.status = 'active'
                         AND NOT EXISTS (SELECT 1 FROM events g WHERE g.lead_id = r.lead_id AND g.name = ANY(\(rule.unlessRecorded)) AND g.occurred_at <= \(time))
                     ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING id
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             // The next pass starts at the oldest transaction still running now, or earlier
             // at the first event recorded with a time after this tick's clock (`event --at`
@@ -48,7 +48,7 @@ extension PostgresStore {
                 SELECT \(campaignID), \(ruleText), least(pg_snapshot_xmin(pg_current_snapshot()),
                     (SELECT min(created_xid) FROM events WHERE name = ANY(\(rule.events)) AND created_xid >= \(from)::xid8 AND occurred_at > \(time)))
                 ON CONFLICT (campaign_id) DO UPDATE SET rule = excluded.rule, from_xid = excluded.from_xid
-                """, logger: logger)
+                """, logger: self.logger)
             return entered
         }
     }
@@ -57,16 +57,16 @@ extension PostgresStore {
         let key = "campaign_fingerprint:\(campaignID)"
         return try await write { connection in
             // Locked, so two senders starting at once refresh once.
-            let stored = try await connection.rows("SELECT value FROM settings WHERE key = \(key) FOR UPDATE", logger: logger)
+            let stored = try await connection.rows("SELECT value FROM settings WHERE key = \(key) FOR UPDATE", logger: self.logger)
                 .first.map { try $0.decode(String.self) }
             guard stored != fingerprint else { return 0 }
             try await connection.query("""
                 INSERT INTO settings (key, value) VALUES (\(key), \(fingerprint)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                """, logger: logger)
+                """, logger: self.logger)
             guard stored != nil else { return 0 }
             return try await connection.changes("""
                 UPDATE enrollments SET next_due_at = \(now.epochSeconds) WHERE campaign_id = \(campaignID) AND state = 'active' RETURNING id
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
@@ -80,7 +80,7 @@ extension PostgresStore {
                     AND (EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ANY(\(rule.tags)))
                         OR EXISTS (SELECT 1 FROM events v WHERE v.lead_id = l.id AND v.name = ANY(\(rule.events)) AND v.occurred_at <= \(time)))
                     AND EXISTS (SELECT 1 FROM events g WHERE g.lead_id = l.id AND g.name = ANY(\(rule.unlessRecorded)) AND g.occurred_at <= \(time))
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
@@ -92,7 +92,7 @@ extension PostgresStore {
                 FROM events g JOIN enrollments e ON e.campaign_id = \(campaignID) AND e.lead_id = g.lead_id
                 WHERE g.name = ANY(\(goals)) AND e.state = 'active' AND g.occurred_at >= e.enrolled_at AND g.occurred_at <= \(now.epochSeconds)
                 ORDER BY e.id, g.occurred_at
-                """, logger: logger).map { row in
+                """, logger: self.logger).map { row in
                 let (id, event, at) = try row.decode((Int64, String, Int64).self)
                 return ReachedGoal(enrollmentID: id, event: event, at: Date(epochSeconds: at))
             }
@@ -104,7 +104,7 @@ extension PostgresStore {
             try await connection.count("""
                 SELECT count(*) FROM enrollments WHERE state = 'active' AND next_due_at IS NOT NULL AND next_due_at <= \(now.epochSeconds)
                     AND (\(campaigns)::text[] IS NULL OR campaign_id = ANY(\(campaigns)))
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
@@ -123,7 +123,7 @@ extension PostgresStore {
                       ORDER BY next_due_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED) picked
                 WHERE e.id = picked.id
                 RETURNING e.id, e.campaign_id, e.enrolled_at, e.last_sent_at, e.lead_id, e.next_due_at
-                """, logger: logger).map { try $0.decode((Int64, String, Int64, Int64?, Int64, Int64).self) }
+                """, logger: self.logger).map { try $0.decode((Int64, String, Int64, Int64?, Int64, Int64).self) }
         }
         let ordered = picked.sorted { ($0.5, $0.0) < ($1.5, $1.0) }
         return try await withHistory(ordered.map { ($0.0, $0.1, $0.2, $0.3, $0.4) })
@@ -134,7 +134,7 @@ extension PostgresStore {
             try await connection.rows("""
                 SELECT id, campaign_id, enrolled_at, last_sent_at, lead_id FROM enrollments
                 WHERE campaign_id = \(campaignID) AND state = 'active' ORDER BY id
-                """, logger: logger).map { try $0.decode((Int64, String, Int64, Int64?, Int64).self) }
+                """, logger: self.logger).map { try $0.decode((Int64, String, Int64, Int64?, Int64).self) }
         }
         var found: [DueEnrollment] = []
         // In pages, so a large campaign is read in bounded queries.
@@ -152,12 +152,12 @@ extension PostgresStore {
         let enrollmentIDs = enrollments.map(\.0)
         return try await read { connection in
             var leads: [Int64: Lead] = [:]
-            for row in try await connection.rows("SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.id = ANY(\(leadIDs))", logger: logger) {
+            for row in try await connection.rows("SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.id = ANY(\(leadIDs))", logger: self.logger) {
                 if let lead = try Self.lead(from: row), let id = lead.id { leads[id] = lead }
             }
             for row in try await connection.rows("""
                 SELECT lead_id, name, min(occurred_at) FROM events WHERE lead_id = ANY(\(leadIDs)) GROUP BY lead_id, name
-                """, logger: logger) {
+                """, logger: self.logger) {
                 let (lead, name, at) = try row.decode((Int64, String, Int64).self)
                 leads[lead]?.firstEvents[name] = Date(epochSeconds: at)
             }
@@ -169,7 +169,7 @@ extension PostgresStore {
                     EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'open' AND a.class = 'human'),
                     EXISTS (SELECT 1 FROM activity a WHERE a.message_row = m.id AND a.kind = 'click' AND a.class = 'human')
                 FROM messages m WHERE m.enrollment_id = ANY(\(enrollmentIDs))
-                """, logger: logger) {
+                """, logger: self.logger) {
                 let (enrollment, step, state, retryAt, opened, clicked) = try row.decode((Int64, String, String, Int64?, Bool, Bool).self)
                 history[enrollment, default: []].append((step, state, retryAt, opened, clicked))
             }
@@ -195,7 +195,7 @@ extension PostgresStore {
             for row in try await connection.rows("""
                 SELECT m.step_id, count(*) FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
                 WHERE e.campaign_id = \(campaignID) AND m.state = 'sent' GROUP BY 1
-                """, logger: logger) {
+                """, logger: self.logger) {
                 let (step, count) = try row.decode((String, Int).self)
                 counts[step] = count
             }
@@ -215,7 +215,7 @@ extension PostgresStore {
 
     func setting(_ key: String) async throws -> String? {
         try await read { connection in
-            try await connection.rows("SELECT value FROM settings WHERE key = \(key)", logger: logger).first.map { try $0.decode(String.self) }
+            try await connection.rows("SELECT value FROM settings WHERE key = \(key)", logger: self.logger).first.map { try $0.decode(String.self) }
         }
     }
 
@@ -225,7 +225,7 @@ extension PostgresStore {
             try await connection.query("""
                 INSERT INTO settings (key, value) VALUES (\(key), \(value))
                 ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value IS DISTINCT FROM excluded.value
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 }

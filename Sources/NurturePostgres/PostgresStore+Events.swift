@@ -7,10 +7,10 @@ extension PostgresStore {
         _ = try await upsertLeads([input], now: now)
         let time = now.epochSeconds
         return try await write { connection in
-            guard let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(input.email.normalized)", logger: logger)
+            guard let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(input.email.normalized)", logger: self.logger)
                 .first.map({ try $0.decode(Int64.self) })
             else { return [] }
-            return try await recordEvent(leadID: leadID, name: name, attributes: attributes, goalCampaigns: goalCampaigns, at: time, on: connection)
+            return try await self.recordEvent(leadID: leadID, name: name, attributes: attributes, goalCampaigns: goalCampaigns, at: time, on: connection)
         }
     }
 
@@ -35,27 +35,27 @@ extension PostgresStore {
         return try await write { connection in
             guard let row = try await connection.rows("""
                 SELECT l.id, l.email FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.id = \(enrollmentID) FOR UPDATE OF l
-                """, logger: logger).first
+                """, logger: self.logger).first
             else { return nil }
             let (leadID, email) = try row.decode((Int64, String).self)
             // Bounced or complained stays as it is: those are stronger than an unsubscribe.
             let changed = try await connection.changes("""
                 UPDATE leads SET status = 'unsubscribed', status_changed_at = \(time), updated_at = \(time)
                 WHERE id = \(leadID) AND status = 'active' RETURNING id
-                """, logger: logger)
+                """, logger: self.logger)
             if changed > 0 {
                 // Remembered as an event, so the report can say which step's link it was.
                 try await connection.query("""
                     INSERT INTO events (lead_id, name, attributes, occurred_at)
                     SELECT lead_id, 'unsubscribed', jsonb_strip_nulls(jsonb_build_object('campaign', campaign_id, 'step', \(step)::text)), \(time)
                     FROM enrollments WHERE id = \(enrollmentID)
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             try await connection.query("""
                 UPDATE enrollments SET state = 'suppressed', ended_at = \(time), end_reason = 'unsubscribed by link', next_due_at = NULL,
                     leased_until = NULL
                 WHERE lead_id = \(leadID) AND state = 'active'
-                """, logger: logger)
+                """, logger: self.logger)
             return try EmailAddress(email)
         }
     }
@@ -65,8 +65,8 @@ extension PostgresStore {
     public func linkSecret(generate: @Sendable () -> String) async throws -> String {
         let fresh = generate()
         return try await write { connection in
-            try await connection.query("INSERT INTO settings (key, value) VALUES ('link_secret', \(fresh)) ON CONFLICT (key) DO NOTHING", logger: logger)
-            return try await connection.rows("SELECT value FROM settings WHERE key = 'link_secret'", logger: logger)
+            try await connection.query("INSERT INTO settings (key, value) VALUES ('link_secret', \(fresh)) ON CONFLICT (key) DO NOTHING", logger: self.logger)
+            return try await connection.rows("SELECT value FROM settings WHERE key = 'link_secret'", logger: self.logger)
                 .first.map { try $0.decode(String.self) } ?? fresh
         }
     }
@@ -75,7 +75,7 @@ extension PostgresStore {
         try await write { connection in
             try await connection.query("""
                 INSERT INTO settings (key, value) VALUES ('link_secret', \(secret)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 }

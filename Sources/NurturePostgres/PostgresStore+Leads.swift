@@ -50,11 +50,11 @@ extension PostgresStore {
                     medium = CASE WHEN \(unescaped: Self.noSourceYet) THEN excluded.medium ELSE leads.medium END,
                     source_campaign = CASE WHEN \(unescaped: Self.noSourceYet) THEN excluded.source_campaign ELSE leads.source_campaign END
                 RETURNING xmax = 0
-                """, logger: logger)
+                """, logger: self.logger)
             where try row.decode(Bool.self) {
                 inserted += 1
             }
-            try await addTags(batch.tagsJSON, at: time, on: connection)
+            try await self.addTags(batch.tagsJSON, at: time, on: connection)
             return UpsertSummary(inserted: inserted, updated: batch.leads.count - inserted + batch.repeats)
         }
     }
@@ -72,7 +72,7 @@ extension PostgresStore {
     public func addLeadIfNew(_ lead: LeadInput, now: Date) async throws -> Bool {
         let batch = LeadBatch([lead])
         let time = now.epochSeconds
-        return try await write { try await insertLeadIfNew(batch, at: time, on: $0) }
+        return try await write { try await self.insertLeadIfNew(batch, at: time, on: $0) }
     }
 
     /// Inserts a one-lead batch with its tags, in the caller's transaction, unless its
@@ -91,7 +91,7 @@ extension PostgresStore {
 
     public func lead(email: EmailAddress) async throws -> Lead? {
         try await read { connection in
-            try await connection.rows("SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.email_key = \(email.normalized)", logger: logger)
+            try await connection.rows("SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.email_key = \(email.normalized)", logger: self.logger)
                 .first.flatMap { try Self.lead(from: $0) }
         }
     }
@@ -100,7 +100,7 @@ extension PostgresStore {
         try await read { connection in
             try await connection.rows("""
                 SELECT \(unescaped: Self.leadColumns) FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.id = \(enrollmentID)
-                """, logger: logger).first.flatMap { try Self.lead(from: $0) }
+                """, logger: self.logger).first.flatMap { try Self.lead(from: $0) }
         }
     }
 
@@ -117,7 +117,7 @@ extension PostgresStore {
                   AND (\(filter.stages)::text[] IS NULL OR EXISTS (
                         SELECT 1 FROM lead_stages s WHERE s.lead_id = l.id AND s.stage = ANY(\(filter.stages))))
                 ORDER BY l.id LIMIT \(limit)
-                """, logger: logger).compactMap { try Self.lead(from: $0) }
+                """, logger: self.logger).compactMap { try Self.lead(from: $0) }
         }
     }
 
@@ -126,7 +126,7 @@ extension PostgresStore {
             try await connection.query("""
                 UPDATE leads SET status = \(status.rawValue), status_changed_at = \(now.epochSeconds), updated_at = \(now.epochSeconds)
                 WHERE email_key = \(email.normalized) AND status <> \(status.rawValue)
-                """, logger: logger)
+                """, logger: self.logger)
         }
         return try await lead(email: email)
     }
@@ -135,13 +135,13 @@ extension PostgresStore {
         try await read { connection in
             switch variable {
             case "first_name":
-                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(first_name, '') = ''", logger: logger)
+                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(first_name, '') = ''", logger: self.logger)
             case "last_name":
-                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(last_name, '') = ''", logger: logger)
+                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(last_name, '') = ''", logger: self.logger)
             default:
                 try await connection.count("""
                     SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(attributes ->> \(variable), '') = ''
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
         }
     }
@@ -151,7 +151,7 @@ extension PostgresStore {
             let rows = try await connection.rows("""
                 SELECT count(*), min(v) FROM (SELECT attributes ->> \(name) AS v FROM leads WHERE status = 'active') a
                 WHERE coalesce(v, '') <> '' AND btrim(v) !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
-                """, logger: logger)
+                """, logger: self.logger)
             guard let row = rows.first else { return (0, nil) }
             let (count, example) = try row.decode((Int, String?).self)
             return (count, example)
@@ -237,7 +237,7 @@ extension PostgresStore {
                 FROM enrollments e JOIN messages m ON m.enrollment_id = e.id JOIN activity a ON a.message_row = m.id
                 WHERE e.lead_id = ANY(\(leadIDs)) AND a.class = 'human' AND NOT a.decoy
                 GROUP BY e.lead_id, e.campaign_id, m.id, m.step_id, a.kind
-                """, logger: logger).decode((Int64, String, String, String, Int64).self)
+                """, logger: self.logger).decode((Int64, String, String, String, Int64).self)
             {
                 let source: ScoreEvidence.Source = kind == "open" ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
                 evidence[lead, default: []].append(ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(at) / 1000)))
@@ -245,7 +245,7 @@ extension PostgresStore {
             guard !events.isEmpty else { return evidence }
             for try await (lead, name, at) in try await connection.query("""
                 SELECT lead_id, name, occurred_at FROM events WHERE lead_id = ANY(\(leadIDs)) AND name = ANY(\(events.sorted()))
-                """, logger: logger).decode((Int64, String, Int64).self)
+                """, logger: self.logger).decode((Int64, String, Int64).self)
             {
                 evidence[lead, default: []].append(ScoreEvidence(.event(name), at: Date(epochSeconds: at)))
             }

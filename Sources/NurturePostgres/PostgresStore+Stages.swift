@@ -6,20 +6,20 @@ extension PostgresStore {
     public func prepareStageChecks(fingerprint: String?) async throws -> Int {
         // Every tick and serve pass asks; almost always nothing changed, and then it only reads.
         let current = try await read { connection in
-            try await connection.rows("SELECT value FROM settings WHERE key = 'stages'", logger: logger).first.map { try $0.decode(String.self) }
+            try await connection.rows("SELECT value FROM settings WHERE key = 'stages'", logger: self.logger).first.map { try $0.decode(String.self) }
         }
         if current == fingerprint { return 0 }
         return try await write { connection in
             // Locked, so two senders starting at once queue every lead only once.
-            let stored = try await connection.rows("SELECT value FROM settings WHERE key = 'stages' FOR UPDATE", logger: logger)
+            let stored = try await connection.rows("SELECT value FROM settings WHERE key = 'stages' FOR UPDATE", logger: self.logger)
                 .first.map { try $0.decode(String.self) }
             guard let fingerprint else {
                 if stored != nil {
-                    try await connection.query("DELETE FROM settings WHERE key = 'stages'", logger: logger)
-                    try await connection.query("DELETE FROM stage_checks", logger: logger)
-                    try await connection.query("DELETE FROM stage_rechecks", logger: logger)
+                    try await connection.query("DELETE FROM settings WHERE key = 'stages'", logger: self.logger)
+                    try await connection.query("DELETE FROM stage_checks", logger: self.logger)
+                    try await connection.query("DELETE FROM stage_rechecks", logger: self.logger)
                     for (name, table, _) in Self.stageCheckTriggers {
-                        try await connection.query("DROP TRIGGER IF EXISTS \(unescaped: "stage_check_" + name) ON \(unescaped: table)", logger: logger)
+                        try await connection.query("DROP TRIGGER IF EXISTS \(unescaped: "stage_check_" + name) ON \(unescaped: table)", logger: self.logger)
                     }
                 }
                 return 0
@@ -29,17 +29,17 @@ extension PostgresStore {
                 try await connection.query("""
                     CREATE OR REPLACE TRIGGER \(unescaped: "stage_check_" + name) \(unescaped: event) FOR EACH ROW
                     \(unescaped: name == "human_activity" ? "WHEN (NEW.class = 'human')" : "") EXECUTE FUNCTION queue_stage_check()
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             try await connection.query("""
                 INSERT INTO settings (key, value) VALUES ('stages', \(fingerprint)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                """, logger: logger)
+                """, logger: self.logger)
             return try await connection.count("""
                 WITH queued AS (
                     INSERT INTO stage_checks (lead_id, seq) SELECT id, nextval('stage_check_seq') FROM leads ORDER BY id
                     ON CONFLICT (lead_id) DO NOTHING RETURNING 1)
                 SELECT count(*) FROM queued
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
@@ -57,7 +57,7 @@ extension PostgresStore {
         let time = now.epochSeconds
         // Almost always none is due: one indexed read, no write.
         let due = try await read { connection in
-            try await connection.rows("SELECT 1 FROM stage_rechecks WHERE at <= \(time) LIMIT 1", logger: logger).isEmpty == false
+            try await connection.rows("SELECT 1 FROM stage_rechecks WHERE at <= \(time) LIMIT 1", logger: self.logger).isEmpty == false
         }
         guard due else { return 0 }
         return try await write { connection in
@@ -67,7 +67,7 @@ extension PostgresStore {
                     INSERT INTO stage_checks (lead_id, seq) SELECT lead_id, nextval('stage_check_seq') FROM due
                     ON CONFLICT (lead_id) DO NOTHING RETURNING 1)
                 SELECT count(*) FROM due
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
@@ -76,17 +76,17 @@ extension PostgresStore {
             var checks: [StageCheck] = []
             for row in try await connection.rows("""
                 SELECT \(unescaped: Self.leadColumns), q.seq FROM stage_checks q JOIN leads l ON l.id = q.lead_id ORDER BY q.seq LIMIT \(limit)
-                """, logger: logger) {
+                """, logger: self.logger) {
                 if let lead = try Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: try Array(row)[12].decode(Int64.self))) }
             }
             let ids = checks.compactMap(\.lead.id)
             var events: [Int64: [String: Date]] = [:]
             for try await (lead, name, at) in try await connection.query("""
                 SELECT lead_id, name, min(occurred_at) FROM events WHERE lead_id = ANY(\(ids)) GROUP BY lead_id, name
-                """, logger: logger).decode((Int64, String, Int64).self) {
+                """, logger: self.logger).decode((Int64, String, Int64).self) {
                 events[lead, default: [:]][name] = Date(epochSeconds: at)
             }
-            let stages = try await stages(ofLeads: ids, on: connection)
+            let stages = try await self.stages(ofLeads: ids, on: connection)
             for index in checks.indices {
                 let id = checks[index].lead.id ?? 0
                 checks[index].lead.firstEvents = events[id] ?? [:]
@@ -105,10 +105,10 @@ extension PostgresStore {
                 let added = try await connection.changes("""
                     INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (\(entry.leadID), \(entry.stage), \(entry.at.epochSeconds))
                     ON CONFLICT DO NOTHING RETURNING lead_id
-                    """, logger: logger)
+                    """, logger: self.logger)
                 guard added == 1 else { continue }
                 entered.append(entry)
-                _ = try await recordEvent(
+                _ = try await self.recordEvent(
                     leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at.epochSeconds,
                     on: connection)
             }
@@ -116,7 +116,7 @@ extension PostgresStore {
                 try await connection.query("""
                     INSERT INTO stage_rechecks (lead_id, at) SELECT * FROM unnest(\(recheck.map(\.leadID))::bigint[], \(recheck.map(\.at.epochSeconds))::bigint[])
                     ON CONFLICT (lead_id) DO UPDATE SET at = least(stage_rechecks.at, excluded.at)
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
             // Our own stage events queued these leads again: checked once more, they enter
             // nothing, and the queue empties.
@@ -125,13 +125,13 @@ extension PostgresStore {
             try await connection.query("""
                 DELETE FROM stage_checks q USING unnest(\(leads)::bigint[], \(seqs)::bigint[]) AS d(lead_id, seq)
                 WHERE q.lead_id = d.lead_id AND q.seq <= d.seq
-                """, logger: logger)
+                """, logger: self.logger)
             return entered
         }
     }
 
     public func stages(ofLeads ids: [Int64]) async throws -> [Int64: Set<String>] {
-        try await read { try await stages(ofLeads: ids, on: $0) }
+        try await read { try await self.stages(ofLeads: ids, on: $0) }
     }
 
     func stages(ofLeads ids: [Int64], on connection: PostgresConnection) async throws -> [Int64: Set<String>] {
@@ -148,7 +148,7 @@ extension PostgresStore {
     public func stageCounts() async throws -> [String: Int] {
         try await read { connection in
             var counts: [String: Int] = [:]
-            for try await (stage, count) in try await connection.query("SELECT stage, count(*) FROM lead_stages GROUP BY stage", logger: logger)
+            for try await (stage, count) in try await connection.query("SELECT stage, count(*) FROM lead_stages GROUP BY stage", logger: self.logger)
                 .decode((String, Int).self) {
                 counts[stage] = count
             }

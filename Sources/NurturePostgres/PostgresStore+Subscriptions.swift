@@ -14,19 +14,19 @@ extension PostgresStore {
                     \(input.attributesJSON)::jsonb)
                 ON CONFLICT (email_key) DO UPDATE SET confirmation_sent_at = NULL
                 WHERE pending_subscriptions.confirmation_sent_at <= \(now.epochSeconds - 3600)
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
     public func confirmationsDue(limit: Int) async throws -> [PendingSubscription] {
         try await write { connection in
-            try await connection.query("DELETE FROM pending_subscriptions p USING leads l WHERE l.email_key = p.email_key", logger: logger)
+            try await connection.query("DELETE FROM pending_subscriptions p USING leads l WHERE l.email_key = p.email_key", logger: self.logger)
             var due: [PendingSubscription] = []
             for row in try await connection.rows("""
                 SELECT id, requested_at FROM pending_subscriptions WHERE confirmation_sent_at IS NULL ORDER BY requested_at, id LIMIT \(limit)
-                """, logger: logger) {
+                """, logger: self.logger) {
                 let (id, requestedAt) = try row.decode((Int64, Int64).self)
-                if let pending = try await pendingSubscription(id: id, requestedAt: Date(epochSeconds: requestedAt), on: connection) { due.append(pending) }
+                if let pending = try await self.pendingSubscription(id: id, requestedAt: Date(epochSeconds: requestedAt), on: connection) { due.append(pending) }
             }
             return due
         }
@@ -34,12 +34,12 @@ extension PostgresStore {
 
     public func markConfirmationSent(id: Int64, now: Date) async throws {
         try await write { connection in
-            try await connection.query("UPDATE pending_subscriptions SET confirmation_sent_at = \(now.epochSeconds) WHERE id = \(id)", logger: logger)
+            try await connection.query("UPDATE pending_subscriptions SET confirmation_sent_at = \(now.epochSeconds) WHERE id = \(id)", logger: self.logger)
         }
     }
 
     public func pendingSubscription(id: Int64, requestedAt: Date) async throws -> PendingSubscription? {
-        try await read { try await pendingSubscription(id: id, requestedAt: requestedAt, on: $0) }
+        try await read { try await self.pendingSubscription(id: id, requestedAt: requestedAt, on: $0) }
     }
 
     func pendingSubscription(id: Int64, requestedAt: Date, on connection: PostgresConnection) async throws -> PendingSubscription? {
@@ -62,16 +62,16 @@ extension PostgresStore {
 
     public func confirmSubscription(id: Int64, requestedAt: Date, ip: String?, now: Date) async throws -> EmailAddress? {
         try await write { connection in
-            guard let pending = try await pendingSubscription(id: id, requestedAt: requestedAt, on: connection) else { return nil }
+            guard let pending = try await self.pendingSubscription(id: id, requestedAt: requestedAt, on: connection) else { return nil }
             let time = now.epochSeconds
             // A lead since (an import) is left as it is, but the consent is still its own.
-            _ = try await insertLeadIfNew(LeadBatch([pending.input]), at: time, on: connection)
-            if let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(pending.input.email.normalized)", logger: logger)
+            _ = try await self.insertLeadIfNew(LeadBatch([pending.input]), at: time, on: connection)
+            if let leadID = try await connection.rows("SELECT id FROM leads WHERE email_key = \(pending.input.email.normalized)", logger: self.logger)
                 .first.map({ try $0.decode(Int64.self) }) {
-                _ = try await recordEvent(
+                _ = try await self.recordEvent(
                     leadID: leadID, name: "subscription_confirmed", attributes: ip.map { ["ip": $0] } ?? [:], goalCampaigns: [], at: time, on: connection)
             }
-            try await connection.query("DELETE FROM pending_subscriptions WHERE id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM pending_subscriptions WHERE id = \(id)", logger: self.logger)
             return pending.input.email
         }
     }
@@ -80,7 +80,7 @@ extension PostgresStore {
         try await write { connection in
             try await connection.count("""
                 WITH gone AS (DELETE FROM pending_subscriptions WHERE requested_at < \(cutoff.epochSeconds) RETURNING 1) SELECT count(*) FROM gone
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 }

@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func trackedMessage(row: Int64) async throws -> TrackedMessage? {
-        try await read { try await trackedMessage(row: row, locking: false, on: $0) }
+        try await read { try await self.trackedMessage(row: row, locking: false, on: $0) }
     }
 
     /// The message of a tracking URL; `locking` holds its row until the transaction ends,
@@ -30,7 +30,7 @@ extension PostgresStore {
             // wait for each other instead of deadlocking.
             var messages: [Int64: TrackedMessage] = [:]
             for row in Set(requests.map(\.link.messageRow)).sorted() {
-                messages[row] = try await trackedMessage(row: row, locking: true, on: connection)
+                messages[row] = try await self.trackedMessage(row: row, locking: true, on: connection)
             }
             var verdicts: [ActivityVerdict?] = []
             for request in requests {
@@ -38,9 +38,9 @@ extension PostgresStore {
                     verdicts.append(nil)
                     continue
                 }
-                let followed = try await decoyFollowed(before: request, reach: decoyReach, on: connection)
+                let followed = try await self.decoyFollowed(before: request, reach: decoyReach, on: connection)
                 let verdict = classifier.classify(request, message: message, decoyFollowed: followed)
-                try await insertActivity(RecordedActivity(request: request, verdict: verdict), decoyReach: decoyReach, on: connection)
+                try await self.insertActivity(RecordedActivity(request: request, verdict: verdict), decoyReach: decoyReach, on: connection)
                 verdicts.append(verdict)
             }
             return verdicts
@@ -49,8 +49,8 @@ extension PostgresStore {
 
     public func recordActivity(_ activity: RecordedActivity, decoyReach: TimeInterval) async throws {
         try await write { connection in
-            _ = try await trackedMessage(row: activity.request.link.messageRow, locking: true, on: connection)
-            try await insertActivity(activity, decoyReach: decoyReach, on: connection)
+            _ = try await self.trackedMessage(row: activity.request.link.messageRow, locking: true, on: connection)
+            try await self.insertActivity(activity, decoyReach: decoyReach, on: connection)
         }
     }
 

@@ -8,7 +8,7 @@ extension PostgresStore {
             var winners: [VariantWinner] = []
             for try await (campaign, step, variant, decidedAt, reason, pValue) in try await connection.query("""
                 SELECT campaign_id, step_id, variant, decided_at, reason, p_value FROM variant_winners ORDER BY campaign_id, step_id
-                """, logger: logger).decode((String, String, String, Int64, String, Double?).self) {
+                """, logger: self.logger).decode((String, String, String, Int64, String, Double?).self) {
                 winners.append(VariantWinner(
                     campaignID: campaign, step: step, variant: variant, decidedAt: Date(epochSeconds: decidedAt), reason: reason, pValue: pValue))
             }
@@ -24,7 +24,7 @@ extension PostgresStore {
                 ON CONFLICT (campaign_id, step_id) DO UPDATE SET
                     variant = excluded.variant, decided_at = excluded.decided_at, reason = excluded.reason, p_value = excluded.p_value
                     WHERE excluded.reason = 'picked' AND variant_winners.variant <> excluded.variant
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 }

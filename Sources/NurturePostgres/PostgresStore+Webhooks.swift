@@ -8,7 +8,7 @@ extension PostgresStore {
         // Every tick and event says; only a change is written.
         let current = try await read { connection in
             var pairs: Set<WebhookRule.Subscription> = []
-            for try await (url, event) in try await connection.query("SELECT url, event FROM webhook_subscriptions", logger: logger)
+            for try await (url, event) in try await connection.query("SELECT url, event FROM webhook_subscriptions", logger: self.logger)
                 .decode((String, String).self) {
                 pairs.insert(.init(url: url, event: event))
             }
@@ -18,10 +18,10 @@ extension PostgresStore {
         let list = Array(wanted)
         let (urls, events) = (list.map(\.url), list.map(\.event))
         try await write { connection in
-            try await connection.query("DELETE FROM webhook_subscriptions", logger: logger)
+            try await connection.query("DELETE FROM webhook_subscriptions", logger: self.logger)
             try await connection.query("""
                 INSERT INTO webhook_subscriptions (url, event) SELECT * FROM unnest(\(urls)::text[], \(events)::text[]) ON CONFLICT DO NOTHING
-                """, logger: logger)
+                """, logger: self.logger)
         }
     }
 
@@ -37,7 +37,7 @@ extension PostgresStore {
                     RETURNING id, url, attempts, event_id)
                 SELECT c.id, c.url, c.attempts, e.name, e.occurred_at, e.attributes::text, \(unescaped: Self.leadColumns)
                 FROM claimed c JOIN events e ON e.id = c.event_id JOIN leads l ON l.id = e.lead_id ORDER BY c.id
-                """, logger: logger) {
+                """, logger: self.logger) {
                 let cells = Array(row)
                 guard let lead = try Self.lead(from: row, offset: 6) else { continue }
                 let event = LeadTimeline.Event(
@@ -58,12 +58,12 @@ extension PostgresStore {
                 try await connection.query("""
                     UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = \(now.epochSeconds), last_attempt_at = \(now.epochSeconds),
                         last_error = NULL WHERE id = \(id)
-                    """, logger: logger)
+                    """, logger: self.logger)
             case .failed(let error):
                 try await connection.query("""
                     UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = \(retryAt.epochSeconds),
                         last_attempt_at = \(now.epochSeconds), last_error = \(error) WHERE id = \(id)
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
         }
     }
@@ -73,13 +73,13 @@ extension PostgresStore {
             var backlog = WebhookBacklog()
             if let row = try await connection.rows("""
                 SELECT count(*), count(*) FILTER (WHERE attempts > 0) FROM webhook_deliveries WHERE delivered_at IS NULL
-                """, logger: logger).first {
+                """, logger: self.logger).first {
                 (backlog.pending, backlog.failing) = try row.decode((Int, Int).self)
             }
             if let row = try await connection.rows("""
                 SELECT url, last_error FROM webhook_deliveries WHERE delivered_at IS NULL AND attempts > 0
                 ORDER BY last_attempt_at DESC, id DESC LIMIT 1
-                """, logger: logger).first {
+                """, logger: self.logger).first {
                 let (url, error) = try row.decode((String, String?).self)
                 backlog.lastFailure = .init(url: url, error: error ?? "")
             }

@@ -16,6 +16,10 @@ public final class PostgresStore: Store {
     let lease: Duration
     /// Admissions asked for at once share a statement and a commit.
     let admissions = AdmissionBatcher()
+    /// "PostgreSQL at host:port", for errors.
+    let server: String
+    /// Fails an operation whose connection closes under it.
+    private let lossWatch: ConnectionLossWatch
     /// For a dry run: every read and write goes to this connection, inside a transaction
     /// its owner rolls back (see `withRolledBackTransaction`).
     private let pinned: PostgresConnection?
@@ -41,6 +45,8 @@ public final class PostgresStore: Store {
         self.client = client
         self.logger = quiet
         self.lease = lease
+        server = "PostgreSQL at \(location.host):\(location.port)"
+        lossWatch = ConnectionLossWatch()
         self.senderID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
         pinned = nil
         do {
@@ -69,6 +75,8 @@ public final class PostgresStore: Store {
         client = store.client
         logger = store.logger
         lease = store.lease
+        server = store.server
+        lossWatch = store.lossWatch
         senderID = "dry-run:" + store.senderID
         pinned = connection
     }
@@ -121,25 +129,37 @@ public final class PostgresStore: Store {
 
     @discardableResult
     /// Runs `body` on one pooled connection, outside a transaction (each statement is its own).
-    func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func read<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            if let pinned { return try await body(pinned) }
-            return try await client.withConnection { try await body($0) }
+            if let pinned { return try await watched(pinned, body) }
+            return try await client.withConnection { try await self.watched($0, body) }
         } catch {
-            throw Self.storeError(error, doing: "read the store")
+            throw Self.storeError(error, doing: "read the store", server: server)
         }
     }
 
     @discardableResult
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func write<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func write<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
             // A pinned connection is already inside its owner's transaction.
-            if let pinned { return try await body(pinned) }
-            return try await client.withTransaction(logger: logger) { try await body($0) }
+            if let pinned { return try await watched(pinned, body) }
+            let logger = logger
+            return try await client.withConnection { connection in
+                try await self.watched(connection) { try await $0.withTransaction(logger: logger) { try await body($0) } }
+            }
         } catch {
-            throw Self.storeError(error, doing: "write to the store")
+            throw Self.storeError(error, doing: "write to the store", server: server)
         }
+    }
+
+    /// Runs `body` on `connection`, failing at once if the connection closes first
+    /// (`ConnectionLossWatch` says why that is needed).
+    private func watched<Result: Sendable>(
+        _ connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let server = server
+        return try await lossWatch.run(on: connection, lost: { StoreError(.unreachable, "lost the connection to \(server) (did it restart, or stop?)") }, body)
     }
 
     /// A store failure with the server's own words (PSQLError's description hides them).
@@ -163,7 +183,7 @@ public final class PostgresStore: Store {
                 return StoreError(.unreachable, "could not connect to \(server) (is it running, and reachable from here?): \(Self.words(for: cause))")
             }
         }
-        return storeError(error, doing: "open the store at \(location.description)")
+        return storeError(error, doing: "open the store at \(location.description)", server: server)
     }
 
     /// A network error as people say it ("Connection refused"), not as a type prints.
@@ -178,12 +198,18 @@ public final class PostgresStore: Store {
         return "\(error)"
     }
 
-    static func storeError(_ error: any Error, doing what: String) -> any Error {
+    static func storeError(_ error: any Error, doing what: String, server: String) -> any Error {
         if error is StoreError { return error }
         if let transaction = error as? PostgresTransactionError {
-            return storeError(transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error, doing: what)
+            return storeError(transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error, doing: what, server: server)
         }
         if let psql = error as? PSQLError {
+            switch psql.code {
+            case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection:
+                // A failure of the world (exit 2, and `run --every` tries again later).
+                return StoreError(.unreachable, "could not \(what): lost the connection to \(server) (did it restart, or stop?)")
+            default: break
+            }
             if let message = psql.serverInfo?[.message] {
                 let code = psql.serverInfo?[.sqlState].map { " (\($0))" } ?? ""
                 return StoreError(.failed, "could not \(what): PostgreSQL said: \(message)\(code)")
@@ -194,7 +220,7 @@ public final class PostgresStore: Store {
     }
 
     public func leadCount() async throws -> Int {
-        try await read { try await $0.count("SELECT count(*) FROM leads", logger: logger) }
+        try await read { try await $0.count("SELECT count(*) FROM leads", logger: self.logger) }
     }
 }
 

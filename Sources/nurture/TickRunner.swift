@@ -138,28 +138,72 @@ struct TickService: Service {
     let limit: Int?
     let firstCheck: @Sendable () async throws -> Void
 
+    /// How long a signal waits for the messages in flight before the process leaves
+    /// anyway. A tick stuck on the world (a store that holds a lock for minutes, a mail
+    /// server that never answers) must not keep a service manager waiting: what was in
+    /// flight is settled by the next tick, as after a crash (in doubt, never resent).
+    static let stopGrace: Duration = .seconds(10)
+
     func run() async throws {
         try await firstCheck()
         let stop = StopFlag()
+        var outage = StoreOutage()
         try await withGracefulShutdownHandler {
             while !stop.isSet {
                 let started = Date()
+                var pause = TimeInterval(seconds)
                 do {
                     let summary = try await runner.tick(transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
                     try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
-                    print("\(TimeText.utc(started)): \(summary)")
+                    var line = "\(TimeText.utc(started)): \(summary)"
+                    if let reason = summary.stoppedBecause { line += "; stopped: \(reason)" }
+                    print(line)
+                    if outage.isOn { Terminal.writeError("\(TimeText.utc(Date())): the store answers again\n") }
+                    outage.end()
                 } catch SendLoop.TickError.anotherTickRunning {
                     print("\(TimeText.utc(started)): another tick is running; skipped")
+                } catch let error as StoreError where error.kind == .unreachable {
+                    // A store that went away (a restart, a failover) comes back: keep the
+                    // service up and try again, less often the longer it lasts.
+                    pause = outage.next()
+                    Terminal.writeError("\(TimeText.utc(Date())): \(error); next try in \(Int(pause))s\n")
                 }
-                let deadline = started.addingTimeInterval(TimeInterval(seconds))
+                let deadline = started.addingTimeInterval(pause)
                 while !stop.isSet, Date() < deadline {
                     try? await Task.sleep(for: .milliseconds(200))
                 }
             }
         } onGracefulShutdown: {
             stop.set()
+            Self.leaveIfStillRunning(after: Self.stopGrace)
         }
     }
+
+    /// Ends the process if it has not ended by itself `grace` from now.
+    static func leaveIfStillRunning(after grace: Duration) {
+        let thread = Thread {
+            Thread.sleep(forTimeInterval: Double(grace.components.seconds))
+            Terminal.writeError("still waiting on the store or a mail server \(grace.components.seconds)s after the signal: leaving now; what was in flight is settled by the next tick\n")
+            fflush(nil)  // every stream: the tick lines printed so far
+            _exit(2)
+        }
+        thread.start()
+    }
+}
+
+/// Retries after a store outage: 1 s, then twice as long each time, at most a minute.
+struct StoreOutage {
+    private var failures = 0
+
+    var isOn: Bool { failures > 0 }
+
+    /// Seconds to wait before the next try, counting this failure.
+    mutating func next() -> TimeInterval {
+        failures += 1
+        return min(60, pow(2, Double(failures - 1)))
+    }
+
+    mutating func end() { failures = 0 }
 }
 
 /// A failure of the world (SMTP down, store locked): exit code 2.

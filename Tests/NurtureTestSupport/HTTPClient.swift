@@ -79,9 +79,6 @@ public final class ServeProcess: @unchecked Sendable {
 
     /// Sends SIGTERM and waits for serve to exit (killed after 20 s if it does not).
     public func terminate() throws -> NurtureBinary.Result {
-        kill(running.process.processIdentifier, SIGTERM)
-        let process = running.process
-        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
-        return try running.wait()
+        try running.terminate(patience: 20).result
     }
 }

@@ -42,6 +42,18 @@ public enum NurtureBinary {
                 stderr: try String(contentsOf: outputs.appendingPathComponent("stderr"), encoding: .utf8))
         }
 
+        /// Sends SIGTERM and waits for the process to end, at most `patience` seconds
+        /// (then `kill -9`, so a process that ignores the signal fails its test rather
+        /// than hanging the suite); also returns how long it took to end.
+        public func terminate(patience: TimeInterval = 30) throws -> (result: Result, seconds: TimeInterval) {
+            let asked = Date()
+            process.terminate()
+            let process = process
+            DispatchQueue.global().asyncAfter(deadline: .now() + patience) { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+            let result = try wait()
+            return (result, Date().timeIntervalSince(asked))
+        }
+
         /// `kill -9`: no chance to clean up.
         public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
     }

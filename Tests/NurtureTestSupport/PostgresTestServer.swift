@@ -17,7 +17,13 @@ public final class PostgresTestServer: Sendable {
 
     public static func start() throws -> PostgresTestServer { try shared.get() }
 
-    private init() throws {
+    /// A server of the caller's own, for a test that restarts or stops it (the shared one
+    /// serves tests running in parallel); `stop()` it at the end.
+    public static func startPrivate() throws -> PostgresTestServer { try PostgresTestServer(shared: false) }
+
+    private let startOptions: String
+
+    private init(shared: Bool = true) throws {
         guard let binaries = Self.findBinaries() else {
             throw Failure("PostgreSQL's binaries were not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (scripts/install-deps.sh)")
         }
@@ -25,15 +31,43 @@ public final class PostgresTestServer: Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         port = try freeLoopbackPort()
+        // Durability is not under test here: fsync off makes the suite fast.
+        startOptions = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", folder]) }
         try runAsOwner("initdb", ["-D", folder + "/data", "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
-        // Durability is not under test here: fsync off makes the suite fast.
-        try runAsOwner("pg_ctl", [
-            "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
-            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-        ])
-        Self.running.withLock { $0 = self }
-        atexit { PostgresTestServer.stopRunning() }
+        try runAsOwner("pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start", "-o", startOptions])
+        if shared {
+            Self.running.withLock { $0 = self }
+            atexit { PostgresTestServer.stopRunning() }
+        }
+    }
+
+    /// `pg_ctl restart -m immediate`: every backend killed at once, as in a crash or a
+    /// failover; returns once the server accepts connections again.
+    public func restartImmediately() throws {
+        try runAsOwner("pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-m", "immediate", "-w", "-t", "60", "restart", "-o", startOptions])
+    }
+
+    /// Stops a private server and removes its folder.
+    public func stop() {
+        _ = try? runAsOwner("pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Starts `psql` on `database` reading `script` from its standard input, without
+    /// waiting for it (a session that holds a lock while the test goes on).
+    public func startPSQL(database url: String, script: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binaries + "/psql")
+        process.arguments = ["-q", "-v", "ON_ERROR_STOP=1", url]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data(script.utf8))
+        try input.fileHandleForWriting.close()
+        return process
     }
 
     /// A fresh, empty database; returns its URL.

@@ -1,9 +1,12 @@
 import Foundation
 
 /// The small project the SMTP end-to-end tests send from: one campaign `welcome` with a
-/// step `hello` for leads tagged `trial`, and `leads` of them imported (lead0@example.com …).
+/// step `hello` for leads tagged `trial`, and `leads` of them imported (lead0@example.com …)
+/// into the default store, or the one `environment` names (NURTURE_DB).
 public enum WelcomeProject {
-    public static func make(_ name: String, leads: Int, connections: Int, timeout: Int = 10) throws -> TemporaryDirectory {
+    public static func make(
+        _ name: String, leads: Int, connections: Int, timeout: Int = 10, environment: [String: String] = [:]
+    ) throws -> TemporaryDirectory {
         let project = try TemporaryDirectory(name)
         try project.write("templates/hello.txt.mustache", "Hello {{first_name}}\n")
         try project.write("campaigns/welcome.yml", """
@@ -17,7 +20,7 @@ public enum WelcomeProject {
         var csv = "email,first_name,tags\n"
         for index in 0..<leads { csv += "lead\(index)@example.com,Lead\(index),trial\n" }
         try project.write("leads.csv", csv)
-        let imported = try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url)
+        let imported = try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url, environment: environment)
         guard imported.status == 0 else { throw Failed(description: "leads import: \(imported.stderr)") }
         return project
     }
