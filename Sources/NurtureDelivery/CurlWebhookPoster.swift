@@ -16,9 +16,12 @@ public struct CurlWebhookPoster: WebhookPoster {
 
     public func post(url: String, headers: [(String, String)], body: [UInt8]) async -> WebhookOutcome {
         let milliseconds = Int(timeout.components.seconds) * 1000
-        // libcurl blocks: on a thread of its own, not the shared pool's.
+        // libcurl blocks for up to `timeout`: on a thread of its own. Not Dispatch's
+        // global queue: on Linux its threads are the ones Swift's tasks run on, and four
+        // posts to a slow receiver held them all (a `run --every` tick's timer waited for
+        // the posts to end).
         return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread {
                 var result = nurture_http_result()
                 let lines = headers.map { strdup("\($0.0): \($0.1)") } + [nil]
                 defer { lines.forEach { free($0) } }
@@ -37,7 +40,7 @@ public struct CurlWebhookPoster: WebhookPoster {
                 } else {
                     continuation.resume(returning: .failed("HTTP \(result.status)"))
                 }
-            }
+            }.start()
         }
     }
 }

@@ -25,15 +25,21 @@ extension PostgresStore {
         }
     }
 
-    public func claimWebhookDeliveries(now: Date, limit: Int, lease: TimeInterval) async throws -> [WebhookDelivery] {
+    public func claimWebhookDeliveries(now: Date, perReceiver: Int, leasedUntil: Date) async throws -> [WebhookDelivery] {
         try await write { connection in
-            // SKIP LOCKED: senders claiming at once take different deliveries.
+            // Two processes claiming at once: the second waits for the first's row locks and
+            // then finds those rows due later (the condition is checked again on the row as
+            // committed), so each delivery goes to one of them. (FOR UPDATE SKIP LOCKED
+            // cannot be used beside a window function.)
             var deliveries: [WebhookDelivery] = []
             for row in try await connection.rows("""
                 WITH claimed AS (
-                    UPDATE webhook_deliveries SET next_attempt_at = \(now.addingTimeInterval(lease).epochSeconds) WHERE id IN (
-                        SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= \(now.epochSeconds)
-                        ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                    UPDATE webhook_deliveries SET next_attempt_at = \(leasedUntil.epochSeconds) WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, row_number() OVER (PARTITION BY url ORDER BY next_attempt_at, id) AS place
+                            FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= \(now.epochSeconds)) ranked
+                        WHERE place <= \(perReceiver))
+                    AND delivered_at IS NULL AND next_attempt_at <= \(now.epochSeconds)
                     RETURNING id, url, attempts, event_id)
                 SELECT c.id, c.url, c.attempts, e.name, e.occurred_at, e.attributes::text, \(unescaped: Self.leadColumns)
                 FROM claimed c JOIN events e ON e.id = c.event_id JOIN leads l ON l.id = e.lead_id ORDER BY c.id

@@ -15,14 +15,17 @@ extension SQLiteStore {
         }
     }
 
-    public func claimWebhookDeliveries(now: Date, limit: Int, lease: TimeInterval) throws -> [WebhookDelivery] {
+    public func claimWebhookDeliveries(now: Date, perReceiver: Int, leasedUntil: Date) throws -> [WebhookDelivery] {
         try connection.transaction {
             var ids: [Int64] = []
             try connection.prepare("""
                 UPDATE webhook_deliveries SET next_attempt_at = ?2 WHERE id IN (
-                    SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?3)
+                    SELECT id FROM (
+                        SELECT id, row_number() OVER (PARTITION BY url ORDER BY next_attempt_at, id) AS place
+                        FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= ?1)
+                    WHERE place <= ?3)
                 RETURNING id
-                """).rows([.integer(now.epochSeconds), .integer(now.addingTimeInterval(lease).epochSeconds), .integer(Int64(limit))]) {
+                """).rows([.integer(now.epochSeconds), .integer(leasedUntil.epochSeconds), .integer(Int64(perReceiver))]) {
                 ids.append($0.integer(0))
             }
             guard !ids.isEmpty else { return [] }

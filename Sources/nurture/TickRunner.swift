@@ -31,25 +31,16 @@ struct TickRunner {
         return loop
     }
 
-    /// One tick, then the webhooks it (and anything before it) left in the outbox. The
-    /// store learns the webhooks first, so the tick's own stage events get deliveries.
+    /// One tick. The caller has told the store the webhooks first
+    /// (`Project.webhookDispatcher`), so the tick's own stage events get deliveries, and
+    /// posts them off the tick's path.
     func tick(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
               shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> TickSummary {
         try await withTaskExecutorPreference(TickExecutor.shared) {
-            try await tickOnItsThread(transport: transport, now: now, limit: limit, progress: progress, shouldStop: shouldStop)
+            // Unconfirmed subscriptions are kept `subscribe.pending_days`, then forgotten.
+            _ = try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(-Double(project.settings.pendingDays) * 86_400))
+            return try await loop(transport: transport).tick(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
         }
-    }
-
-    private func tickOnItsThread(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void,
-                                 shouldStop: @escaping @Sendable () -> Bool) async throws -> TickSummary {
-        let webhooks = try await project.webhookDispatcher(store: store)
-        // Unconfirmed subscriptions are kept `subscribe.pending_days`, then forgotten.
-        _ = try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(-Double(project.settings.pendingDays) * 86_400))
-        var summary = try await loop(transport: transport).tick(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
-        if let webhooks, !shouldStop() {
-            (summary.webhooksDelivered, summary.webhooksFailed) = try await webhooks.run(now: now)
-        }
-        return summary
     }
 
     func runOnce(now: Date, limit: Int?, dryRun: Bool) async throws {
@@ -59,8 +50,9 @@ struct TickRunner {
         }
         let transport = try project.openTransport(journaled: true)
         if transport is OutboxTransport { Terminal.writeError("no SMTP URL configured: writing messages to outbox/\n") }
+        let webhooks = try await project.webhookDispatcher(store: store)
         let progress = ProgressBar()
-        let summary: TickSummary
+        var summary: TickSummary
         let started = Date()
         do {
             summary = try await tick(transport: transport, now: now, limit: limit, progress: progress.update)
@@ -69,6 +61,8 @@ struct TickRunner {
             return
         }
         progress.finish()
+        // After the tick's mail: what it (and anything before it) left in the outbox.
+        if let webhooks { (summary.webhooksDelivered, summary.webhooksFailed) = try await webhooks.run(now: now) }
         try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
         try report(summary, transportName: transport.name)
     }
@@ -146,36 +140,78 @@ struct TickService: Service {
 
     func run() async throws {
         try await firstCheck()
+        let webhooks = try await runner.project.webhookDispatcher(store: runner.store)
         let stop = StopFlag()
-        var outage = StoreOutage()
         try await withGracefulShutdownHandler {
-            while !stop.isSet {
-                let started = Date()
-                var pause = TimeInterval(seconds)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Webhooks beside the ticks, never between them: a slow receiver
+                // delays no mail.
+                if let webhooks { group.addTask { await post(webhooks, until: stop) } }
                 do {
-                    let summary = try await runner.tick(transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
-                    try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
-                    var line = "\(TimeText.utc(started)): \(summary)"
-                    if let reason = summary.stoppedBecause { line += "; stopped: \(reason)" }
-                    print(line)
-                    if outage.isOn { Terminal.writeError("\(TimeText.utc(Date())): the store answers again\n") }
-                    outage.end()
-                } catch SendLoop.TickError.anotherTickRunning {
-                    print("\(TimeText.utc(started)): another tick is running; skipped")
-                } catch let error as StoreError where error.kind == .unreachable {
-                    // A store that went away (a restart, a failover) comes back: keep the
-                    // service up and try again, less often the longer it lasts.
-                    pause = outage.next()
-                    Terminal.writeError("\(TimeText.utc(Date())): \(error); next try in \(Int(pause))s\n")
-                }
-                let deadline = started.addingTimeInterval(pause)
-                while !stop.isSet, Date() < deadline {
-                    try? await Task.sleep(for: .milliseconds(200))
+                    try await tickLoop(until: stop)
+                } catch {
+                    stop.set()  // the posting ends with the ticks
+                    throw error
                 }
             }
         } onGracefulShutdown: {
             stop.set()
             Self.leaveIfStillRunning(after: Self.stopGrace)
+        }
+    }
+
+    private func tickLoop(until stop: StopFlag) async throws {
+        var outage = StoreOutage()
+        while !stop.isSet {
+            let started = Date()
+            var next = started.addingTimeInterval(TimeInterval(seconds))
+            do {
+                let summary = try await runner.tick(transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
+                try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
+                var line = "\(TimeText.utc(started)): \(summary)"
+                if let reason = summary.stoppedBecause { line += "; stopped: \(reason)" }
+                print(line)
+                if outage.isOn { Terminal.writeError("\(TimeText.utc(Date())): the store answers again\n") }
+                outage.end()
+            } catch SendLoop.TickError.anotherTickRunning {
+                print("\(TimeText.utc(started)): another tick is running; skipped")
+            } catch let error as StoreError where error.isPassing {
+                // A store that went away (a restart, a failover) comes back: keep the
+                // service up and try again, less often the longer it lasts.
+                let pause = outage.next()
+                next = Date().addingTimeInterval(pause)
+                Terminal.writeError("\(TimeText.utc(Date())): \(error); next try in \(Int(pause))s\n")
+            }
+            await Self.sleep(until: next, unless: stop)
+        }
+    }
+
+    /// Posts the webhook outbox every second (what each tick leaves is posted within a
+    /// second of it), in rounds that end early on a signal.
+    private func post(_ webhooks: WebhookDispatcher, until stop: StopFlag) async {
+        var outage = StoreOutage()
+        while !stop.isSet {
+            var pause: TimeInterval = 1
+            do {
+                let (delivered, failed) = try await webhooks.run(now: Date(), shouldStop: { stop.isSet })
+                if delivered + failed > 0 { print("\(TimeText.utc(Date())): webhooks: \(delivered) delivered, \(failed) failed") }
+                outage.end()
+            } catch let error as StoreError where error.isPassing {
+                pause = outage.next()
+                Terminal.writeError("\(TimeText.utc(Date())): webhooks: \(error); next try in \(Int(pause))s\n")
+            } catch {
+                // Anything else ends the posting, not the mail; `status` shows the backlog.
+                Terminal.writeError("\(TimeText.utc(Date())): webhooks stopped: \(error)\n")
+                return
+            }
+            await Self.sleep(until: Date().addingTimeInterval(pause), unless: stop)
+        }
+    }
+
+    /// Sleeps until `deadline`, waking early once `stop` is set.
+    private static func sleep(until deadline: Date, unless stop: StopFlag) async {
+        while !stop.isSet, Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(200))
         }
     }
 
@@ -189,6 +225,11 @@ struct TickService: Service {
         }
         thread.start()
     }
+}
+
+extension StoreError {
+    /// A failure that passes by itself: the store out of reach or held by another process.
+    var isPassing: Bool { kind == .unreachable || kind == .busy }
 }
 
 /// Retries after a store outage: 1 s, then twice as long each time, at most a minute.

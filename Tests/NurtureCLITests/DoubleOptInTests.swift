@@ -132,4 +132,31 @@ import Testing
         }
         #expect(Set(accepted) == Set((0..<5).map { "accepted new\($0)@example.com" }), "a confirmation to each new address, none to the lead: \(accepted)")
     }
+
+    /// Issue 41.7: confirmation mails, all addresses together, are held to
+    /// `subscribe.confirmations_per_minute`; the rest wait in the outbox (pending, not
+    /// lost) for the next minute.
+    @Test func confirmationMailsAreHeldToTheirRatePerMinute() async throws {
+        try project.write("nurture.yml", """
+            subscribe:
+              tags: [trial]
+              confirm: true
+              from: "Acme <hello@acme.example>"
+              per_client_per_minute: 50
+              confirmations_per_minute: 3
+
+            """)
+        let server = try await ServeProcess(in: project.url)
+        defer { server.stop() }
+        for index in 0..<6 {
+            #expect(try Curl.fetch(["-d", "email=rate\(index)@example.com", "\(server.baseURL)/subscribe"]).status == 200)
+        }
+        // Three go out at once; give the others a few seconds in which they would show.
+        _ = try await outbox(waitingFor: 3)
+        try await Task.sleep(for: .seconds(2))
+        let mails = outbox()
+        #expect(mails.count == 3, "three confirmations in the first minute: \(mails.count)")
+        let mailed = Set(mails.compactMap { $0.firstMatch(of: /To: <?(rate\d@example\.com)/).map { String($0.1) } })
+        #expect(mailed == ["rate0@example.com", "rate1@example.com", "rate2@example.com"], "the first three, in order: \(mailed)")
+    }
 }

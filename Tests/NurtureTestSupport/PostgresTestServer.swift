@@ -18,7 +18,10 @@ public final class PostgresTestServer: Sendable {
     public static func start() throws -> PostgresTestServer { try shared.get() }
 
     /// A server of the caller's own, for a test that restarts or stops it (the shared one
-    /// serves tests running in parallel); `stop()` it at the end.
+    /// serves tests running in parallel); `stop()` it at the end. Durable, as PostgreSQL
+    /// is by default: with fsync or synchronous commits off, a crash or an immediate
+    /// restart loses commits already acknowledged (a message admitted for sending comes
+    /// back claimed, and is sent again), which no sender can be asked to survive.
     public static func startPrivate() throws -> PostgresTestServer { try PostgresTestServer(shared: false) }
 
     private let startOptions: String
@@ -31,8 +34,9 @@ public final class PostgresTestServer: Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         port = try freeLoopbackPort()
-        // Durability is not under test here: fsync off makes the suite fast.
-        startOptions = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        // The shared server's durability is not under test: fsync off makes the suite fast.
+        let fast = shared ? " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" : ""
+        startOptions = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1\(fast) -c max_connections=300"
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", folder]) }
         try runAsOwner("initdb", ["-D", folder + "/data", "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
         try runAsOwner("pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start", "-o", startOptions])

@@ -8,11 +8,12 @@ public final class WebhookReceiver: @unchecked Sendable {
     public let folder: TemporaryDirectory
     private let process: Process
 
-    /// Listens on `port` (0: any free one).
-    public init(secret: String, port: Int = 0) throws {
+    /// Listens on `port` (0: any free one), answering each request after `delayMilliseconds`.
+    public init(secret: String, port: Int = 0, delayMilliseconds: Int = 0) throws {
         folder = try TemporaryDirectory("nurture-webhooks")
         (process, self.port) = try FixtureScript.start(
-            "webhook_receiver.py", ["--port", String(port), "--secret", secret, "--out", folder.url.appendingPathComponent("received").path],
+            "webhook_receiver.py",
+            ["--port", String(port), "--secret", secret, "--out", folder.url.appendingPathComponent("received").path, "--delay-ms", String(delayMilliseconds)],
             in: folder, what: "the webhook receiver")
     }
 

@@ -6,9 +6,10 @@ public protocol WebhookStore: Sendable {
     /// Replaces the webhooks the store writes deliveries for (nurture.yml's `webhooks:`).
     func setWebhooks(_ rules: [WebhookRule]) async throws
 
-    /// Up to `limit` deliveries due at `now`, each leased until `now + lease` so another
-    /// process does not post it at the same moment.
-    func claimWebhookDeliveries(now: Date, limit: Int, lease: TimeInterval) async throws -> [WebhookDelivery]
+    /// The deliveries due at `now`, at most `perReceiver` for each URL (the oldest due
+    /// first), each leased until `leasedUntil` so another process does not post it
+    /// meanwhile.
+    func claimWebhookDeliveries(now: Date, perReceiver: Int, leasedUntil: Date) async throws -> [WebhookDelivery]
 
     /// Records an attempt: delivered, or failed and due again at `retryAt`.
     func recordWebhookAttempt(id: Int64, outcome: WebhookOutcome, now: Date, retryAt: Date) async throws

@@ -56,6 +56,10 @@ public enum WebhookOutcome: Sendable, Hashable {
 
 /// Where webhook requests go (libcurl in `serve` and `run`; a recorder in tests).
 public protocol WebhookPoster: Sendable {
+    /// The longest a post may take, connecting included: a claimed delivery is leased
+    /// for this long (and a margin), so no other process posts it meanwhile.
+    var timeout: Duration { get }
+
     func post(url: String, headers: [(String, String)], body: [UInt8]) async -> WebhookOutcome
 }
 
