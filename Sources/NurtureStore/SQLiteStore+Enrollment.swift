@@ -275,10 +275,17 @@ extension SQLiteStore {
                 try connection.prepare("UPDATE messages SET state = 'sent', sent_at = ?, delivered_at_ms = ?, last_error = NULL WHERE id = ?")
                     .rows([time, delivery.deliveredAt.map { .integer($0.epochMilliseconds) } ?? .null, row])
                 // The last send, and what comes next (or the end of the drip), in one write.
+                // An enrolment that ended meanwhile (a goal, an unsubscribe) keeps its
+                // ending and only learns when it was last sent to, as on PostgreSQL.
                 if delivery.completes {
                     try connection.prepare("""
-                        UPDATE enrollments SET last_sent_at = ?1, state = 'completed', ended_at = ?1, end_reason = 'every step is behind the lead',
-                            next_due_at = NULL, next_step_id = NULL WHERE id = ?2 AND state = 'active'
+                        UPDATE enrollments SET last_sent_at = ?1,
+                            state = CASE WHEN state = 'active' THEN 'completed' ELSE state END,
+                            ended_at = CASE WHEN state = 'active' THEN ?1 ELSE ended_at END,
+                            end_reason = CASE WHEN state = 'active' THEN 'every step is behind the lead' ELSE end_reason END,
+                            next_due_at = CASE WHEN state = 'active' THEN NULL ELSE next_due_at END,
+                            next_step_id = CASE WHEN state = 'active' THEN NULL ELSE next_step_id END
+                        WHERE id = ?2
                         """).rows([time, .integer(enrollment)])
                 } else {
                     try connection.prepare("""
