@@ -45,7 +45,7 @@ public struct CSVParser: Sendable {
     }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>, emit: (CSVRecord) throws -> Void) rethrows {
-        let fed = try bytes.withContiguousStorageIfAvailable { buffer in try feed(buffer, emit: emit) }
+        let fed: Void? = try bytes.withContiguousStorageIfAvailable { buffer in try feed(buffer, emit: emit) }
         if fed == nil {
             for byte in bytes { try feed(byte, emit: emit) }
         }

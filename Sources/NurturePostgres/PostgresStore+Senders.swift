@@ -22,7 +22,7 @@ extension PostgresStore {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
-                try? await write { connection in
+                _ = try? await write { connection in
                     try await connection.query("UPDATE senders SET heartbeat_at = now() WHERE id = \(self.senderID)", logger: self.logger)
                 }
             }
@@ -31,7 +31,7 @@ extension PostgresStore {
     }
 
     func unregister() async {
-        try? await write { connection in
+        _ = try? await write { connection in
             try await connection.query("DELETE FROM senders WHERE id = \(self.senderID)", logger: self.logger)
         }
     }

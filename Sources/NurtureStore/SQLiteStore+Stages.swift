@@ -103,7 +103,7 @@ extension SQLiteStore {
                 try enter.rows([.integer(entry.leadID), .text(entry.stage), .integer(entry.at.epochSeconds)])
                 guard connection.changes == 1 else { continue }
                 entered.append(entry)
-                try recordEvent(leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at)
+                _ = try recordEvent(leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at)
             }
             let later = try connection.prepare("""
                 INSERT INTO stage_rechecks (lead_id, at) VALUES (?, ?) ON CONFLICT (lead_id) DO UPDATE SET at = min(at, excluded.at)

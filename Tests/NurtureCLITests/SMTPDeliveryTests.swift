@@ -241,7 +241,7 @@ import Testing
             "/usr/sbin/smtp-sink", "-c", "-u", "nobody", "127.0.0.1:\(port)", "100",
         ]
         let output = project.url.appendingPathComponent("sink.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         sink.standardOutput = try FileHandle(forWritingTo: output)
         try sink.run()
         defer { if sink.isRunning { kill(sink.processIdentifier, SIGKILL) } }

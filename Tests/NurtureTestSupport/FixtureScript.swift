@@ -11,7 +11,7 @@ enum FixtureScript {
     /// process and the port it listens on.
     static func start(_ script: String, _ arguments: [String], in folder: TemporaryDirectory, what: String) throws -> (Process, Int) {
         let log = folder.url.appendingPathComponent("server.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [Repository.root.appendingPathComponent("Tests/Fixtures/\(script)").path] + arguments

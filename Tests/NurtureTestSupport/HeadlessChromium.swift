@@ -12,7 +12,7 @@ public enum HeadlessChromium {
         defer { try? FileManager.default.removeItem(at: profile) }
         let output = profile.appendingPathExtension("html")
         defer { try? FileManager.default.removeItem(at: output) }
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         // --no-sandbox: the tests run as root, where Chromium's own sandbox cannot start.

@@ -70,8 +70,8 @@ public enum NurtureBinary {
         try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
         let outURL = outputs.appendingPathComponent("stdout")
         let errURL = outputs.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
 
         let process = Process()
         process.executableURL = url
