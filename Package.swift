@@ -37,6 +37,8 @@ let package = Package(
             dependencies: [
                 "NurtureMIME",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA for DKIM signatures (Ed25519 is in Crypto).
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

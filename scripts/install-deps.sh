@@ -7,8 +7,9 @@ set -euo pipefail
 # (a real SMTP server), openssl (a throw-away certificate), sqlite3, postfix (smtp-sink
 # and smtp-source for the benchmark), curl (HTTP against serve), chromium (the pages,
 # in a real headless browser), postgresql (a real server for the PostgreSQL store, started
-# by the tests as an unprivileged cluster in a temporary folder).
-packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql "$@")
+# by the tests as an unprivileged cluster in a temporary folder), python3-dkim and
+# python3-nacl (dkimpy, the independent verifier of our DKIM signatures, RSA and Ed25519).
+packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql python3-dkim python3-nacl "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -65,7 +65,7 @@ struct PreviewCommand: AsyncParsableCommand {
             Terminal.writeError("condition of step '\(step.id)' for \(recipient.email): \(condition.text)\n")
         }
         let assembler = MessageAssembler(
-            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox))
+            templates: catalog.templates, linkRewriter: rewriter, composer: MessageComposer(unsubscribeMailbox: project.settings.unsubscribeMailbox, dkim: try project.dkimSigner()))
         for (index, version) in renderings.enumerated() {
             if renderings.count > 1 { print("\(index == 0 ? "" : "\n")== variant \(version.variantID ?? "") ==") }
             try render(version, campaign: campaign, lead: recipient, assembler: assembler, baseURL: project.baseURL)

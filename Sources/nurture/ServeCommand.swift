@@ -62,8 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
             settings.stageRules = project.settings.stageRules
             settings.timeZone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
             settings.webhooks = try await project.webhookDispatcher(store: store)
-            if let confirmation = project.settings.subscribeConfirmation {
+            if var confirmation = project.settings.subscribeConfirmation {
                 if let missing = project.missingConfirmationTemplate(in: project.loadCatalog()) { throw UserError(missing.description) }
+                confirmation.dkim = try project.dkimSigner()
                 settings.confirmation = (confirmation, { try project.openTransport() })
             }
             // Said once the port is bound: a port in use is an error, not "serving on".

@@ -22,6 +22,8 @@ struct Settings: Sendable {
     var stageRules = StageRules()
     /// `webhooks:`; signed with NURTURE_WEBHOOK_SECRET.
     var webhooks: [WebhookRule] = []
+    /// `dkim:`: the keys mail is signed with.
+    var dkim: [DKIMKeySetting] = []
     /// `subscribe.tags`: the tags the capture form may set; `subscribe.default_tags`:
     /// the tags every captured lead gets.
     var subscribeTags: [String] = []
@@ -56,7 +58,7 @@ struct Settings: Sendable {
         static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second", "admit_ahead"]
     }
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "webhooks", "subscribe"]
+    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "webhooks", "subscribe", "dkim"]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
@@ -87,6 +89,7 @@ struct Settings: Sendable {
             if let node = map["tracking"], !node.isNull { readTracking(node, into: &settings, &diagnostics) }
             if let node = map["score"], !node.isNull { readScore(node, into: &settings, &diagnostics) }
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
+            if let node = map["dkim"], !node.isNull { settings.dkim = readDKIM(node, &diagnostics) }
             if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
             if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
                 subscribe.rejectUnknownKeys(

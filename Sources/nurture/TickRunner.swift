@@ -24,6 +24,7 @@ struct TickRunner {
             catalog: catalog, store: store, transport: transport, planner: project.planner,
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
+        loop.dkim = try project.dkimSigner()
         loop.admitAhead = project.settings.smtp.admitAhead ?? Self.defaultAdmitAhead
         loop.scoreRules = project.settings.scoreRules
         loop.stageRules = project.settings.stageRules

@@ -34,6 +34,11 @@ struct ValidateCommand: AsyncParsableCommand {
         if !project.settings.webhooks.isEmpty, (project.environment["NURTURE_WEBHOOK_SECRET"] ?? "").isEmpty {
             Terminal.warning("nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: run, serve and event refuse to start without it; set it to a long random secret and give the same to your CRM")
         }
+        // Keys that cannot be read are errors here as in `run`; unsigned campaigns are said.
+        let signer = try project.dkimSigner()
+        for campaign in catalog.campaigns where signer?.keys(for: String(campaign.from.address.domain)).isEmpty ?? true {
+            Terminal.warning("campaign '\(campaign.id)' is not DKIM-signed: no key in nurture.yml's dkim: for \(campaign.from.address.domain) (Gmail and Yahoo require bulk mail signed by its From domain)")
+        }
         for diagnostic in diagnostics.sorted {
             Terminal.writeError("\(diagnostic)\n")
         }

@@ -9,6 +9,8 @@ public struct SubscriptionConfirmation: Sendable {
     public var subject: String
     /// How long a confirmation link works, and a pending subscription is kept.
     public var pendingDays: Int
+    /// Signs the confirmation mail like every other (nil: no DKIM keys).
+    public var dkim: DKIMSigner?
 
     public static let template = "confirm"
     /// The signing purpose of confirmation tokens: they confirm nothing else.
@@ -50,7 +52,7 @@ public struct SubscriptionConfirmation: Sendable {
         let input = pending.input
         let lead = Lead(email: input.email, firstName: input.firstName, lastName: input.lastName, attributes: ["confirm_url": confirmURL])
         let rendered = MessageRenderer(templates: templates).render(campaign: campaign, step: step, lead: lead, unsubscribeURL: "", collectWarnings: false)
-        return MessageComposer().compose(
+        return MessageComposer(dkim: dkim).compose(
             rendered: rendered, campaign: campaign, step: step, lead: lead,
             messageID: "nurture.confirm.\(pending.id).\(pending.requestedAt.epochSeconds)@\(from.address.domain)", unsubscribeURL: "", date: date)
     }

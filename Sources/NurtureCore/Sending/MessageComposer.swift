@@ -8,10 +8,13 @@ public struct MessageComposer: Sendable {
     public var dateHeader: String?
     /// An address for `mailto:` unsubscribes beside the HTTPS link (RFC 2369), if any.
     public var unsubscribeMailbox: EmailAddress?
+    /// Signs each message with the DKIM keys of its From domain (nil: no keys).
+    public var dkim: DKIMSigner?
 
-    public init(dateHeader: String? = nil, unsubscribeMailbox: EmailAddress? = nil) {
+    public init(dateHeader: String? = nil, unsubscribeMailbox: EmailAddress? = nil, dkim: DKIMSigner? = nil) {
         self.dateHeader = dateHeader
         self.unsubscribeMailbox = unsubscribeMailbox
+        self.dkim = dkim
     }
 
     /// Stable for an (enrolment, step): a retry carries the same Message-ID, so the
@@ -42,8 +45,14 @@ public struct MessageComposer: Sendable {
             subject: rendered.subject, text: rendered.text, html: rendered.html, messageID: messageID, date: date,
             extraHeaders: headers)
         message.dateHeader = dateHeader
+        var data = message.rendered()
+        if let dkim {
+            // A key that was read cannot fail to sign (BoringSSL fails only without memory);
+            // were it to, the message goes unsigned rather than not at all.
+            data = (try? dkim.sign(data, fromDomain: String(campaign.from.address.domain))) ?? data
+        }
         return OutgoingMessage(
             envelopeSender: campaign.from.address.address, recipient: lead.email.address, messageID: messageID,
-            data: message.rendered(), campaignID: campaign.id, stepID: step.id, subject: rendered.subject)
+            data: data, campaignID: campaign.id, stepID: step.id, subject: rendered.subject)
     }
 }

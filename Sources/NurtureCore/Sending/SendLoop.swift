@@ -23,6 +23,8 @@ public struct SendLoop: Sendable {
     public var admitAhead = 1
     /// A `mailto:` address for List-Unsubscribe besides the link, if configured.
     public var unsubscribeMailbox: EmailAddress?
+    /// DKIM keys to sign with (nil: none configured).
+    public var dkim: DKIMSigner?
     /// The unsubscribe link of a message.
     public var unsubscribeURL: @Sendable (_ enrollmentID: Int64, _ step: String) -> String
     /// Wraps links for open and click tracking; nil sends links as written.
@@ -194,7 +196,7 @@ public struct SendLoop: Sendable {
             if readsStages { try await fillStages(&due) }
             let decisions = decide(due, now: now, allowance: allowance, winners: winners, needs: needs, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
-            let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox)
+            let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox, dkim: dkim)
             let items = claims.compactMap { claim in
                 decisions.work[claim.enrollmentID].map {
                     ReadyMessage(claim: claim, work: $0, message: compose(claim, work: $0, now: now, composer: composer))
