@@ -84,11 +84,17 @@ enum ReportFormatter {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// One row per step: its counts, the leads whose message for it is held and why
+    /// (`held_because`: each reason with its count, `; ` between), then the campaign's totals.
     static func csv(_ reports: [CampaignReport]) -> String {
-        var lines = [(["campaign", "step"] + stepColumns.map(\.name) + ["campaign_enrolled", "campaign_converted", "campaign_conversion_rate", "campaign_unsubscribed"]).joined(separator: ",")]
+        let heading = ["campaign", "step"] + stepColumns.map(\.name) + ["held", "held_because"]
+            + ["campaign_enrolled", "campaign_converted", "campaign_conversion_rate", "campaign_unsubscribed"]
+        var lines = [heading.joined(separator: ",")]
         for report in reports {
             for row in report.steps {
+                let held = report.held.filter { $0.step == row.step }
                 let cells = [report.campaignID, row.step] + stepColumns.map { $0.csvCell(row) }
+                    + [String(held.map(\.leads).reduce(0, +)), held.map { "\($0.reason) (\($0.leads))" }.joined(separator: "; ")]
                     + [String(report.enrolled), String(report.converted), String(format: "%.4f", report.conversionRate), String(report.unsubscribed)]
                 lines.append(cells.map(CSVCell.escape).joined(separator: ","))
             }

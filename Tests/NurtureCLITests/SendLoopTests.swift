@@ -319,11 +319,35 @@ import Testing
         #expect(steps[1]["skipped"] as? Int == 2, "c and d are not vip")
 
         let csv = try nurture("report", "drip", "--format", "csv").stdout.split(separator: "\n")
-        #expect(csv.first == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,unique_opens,open_rate,unique_clicks,click_rate,machine_opens,machine_clicks,unsubscribed,converted,step_conversion_rate,campaign_enrolled,campaign_converted,campaign_conversion_rate,campaign_unsubscribed")
-        #expect(csv.dropFirst().first == "drip,one,4,0,0,0,0,0,0,0.0000,0,0.0000,0,0,0,1,0.2500,4,1,0.2500,1", "a converted after step one")
+        #expect(csv.first == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,unique_opens,open_rate,unique_clicks,click_rate,machine_opens,machine_clicks,unsubscribed,converted,step_conversion_rate,held,held_because,campaign_enrolled,campaign_converted,campaign_conversion_rate,campaign_unsubscribed")
+        #expect(csv.dropFirst().first == "drip,one,4,0,0,0,0,0,0,0.0000,0,0.0000,0,0,0,1,0.2500,0,,4,1,0.2500,1", "a converted after step one")
         let table = try nurture("report").stdout
         #expect(table.contains("drip: 4 enrolled"))
         #expect(table.contains("1 converted (25.0%)"))
         #expect(try nurture("report", "nope").status == 1)
+    }
+
+    /// Issue 36.6 in the CSV hand-off: a step whose messages are held for a missing
+    /// variable says how many leads and why, in its row.
+    @Test func theReportCSVSaysWhichStepsHoldLeadsAndWhy() throws {
+        let project = try TemporaryDirectory("nurture-report-held")
+        try project.write("templates/a.txt.mustache", "Three tips for {{company}}\n")
+        try project.write("campaigns/tips.yml", """
+            from: "Acme <hello@acme.example>"
+            enroll: { tags: [t] }
+            steps:
+              - { id: tips, subject: "Tips for {{company}}", template: a }
+            """)
+        func nurture(_ arguments: String...) throws -> NurtureBinary.Result { try NurtureBinary.run(arguments, in: project.url) }
+        #expect(try nurture("leads", "add", "kim@example.com", "--tag", "t", "--attr", "company=Kim Co").status == 0)
+        #expect(try nurture("leads", "add", "lee@example.com", "--tag", "t").status == 0)
+        #expect(try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z").status == 0)
+        let csv = try nurture("report", "tips", "--format", "csv").stdout.split(separator: "\n")
+        let heading = try #require(csv.first).split(separator: ",", omittingEmptySubsequences: false)
+        let row = try #require(csv.dropFirst().first { $0.hasPrefix("tips,tips,") }).split(separator: ",", omittingEmptySubsequences: false)
+        let cell = { (name: String) in heading.firstIndex(of: Substring(name)).map { String(row[$0]) } }
+        #expect(cell("sent") == "1")
+        #expect(cell("held") == "1", "\(csv)")
+        #expect(cell("held_because")?.contains("company") == true && cell("held_because")?.hasSuffix("(1)") == true, "\(csv)")
     }
 }
