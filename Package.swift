@@ -41,6 +41,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // The send loop's log lines go to whatever handler its caller injects.
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NurtureCore
 import NurtureDelivery
 
@@ -23,8 +24,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Send at most this many messages in this tick.") var limit: Int?
     @Flag(name: .customLong("allow-removed"), help: "Accept a step that looks like an unmarked rename as a new step (it is sent to leads who got the old one).")
     var allowRemoved = false
+    @Option(help: "trace, debug (a line per message), info (each tick's start and end, with its counts), notice, warning, error or critical; default: LOG_LEVEL or warning.")
+    var logLevel: String?
 
     func validate() throws {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if once && every != nil { throw ValidationError("--once and --every go alone, not both: --once runs one tick (for cron), --every INTERVAL keeps ticking") }
         guard once != (every != nil) else { throw ValidationError("say --once (one tick, for cron) or --every INTERVAL") }
         if now != nil && !once { throw ValidationError("--now goes with --once") }
@@ -45,14 +51,19 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let project = try Project(options: global)
         let catalog = try project.loadValidCatalog()
+        // On standard error, beside the tick's summary on standard output; quiet by
+        // default, as cron mails whatever a job prints.
+        LoggingSystem.bootstrap { StandardErrorLogHandler(label: $0) }
+        var logger = Logger(label: "nurture.run")
+        logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .warning
         if let every {
             let (store, services) = try await project.openStoreForServiceGroup(mayCreate: true)
-            try await TickRunner(project: project, catalog: catalog, store: store).runEvery(
+            try await TickRunner(project: project, catalog: catalog, store: store, logger: logger).runEvery(
                 seconds: Self.seconds(every)!, limit: limit, beside: services, firstCheck: { try await checkRenames(catalog, store) })
         } else {
             let store = try await project.openStore(mayCreate: true)
             try await checkRenames(catalog, store)
-            let runner = TickRunner(project: project, catalog: catalog, store: store)
+            let runner = TickRunner(project: project, catalog: catalog, store: store, logger: logger)
             try await runner.runOnce(now: now?.date ?? Date(), limit: limit, dryRun: dryRun)
         }
     }

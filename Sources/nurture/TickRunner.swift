@@ -12,6 +12,8 @@ struct TickRunner {
     let project: Project
     let catalog: CampaignCatalog
     let store: any Store
+    /// The send loop's log (`run --log-level`); silent by default.
+    var logger = Logger(label: "nurture.run", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Four messages per commit: at one connection a commit (an fsync of a few hundred
     /// microseconds on a virtual disk) then keeps pace with the wire, and a crash leaves at
@@ -25,6 +27,7 @@ struct TickRunner {
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
         loop.dkim = try project.dkimSigner()
+        loop.logger = logger
         loop.admitAhead = project.settings.smtp.admitAhead ?? Self.defaultAdmitAhead
         loop.scoreRules = project.settings.scoreRules
         loop.stageRules = project.settings.stageRules
@@ -76,7 +79,7 @@ struct TickRunner {
         let summary: TickSummary
         if let postgres = store as? PostgresStore {
             summary = try await postgres.withRolledBackTransaction { view in
-                try await TickRunner(project: project, catalog: catalog, store: view).loop(transport: transport).tick(now: now, limit: limit)
+                try await TickRunner(project: project, catalog: catalog, store: view, logger: logger).loop(transport: transport).tick(now: now, limit: limit)
             }
         } else if let sqlite = store as? SQLiteStore {
             let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-dry-run-\(UUID().uuidString).sqlite")
@@ -84,7 +87,7 @@ struct TickRunner {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy.path + suffix) }
             }
             let snapshot = try await sqlite.snapshot(to: copy.path)
-            summary = try await TickRunner(project: project, catalog: catalog, store: snapshot).loop(transport: transport).tick(now: now, limit: limit)
+            summary = try await TickRunner(project: project, catalog: catalog, store: snapshot, logger: logger).loop(transport: transport).tick(now: now, limit: limit)
         } else {
             throw UserError("--dry-run is not available for this store")
         }

@@ -37,6 +37,23 @@ import Testing
         return result
     }
 
+    /// Issue 42.6: the send loop logs through swift-log on standard error: nothing by
+    /// default (cron mails what a job prints), each tick's start and end with its counts
+    /// at info, a line per message at debug.
+    @Test func theSendLoopLogsAtTheLevelAskedFor() throws {
+        try campaign(threeSteps)
+        for name in ["ann", "bob"] { try nurture("leads", "add", "\(name)@example.com", "--tag", "trial") }
+        let quiet = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
+        #expect(!quiet.stderr.contains("tick"), "\(quiet.stderr)")
+        let info = try nurture("run", "--once", "--now", "2030-01-09T10:00:00Z", "--log-level", "info")
+        #expect(info.stderr.contains("info nurture.run: limit=none now=2030-01-09T10:00:00Z [NurtureCore] tick starting"), "\(info.stderr)")
+        #expect(info.stderr.contains("sent=2") && info.stderr.contains("tick ended"), "\(info.stderr)")
+        #expect(!info.stderr.contains(" message\n"))
+        let debug = try nurture("run", "--once", "--now", "2030-01-16T10:00:00Z", environment: ["LOG_LEVEL": "debug"])
+        let lines = debug.stderr.split(separator: "\n").filter { $0.hasSuffix("] message") }
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains("step=three") && $0.contains("outcome=delivered") }, "\(debug.stderr)")
+    }
+
     func importLeads(_ count: Int, timezone: String = "") throws {
         var csv = "email,first_name,timezone,tags\n"
         for index in 0..<count { csv += "lead\(index)@example.com,Lead\(index),\(timezone),trial\n" }

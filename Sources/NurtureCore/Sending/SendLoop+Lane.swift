@@ -28,6 +28,15 @@ extension SendLoop {
         /// The check right before the hand-over said no: nothing was sent.
         case withheld
         case checkFailed(any Error)
+
+        /// For the log: the transport's answer, or why there was none.
+        var words: String {
+            switch self {
+            case .delivered(let delivery): "\(delivery.result)"
+            case .withheld: "withheld (the lead may no longer be mailed)"
+            case .checkFailed(let error): "not handed over: \(error)"
+            }
+        }
     }
 
     struct Lane {
@@ -120,6 +129,10 @@ extension SendLoop {
 
         /// Counts and queues for recording what became of a message.
         mutating func settle(_ item: ReadyMessage, _ outcome: HandOverOutcome) {
+            loop.logger.debug("message", metadata: [
+                "campaign": "\(item.message.campaignID)", "step": "\(item.message.stepID)", "to": "\(item.message.recipient)",
+                "message_id": "\(item.message.messageID)", "outcome": "\(outcome.words)",
+            ])
             switch outcome {
             case .delivered(let delivery):
                 stop.countHandedOver()

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NurtureMIME
 
 /// One tick of the send loop: enrol, pick what is due, decide, render, deliver, record.
@@ -36,6 +37,9 @@ public struct SendLoop: Sendable {
     /// The real clock, for when a message was accepted (`now` may be a replayed time);
     /// passed in like `now`, so the core never reads a clock of its own.
     public var wallClock: @Sendable () -> Date
+    /// Each tick's start and end with its counts and why it stopped (info), each
+    /// message's outcome (debug). Silent unless the caller gives one.
+    public var logger = Logger(label: "nurture.run", factory: { _ in SwiftLogNoOpLogHandler() })
 
     public init(
         catalog: CampaignCatalog, store: any Store, transport: any Transport, planner: DripPlanner,
@@ -62,13 +66,24 @@ public struct SendLoop: Sendable {
         now: Date, limit: Int? = nil, progress: @Sendable (Int, Int) -> Void = { _, _ in },
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) async throws -> TickSummary {
-        guard let lock = try await store.acquireSendLock() else { throw TickError.anotherTickRunning }
+        guard let lock = try await store.acquireSendLock() else {
+            logger.info("another tick is running; nothing done")
+            throw TickError.anotherTickRunning
+        }
+        logger.info("tick starting", metadata: ["now": "\(now.iso8601Seconds)", "limit": "\(limit.map(String.init) ?? "none")"])
         do {
             let summary = try await run(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
             await lock.release()
+            var counts: Logger.Metadata = [
+                "sent": "\(summary.sent)", "skipped": "\(summary.skipped)", "retrying": "\(summary.retrying)", "failed": "\(summary.failed)",
+                "unknown": "\(summary.unknown)", "enrolled": "\(summary.enrolled)", "converted": "\(summary.converted)", "held": "\(summary.held)",
+            ]
+            if let reason = summary.stoppedBecause { counts["stopped"] = "\(reason)" }
+            logger.info("tick ended", metadata: counts)
             return summary
         } catch {
             await lock.release()
+            logger.info("tick failed", metadata: ["error": "\(error)"])
             throw error
         }
     }
