@@ -18,30 +18,11 @@ n=${1:-10000}
 runs=${2:-3}
 shift 2 || shift $# || true
 widths=("${@:-1 4 8}")
-scripts/install-deps.sh time
-swift build -c release --product nurture >/dev/null
-nurture="$PWD/.build/release/nurture"
-work=$(mktemp -d)
-sink_pid=""
-trap '[[ -n $sink_pid ]] && kill $sink_pid 2>/dev/null; rm -rf "$work"' EXIT
-gcc -O2 -o "$work/curl-bare" scripts/bench/curl-bare.c -lcurl
-export NURTURE_SECRET=bench-secret-0123456789
-
-bash scripts/bench/realistic-project.sh "$work/project" "$n"
+source scripts/bench/delivery-setup.sh
 (cd "$work/project" && "$nurture" leads import leads.csv >/dev/null && cp nurture.sqlite base.sqlite)
 # The bare loop sends one whole message as nurture renders it (tracking on: the larger).
 (cd "$work/project" && NURTURE_BASE_URL=https://t.example "$nurture" preview bench one --lead lead1@example.org --format eml > "$work/message.eml")
 size=$(wc -c < "$work/message.eml")
-
-port=$((20000 + RANDOM % 20000))
-start_sink() {
-    [[ -n $sink_pid ]] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null || true
-    smtp-sink -u nobody "127.0.0.1:$port" 1000 &
-    sink_pid=$!
-    sleep 0.5
-}
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-elapsed() { awk -F': ' '/Elapsed \(wall clock\)/ {split($2, t, ":"); s = 0; for (i = 1; i <= length(t); i++) s = s * 60 + t[i]; print s}' "$1"; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); $n messages of about $size bytes"
 for width in ${widths[*]}; do

@@ -10,23 +10,28 @@ public enum DKIMCanonical {
         public var rawValue: String
     }
 
-    /// The message's header fields, in order, and its body: split at the first empty line.
-    public static func split(_ message: String) -> (fields: [Field], body: Substring) {
-        var headerEnd = message.endIndex
-        var bodyStart = message.endIndex
-        if let range = message.range(of: "\r\n\r\n") {
-            headerEnd = range.lowerBound
-            bodyStart = range.upperBound
+    /// The message's header fields, in order, and its body's bytes: split at the first
+    /// empty line.
+    public static func split(_ message: String) -> (fields: [Field], body: ArraySlice<UInt8>) {
+        let bytes = Array(message.utf8)
+        var headerEnd = bytes.count
+        var index = 0
+        while index + 3 < bytes.count {
+            if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 {
+                headerEnd = index
+                break
+            }
+            index += 1
         }
         var fields: [Field] = []
-        for line in message[..<headerEnd].components(separatedBy: "\r\n") {
+        for line in String(decoding: bytes[..<headerEnd], as: UTF8.self).components(separatedBy: "\r\n") {
             if let first = line.first, first == " " || first == "\t", !fields.isEmpty {
                 fields[fields.count - 1].rawValue += "\r\n" + line
             } else if let colon = line.firstIndex(of: ":") {
                 fields.append(Field(name: String(line[..<colon]), rawValue: String(line[line.index(after: colon)...])))
             }
         }
-        return (fields, message[bodyStart...])
+        return (fields, bytes[min(bytes.count, headerEnd + 4)...])
     }
 
     /// `name:value` relaxed: the name in lower case, the value unfolded, each run of
@@ -37,10 +42,46 @@ public enum DKIMCanonical {
 
     /// The body relaxed: spaces and tabs collapsed within lines and dropped at their
     /// ends, empty lines at the end dropped, and a non-empty body ending in one CRLF.
-    public static func relaxedBody(_ body: Substring) -> String {
-        var lines = body.components(separatedBy: "\r\n").map { collapsed($0).trimmingTrailingSpaces() }
-        while let last = lines.last, last.isEmpty { lines.removeLast() }
-        return lines.isEmpty ? "" : lines.joined(separator: "\r\n") + "\r\n"
+    /// On bytes: a message's body is several kilobytes, and walking it as Characters
+    /// cost more than its RSA signature (a profile of a signed tick).
+    public static func relaxedBody(_ body: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        var emptyLinesPending = 0
+        var line: [UInt8] = []
+        var index = body.startIndex
+        func endLine() {
+            while let last = line.last, last == 32 { line.removeLast() }
+            if line.isEmpty {
+                emptyLinesPending += 1
+            } else {
+                for _ in 0..<emptyLinesPending { out += [13, 10] }
+                emptyLinesPending = 0
+                out += line
+                out += [13, 10]
+            }
+            line.removeAll(keepingCapacity: true)
+        }
+        var inSpace = false
+        while index < body.endIndex {
+            let byte = body[index]
+            if byte == 13, index + 1 < body.endIndex, body[index + 1] == 10 {
+                endLine()
+                inSpace = false
+                index += 2
+                continue
+            }
+            if byte == 32 || byte == 9 {
+                if !inSpace { line.append(32) }
+                inSpace = true
+            } else {
+                line.append(byte)
+                inSpace = false
+            }
+            index += 1
+        }
+        if !line.isEmpty { endLine() }
+        return out
     }
 
     /// Each run of spaces and tabs as one space.
@@ -69,14 +110,4 @@ extension String {
         return String(self[start...end])
     }
 
-    fileprivate func trimmingTrailingSpaces() -> String {
-        guard let end = lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        return String(self[...end])
-    }
-}
-
-extension Substring {
-    fileprivate func components(separatedBy separator: String) -> [String] {
-        String(self).components(separatedBy: separator)
-    }
 }

@@ -100,7 +100,7 @@ public struct DKIMSigner: Sendable {
         let keys = keys(for: fromDomain)
         guard !keys.isEmpty else { return message }
         let (fields, body) = DKIMCanonical.split(message)
-        let bodyHash = Data(SHA256.hash(data: Array(DKIMCanonical.relaxedBody(body).utf8))).base64EncodedString()
+        let bodyHash = Data(SHA256.hash(data: DKIMCanonical.relaxedBody(body))).base64EncodedString()
         let signedFields = Self.pick(Self.signedHeaders, from: fields)
         var signatures = ""
         for key in keys {
