@@ -63,6 +63,49 @@ public struct LinkSigner: Sendable {
         return Self.base64URL(body) + "." + code.withUnsafeBytes { Self.base64URL($0) }
     }
 
+    /// A VERP token for message row `row`, short enough for an address's local part
+    /// (RFC 5321: 64 octets) and in lower case, as some servers fold local parts: the
+    /// row in base 36, a dash, and 80 bits of its HMAC in base 32 (about 25 characters).
+    public func returnPathToken(messageRow row: Int64) -> String {
+        String(row, radix: 36) + "-" + Self.base32(Array(returnPathCode(row, key: current).prefix(10)))
+    }
+
+    /// The message row a VERP token names, or nil when it was not signed here (under the
+    /// current secret or the one before it).
+    public func messageRow(inReturnPathToken token: String) -> Int64? {
+        let parts = token.lowercased().split(separator: "-")
+        guard parts.count == 2, let row = Int64(parts[0], radix: 36), row > 0 else { return nil }
+        for key in [current] + (previous.map { [$0] } ?? []) {
+            let expected = Self.base32(Array(returnPathCode(row, key: key).prefix(10)))
+            // Both are public-length strings of the same alphabet: compared in constant time.
+            guard expected.utf8.count == parts[1].utf8.count else { continue }
+            if zip(expected.utf8, parts[1].utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 { return row }
+        }
+        return nil
+    }
+
+    private func returnPathCode(_ row: Int64, key: Key) -> [UInt8] {
+        Array("v:\(row)".utf8).withUnsafeBytes { Array(key.code(for: $0)) }
+    }
+
+    /// RFC 4648 base 32 in lower case, without padding.
+    private static func base32(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+        var out: [UInt8] = []
+        var buffer = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = (buffer << 8) | Int(byte)
+            bits += 8
+            while bits >= 5 {
+                out.append(alphabet[(buffer >> (bits - 5)) & 31])
+                bits -= 5
+            }
+        }
+        if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The payload of a valid token of `purpose`, or nil.
     public func payload(of token: String, purpose: String) -> String? {
         guard let opened = open(token), opened.purpose == purpose else { return nil }

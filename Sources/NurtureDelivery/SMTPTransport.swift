@@ -75,7 +75,7 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         let name = name
         let timeout = settings.timeout
         engine.submit(
-            messageID: message.messageID, from: settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data,
+            messageID: message.messageID, from: message.returnPath ?? settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data,
             check: check
         ) { attempt in
             done(attempt.map { sent in sent.map { Self.result(of: $0, server: name, timeout: timeout) } })

@@ -50,12 +50,15 @@ struct Settings: Sendable {
         var caFile: String?
         var timeoutSeconds: Int?
         var envelopeFrom: String?
+        /// `verp: false` sends `envelope_from` as it is; by default each message's MAIL
+        /// FROM carries a signed token naming it (`bounces+TOKEN@domain`).
+        var verp = true
         var maxConnections: Int?
         var ratePerSecond: Double?
         /// Messages each connection admits per durable commit (`SendLoop.admitAhead`).
         var admitAhead: Int?
 
-        static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "max_connections", "rate_per_second", "admit_ahead"]
+        static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "verp", "max_connections", "rate_per_second", "admit_ahead"]
     }
 
     static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "webhooks", "subscribe", "dkim"]
@@ -142,6 +145,7 @@ struct Settings: Sendable {
                 diagnostics.error(at: sender.node.location, "'envelope_from' is not a valid address: \(error)", hint: "like bounces@acme.example")
             }
         }
+        if let verp = map.optionalFlag("verp", into: &diagnostics) { smtp.verp = verp }
         smtp.timeoutSeconds = number("timeout", map, &diagnostics, in: 1...3600, whole: true, hint: "whole seconds from 1 to 3600, like 60").map(Int.init)
         smtp.maxConnections = number("max_connections", map, &diagnostics, in: 1...64, whole: true, hint: "a whole number from 1 to 64").map(Int.init)
         smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, in: 0.01...100_000, hint: "messages per second from 0.01 to 100000, like 10 or 0.5")

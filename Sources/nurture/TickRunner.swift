@@ -27,6 +27,9 @@ struct TickRunner {
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
         loop.dkim = try project.dkimSigner()
+        if let sender = project.settings.smtp.envelopeFrom, project.settings.smtp.verp {
+            loop.returnPath = ReturnPath(base: try EmailAddress(sender), signer: signer)
+        }
         loop.logger = logger
         loop.admitAhead = project.settings.smtp.admitAhead ?? Self.defaultAdmitAhead
         loop.scoreRules = project.settings.scoreRules

@@ -36,6 +36,23 @@ import Testing
         try nurture(["run", "--once", "--now", time], smtp: server, extra: extra)
     }
 
+    /// Issue 37.2: with `smtp.envelope_from`, each message's MAIL FROM is a return path of
+    /// its own (`bounces+TOKEN@domain`); `verp: false` sends the address as it is.
+    @Test func eachMessageHasAReturnPathOfItsOwn() throws {
+        try project.write("nurture.yml", "smtp: { envelope_from: bounces@acme.example }\n")
+        let server = try SMTPTestServer()
+        for name in ["zoe", "max"] { try addLead("\(name)@example.com") }
+        #expect(try tick(server.url, at: "2030-01-07T10:00:00Z").status == 0)
+        let senders = try server.received().compactMap { $0["mail_from"] as? String }
+        #expect(senders.count == 2 && Set(senders).count == 2, "\(senders)")
+        #expect(senders.allSatisfy { $0.wholeMatch(of: /bounces\+[0-9a-z]+-[a-z2-7]{16}@acme\.example/) != nil }, "\(senders)")
+
+        try project.write("nurture.yml", "smtp: { envelope_from: bounces@acme.example, verp: false }\n")
+        #expect(try tick(server.url, at: "2030-01-08T10:00:00Z").status == 0)
+        let plain = try server.received().dropFirst(2).compactMap { $0["mail_from"] as? String }
+        #expect(plain == ["bounces@acme.example", "bounces@acme.example"], "\(plain)")
+    }
+
     /// Issue 5: non-ASCII subject and From arrive intact, as standard MIME.
     @Test func internationalMessageArrivesIntact() throws {
         let server = try SMTPTestServer()

@@ -5,6 +5,29 @@ import Testing
 @Suite struct LinkSignerTests {
     let signer = LinkSigner(secret: "s3cret")
 
+    /// VERP tokens (issue 37.2): the row in base 36 and 80 bits of HMAC-SHA256("v:ROW")
+    /// in base 32, as Python's hmac and base64 compute them; read back under the current
+    /// or the previous secret, in any case; anything else refused.
+    @Test func returnPathTokensMatchAnIndependentComputationAndRoundTrip() throws {
+        #expect(signer.returnPathToken(messageRow: 42) == "16-drkocp4ienvk3xja")
+        #expect(signer.returnPathToken(messageRow: 1_234_567) == "qglj-3dojcqf4kbj3fl7t")
+        #expect(signer.messageRow(inReturnPathToken: "16-drkocp4ienvk3xja") == 42)
+        #expect(signer.messageRow(inReturnPathToken: "16-DRKOCP4IENVK3XJA") == 42, "a server that upper-cases local parts")
+        #expect(signer.messageRow(inReturnPathToken: "17-drkocp4ienvk3xja") == nil, "another row, the same tag")
+        #expect(signer.messageRow(inReturnPathToken: "16-drkocp4ienvk3xjb") == nil)
+        #expect(signer.messageRow(inReturnPathToken: "16") == nil && signer.messageRow(inReturnPathToken: "") == nil)
+        let rotated = LinkSigner(secret: "new", previousSecret: "s3cret")
+        #expect(rotated.messageRow(inReturnPathToken: "16-drkocp4ienvk3xja") == 42)
+        #expect(LinkSigner(secret: "other").messageRow(inReturnPathToken: "16-drkocp4ienvk3xja") == nil)
+
+        let path = ReturnPath(base: try EmailAddress("bounces@acme.example"), signer: signer)
+        #expect(path.address(forMessageRow: 42) == "bounces+16-drkocp4ienvk3xja@acme.example")
+        #expect(path.messageRow(in: "bounces+16-drkocp4ienvk3xja@acme.example") == 42)
+        #expect(path.messageRow(in: "bounces+16-drkocp4ienvk3xja@other.example") == nil)
+        let long = ReturnPath(base: try EmailAddress(String(repeating: "b", count: 50) + "@acme.example"), signer: signer)
+        #expect(long.address(forMessageRow: 42) == String(repeating: "b", count: 50) + "@acme.example", "over 64 octets: the plain sender")
+    }
+
     @Test func roundTripsAndRefusesTampering() throws {
         let token = signer.unsubscribeToken(enrollmentID: 42, step: "welcome")
         #expect(signer.unsubscribeTarget(inToken: token)?.enrollmentID == 42)

@@ -9,10 +9,12 @@ struct TimedDelivery: Sendable {
 
 extension SendLoop {
     func compose(_ claim: Claim, work: Work, now: Date, composer: MessageComposer) -> OutgoingMessage {
-        MessageAssembler(templates: catalog.templates, linkRewriter: linkRewriter, composer: composer).assemble(
+        var message = MessageAssembler(templates: catalog.templates, linkRewriter: linkRewriter, composer: composer).assemble(
             campaign: work.campaign, step: work.step.rendering(variant: claim.variant), lead: work.lead, messageID: claim.messageID, messageRow: claim.rowID,
             unsubscribeURL: unsubscribeURL(claim.enrollmentID, claim.step), date: now, collectWarnings: false
         ).message
+        message.returnPath = returnPath?.address(forMessageRow: claim.rowID)
+        return message
     }
 
     /// A message claimed and composed, waiting for a connection. A class: it passes

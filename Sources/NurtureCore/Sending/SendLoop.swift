@@ -26,6 +26,8 @@ public struct SendLoop: Sendable {
     public var unsubscribeMailbox: EmailAddress?
     /// DKIM keys to sign with (nil: none configured).
     public var dkim: DKIMSigner?
+    /// Gives each message a return path of its own (nil: the transport's envelope sender).
+    public var returnPath: ReturnPath?
     /// The unsubscribe link of a message.
     public var unsubscribeURL: @Sendable (_ enrollmentID: Int64, _ step: String) -> String
     /// Wraps links for open and click tracking; nil sends links as written.

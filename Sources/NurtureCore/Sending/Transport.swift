@@ -2,6 +2,9 @@
 public struct OutgoingMessage: Sendable, Hashable {
     /// SMTP `MAIL FROM` (may differ from the `From:` header).
     public var envelopeSender: String
+    /// This message's own return path (VERP: `bounces+TOKEN@domain`), used before the
+    /// transport's configured envelope sender and `envelopeSender`; nil: none.
+    public var returnPath: String?
     /// SMTP `RCPT TO`: one validated address.
     public var recipient: String
     public var messageID: String
