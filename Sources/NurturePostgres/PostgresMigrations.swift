@@ -250,6 +250,10 @@ enum PostgresMigrations {
         ]),
         // Held messages (see the SQLite store).
         Migration(version: 10, name: "held messages", sql: ["ALTER TABLE enrollments ADD COLUMN held_reason TEXT"]),
+        // The suppression list (see the SQLite store).
+        Migration(version: 11, name: "suppression list", sql: [
+            "CREATE TABLE suppressions (pattern TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -93,6 +93,7 @@ extension PostgresStore {
                     WITH live AS (
                         SELECT m.id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
                         WHERE m.id = ANY(\(rows)) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
+                            AND \(unescaped: Self.notSuppressed)
                         FOR SHARE OF e, l)
                     UPDATE messages SET state = 'sending', sender_id = \(self.senderID) WHERE id IN (SELECT id FROM live) RETURNING id
                     """, logger: self.logger).map { try $0.decode(Int64.self) })
@@ -119,6 +120,7 @@ extension PostgresStore {
             try await connection.rows("""
                 SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
                 WHERE m.id = \(claim.rowID) AND m.state = 'sending' AND e.state = 'active' AND l.status = 'active'
+                    AND \(unescaped: Self.notSuppressed)
                 """, logger: self.logger).isEmpty == false
         }
     }

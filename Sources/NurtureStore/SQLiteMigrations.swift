@@ -294,6 +294,15 @@ enum SQLiteMigrations {
             -- by the tick that held it and cleared by any other decision.
             ALTER TABLE enrollments ADD COLUMN held_reason TEXT;
             """),
+        Migration(version: 16, name: "suppression list", sql: """
+            -- Addresses (lower case) and whole domains ('@' and the domain) no campaign may
+            -- mail: checked when a step is decided and again when its message is admitted.
+            CREATE TABLE suppressions (
+                pattern TEXT PRIMARY KEY,
+                reason TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -33,13 +33,14 @@ extension SQLiteStore {
         try connection.transaction { try admit(claim) }
     }
 
-    /// Moves the claim to `sending`, only while its lead may still be mailed and its drip
-    /// is live; says whether it did. Inside the caller's transaction.
+    /// Moves the claim to `sending`, only while its lead may still be mailed (active, not
+    /// on the suppression list) and its drip is live; says whether it did. Inside the
+    /// caller's transaction.
     private func admit(_ claim: Claim) throws -> Bool {
         try connection.prepare("""
             UPDATE messages SET state = 'sending' WHERE id = ?1 AND state = 'claimed' AND EXISTS (
                 SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
-                WHERE e.id = messages.enrollment_id AND e.state = 'active' AND l.status = 'active')
+                WHERE e.id = messages.enrollment_id AND e.state = 'active' AND l.status = 'active' AND \(Self.notSuppressed))
             """).rows([.integer(claim.rowID)])
         return connection.changes == 1
     }
@@ -62,7 +63,7 @@ extension SQLiteStore {
             var live = false
             try connection.prepare("""
                 SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
-                WHERE m.id = ?1 AND m.state = 'sending' AND e.state = 'active' AND l.status = 'active'
+                WHERE m.id = ?1 AND m.state = 'sending' AND e.state = 'active' AND l.status = 'active' AND \(notSuppressed)
                 """).rows([.integer(claim.rowID)]) { _ in live = true }
             return live
         }

@@ -12,10 +12,12 @@ extension SendLoop {
     /// campaign file (which makes every enrolment due at once) may have filled the hole.
     static let holdRecheck: TimeInterval = 3600
 
-    /// The planner's verdict for each due enrolment, as store changes.
-    func decide(_ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds, summary: inout TickSummary)
-        -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool)
-    {
+    /// The planner's verdict for each due enrolment, as store changes. `suppressed`: the
+    /// leads' addresses (lower case) the suppression list covers, with the entry.
+    func decide(
+        _ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds, suppressed: [String: String] = [:],
+        summary: inout TickSummary
+    ) -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool) {
         var changes: [EnrollmentChange] = []
         var work: [Int64: Work] = [:]
         var limited = false
@@ -31,6 +33,12 @@ extension SendLoop {
             {
                 summary.converted += 1
                 changes.append(EnrollmentChange(enrollmentID: id, outcome: Self.conversion(by: goal.0, at: goal.1)))
+                continue
+            }
+            // Never mailed by any campaign: the drip ends as for a lead that may not be mailed.
+            if let entry = suppressed[item.lead.email.address.lowercased()] {
+                summary.suppressed += 1
+                changes.append(EnrollmentChange(enrollmentID: id, outcome: .end(.suppressed, reason: "the address is on the suppression list (\(entry))")))
                 continue
             }
             let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)

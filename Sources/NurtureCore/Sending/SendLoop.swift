@@ -211,7 +211,8 @@ public struct SendLoop: Sendable {
             if due.isEmpty { return nil }
             if readsScores { try await fillScores(&due, now: now) }
             if readsStages { try await fillStages(&due) }
-            let decisions = decide(due, now: now, allowance: allowance, winners: winners, needs: needs, summary: &summary)
+            let suppressed = try await store.suppressionEntries(for: due.map { $0.lead.email.address.lowercased() })
+            let decisions = decide(due, now: now, allowance: allowance, winners: winners, needs: needs, suppressed: suppressed, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
             let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox, dkim: dkim)
             let items = claims.compactMap { claim in

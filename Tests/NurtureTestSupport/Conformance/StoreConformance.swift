@@ -30,7 +30,7 @@ public struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 public enum StoreConformance {
     public static let checks: [ConformanceCheck] =
         LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks + RecoveryReportEnrolmentFixture.checks + StageFixture.checks
-        + WebhookFixture.checks + VariantFixture.checks + FunnelTimingFixture.checks + EndedMeanwhileFixture.checks
+        + WebhookFixture.checks + VariantFixture.checks + FunnelTimingFixture.checks + EndedMeanwhileFixture.checks + SuppressionFixture.checks
 }
 
 /// A project folder with one template and the campaign `drip`, and a new store for it:
