@@ -62,9 +62,10 @@ enum LeadDescription {
     }
 
     /// The same story for tools: `leads show --format json`.
-    static func json(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules(), at time: Date) -> String {
+    static func json(_ timeline: LeadTimeline, scoreRules: ScoreRules = ScoreRules(), at time: Date, suppressedBy: String? = nil) -> String {
         let lead = timeline.lead
         var object = jsonFields(lead)
+        object["suppressed_by"] = suppressedBy ?? NSNull()
         object["timezone"] = lead.timeZone ?? NSNull()
         object["attributes"] = lead.attributes
         object["enrolments"] = timeline.enrollments.map { item -> [String: Any] in

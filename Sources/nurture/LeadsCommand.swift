@@ -92,8 +92,9 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let rules = project.settings.scoreRules
         timeline.lead.score = timeline.score(rules: rules, at: time)
         if let id = timeline.lead.id { timeline.lead.stages = try await store.stages(ofLeads: [id])[id] ?? [] }
+        let suppressedBy = try await store.suppressionEntries(for: [address.address.lowercased()]).values.first
         if format == .json {
-            print(LeadDescription.json(timeline, scoreRules: rules, at: time))
+            print(LeadDescription.json(timeline, scoreRules: rules, at: time, suppressedBy: suppressedBy))
             return
         }
         // Attributes a wait_until step reads are checked as dates, so a value in another
@@ -101,6 +102,7 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap(\.dateAttribute))
         // Names and attributes are lead data: shown with control characters escaped.
         print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes, stageOrder: project.settings.stageRules.ids)))
+        if let suppressedBy { print("  suppressed: \(suppressedBy) is on the suppression list; never mailed") }
         print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: rules, at: time)))
     }
 }

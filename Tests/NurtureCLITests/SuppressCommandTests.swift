@@ -51,6 +51,11 @@ import Testing
         let outbox = project.url.appendingPathComponent("outbox")
         let mailed = try FileManager.default.contentsOfDirectory(atPath: outbox.path).map { try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8) }
         #expect(mailed.count == 2 && mailed.allSatisfy { $0.contains("dee@example.com") || $0.contains("eve@example.com") })
-        #expect(try nurture("leads", "show", "bo@blocked.example").stdout.contains("suppression list (@blocked.example)"))
+        let bo = try nurture("leads", "show", "bo@blocked.example").stdout
+        #expect(bo.contains("suppression list (@blocked.example)") && bo.contains("suppressed: @blocked.example is on the suppression list"), "\(bo)")
+        let eve = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "eve@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        #expect(eve?["suppressed_by"] is NSNull, "\(String(describing: eve))")
+        let cy = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "cy@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        #expect(cy?["suppressed_by"] as? String == "cy@example.com")
     }
 }
