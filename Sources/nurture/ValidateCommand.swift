@@ -37,7 +37,7 @@ struct ValidateCommand: AsyncParsableCommand {
         // Keys that cannot be read are errors here as in `run`; unsigned campaigns are said.
         let signer = try project.dkimSigner()
         for campaign in catalog.campaigns where signer?.keys(for: String(campaign.from.address.domain)).isEmpty ?? true {
-            Terminal.warning("campaign '\(campaign.id)' is not DKIM-signed: no key in nurture.yml's dkim: for \(campaign.from.address.domain) (Gmail and Yahoo require bulk mail signed by its From domain)")
+            Terminal.warning("campaign '\(campaign.id)' is not DKIM-signed: no key in nurture.yml's dkim: for \(campaign.from.address.domain) (Gmail and Yahoo require bulk mail signed by its From domain); add a key for it under dkim: in nurture.yml (README: DKIM signatures)")
         }
         for diagnostic in diagnostics.sorted {
             Terminal.writeError("\(diagnostic)\n")

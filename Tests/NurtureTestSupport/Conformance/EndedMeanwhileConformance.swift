@@ -25,8 +25,7 @@ struct EndedMeanwhileFixture {
         let ann = try EmailAddress("ann@acme.example")
         _ = try await store.upsertLeads([LeadInput(email: ann, tags: ["trial"])], now: t0)
         let transport = GoalDuringDelivery(store: store, lead: ann, at: t0)
-        let loop = SendLoop(catalog: project.catalog, store: store, transport: transport, planner: DripPlanner(),
-                            unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
+        let loop = project.sendLoop(transport)
         let summary = try await loop.tick(now: t0)
         #expect(summary.sent == 1)
         let timeline = try #require(try await store.timeline(email: ann))

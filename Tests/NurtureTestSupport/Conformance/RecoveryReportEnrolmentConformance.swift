@@ -24,7 +24,7 @@ struct RecoveryReportEnrolmentFixture {
     func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
 
     func loop(_ transport: ScriptedTransport) -> SendLoop {
-        var loop = SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
+        var loop = project.sendLoop(transport)
         loop.linkRewriter = LinkRewriter(links: TrackingLinks(baseURL: "https://t.example", signer: LinkSigner(secret: "s")))
         return loop
     }

@@ -23,23 +23,19 @@ struct SendLoopFailureFixture {
         _ = try await store.upsertLeads(emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
     }
 
-    func loop(_ transport: ScriptedTransport) -> SendLoop {
-        SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
-    }
-
     func transientFailureIsRetriedWithBackoffAndSentOnce() async throws {
         try await addLeads("ann@example.com")
         let transport = ScriptedTransport([.transient("451 try later")])
-        let first = try await loop(transport).tick(now: t0)
+        let first = try await project.sendLoop(transport).tick(now: t0)
         #expect(first.sent == 0 && first.retrying == 1)
         #expect(try await store.sendStatus(now: t0).deferred.count == 1)
         // Backoff: not yet after one minute, yes after five.
-        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(60)).sent == 0)
-        let retried = try await loop(transport).tick(now: t0.addingTimeInterval(300))
+        #expect(try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(60)).sent == 0)
+        let retried = try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(300))
         #expect(retried.sent == 1)
         #expect(transport.messages.count == 2)
         #expect(transport.messages[0].messageID == transport.messages[1].messageID, "a retry carries the same Message-ID")
-        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(600)).sent == 0)
+        #expect(try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(600)).sent == 0)
     }
 
     /// Issue 41.3: a message that never reached the server (queued behind a 421) waits
@@ -50,16 +46,16 @@ struct SendLoopFailureFixture {
         var now = t0
         // Twice the retry limit of ticks, each stopped before this message was tried.
         for _ in 0..<(RetryPolicy().maxAttempts * 2) {
-            let tick = try await loop(transport).tick(now: now)
+            let tick = try await project.sendLoop(transport).tick(now: now)
             #expect(tick.failed == 0 && tick.sent == 0)
             now = now.addingTimeInterval(7 * 3600)
         }
         #expect(try await store.sendStatus(now: now).deferred.map(\.email) == ["ann@example.com"])
         // The first tick that reaches the server sends it, once; then it is a normal retry.
         transport.setScript([.transient("451 try later")])
-        #expect(try await loop(transport).tick(now: now).retrying == 1)
+        #expect(try await project.sendLoop(transport).tick(now: now).retrying == 1)
         transport.setScript([], otherwise: .delivered)
-        let sent = try await loop(transport).tick(now: now.addingTimeInterval(300))
+        let sent = try await project.sendLoop(transport).tick(now: now.addingTimeInterval(300))
         #expect(sent.sent == 1 && sent.failed == 0)
         #expect(try await store.timeline(email: EmailAddress("ann@example.com"))?.enrollments.first?.state == "active")
     }
@@ -67,12 +63,12 @@ struct SendLoopFailureFixture {
     func refusedRecipientBouncesOnlyThatLead() async throws {
         try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
         let transport = ScriptedTransport([.delivered, .permanent("550 no such user", recipientRefused: true), .delivered])
-        let tick = try await loop(transport).tick(now: t0)
+        let tick = try await project.sendLoop(transport).tick(now: t0)
         #expect(tick.sent == 2 && tick.failed == 1)
         #expect(tick.suppressed == 1, "the bounced lead's drip ends in the same tick")
         let bounced = transport.messages[1].recipient
         #expect(try await store.lead(email: try EmailAddress(bounced))?.status == .bounced)
-        let later = try await loop(transport).tick(now: t0.addingTimeInterval(86_400))
+        let later = try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(86_400))
         #expect(later.sent == 2)
         #expect(!transport.messages.dropFirst(3).contains { $0.recipient == bounced })
     }
@@ -80,32 +76,32 @@ struct SendLoopFailureFixture {
     func unknownOutcomeIsNeverResentSilently() async throws {
         try await addLeads("ann@example.com")
         let transport = ScriptedTransport([.unknown("connection lost after the final dot")])
-        #expect(try await loop(transport).tick(now: t0).unknown == 1)
+        #expect(try await project.sendLoop(transport).tick(now: t0).unknown == 1)
         let status = try await store.sendStatus(now: t0)
         #expect(status.unknown.map(\.email) == ["ann@example.com"])
-        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(86_400 * 3)).sent == 0)
+        #expect(try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(86_400 * 3)).sent == 0)
         #expect(transport.messages.count == 1)
         // The user decides to send again.
         #expect(try await store.resolveUnknown(markSent: false, now: t0) == 1)
-        #expect(try await loop(transport).tick(now: t0.addingTimeInterval(86_400 * 3)).sent == 1)
+        #expect(try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(86_400 * 3)).sent == 1)
         #expect(transport.messages.count == 2)
     }
 
     func fatalTransportErrorStopsTheTickAndMarksNothingSent() async throws {
         try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
         let transport = ScriptedTransport([.fatal("535 authentication failed")])
-        let stopped = try await loop(transport).tick(now: t0)
+        let stopped = try await project.sendLoop(transport).tick(now: t0)
         #expect(stopped.stoppedBecause == "535 authentication failed")
         #expect(stopped.sent == 0)
         #expect(transport.messages.count == 1, "nothing more is tried after a fatal error")
         let healthy = ScriptedTransport()
-        #expect(try await loop(healthy).tick(now: t0).sent == 3)
+        #expect(try await project.sendLoop(healthy).tick(now: t0).sent == 3)
         #expect(Set(healthy.messages.map(\.recipient)).count == 3)
     }
 
     func planReportsRenamedAndInsertedSteps() async throws {
         try await addLeads("ann@example.com")
-        _ = try await loop(ScriptedTransport()).tick(now: t0)
+        _ = try await project.sendLoop(ScriptedTransport()).tick(now: t0)
         let edited = Campaign(
             id: "drip", name: "drip", from: catalog.campaigns[0].from, enroll: EnrollmentRule(tags: ["trial"]),
             steps: [

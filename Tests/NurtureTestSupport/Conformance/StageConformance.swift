@@ -43,7 +43,7 @@ struct StageFixture {
         ], now: t0)
         #expect(try await queued().isEmpty, "nothing is queued while no stages are configured")
         let transport = ScriptedTransport()
-        let loop = SendLoop(catalog: project.catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
+        let loop = project.sendLoop(transport)
         #expect(try await loop.tick(now: t0).sent == 2)
 
         // Turning stages on checks every lead once: ann's fit makes her an mql.
@@ -76,7 +76,7 @@ struct StageFixture {
     func personsOpensQueueTheLeadAndMachinesDoNot() async throws {
         _ = try await store.upsertLeads([LeadInput(email: email("ann@acme.example"), tags: ["trial"])], now: t0)
         let transport = ScriptedTransport()
-        var loop = SendLoop(catalog: project.catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
+        var loop = project.sendLoop(transport)
         loop.linkRewriter = LinkRewriter(links: TrackingLinks(baseURL: "https://t.example", signer: LinkSigner(secret: "s")))
         #expect(try await loop.tick(now: t0).sent == 1)
         _ = try await keeper.run(now: t0)

@@ -50,6 +50,12 @@ struct DripProject {
         catalog = directory.loadCatalog()
         store = try await makeStore(directory)
     }
+
+    /// The send loop over this project's store and `transport`, its wall clock at `t0`.
+    func sendLoop(_ transport: any Transport) -> SendLoop {
+        SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(),
+                 unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { Self.t0 })
+    }
 }
 
 extension Store {

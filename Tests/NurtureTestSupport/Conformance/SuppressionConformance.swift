@@ -19,11 +19,6 @@ struct SuppressionFixture {
             """)
     }
 
-    func loop(_ transport: ScriptedTransport) -> SendLoop {
-        SendLoop(catalog: project.catalog, store: store, transport: transport, planner: DripPlanner(),
-                 unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
-    }
-
     func theListIsKeptAndMatchedByAddressThenDomain() async throws {
         #expect(try await store.suppress(["ann@acme.example", "@blocked.example"], reason: "test", now: t0) == 2)
         #expect(try await store.suppress(["ann@acme.example", "bo@acme.example"], reason: "again", now: t0.addingTimeInterval(1)) == 1, "only the new one")
@@ -44,7 +39,7 @@ struct SuppressionFixture {
         _ = try await store.upsertLeads(leads.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
         _ = try await store.suppress(["ann@acme.example", "@blocked.example", "dee@acme.example"], reason: "test", now: t0)
         let transport = ScriptedTransport()
-        let summary = try await loop(transport).tick(now: t0)
+        let summary = try await project.sendLoop(transport).tick(now: t0)
         #expect(transport.messages.map(\.recipient) == ["cy@ok.example"])
         #expect(summary.sent == 1 && summary.suppressed == 3, "\(summary)")
         let bo = try #require(try await store.timeline(email: try EmailAddress("bo@blocked.example"))?.enrollments.first)

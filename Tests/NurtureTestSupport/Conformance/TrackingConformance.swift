@@ -23,7 +23,7 @@ struct TrackingStoreFixture {
     func sendFirstStep(_ emails: String...) async throws -> ScriptedTransport {
         _ = try await store.upsertLeads(emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
         let transport = ScriptedTransport([])
-        var loop = SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
+        var loop = project.sendLoop(transport)
         loop.linkRewriter = LinkRewriter(links: links)
         #expect(try await loop.tick(now: t0).sent == emails.count)
         return transport

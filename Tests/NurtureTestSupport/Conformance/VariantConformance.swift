@@ -24,8 +24,9 @@ struct VariantFixture {
     }
 
     func loop(_ transport: ScriptedTransport, at time: Date) -> SendLoop {
-        SendLoop(catalog: project.catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" },
-                 wallClock: { time })
+        var loop = project.sendLoop(transport)
+        loop.wallClock = { time }
+        return loop
     }
 
     func leads(_ range: ClosedRange<Int>) -> [LeadInput] {

@@ -52,8 +52,7 @@ struct WebhookFixture {
 
         // A bounce is recorded as an event, with a delivery of its own.
         _ = try await store.upsertLeads([LeadInput(email: email("bo@acme.example"), tags: ["trial"])], now: t0)
-        let loop = SendLoop(catalog: project.catalog, store: store, transport: ScriptedTransport([.permanent("550 no such user", recipientRefused: true)]),
-                            planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { [t0] in t0 })
+        let loop = project.sendLoop(ScriptedTransport([.permanent("550 no such user", recipientRefused: true)]))
         _ = try await loop.tick(now: t0.addingTimeInterval(120))
         let bounce = try await claim(at: t0.addingTimeInterval(120))
         #expect(bounce.map(\.event.name) == ["bounced"])
