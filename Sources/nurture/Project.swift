@@ -90,7 +90,21 @@ struct Project {
         if !mayCreate && !FileManager.default.fileExists(atPath: path) {
             throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
         }
-        return try SQLiteStore(path: path)
+        return try SQLiteStore(path: path, busyTimeout: try busyTimeout)
+    }
+
+    /// How long a SQLite store waits for a lock another process holds before it answers
+    /// busy (`NURTURE_BUSY_TIMEOUT`, like 10s or 1s; default 10s). Writes that must not be
+    /// lost are retried after that (`retryingWhileBusy`); a tick under `run --every` backs
+    /// off and tries again.
+    var busyTimeout: Duration {
+        get throws {
+            guard let text = environment["NURTURE_BUSY_TIMEOUT"], !text.isEmpty else { return .seconds(10) }
+            guard let seconds = RunCommand.seconds(text), seconds <= 3600 else {
+                throw UserError("NURTURE_BUSY_TIMEOUT must be an interval from 1s to 1h, like 10s or 1m, not '\(text)'")
+            }
+            return .seconds(seconds)
+        }
     }
 
     /// How long a PostgreSQL sender's claims and picked enrolments stay its own without a
