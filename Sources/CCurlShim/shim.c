@@ -176,95 +176,18 @@ static void disarm(connection *conn) {
     curl_easy_setopt(conn->curl, CURLOPT_READDATA, NULL);
 }
 
-/// One message on its way in a multi: what must live as long as the transfer.
-typedef struct multi_send {
-    connection *conn;
-    struct curl_slist *recipients;
-    upload body;
-    char *data;  // a copy of the message: the caller's buffer need not outlive the call
-    void *context;
-} multi_send;
-
-void *nurture_smtp_multi_new(long max_connections) {
-    CURLM *multi = curl_multi_init();
-    if (!multi) return NULL;
-    // One connection per easy handle, as many as configured, never more.
-    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_connections);
-    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, max_connections);
-    return multi;
-}
-
-int nurture_smtp_multi_start(void *multi, void *handle, const char *from, const char *recipient, const char *data,
-                             size_t length, void *context) {
+int nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
+                      nurture_smtp_result *result) {
     connection *conn = (connection *)handle;
-    multi_send *send = calloc(1, sizeof(multi_send));
-    if (!send) return -1;
-    send->data = malloc(length ? length : 1);
-    send->recipients = curl_slist_append(NULL, recipient);
-    if (!send->data || !send->recipients) {
-        free(send->data);
-        curl_slist_free_all(send->recipients);
-        free(send);
-        return -1;
-    }
-    memcpy(send->data, data, length);
-    send->conn = conn;
-    send->context = context;
-    send->body = (upload){send->data, length, 0};
-    arm(conn, from, send->recipients, &send->body);
-    curl_easy_setopt(conn->curl, CURLOPT_PRIVATE, send);
-    if (curl_multi_add_handle((CURLM *)multi, conn->curl) != CURLM_OK) {
-        disarm(conn);
-        curl_slist_free_all(send->recipients);
-        free(send->data);
-        free(send);
-        return -1;
-    }
+    struct curl_slist *recipients = curl_slist_append(NULL, recipient);
+    if (!recipients) return -1;
+    upload body = {data, length, 0};
+    arm(conn, from, recipients, &body);
+    CURLcode code = curl_easy_perform(conn->curl);
+    finish_result(conn, code, length, result);
+    disarm(conn);
+    curl_slist_free_all(recipients);
     return 0;
-}
-
-int nurture_smtp_multi_step(void *multi, int timeout_ms) {
-    int running = 0;
-    curl_multi_perform((CURLM *)multi, &running);
-    if (running == 0) return 0;
-    // Sleeps until a socket is ready or the timeout.
-    curl_multi_poll((CURLM *)multi, NULL, 0, timeout_ms, NULL);
-    curl_multi_perform((CURLM *)multi, &running);
-    return running;
-}
-
-void *nurture_smtp_multi_done(void *multi, void **handle, nurture_smtp_result *result) {
-    int queued = 0;
-    CURLMsg *message;
-    while ((message = curl_multi_info_read((CURLM *)multi, &queued))) {
-        if (message->msg != CURLMSG_DONE) continue;
-        CURL *curl = message->easy_handle;
-        CURLcode code = message->data.result;
-        multi_send *send = NULL;
-        curl_easy_getinfo(curl, CURLINFO_PRIVATE, (char **)&send);
-        curl_multi_remove_handle((CURLM *)multi, curl);
-        finish_result(send->conn, code, send->body.length, result);
-        *handle = send->conn;
-        disarm(send->conn);
-        curl_slist_free_all(send->recipients);
-        free(send->data);
-        void *context = send->context;
-        free(send);
-        return context;
-    }
-    return NULL;
-}
-
-void nurture_smtp_multi_free(void *multi, void *handle) {
-    connection *conn = (connection *)handle;
-    if (conn) {
-        // The multi closes its connections (QUIT) with the timeouts of the handle added
-        // last: a second is enough for a healthy server's 221, as in nurture_smtp_close.
-        curl_easy_setopt(conn->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, 1L);
-        curl_easy_setopt(conn->curl, CURLOPT_TIMEOUT_MS, 1000L);
-        if (curl_multi_add_handle((CURLM *)multi, conn->curl) == CURLM_OK) curl_multi_remove_handle((CURLM *)multi, conn->curl);
-    }
-    curl_multi_cleanup((CURLM *)multi);
 }
 
 static size_t discard(char *buffer, size_t size, size_t count, void *userdata) {

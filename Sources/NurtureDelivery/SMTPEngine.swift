@@ -1,8 +1,9 @@
 import CCurlShim
 import Foundation
 
-/// Drives the SMTP connections of a tick: one thread per connection, each with a libcurl
-/// multi handle of its own holding that connection, all taking sends from one queue.
+/// Drives the SMTP connections of a tick: one thread per connection, each sending on a
+/// libcurl easy handle of its own that keeps that connection open, all taking sends from
+/// one queue.
 ///
 /// Why a thread per connection (issue 41.2): libcurl's SMTP waits for the reply to the
 /// final dot inside its "done" step, blocking whatever drives the multi handle; with
@@ -111,7 +112,6 @@ final class SMTPEngine: @unchecked Sendable {
     /// One connection: takes sends one after another, each checked right before its
     /// MAIL FROM, until the engine closes; then QUIT.
     private func connectionLoop() {
-        let multi = nurture_smtp_multi_new(1)
         var handle: UnsafeMutableRawPointer?
         var opened = false
         while let (job, halted) = nextJob() {
@@ -135,7 +135,7 @@ final class SMTPEngine: @unchecked Sendable {
             // Written before the MAIL FROM: after a crash, a message not in the journal
             // never reached the server.
             journal?.started(job.messageID)
-            let outcome = send(job, on: handle, in: multi)
+            let outcome = send(job, on: handle)
             if outcome.curlCode == 0 { journal?.delivered(job.messageID) }
             if leavesServerAlone(outcome) {
                 condition.lock()
@@ -144,7 +144,6 @@ final class SMTPEngine: @unchecked Sendable {
             }
             job.finish(.success(Attempt(outcome: outcome, tried: true)))
         }
-        if let multi { nurture_smtp_multi_free(multi, handle) }
         if let handle { nurture_smtp_close(handle) }
         condition.lock()
         ended += 1
@@ -157,36 +156,24 @@ final class SMTPEngine: @unchecked Sendable {
     }
 
     /// Sends `job` on `handle` and waits for its outcome on this thread.
-    private func send(_ job: Job, on handle: UnsafeMutableRawPointer?, in multi: UnsafeMutableRawPointer?) -> SMTPOutcome {
-        guard let handle, let multi else {
+    private func send(_ job: Job, on handle: UnsafeMutableRawPointer?) -> SMTPOutcome {
+        guard let handle else {
             return SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl could not start")
         }
         var body = job.data
+        var result = nurture_smtp_result()
         let started = body.withUTF8 { bytes in
             job.from.withCString { sender in
                 job.to.withCString { recipient in
                     bytes.withMemoryRebound(to: CChar.self) { chars in
-                        nurture_smtp_multi_start(multi, handle, sender, recipient, chars.baseAddress, chars.count, UnsafeMutableRawPointer(bitPattern: 1))
+                        nurture_smtp_send(handle, sender, recipient, chars.baseAddress, chars.count, &result)
                     }
                 }
             }
         }
-        // The send's context only has to be non-nil: this multi holds one send at a time.
         guard started == 0 else {
             return SMTPOutcome(curlCode: 27, replyCode: 0, stage: .connect, error: "out of memory starting a send")
         }
-        var result = nurture_smtp_result()
-        var finished: UnsafeMutableRawPointer?
-        var quietRounds = 0
-        while true {
-            let running = nurture_smtp_multi_step(multi, 1000)
-            if nurture_smtp_multi_done(multi, &finished, &result) != nil { return SMTPConnectionHandle.outcome(result) }
-            // libcurl reports a finished transfer as soon as nothing runs; this guards
-            // against a libcurl that would not, rather than spinning for ever.
-            quietRounds = running == 0 ? quietRounds + 1 : 0
-            if quietRounds > 3 {
-                return SMTPOutcome(curlCode: 2, replyCode: 0, stage: .connect, error: "libcurl ended the send without an outcome")
-            }
-        }
+        return SMTPConnectionHandle.outcome(result)
     }
 }

@@ -303,6 +303,29 @@ enum SQLiteMigrations {
                 created_at INTEGER NOT NULL
             ) WITHOUT ROWID;
             """),
+        Migration(version: 17, name: "mail stops", sql: """
+            -- A counter moved by every change that can stop a message already admitted
+            -- (`sending`): its lead no longer active or gone, a suppression added, its
+            -- enrolment ended while it is in flight. The check right before each MAIL FROM
+            -- reads this one row and compares it with the value its admission saw, and
+            -- reads the lead, drip and suppressions only when it moved. A `sending` row
+            -- itself is only ever moved by the tick holding the send lock.
+            CREATE TABLE mail_stops (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+            INSERT INTO mail_stops VALUES (1, 0);
+            CREATE TRIGGER mail_stop_lead_status AFTER UPDATE OF status ON leads
+                WHEN old.status = 'active' AND new.status <> 'active'
+                BEGIN UPDATE mail_stops SET version = version + 1 WHERE id = 1; END;
+            CREATE TRIGGER mail_stop_lead_gone AFTER DELETE ON leads
+                BEGIN UPDATE mail_stops SET version = version + 1 WHERE id = 1; END;
+            CREATE TRIGGER mail_stop_suppression AFTER INSERT ON suppressions
+                BEGIN UPDATE mail_stops SET version = version + 1 WHERE id = 1; END;
+            CREATE TRIGGER mail_stop_drip_ended AFTER UPDATE OF state ON enrollments
+                WHEN old.state = 'active' AND new.state <> 'active'
+                    AND EXISTS (SELECT 1 FROM messages WHERE enrollment_id = new.id AND state = 'sending')
+                BEGIN UPDATE mail_stops SET version = version + 1 WHERE id = 1; END;
+            CREATE TRIGGER mail_stop_message_gone AFTER DELETE ON messages WHEN old.state = 'sending'
+                BEGIN UPDATE mail_stops SET version = version + 1 WHERE id = 1; END;
+            """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

@@ -20,13 +20,32 @@ extension SQLiteStore {
         let group = admissions.takeGroup()
         let outcome = Result {
             try connection.transaction {
-                try group.map { entry in
+                let verdicts = try group.map { entry in
                     try write(entry.input.deliveries, now: now)
                     return try entry.input.claims.map(admit)
                 }
+                // Read in the admitting transaction: no change can commit between the
+                // admissions' own checks and this value.
+                let stop = try Self.stopVersion(connection)
+                return (verdicts, stop)
             }
         }
-        return try admissions.answer(group, with: outcome, leader: ticket).get()
+        if case .success(let (verdicts, stop)) = outcome {
+            admittedAtStop.withLock { seen in
+                for (entry, entryVerdicts) in zip(group, verdicts) {
+                    for (claim, admitted) in zip(entry.input.claims, entryVerdicts) where admitted { seen[claim.rowID] = stop }
+                }
+            }
+        }
+        return try admissions.answer(group, with: outcome.map(\.0), leader: ticket).get()
+    }
+
+    /// The `mail_stops` counter (migration 17): moved by every change that can stop an
+    /// admitted message.
+    private nonisolated static func stopVersion(_ connection: SQLiteConnection) throws -> Int64 {
+        var version: Int64 = -1
+        try connection.prepare("SELECT version FROM mail_stops WHERE id = 1").rows([]) { version = $0.integer(0) }
+        return version
     }
 
     public func markSending(_ claim: Claim, now: Date) async throws -> Bool {
@@ -51,10 +70,24 @@ extension SQLiteStore {
         return try handOverCheck.read(check)
     }
 
+    /// The check right before a hand-over, on the SMTP thread. When nothing that can stop
+    /// a message has committed since this one's admission (the `mail_stops` counter has
+    /// not moved), the admission's own check still holds and one row is read; otherwise
+    /// the lead, its drip and the suppressions are read again. Measured with the shared
+    /// delivery benchmark at 4 connections, alternating, four rounds: 1.58-1.67 s per
+    /// 10,000 messages with the full read every time, 1.42-1.48 s with a read of one row,
+    /// 1.33-1.40 s with no check at all (the full read resets the read connection's page
+    /// cache after every commit and walks four tables).
     public nonisolated func immediateMailCheck(_ claim: Claim) -> HandOverCheck? {
         guard let handOverCheck else { return nil }
         let check = Self.mailCheck(claim)
-        return { try handOverCheck.read(check) }
+        let admittedAt = admittedAtStop.withLock { $0.removeValue(forKey: claim.rowID) }
+        return {
+            try handOverCheck.read { connection in
+                if let admittedAt, try Self.stopVersion(connection) == admittedAt { return true }
+                return try check(connection)
+            }
+        }
     }
 
     /// Whether the admitted claim's lead may still be mailed and its drip is live.

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import NurtureCore
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode, so that `serve` and a cron `run`
 /// can use it at once.
@@ -9,6 +10,9 @@ public actor SQLiteStore: Store {
     /// A second connection for the check right before a hand-over (`mayStillMail`): a
     /// read in WAL mode never waits for this actor's commits. Nil in memory.
     let handOverCheck: SharedReadConnection?
+    /// The `mail_stops` counter each admitted message's admission saw, until its check
+    /// right before the hand-over takes it (see `immediateMailCheck`).
+    let admittedAtStop = Mutex<[Int64: Int64]>([:])
     /// Admissions (with the outcomes recorded alongside) waiting for the next group
     /// commit (see `handOver`).
     var admissions = GroupCommitQueue<PendingHandOver, [Bool]>()

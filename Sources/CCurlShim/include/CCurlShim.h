@@ -52,27 +52,10 @@ int nurture_smtp_global_init(void);
 void *nurture_smtp_open(const nurture_smtp_config *config);
 void nurture_smtp_close(void *handle);
 
-/// A libcurl multi handle: connection handles driven by the caller of
-/// nurture_smtp_multi_step. At most `max_connections` connections are open at once; they
-/// stay open between messages. (Nurture gives each connection a multi and a thread of
-/// its own: libcurl's SMTP blocks its multi while it waits for the final dot's reply.)
-void *nurture_smtp_multi_new(long max_connections);
-/// Starts sending one message on `handle` (which must not be sending already) inside
-/// `multi`. `data` is copied. `context` comes back from nurture_smtp_multi_done.
+/// Sends one message on `handle` and waits for its outcome on the calling thread.
 /// Returns 0, or -1 when the send could not start (out of memory).
-int nurture_smtp_multi_start(void *multi, void *handle, const char *from, const char *recipient, const char *data,
-                             size_t length, void *context);
-/// Moves every transfer on and waits at most `timeout_ms` for the next thing to do (or
-/// a wakeup). Returns how many transfers are still running.
-int nurture_smtp_multi_step(void *multi, int timeout_ms);
-/// A finished send: fills `result` and `handle` (its connection handle, free to start
-/// again), frees what the send held, and returns its context; NULL when no send has
-/// finished since the last call.
-void *nurture_smtp_multi_done(void *multi, void **handle, nurture_smtp_result *result);
-/// Closes the connections the multi holds (QUIT on each, waiting a second at most for
-/// each answer) and frees it. `handle`, one of its handles not sending (or NULL), lends
-/// its settings to the closing and is closed after it.
-void nurture_smtp_multi_free(void *multi, void *handle);
+int nurture_smtp_send(void *handle, const char *from, const char *recipient, const char *data, size_t length,
+                      nurture_smtp_result *result);
 
 /// What one HTTP request came to.
 typedef struct nurture_http_result {
