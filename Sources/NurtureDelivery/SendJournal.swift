@@ -24,8 +24,10 @@ final class SendJournal: @unchecked Sendable {
     }
 
     private let file: URL
-    private let lock = NSLock()
-    private var descriptor: Int32 = -1
+    /// Appended to by every connection's thread without a lock: a `write(2)` to a file
+    /// opened with O_APPEND lands whole at the end. Closed by `remove`, once the threads
+    /// have ended.
+    private let descriptor: Int32
 
     /// Starts this process's journal in `directory` (made if missing, readable by its
     /// owner only): named by the boot and the process, so the next tick knows whose it is.
@@ -39,19 +41,15 @@ final class SendJournal: @unchecked Sendable {
     func delivered(_ messageID: String) { append(.delivered, messageID) }
 
     private func append(_ mark: Mark, _ messageID: String) {
-        let line = "\(mark.rawValue) \(messageID)\n"
-        lock.withLock {
-            guard descriptor >= 0 else { return }
-            _ = line.withCString { write(descriptor, $0, strlen($0)) }
-        }
+        guard descriptor >= 0 else { return }
+        var line = "\(mark.rawValue) \(messageID)\n"
+        _ = line.withUTF8 { write(descriptor, $0.baseAddress, $0.count) }
     }
 
-    /// Removes this process's journal: every outcome it covered is recorded.
+    /// Removes this process's journal: every outcome it covered is recorded, and the
+    /// threads that wrote it have ended.
     func remove() {
-        lock.withLock {
-            if descriptor >= 0 { close(descriptor) }
-            descriptor = -1
-        }
+        if descriptor >= 0 { close(descriptor) }
         unlink(file.path)
     }
 
