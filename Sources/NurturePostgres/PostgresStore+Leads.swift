@@ -27,6 +27,9 @@ extension PostgresStore {
 
     static let noSourceYet = "leads.source IS NULL AND leads.medium IS NULL AND leads.source_campaign IS NULL"
 
+    /// Nothing to ready: the import's batches are as fast on the pool as they come.
+    public func prepareForImport() async throws {}
+
     public func upsertLeads(_ leads: [LeadInput], now: Date) async throws -> UpsertSummary {
         let batch = LeadBatch(leads)
         guard !batch.leads.isEmpty else { return UpsertSummary() }

@@ -21,7 +21,7 @@ public final class PostgresStore: Store {
     /// Fails an operation whose connection closes under it.
     private let lossWatch: ConnectionLossWatch
     /// For a dry run: every read and write goes to this connection, inside a transaction
-    /// its owner rolls back (see `withRolledBackTransaction`).
+    /// its owner rolls back (see `withDiscardedChanges`).
     private let pinned: PostgresConnection?
 
     /// Who runs the connection pool (`PostgresClient.run()`; queries wait until it runs).
@@ -85,7 +85,7 @@ public final class PostgresStore: Store {
     /// transaction, rolled back afterwards: a dry run sees its own writes and no one else
     /// ever does. Meanwhile the rows it wrote stay locked: real senders skip those
     /// enrolments until it ends, and an unsubscribe of one of its leads waits for its end.
-    public func withRolledBackTransaction<Result: Sendable>(_ body: (PostgresStore) async throws -> Result) async throws -> Result {
+    public func withDiscardedChanges<Result: Sendable>(_ body: (any Store) async throws -> Result) async throws -> Result {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {

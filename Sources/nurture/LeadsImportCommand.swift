@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NurtureCore
-import NurtureStore
 
 struct LeadsImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,9 +27,7 @@ struct LeadsImportCommand: AsyncParsableCommand {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw UserError("cannot open \(file)") }
         defer { try? handle.close() }
         let store = try await project.openStore(mayCreate: true)
-        // Measured on 1,000,000 rows: as fast with 16 MiB as with 64, and 50 MiB less at peak.
-        try await (store as? SQLiteStore)?.limitPageCache(mebibytes: 16)
-        try await (store as? SQLiteStore)?.trustImportedRows()
+        try await store.prepareForImport()
         let importer = LeadImporter(extraTags: tags)
         let summary: LeadImporter.Summary
         do {

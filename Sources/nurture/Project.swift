@@ -56,7 +56,7 @@ struct Project {
     /// location opens the PostgreSQL store (its database must exist; the schema is
     /// created on first use).
     func openStore(mayCreate: Bool = false) async throws -> any Store {
-        try await openStore(mayCreate: mayCreate, pool: .store)
+        try await openStore(mayCreate: mayCreate, pool: .store).store
     }
 
     /// The store for a long-running command (`run --every`, `serve`), with the services
@@ -64,11 +64,12 @@ struct Project {
     /// stops after the command's own service has finished what it was doing. Until the
     /// group runs, the store's queries wait.
     func openStoreForServiceGroup(mayCreate: Bool) async throws -> (store: any Store, services: [any Service]) {
-        let store = try await openStore(mayCreate: mayCreate, pool: .serviceGroup)
-        return (store, (store as? PostgresStore).map { [$0.pool] } ?? [])
+        try await openStore(mayCreate: mayCreate, pool: .serviceGroup)
     }
 
-    private func openStore(mayCreate: Bool, pool: PostgresStore.PoolOwner) async throws -> any Store {
+    /// The store, with the services a `ServiceGroup` must run for it when its pool is the
+    /// group's (none for SQLite).
+    private func openStore(mayCreate: Bool, pool: PostgresStore.PoolOwner) async throws -> (store: any Store, services: [any Service]) {
         let location = databaseLocation
         if PostgresLocation.isPostgresURL(location) {
             // A password may come only from the environment: NURTURE_DB or PGPASSWORD.
@@ -80,7 +81,8 @@ struct Project {
                 throw UserError(error.message)
             }
             do {
-                return try await PostgresStore(location: parsed, lease: try senderLease, pool: pool)
+                let store = try await PostgresStore(location: parsed, lease: try senderLease, pool: pool)
+                return (store, pool == .serviceGroup ? [store.pool] : [])
             } catch let error as StoreError where error.kind == .failed {
                 // What the server refused (a password, a database): fixed by the user.
                 throw UserError(error.message)
@@ -90,7 +92,7 @@ struct Project {
         if !mayCreate && !FileManager.default.fileExists(atPath: path) {
             throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
         }
-        return try SQLiteStore(path: path, busyTimeout: try busyTimeout)
+        return (try SQLiteStore(path: path, busyTimeout: try busyTimeout), [])
     }
 
     /// How long a SQLite store waits for a lock another process holds before it answers

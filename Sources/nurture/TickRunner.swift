@@ -1,8 +1,6 @@
 import Foundation
 import NurtureCore
 import NurtureDelivery
-import NurturePostgres
-import NurtureStore
 import Logging
 import ServiceLifecycle
 
@@ -79,20 +77,8 @@ struct TickRunner {
     /// one short read transaction); on PostgreSQL, in one transaction rolled back at the end.
     private func runDry(now: Date, limit: Int?) async throws {
         let transport = DryRunTransport()
-        let summary: TickSummary
-        if let postgres = store as? PostgresStore {
-            summary = try await postgres.withRolledBackTransaction { view in
-                try await TickRunner(project: project, catalog: catalog, store: view, logger: logger).loop(transport: transport).tick(now: now, limit: limit)
-            }
-        } else if let sqlite = store as? SQLiteStore {
-            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-dry-run-\(UUID().uuidString).sqlite")
-            defer {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy.path + suffix) }
-            }
-            let snapshot = try await sqlite.snapshot(to: copy.path)
-            summary = try await TickRunner(project: project, catalog: catalog, store: snapshot, logger: logger).loop(transport: transport).tick(now: now, limit: limit)
-        } else {
-            throw UserError("--dry-run is not available for this store")
+        let summary = try await store.withDiscardedChanges { view in
+            try await TickRunner(project: project, catalog: catalog, store: view, logger: logger).loop(transport: transport).tick(now: now, limit: limit)
         }
         for message in transport.messages {
             print("would send \(message.campaignID)/\(message.stepID) to \(message.recipient): \(message.subject)")

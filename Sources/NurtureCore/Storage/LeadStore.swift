@@ -7,6 +7,11 @@ public protocol LeadStore: Sendable {
     /// import cannot resubscribe someone who unsubscribed.
     func upsertLeads(_ leads: [LeadInput], now: Date) async throws -> UpsertSummary
 
+    /// Readies this process's store for a long run of `upsertLeads` and nothing else
+    /// (`leads import`): SQLite trades checks its own rows do not need, and a smaller page
+    /// cache, for speed and memory; PostgreSQL needs nothing.
+    func prepareForImport() async throws
+
     /// Adds a lead unless its address is already known; an existing lead is left exactly
     /// as it is. Returns whether it was added. For the public form, where anyone can type
     /// anyone's address.
