@@ -20,7 +20,11 @@ struct AdminAuth: Sendable {
     /// Failed logins per client address: after five within a minute, 429 until it is over.
     let throttle = WindowCounter(allowed: 5, window: 60)
 
-    init(host: String, password: String?) {
+    /// The server's clock, for the failed-login window.
+    let now: @Sendable () -> Date
+
+    init(host: String, password: String?, now: @escaping @Sendable () -> Date = Date.init) {
+        self.now = now
         let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
         if let password, !password.isEmpty {
             mode = .password(password)
@@ -42,7 +46,7 @@ struct AdminAuth: Sendable {
             return closedPage(proxied: false)
         case .password(let password):
             let client = context.clientIP(request) ?? "unknown"
-            if let wait = throttle.blockedFor(client) {
+            if let wait = throttle.blockedFor(client, now: now()) {
                 var headers = HTTPFields()
                 headers[.retryAfter] = String(Int(wait.rounded(.up)))
                 return Response(status: .tooManyRequests, headers: headers)
@@ -54,7 +58,7 @@ struct AdminAuth: Sendable {
                 return nil
             }
             // A request without credentials is a browser asking for the prompt, not a guess.
-            if request.headers[.authorization] != nil { throttle.count(client) }
+            if request.headers[.authorization] != nil { throttle.count(client, now: now()) }
             var headers = HTTPFields()
             headers[.wwwAuthenticate] = "Basic realm=\"nurture\", charset=\"UTF-8\""
             headers[.cacheControl] = "no-store"

@@ -81,7 +81,7 @@ public enum NurtureHTTPServer {
             let text = try await store.metrics(now: settings.now()).prometheusText
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let auth = AdminAuth(host: settings.host, password: settings.adminPassword)
+        let auth = AdminAuth(host: settings.host, password: settings.adminPassword, now: settings.now)
         var keeper: (@Sendable () -> StageKeeper)?
         if !settings.stageRules.isEmpty {
             keeper = { StageKeeper(store: store, rules: settings.stageRules, scoreRules: settings.scoreRules, catalog: settings.loadCatalog()) }
@@ -107,7 +107,7 @@ public enum NurtureHTTPServer {
             .add(to: router)
         PreviewPages(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,
-            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil, scoreRules: settings.scoreRules)
+            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil, scoreRules: settings.scoreRules, now: settings.now)
             .add(to: router)
         ReportPage(
             store: store, loadCatalog: settings.loadCatalog, auth: auth, timeZone: settings.timeZone, scoreRules: settings.scoreRules,

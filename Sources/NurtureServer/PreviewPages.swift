@@ -15,6 +15,8 @@ struct PreviewPages: Sendable {
     /// As the send loop rewrites links (nil when it does not).
     let linkRewriter: LinkRewriter?
     let scoreRules: ScoreRules
+    /// The server's clock: the preview's Date header and the condition's moment.
+    let now: @Sendable () -> Date
 
     /// The policy of the framed email: images may load (as in a mail client), nothing runs.
     static let framedPolicy = "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https: data:; frame-ancestors 'self'"
@@ -85,11 +87,11 @@ struct PreviewPages: Sendable {
         // The send loop's own path: rendering, link rewriting, MIME.
         let (rendered, message) = MessageAssembler(
             templates: catalog.templates, linkRewriter: linkRewriter, composer: MessageComposer(unsubscribeMailbox: unsubscribeMailbox)
-        ).preview(campaign: campaign, step: step, lead: lead, baseURL: baseURL, date: Date())
+        ).preview(campaign: campaign, step: step, lead: lead, baseURL: baseURL, date: now())
         let headers = message.data.components(separatedBy: "\r\n\r\n").first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
         return Rendered(
             campaign: campaign, step: step, lead: lead, email: email, notFound: notFound, rendered: rendered, headers: headers,
-            condition: step.explainCondition(for: lead, timeline: timeline, in: campaign, scoreRules: scoreRules, at: Date()))
+            condition: step.explainCondition(for: lead, timeline: timeline, in: campaign, scoreRules: scoreRules, at: now()))
     }
 
     private func index(_ catalog: CampaignCatalog) -> String {

@@ -18,17 +18,17 @@ final class WindowCounter: @unchecked Sendable {
     }
 
     /// Seconds to wait, or nil when the key may go on.
-    func blockedFor(_ key: String, now: Date = Date()) -> TimeInterval? {
+    func blockedFor(_ key: String, now: Date) -> TimeInterval? {
         lock.withLock { wait(key, now: now) }
     }
 
-    func count(_ key: String, now: Date = Date()) {
+    func count(_ key: String, now: Date) {
         lock.withLock { add(key, now: now) }
     }
 
     /// Counts one and says whether it was allowed (nil) or how long to wait: the check
     /// and the count in one step, so two requests at once cannot both slip through.
-    func take(_ key: String, now: Date = Date()) -> TimeInterval? {
+    func take(_ key: String, now: Date) -> TimeInterval? {
         lock.withLock {
             if let left = wait(key, now: now) { return left }
             add(key, now: now)
