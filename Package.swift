@@ -65,7 +65,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // The C side of libcurl (Debian's libcurl4-openssl-dev): setopt is variadic.
-        .target(name: "CCurlShim", cSettings: [.treatAllWarnings(as: .error)], linkerSettings: [.linkedLibrary("curl")]),
+        .target(
+            name: "CCurlShim", cSettings: [.treatAllWarnings(as: .error)], linkerSettings: [.linkedLibrary("curl")]),
         // Transports: the outbox folder, and SMTP through libcurl.
         .target(name: "NurtureDelivery", dependencies: ["NurtureCore", "CCurlShim"], swiftSettings: strict),
         // The HTTP side: tracking, unsubscribe, lead capture, previews and reports.
@@ -95,11 +96,16 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers shared by the test targets (temporary folders, the example project).
-        .target(name: "NurtureTestSupport", dependencies: ["NurtureCore", "NurtureStore", "NurturePostgres"], path: "Tests/NurtureTestSupport",
-                swiftSettings: strict),
-        .testTarget(name: "NurtureCoreTests", dependencies: ["NurtureCore", "NurtureTestSupport"], swiftSettings: strict),
+        .target(
+            name: "NurtureTestSupport", dependencies: ["NurtureCore", "NurtureStore", "NurturePostgres"],
+            path: "Tests/NurtureTestSupport",
+            swiftSettings: strict),
+        .testTarget(
+            name: "NurtureCoreTests", dependencies: ["NurtureCore", "NurtureTestSupport"], swiftSettings: strict),
         .testTarget(name: "NurtureMIMETests", dependencies: ["NurtureMIME"], swiftSettings: strict),
-        .testTarget(name: "NurtureStoreTests", dependencies: ["NurtureStore", "NurtureCore", "NurtureTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "NurtureStoreTests", dependencies: ["NurtureStore", "NurtureCore", "NurtureTestSupport"],
+            swiftSettings: strict),
         // End-to-end tests run the built `nurture` binary; depending on the
         // executable target makes `swift test` build it first.
         .testTarget(name: "NurtureCLITests", dependencies: ["nurture", "NurtureTestSupport"], swiftSettings: strict),

@@ -12,13 +12,17 @@ public func retryingWhileBusy<T>(
     try await retrying(patience: patience, on: clock, body)
 }
 
-private func retrying<T, C: Clock<Duration>>(patience: Duration?, on clock: C, _ body: () async throws -> T) async throws -> T {
+private func retrying<T, C: Clock<Duration>>(patience: Duration?, on clock: C, _ body: () async throws -> T)
+    async throws -> T
+{
     let deadline = patience.map { clock.now.advanced(by: $0) }
     var pause = Duration.milliseconds(50)
     while true {
         do {
             return try await body()
-        } catch let error as StoreError where error.kind == .busy && deadline.map({ clock.now.advanced(by: pause) < $0 }) ?? true {
+        } catch let error as StoreError
+            where error.kind == .busy && deadline.map({ clock.now.advanced(by: pause) < $0 }) ?? true
+        {
             try await clock.sleep(for: pause)
             pause = min(pause * 2, .seconds(2))
         }

@@ -55,14 +55,18 @@ public struct CSVParser: Sendable {
     /// next separator, quote or line break; inside quotes, up to the next quote) is added
     /// in one go. Byte by byte, the checks in `consume` cost more than the parse itself.
     private mutating func feed(_ buffer: UnsafeBufferPointer<UInt8>, emit: (CSVRecord) throws -> Void) rethrows {
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\"")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
         var index = 0
         while index < buffer.count {
             // The byte-order mark is only ever at the start of the header's first field.
             let pastMark = line > 1 || !fields.isEmpty
             var end = index
             if pastMark, !pendingCR, !afterClosingQuote, !inQuotes {
-                while end < buffer.count, buffer[end] != separator, buffer[end] != quote, buffer[end] != cr, buffer[end] != lf { end += 1 }
+                while end < buffer.count, buffer[end] != separator, buffer[end] != quote, buffer[end] != cr,
+                    buffer[end] != lf
+                { end += 1 }
                 if end > index { fieldStarted = true }
             } else if pastMark, !pendingCR, inQuotes {
                 while end < buffer.count, buffer[end] != quote {
@@ -83,9 +87,16 @@ public struct CSVParser: Sendable {
     private mutating func feed(_ byte: UInt8, emit: (CSVRecord) throws -> Void) rethrows {
         if atFileStart {
             atFileStart = false
-            if byte == 0xEF { field.append(byte); fieldStarted = true; return }
+            if byte == 0xEF {
+                field.append(byte)
+                fieldStarted = true
+                return
+            }
         }
-        if field.count == 1, field[0] == 0xEF, !inQuotes, fields.isEmpty, line == 1, byte == 0xBB { field.append(byte); return }
+        if field.count == 1, field[0] == 0xEF, !inQuotes, fields.isEmpty, line == 1, byte == 0xBB {
+            field.append(byte)
+            return
+        }
         if field.count == 2, field[0] == 0xEF, field[1] == 0xBB, fields.isEmpty, line == 1, byte == 0xBF {
             field.removeAll()
             fieldStarted = false
@@ -97,14 +108,17 @@ public struct CSVParser: Sendable {
     /// Ends the input: emits the last record when the file does not end in a line break.
     public mutating func finish(emit: (CSVRecord) throws -> Void) rethrows {
         if inQuotes {
-            problem = "the quote opened on line \(quoteLine) is never closed, so the rest of the file was read as one field; close it with \""
+            problem =
+                "the quote opened on line \(quoteLine) is never closed, so the rest of the file was read as one field; close it with \""
             inQuotes = false
         }
         if fieldStarted || !fields.isEmpty { try endRecord(emit: emit) }
     }
 
     private mutating func consume(_ byte: UInt8, emit: (CSVRecord) throws -> Void) rethrows {
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\"")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
         if pendingCR {
             pendingCR = false
             if byte == lf { return }  // the LF of a CRLF already ended the record
@@ -131,7 +145,9 @@ public struct CSVParser: Sendable {
                 fieldStarted = true
                 quoteLine = line
             } else {
-                problem = problem ?? "a quote appears in the middle of an unquoted field (quote the whole field and double inner quotes)"
+                problem =
+                    problem
+                    ?? "a quote appears in the middle of an unquoted field (quote the whole field and double inner quotes)"
                 append(byte)
             }
         case separator:

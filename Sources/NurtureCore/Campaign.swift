@@ -53,7 +53,9 @@ public struct Campaign: Sendable, Hashable {
     /// `now` that keeps the lead out of this campaign; nil when none does or the
     /// campaign says `reenroll: true`. What `enroll` applies in the store, for
     /// `simulate` to explain.
-    public func goalMet(among events: [(name: String, at: Date)], stages: StageRules, by now: Date) -> (event: String, at: Date)? {
+    public func goalMet(among events: [(name: String, at: Date)], stages: StageRules, by now: Date) -> (
+        event: String, at: Date
+    )? {
         guard !reenroll else { return nil }
         let goals = Set(goalEvents(stages: stages))
         return events.filter { goals.contains($0.name) && $0.at <= now }.min { $0.at < $1.at }.map { ($0.name, $0.at) }

@@ -1,7 +1,10 @@
 import Foundation
 
 extension CampaignParser {
-    static let conditionKeys = ["opened", "clicked", "not_opened", "not_clicked", "score_at_least", "fit_at_least", "engagement_at_least", "event", "stage", "has_tag", "attribute", "all", "any"]
+    static let conditionKeys = [
+        "opened", "clicked", "not_opened", "not_clicked", "score_at_least", "fit_at_least", "engagement_at_least",
+        "event", "stage", "has_tag", "attribute", "all", "any",
+    ]
     static let attributeTestKeys = ["name", "equals", "not_equals", "in", "exists"]
 
     /// A mapping of one or more conditions; several keys in one mapping must all hold.
@@ -18,11 +21,15 @@ extension CampaignParser {
         return parts.count == 1 ? parts[0] : parts.isEmpty ? nil : .all(parts)
     }
 
-    private func parseConditionEntry(_ key: String, _ value: YAMLNode, into diagnostics: inout DiagnosticBag) -> Condition? {
+    private func parseConditionEntry(_ key: String, _ value: YAMLNode, into diagnostics: inout DiagnosticBag)
+        -> Condition?
+    {
         switch key {
         case "opened", "clicked", "not_opened", "not_clicked":
             guard let step = value.scalarText else {
-                diagnostics.error(at: value.location, "'\(key)' takes a step id, found \(value.kindName)", hint: "for example \(key): welcome")
+                diagnostics.error(
+                    at: value.location, "'\(key)' takes a step id, found \(value.kindName)",
+                    hint: "for example \(key): welcome")
                 return nil
             }
             switch key {
@@ -36,10 +43,13 @@ extension CampaignParser {
                 diagnostics.error(at: value.location, "'\(key)' takes a whole number", hint: "for example \(key): 5")
                 return nil
             }
-            return key == "score_at_least" ? .scoreAtLeast(points) : key == "fit_at_least" ? .fitAtLeast(points) : .engagementAtLeast(points)
+            return key == "score_at_least"
+                ? .scoreAtLeast(points) : key == "fit_at_least" ? .fitAtLeast(points) : .engagementAtLeast(points)
         case "event", "stage":
             guard let name = value.scalarText, Self.isIdentifier(name) else {
-                diagnostics.error(at: value.location, "'\(key)' takes one \(key) name", hint: key == "event" ? "for example event: demo_requested" : "for example stage: mql")
+                diagnostics.error(
+                    at: value.location, "'\(key)' takes one \(key) name",
+                    hint: key == "event" ? "for example event: demo_requested" : "for example stage: mql")
                 return nil
             }
             return key == "event" ? .event(name) : .stage(name)
@@ -53,8 +63,9 @@ extension CampaignParser {
             return parseAttributeTest(value, into: &diagnostics)
         default:
             guard let items = value.items, !items.isEmpty else {
-                diagnostics.error(at: value.location, "'\(key)' takes a list of conditions, found \(value.kindName)",
-                                  hint: "for example \(key): [{ opened: welcome }, { has_tag: vip }]")
+                diagnostics.error(
+                    at: value.location, "'\(key)' takes a list of conditions, found \(value.kindName)",
+                    hint: "for example \(key): [{ opened: welcome }, { has_tag: vip }]")
                 return nil
             }
             let list = items.compactMap { parseCondition($0, into: &diagnostics) }
@@ -67,10 +78,13 @@ extension CampaignParser {
         let example = "for example attribute: { name: plan, equals: pro }"
         guard let map = MappingReader(node, what: "'attribute'", into: &diagnostics) else { return nil }
         map.rejectUnknownKeys(allowed: Self.attributeTestKeys, in: "'attribute'", into: &diagnostics)
-        guard let name = map.requiredText("name", in: "'attribute'", hint: example, into: &diagnostics) else { return nil }
+        guard let name = map.requiredText("name", in: "'attribute'", hint: example, into: &diagnostics) else {
+            return nil
+        }
         let tests = ["equals", "not_equals", "in", "exists"].filter { map[$0] != nil }
         guard tests.count == 1, let testKey = tests.first else {
-            diagnostics.error(at: node.location, "'attribute' needs exactly one of equals, not_equals, in, exists", hint: example)
+            diagnostics.error(
+                at: node.location, "'attribute' needs exactly one of equals, not_equals, in, exists", hint: example)
             return nil
         }
         switch testKey {
@@ -79,7 +93,9 @@ extension CampaignParser {
             return .attribute(name: name.text, test: .oneOf(values))
         case "exists":
             guard let flag = map.optionalFlag("exists", into: &diagnostics) else {
-                if map["exists"]?.isNull == true { diagnostics.error(at: map["exists"]!.location, "'exists' must be true or false") }
+                if map["exists"]?.isNull == true {
+                    diagnostics.error(at: map["exists"]!.location, "'exists' must be true or false")
+                }
                 return nil
             }
             return .attribute(name: name.text, test: .exists(flag))

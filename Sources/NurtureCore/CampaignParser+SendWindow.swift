@@ -15,10 +15,12 @@ extension CampaignParser {
                 guard let weekday = Weekday(name: day.text) else {
                     let names = Weekday.allCases.map(\.name)
                     // Compare with full names too ("fryday" is close to "friday", not to "fri").
-                    let guess = Suggestion.closest(to: day.text, among: Weekday.allCases.flatMap { [$0.name, $0.fullName] })
+                    let guess =
+                        Suggestion.closest(to: day.text, among: Weekday.allCases.flatMap { [$0.name, $0.fullName] })
                         .flatMap(Weekday.init(name:)).map { "did you mean '\($0.name)'? " } ?? ""
-                    diagnostics.error(at: day.node.location, "'\(day.text)' is not a day of the week",
-                                      hint: "\(guess)use \(names.joined(separator: ", "))")
+                    diagnostics.error(
+                        at: day.node.location, "'\(day.text)' is not a day of the week",
+                        hint: "\(guess)use \(names.joined(separator: ", "))")
                     continue
                 }
                 window.days.insert(weekday)
@@ -29,13 +31,16 @@ extension CampaignParser {
                 window.opens = opens
                 window.closes = closes
             } else {
-                diagnostics.error(at: hours.node.location, "'hours' must be a range like \"09:00-17:00\", not '\(hours.text)'",
-                                  hint: "24-hour clock, start before end, in quotes")
+                diagnostics.error(
+                    at: hours.node.location, "'hours' must be a range like \"09:00-17:00\", not '\(hours.text)'",
+                    hint: "24-hour clock, start before end, in quotes")
             }
         }
         for date in map.textList("skip_dates", into: &diagnostics) {
             guard let parsed = LocalDate(parsing: date.text) else {
-                diagnostics.error(at: date.node.location, "'\(date.text)' is not a date", hint: "write dates as YYYY-MM-DD, like 2030-12-25")
+                diagnostics.error(
+                    at: date.node.location, "'\(date.text)' is not a date",
+                    hint: "write dates as YYYY-MM-DD, like 2030-12-25")
                 continue
             }
             window.skipDates.insert(parsed)
@@ -44,8 +49,11 @@ extension CampaignParser {
             if isKnownTimeZone(zone.text) {
                 window.timeZone = zone.text
             } else {
-                diagnostics.error(at: zone.node.location, "unknown time zone '\(zone.text)'",
-                                  hint: "use an IANA name like Europe/Berlin or America/New_York\(TimeZoneNames.suggestion(for: zone.text))")
+                diagnostics.error(
+                    at: zone.node.location, "unknown time zone '\(zone.text)'",
+                    hint:
+                        "use an IANA name like Europe/Berlin or America/New_York\(TimeZoneNames.suggestion(for: zone.text))"
+                )
             }
         }
         return window
@@ -54,7 +62,9 @@ extension CampaignParser {
     /// `"09:00-17:00"`: start strictly before end, both on the same day.
     static func parseHours(_ text: String) -> (TimeOfDay, TimeOfDay)? {
         let parts = text.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2, let opens = TimeOfDay(parsing: parts[0]), let closes = TimeOfDay(parsing: parts[1]), opens < closes else {
+        guard parts.count == 2, let opens = TimeOfDay(parsing: parts[0]), let closes = TimeOfDay(parsing: parts[1]),
+            opens < closes
+        else {
             return nil
         }
         return (opens, closes)

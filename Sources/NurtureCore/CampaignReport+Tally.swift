@@ -19,17 +19,21 @@ extension CampaignReport {
         var rows: [String: StepRow] = [:]
         for group in tally.messages {
             guard let state = MessageState(rawValue: group.state) else { continue }
-            rows[group.step, default: StepRow(step: group.step)].count(state, leadBounced: group.leadBounced, times: group.count)
+            rows[group.step, default: StepRow(step: group.step)].count(
+                state, leadBounced: group.leadBounced, times: group.count)
         }
         for group in tally.activity {
             guard let kind = ActivityKind(rawValue: group.kind) else { continue }
             rows[group.step, default: StepRow(step: group.step)].count(
-                kind, human: group.activityClass == ActivityClass.human.rawValue, requests: group.requests, messages: group.messages)
+                kind, human: group.activityClass == ActivityClass.human.rawValue, requests: group.requests,
+                messages: group.messages)
         }
         for (step, leads) in tally.unsubscribedByStep {
             rows[step, default: StepRow(step: step)].unsubscribed += leads
         }
-        for send in ConversionCredit.credited(tally.convertedSends, enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.messageRow) {
+        for send in ConversionCredit.credited(
+            tally.convertedSends, enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.messageRow)
+        {
             rows[send.step, default: StepRow(step: send.step)].converted += 1
         }
         let rest = rows.keys.filter { !stepOrder.contains($0) }.sorted()
@@ -69,8 +73,12 @@ extension CampaignReport.StepRow {
     /// machine's (or one without a user agent) only as machine requests.
     mutating func count(_ kind: ActivityKind, human: Bool, requests: Int, messages: Int) {
         switch (kind, human) {
-        case (.open, true): totalOpens += requests; uniqueOpens += messages
-        case (.click, true): totalClicks += requests; uniqueClicks += messages
+        case (.open, true):
+            totalOpens += requests
+            uniqueOpens += messages
+        case (.click, true):
+            totalClicks += requests
+            uniqueClicks += messages
         case (.open, false): machineOpens += requests
         case (.click, false): machineClicks += requests
         }

@@ -92,7 +92,9 @@ extension CampaignReport {
     public func followingRenames(in campaign: Campaign) -> CampaignReport {
         var report = self
         for step in campaign.steps {
-            guard let old = step.renamedFrom, let from = report.steps.firstIndex(where: { $0.step == old }) else { continue }
+            guard let old = step.renamedFrom, let from = report.steps.firstIndex(where: { $0.step == old }) else {
+                continue
+            }
             let former = report.steps.remove(at: from)
             if let into = report.steps.firstIndex(where: { $0.step == step.id }) {
                 report.steps[into].absorb(former)

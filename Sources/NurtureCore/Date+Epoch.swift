@@ -13,6 +13,8 @@ extension Date {
 
     /// `2030-01-07T10:00:00Z`: how times are written for tools (JSON output, webhooks).
     public var iso8601Seconds: String {
-        formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z"
+        formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(
+                .colon)) + "Z"
     }
 }

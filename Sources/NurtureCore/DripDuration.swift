@@ -24,7 +24,10 @@ public struct DripDuration: Sendable, Hashable, CustomStringConvertible {
         var text = days < 0 || minutes < 0 ? "-" : ""
         var days = abs(days)
         let weeks = days / 7
-        if weeks > 0, days % 7 == 0 { text += "\(weeks)w"; days = 0 }
+        if weeks > 0, days % 7 == 0 {
+            text += "\(weeks)w"
+            days = 0
+        }
         if days > 0 { text += "\(days)d" }
         let hours = abs(minutes) / 60
         let rest = abs(minutes) % 60
@@ -44,7 +47,10 @@ public struct DripDuration: Sendable, Hashable, CustomStringConvertible {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         guard !rest.isEmpty else { throw .empty }
         var sign = 1
-        if rest.first == "-" { sign = -1; rest = rest.dropFirst() }
+        if rest.first == "-" {
+            sign = -1
+            rest = rest.dropFirst()
+        }
         guard !rest.isEmpty else { throw .malformed }
         var result = DripDuration()
         while !rest.isEmpty {

@@ -38,8 +38,11 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
             case .empty: return "the email address is empty"
             case .missingAt: return "an email address needs exactly one '@'"
             case .badLocalPart:
-                return "the part before '@' may hold letters, digits and .!#$%&'*+/=?^_`{|}~- (no spaces, no leading, trailing or double dots)"
-            case .badDomain: return "the domain after '@' must be like 'example.com': labels of letters, digits and hyphens, with a dot"
+                return
+                    "the part before '@' may hold letters, digits and .!#$%&'*+/=?^_`{|}~- (no spaces, no leading, trailing or double dots)"
+            case .badDomain:
+                return
+                    "the domain after '@' must be like 'example.com': labels of letters, digits and hyphens, with a dot"
             case .tooLong: return "the address is longer than SMTP allows (64 before '@', 254 in all)"
             case .nonASCII: return "international (non-ASCII) addresses are not supported yet"
             }
@@ -61,13 +64,16 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
         guard Self.isDomain(domain) else { throw .badDomain }
         self.address = address
         // Most addresses are written in lower case already: then the key shares the text.
-        normalized = bytes.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? address.lowercased() : address
+        normalized =
+            bytes.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
+            ? address.lowercased() : address
     }
 
     private static let at = UInt8(ascii: "@"), dot = UInt8(ascii: "."), hyphen = UInt8(ascii: "-")
 
     /// ASCII bytes allowed in an atom (RFC 5322 atext), and in a host name label.
-    private static let atext = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-")
+    private static let atext = table(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~-")
     private static let hostCharacters = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
     private static func table(_ characters: String) -> [Bool] {
@@ -108,7 +114,8 @@ public struct EmailAddress: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     private static func isLabel(_ label: ArraySlice<UInt8>) -> Bool {
-        (1...63).contains(label.count) && label.first != hyphen && label.last != hyphen && label.allSatisfy { hostCharacters[Int($0)] }
+        (1...63).contains(label.count) && label.first != hyphen && label.last != hyphen
+            && label.allSatisfy { hostCharacters[Int($0)] }
     }
 }
 
@@ -135,7 +142,8 @@ public struct Mailbox: Sendable, Hashable, CustomStringConvertible {
         public var description: String {
             switch self {
             case .address(let problem): return problem.description
-            case .unbalancedBrackets: return "the address must be written 'Name <user@example.com>' or 'user@example.com'"
+            case .unbalancedBrackets:
+                return "the address must be written 'Name <user@example.com>' or 'user@example.com'"
             case .controlCharacter: return "line breaks and control characters are not allowed in an address"
             }
         }

@@ -10,7 +10,9 @@ public enum HTTPDate {
         let weekday = Int(((days % 7) + 10) % 7)
         var text = weekdays[weekday] + ", "
         text += twoDigits(day) + " " + months[month - 1] + " " + String(year) + " "
-        text += twoDigits(secondOfDay / 3600) + ":" + twoDigits(secondOfDay / 60 % 60) + ":" + twoDigits(secondOfDay % 60) + " GMT"
+        text +=
+            twoDigits(secondOfDay / 3600) + ":" + twoDigits(secondOfDay / 60 % 60) + ":" + twoDigits(secondOfDay % 60)
+            + " GMT"
         return text
     }
 

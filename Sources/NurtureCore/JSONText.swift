@@ -41,7 +41,8 @@ package enum JSONText {
         var length = 2
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): length += 2
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                length += 2
             case ..<0x20: length += 6
             default: length += 1
             }
@@ -57,12 +58,23 @@ package enum JSONText {
         out.put(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.put(UInt8(ascii: "\\")); out.put(byte)
-            case UInt8(ascii: "\n"): out.put(UInt8(ascii: "\\")); out.put(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): out.put(UInt8(ascii: "\\")); out.put(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): out.put(UInt8(ascii: "\\")); out.put(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.put(UInt8(ascii: "\\"))
+                out.put(byte)
+            case UInt8(ascii: "\n"):
+                out.put(UInt8(ascii: "\\"))
+                out.put(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"):
+                out.put(UInt8(ascii: "\\"))
+                out.put(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"):
+                out.put(UInt8(ascii: "\\"))
+                out.put(UInt8(ascii: "t"))
             case ..<0x20:
-                for escape in [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] {
+                for escape in [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)],
+                    hex[Int(byte & 0xF)],
+                ] {
                     out.put(escape)
                 }
             default: out.put(byte)
@@ -84,7 +96,9 @@ package enum JSONText {
     /// A flat JSON object's values as text (attributes as a store reads them back);
     /// empty for anything that is not an object.
     package static func textValues(ofObject text: String) -> [String: String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            return [:]
+        }
         return object.mapValues { ($0 as? String) ?? "\($0)" }
     }
 

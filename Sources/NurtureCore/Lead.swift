@@ -33,8 +33,10 @@ public struct Lead: Sendable, Hashable {
     public var stages: Set<String> = []
 
     public init(
-        id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,
-        tags: Set<String> = [], attributes: [String: String] = [:], status: LeadStatus = .active, score: LeadScore = .zero,
+        id: Int64? = nil, email: EmailAddress, firstName: String? = nil, lastName: String? = nil,
+        timeZone: String? = nil,
+        tags: Set<String> = [], attributes: [String: String] = [:], status: LeadStatus = .active,
+        score: LeadScore = .zero,
         createdAt: Date? = nil, source: LeadSource? = nil
     ) {
         self.source = source
@@ -82,7 +84,8 @@ public struct LeadInput: Sendable, Hashable {
     }
 
     public init(
-        email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil, tags: [String] = [],
+        email: EmailAddress, firstName: String? = nil, lastName: String? = nil, timeZone: String? = nil,
+        tags: [String] = [],
         attributes: [String: String] = [:], source: LeadSource? = nil
     ) {
         self.source = source

@@ -25,14 +25,19 @@ public struct LeadCSVMapping: Sendable {
 
     /// Reads the header row. Throws when it has no `email` column or repeats a column.
     public init(
-        header: [String], extraTags: [String] = [], isKnownTimeZone: @escaping @Sendable (String) -> Bool = TimeZoneNames.isKnown
+        header: [String], extraTags: [String] = [],
+        isKnownTimeZone: @escaping @Sendable (String) -> Bool = TimeZoneNames.isKnown
     ) throws(HeaderProblem) {
         var columns: [Column] = []
         var seen: Set<String> = []
         for (index, raw) in header.enumerated() {
             let name = Self.normalize(raw)
-            guard !name.isEmpty else { throw HeaderProblem(description: "column \(index + 1) of the header has no name") }
-            guard seen.insert(name).inserted else { throw HeaderProblem(description: "the header names column '\(name)' twice") }
+            guard !name.isEmpty else {
+                throw HeaderProblem(description: "column \(index + 1) of the header has no name")
+            }
+            guard seen.insert(name).inserted else {
+                throw HeaderProblem(description: "the header names column '\(name)' twice")
+            }
             switch name {
             case "email", "email_address", "e_mail": columns.append(.email)
             case "first_name", "firstname": columns.append(.firstName)
@@ -46,7 +51,8 @@ public struct LeadCSVMapping: Sendable {
             }
         }
         guard columns.contains(.email) else {
-            throw HeaderProblem(description: "the header has no 'email' column (found: \(header.joined(separator: ", ")))")
+            throw HeaderProblem(
+                description: "the header has no 'email' column (found: \(header.joined(separator: ", ")))")
         }
         self.columns = columns
         self.extraTags = extraTags
@@ -67,7 +73,9 @@ public struct LeadCSVMapping: Sendable {
     }
 
     public func lead(from record: CSVRecord) -> Result<LeadInput, Rejection> {
-        func reject(_ reason: String) -> Result<LeadInput, Rejection> { .failure(Rejection(line: record.line, reason: reason)) }
+        func reject(_ reason: String) -> Result<LeadInput, Rejection> {
+            .failure(Rejection(line: record.line, reason: reason))
+        }
         if let problem = record.problem { return reject(problem) }
         guard record.fields.count == columns.count else {
             return reject("has \(record.fields.count) fields but the header has \(columns.count)")
@@ -86,9 +94,15 @@ public struct LeadCSVMapping: Sendable {
                 }
             case .firstName, .lastName:
                 guard !TextChecks.containsControlCharacter(value) else {
-                    return reject("\(column == .firstName ? "first_name" : "last_name") contains a line break or control character")
+                    return reject(
+                        "\(column == .firstName ? "first_name" : "last_name") contains a line break or control character"
+                    )
                 }
-                if column == .firstName { input.first = value.isEmpty ? nil : value } else { input.last = value.isEmpty ? nil : value }
+                if column == .firstName {
+                    input.first = value.isEmpty ? nil : value
+                } else {
+                    input.last = value.isEmpty ? nil : value
+                }
             case .timeZone:
                 guard value.isEmpty || isKnownTimeZone(value) else {
                     return reject("timezone '\(value)' is not an IANA time zone (like America/New_York)")
@@ -113,13 +127,17 @@ public struct LeadCSVMapping: Sendable {
             }
         }
         guard let email else { return reject("email is empty") }
-        return .success(LeadInput(
-            email: email, firstName: input.first, lastName: input.last, timeZone: input.zone, tags: tags, attributes: attributes,
-            source: LeadSource(source: origin.source, medium: origin.medium, campaign: origin.campaign)))
+        return .success(
+            LeadInput(
+                email: email, firstName: input.first, lastName: input.last, timeZone: input.zone, tags: tags,
+                attributes: attributes,
+                source: LeadSource(source: origin.source, medium: origin.medium, campaign: origin.campaign)))
     }
 
     /// Tags are separated by `;` or whitespace.
     public static func splitTags(_ text: String) -> [String] {
-        text.utf8.split(whereSeparator: { $0 == UInt8(ascii: ";") || $0 == 0x20 || $0 == 0x09 }).map { String(Substring($0)) }
+        text.utf8.split(whereSeparator: { $0 == UInt8(ascii: ";") || $0 == 0x20 || $0 == 0x09 }).map {
+            String(Substring($0))
+        }
     }
 }

@@ -21,7 +21,8 @@ public struct LeadImporter: Sendable {
     public var extraTags: [String]
     public var isKnownTimeZone: @Sendable (String) -> Bool
 
-    public init(extraTags: [String] = [], isKnownTimeZone: @escaping @Sendable (String) -> Bool = TimeZoneNames.isKnown) {
+    public init(extraTags: [String] = [], isKnownTimeZone: @escaping @Sendable (String) -> Bool = TimeZoneNames.isKnown)
+    {
         self.extraTags = extraTags
         self.isKnownTimeZone = isKnownTimeZone
     }
@@ -47,8 +48,11 @@ public struct LeadImporter: Sendable {
 
         func handle(_ record: CSVRecord) throws {
             guard let mapping else {
-                if let problem = record.problem { throw LeadCSVMapping.HeaderProblem(description: "the header row: \(problem)") }
-                mapping = try LeadCSVMapping(header: record.fields, extraTags: extraTags, isKnownTimeZone: isKnownTimeZone)
+                if let problem = record.problem {
+                    throw LeadCSVMapping.HeaderProblem(description: "the header row: \(problem)")
+                }
+                mapping = try LeadCSVMapping(
+                    header: record.fields, extraTags: extraTags, isKnownTimeZone: isKnownTimeZone)
                 return
             }
             summary.rows += 1
@@ -83,7 +87,10 @@ public struct LeadImporter: Sendable {
             throw error
         }
         try await finish(writing, into: &summary)
-        if mapping == nil { throw LeadCSVMapping.HeaderProblem(description: "the file is empty; the first line must name the columns, like email,first_name,tags") }
+        if mapping == nil {
+            throw LeadCSVMapping.HeaderProblem(
+                description: "the file is empty; the first line must name the columns, like email,first_name,tags")
+        }
         if !batch.isEmpty { try await finish(write(batch, to: store, now: now), into: &summary) }
         return summary
     }

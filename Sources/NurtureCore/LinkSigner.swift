@@ -118,7 +118,8 @@ public struct LinkSigner: Sendable {
     public func open(_ token: String) -> (purpose: String, payload: String)? {
         var token = token
         return token.withUTF8 { bytes -> (purpose: String, payload: String)? in
-            let dot = UInt8(ascii: "."), colon = UInt8(ascii: ":")
+            let dot = UInt8(ascii: ".")
+            let colon = UInt8(ascii: ":")
             guard let split = bytes.firstIndex(of: dot), !bytes[(split + 1)...].contains(dot),
                 let body = Self.bytes(base64URL: UnsafeBufferPointer(rebasing: bytes[..<split])),
                 let tag = Self.bytes(base64URL: UnsafeBufferPointer(rebasing: bytes[(split + 1)...]))
@@ -152,7 +153,8 @@ public struct LinkSigner: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let base64URLAlphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Decodes base64url (with or without padding); nil for anything else.
     package static func data(base64URL text: Substring) -> Data? {

@@ -19,7 +19,9 @@ public struct MessageRenderer: Sendable {
     /// fields and Nurture's, which win over attributes of the same name, then the step's
     /// `defaults` for what is still missing. Empty values are left out so that they
     /// count as missing.
-    public static func variables(for lead: Lead, campaign: Campaign, step: Step, unsubscribeURL: String) -> [String: String] {
+    public static func variables(for lead: Lead, campaign: Campaign, step: Step, unsubscribeURL: String) -> [String:
+        String]
+    {
         // One dictionary, sized once: the send loop builds one per message.
         var variables: [String: String] = [:]
         variables.reserveCapacity(lead.attributes.count + 6 + step.defaults.count)
@@ -43,7 +45,9 @@ public struct MessageRenderer: Sendable {
 
     /// `collectWarnings: false` skips the missing-variable check: the send loop renders
     /// thousands of messages per tick and has nobody to show the warnings to.
-    public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String, collectWarnings: Bool = true) -> RenderedStep {
+    public func render(campaign: Campaign, step: Step, lead: Lead, unsubscribeURL: String, collectWarnings: Bool = true)
+        -> RenderedStep
+    {
         let variables = Self.variables(for: lead, campaign: campaign, step: step, unsubscribeURL: unsubscribeURL)
         let context = RenderContext(variables)
         let subjectName = Self.subjectTemplateName(campaign: campaign.id, step: step.subjectKey)
@@ -61,7 +65,8 @@ public struct MessageRenderer: Sendable {
         }
         return RenderedStep(
             subject: Self.singleLine(rawSubject), html: parts[.html], text: parts[.text],
-            warnings: collectWarnings ? missingVariables(campaign: campaign, step: step, lead: lead, available: Set(variables.keys)) : [])
+            warnings: collectWarnings
+                ? missingVariables(campaign: campaign, step: step, lead: lead, available: Set(variables.keys)) : [])
     }
 
     /// The name under which a step's subject line is registered as a text template.
@@ -79,7 +84,9 @@ public struct MessageRenderer: Sendable {
         }), previous != 0x20 {
             return text
         }
-        let flattened = text.unicodeScalars.map { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : String($0) }.joined()
+        let flattened = text.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : String($0)
+        }.joined()
         return flattened.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
@@ -92,11 +99,15 @@ public struct MessageRenderer: Sendable {
                 uses.append((variable, file))
             }
         }
-        collect(Self.subjectTemplateName(campaign: campaign.id, step: step.subjectKey), .text, file: "the subject of step \(step.label)")
+        collect(
+            Self.subjectTemplateName(campaign: campaign.id, step: step.subjectKey), .text,
+            file: "the subject of step \(step.label)")
         for part in templates.parts(of: step.template) {
             collect(step.template, part, file: "\(templates.displayDirectory)/\(step.template).\(part.fileExtension)")
             if let layout = step.layout, templates.contains(layout, part: part) {
-                collect(layout, part, file: "\(templates.displayDirectory)/\(layout).\(part.fileExtension)", except: ["body"])
+                collect(
+                    layout, part, file: "\(templates.displayDirectory)/\(layout).\(part.fileExtension)",
+                    except: ["body"])
             }
         }
         return uses

@@ -39,20 +39,32 @@ public struct StoreMetrics: Sendable, Hashable {
             lines.append("# TYPE \(name) \(type)")
             for sample in samples { lines.append("\(name)\(sample.labels) \(sample.value)") }
         }
-        func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) { metric("gauge", name, help, samples) }
-        gauge("nurture_messages", "Messages by state.", MessageState.allCases.map { state in
-            ("{state=\"\(state.rawValue)\"}", String(messagesByState[state.rawValue] ?? 0))
-        })
-        gauge("nurture_leads", "Leads by status.", LeadStatus.allCases.map { status in
-            ("{status=\"\(status.rawValue)\"}", String(leadsByStatus[status.rawValue] ?? 0))
-        })
-        gauge("nurture_active_enrollments", "Enrolments still in their drip.", [("", String(activeEnrollments))])
-        gauge("nurture_due_enrollments", "Enrolments whose next step is due now (the queue depth).", [("", String(dueNow))])
-        for kind in ActivityKind.allCases {
-            metric("counter", "nurture_\(kind.rawValue)s_total", "\(kind.rawValue.capitalized) requests recorded, by who made them.",
-                   ActivityClass.allCases.map { ("{class=\"\($0.rawValue)\"}", String(activity[kind]?[$0] ?? 0)) })
+        func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            metric("gauge", name, help, samples)
         }
-        metric("counter", "nurture_unsubscribes_total", "Leads unsubscribed through a link.", [("", String(linkUnsubscribes))])
+        gauge(
+            "nurture_messages", "Messages by state.",
+            MessageState.allCases.map { state in
+                ("{state=\"\(state.rawValue)\"}", String(messagesByState[state.rawValue] ?? 0))
+            })
+        gauge(
+            "nurture_leads", "Leads by status.",
+            LeadStatus.allCases.map { status in
+                ("{status=\"\(status.rawValue)\"}", String(leadsByStatus[status.rawValue] ?? 0))
+            })
+        gauge("nurture_active_enrollments", "Enrolments still in their drip.", [("", String(activeEnrollments))])
+        gauge(
+            "nurture_due_enrollments", "Enrolments whose next step is due now (the queue depth).",
+            [("", String(dueNow))])
+        for kind in ActivityKind.allCases {
+            metric(
+                "counter", "nurture_\(kind.rawValue)s_total",
+                "\(kind.rawValue.capitalized) requests recorded, by who made them.",
+                ActivityClass.allCases.map { ("{class=\"\($0.rawValue)\"}", String(activity[kind]?[$0] ?? 0)) })
+        }
+        metric(
+            "counter", "nurture_unsubscribes_total", "Leads unsubscribed through a link.",
+            [("", String(linkUnsubscribes))])
         // Per campaign, for a dashboard's rates. Opened and clicked are gauges: a click later
         // unmasked as a scanner's leaves the count, which a counter must never do.
         let ids = campaigns.keys.sorted()
@@ -61,20 +73,27 @@ public struct StoreMetrics: Sendable, Hashable {
         }
         metric("counter", "nurture_campaign_sent_total", "Messages sent, by campaign.", perCampaign(\.sent))
         gauge("nurture_campaign_opened_messages", "Sent messages a person opened, by campaign.", perCampaign(\.opened))
-        gauge("nurture_campaign_clicked_messages", "Sent messages a person clicked, by campaign.", perCampaign(\.clicked))
-        metric("counter", "nurture_campaign_conversions_total", "Drips ended by a goal event, by campaign.", perCampaign(\.converted))
+        gauge(
+            "nurture_campaign_clicked_messages", "Sent messages a person clicked, by campaign.", perCampaign(\.clicked))
+        metric(
+            "counter", "nurture_campaign_conversions_total", "Drips ended by a goal event, by campaign.",
+            perCampaign(\.converted))
         if let lastTickAt {
-            gauge("nurture_last_tick_timestamp_seconds", "When the last tick of the send loop finished.", [("", String(Int(lastTickAt.timeIntervalSince1970)))])
+            gauge(
+                "nurture_last_tick_timestamp_seconds", "When the last tick of the send loop finished.",
+                [("", String(Int(lastTickAt.timeIntervalSince1970)))])
         }
         if let lastTickSeconds {
-            gauge("nurture_last_tick_duration_seconds", "How long the last tick took.", [("", String(format: "%.3f", lastTickSeconds))])
+            gauge(
+                "nurture_last_tick_duration_seconds", "How long the last tick took.",
+                [("", String(format: "%.3f", lastTickSeconds))])
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// A label value as the exposition format wants it: backslash, quote and line feed escaped.
     static func labelValue(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
-

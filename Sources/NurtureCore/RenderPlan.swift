@@ -76,7 +76,9 @@ struct RenderPlan: Sendable {
     /// Builds the plan with `render` (swift-mustache on a dictionary of stand-ins), or nil.
     init?(for context: RenderContext, render: ([String: String]) -> String?) {
         let first = Self.standIns(context, family: "a")
-        guard let output = render(first.variables), let segments = Self.read(output, marks: first.marks, lineBreaks: first.lineBreaks) else {
+        guard let output = render(first.variables),
+            let segments = Self.read(output, marks: first.marks, lineBreaks: first.lineBreaks)
+        else {
             return nil
         }
         var literals: [UInt8] = []
@@ -103,7 +105,9 @@ struct RenderPlan: Sendable {
         while let open = rest.range(of: "{{") {
             guard let close = rest[open.upperBound...].range(of: "}}") else { return true }
             let tag = rest[open.upperBound..<close.lowerBound].drop { $0 == "{" || $0 == " " }
-            if tag.hasPrefix("=") || tag.contains("(") || (tag.hasPrefix(">") && tag.dropFirst().drop { $0 == " " }.hasPrefix("*")) {
+            if tag.hasPrefix("=") || tag.contains("(")
+                || (tag.hasPrefix(">") && tag.dropFirst().drop { $0 == " " }.hasPrefix("*"))
+            {
                 return false
             }
             rest = rest[close.upperBound...]
@@ -139,7 +143,8 @@ struct RenderPlan: Sendable {
                         at += range.count
                     // HTMLEntities escapes exactly as swift-mustache's `String.htmlEscape`.
                     case .value(let index, let escaped):
-                        var text = escaped && !escapedValues.isEmpty ? escapedValues[index] ?? values[index] : values[index]
+                        var text =
+                            escaped && !escapedValues.isEmpty ? escapedValues[index] ?? values[index] : values[index]
                         at += text.withUTF8 { bytes in
                             if let source = bytes.baseAddress { (out + at).update(from: source, count: bytes.count) }
                             return bytes.count

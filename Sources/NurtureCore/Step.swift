@@ -39,7 +39,8 @@ public struct Step: Sendable, Hashable {
 
     public init(
         id: String, timing: Timing, subject: String, template: String, layout: String? = nil,
-        condition: Condition? = nil, otherwise: ConditionFallback = .skip, renamedFrom: String? = nil, location: SourceLocation,
+        condition: Condition? = nil, otherwise: ConditionFallback = .skip, renamedFrom: String? = nil,
+        location: SourceLocation,
         subjectLocation: SourceLocation? = nil, templateLocation: SourceLocation? = nil
     ) {
         self.renamedFrom = renamedFrom

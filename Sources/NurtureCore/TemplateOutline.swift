@@ -68,14 +68,16 @@ public struct TemplateOutline: Sendable, Hashable {
             let sigil = triple ? "&" : content.first.map(String.init) ?? ""
             if !triple, "#^/>!=%<$&".contains(sigil) { content.removeFirst() }
             let name = content.trimmingCharacters(in: .whitespaces)
-            let tag = Tag(name: String(name.split(separator: ".").first ?? Substring(name)), line: tagLine, column: tagColumn)
+            let tag = Tag(
+                name: String(name.split(separator: ".").first ?? Substring(name)), line: tagLine, column: tagColumn)
             switch sigil {
             case "#", "^", "<", "$": depth += 1
             case "/": depth = max(0, depth - 1)
             case ">": partials.append((Tag(name: name, line: tagLine, column: tagColumn), depth == 0))
             case "=":
                 // "<% %>=": the new opening and closing delimiters.
-                let parts = name.dropLast(name.hasSuffix("=") ? 1 : 0).split(separator: " ", omittingEmptySubsequences: true)
+                let parts = name.dropLast(name.hasSuffix("=") ? 1 : 0).split(
+                    separator: " ", omittingEmptySubsequences: true)
                 guard parts.count == 2 else { return }
                 isOpaque = true
                 (open, close) = (Array(parts[0].utf8), Array(parts[1].utf8))

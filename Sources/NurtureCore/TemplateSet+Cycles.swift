@@ -10,7 +10,8 @@ extension TemplateSet {
             for cycle in partialCycles(part: part) {
                 let (from, tag) = cycle.closing
                 diagnostics.error(
-                    at: SourceLocation(file: "\(displayDirectory)/\(from).\(part.fileExtension)", line: tag.line, column: tag.column),
+                    at: SourceLocation(
+                        file: "\(displayDirectory)/\(from).\(part.fileExtension)", line: tag.line, column: tag.column),
                     "partial '\(tag.name)' includes itself: \((cycle.path + [tag.name]).joined(separator: " → "))",
                     hint: "a partial cannot include itself, directly or through another partial")
                 for name in cycle.path {

@@ -35,12 +35,16 @@ public struct TemplateSet: Sendable {
 
     /// Loads every template under `directory`; syntax errors go to `diagnostics` with the
     /// file, line and column, and the broken template is left out.
-    public static func load(directory: URL, displayDirectory: String, into diagnostics: inout DiagnosticBag) -> TemplateSet {
+    public static func load(directory: URL, displayDirectory: String, into diagnostics: inout DiagnosticBag)
+        -> TemplateSet
+    {
         var set = TemplateSet(displayDirectory: displayDirectory)
         let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String }.sorted() ?? []
         let root = directory.resolvingSymlinksInPath().path + "/"
         for relative in files {
-            guard let part = TemplatePart.allCases.first(where: { relative.hasSuffix(".\($0.fileExtension)") }) else { continue }
+            guard let part = TemplatePart.allCases.first(where: { relative.hasSuffix(".\($0.fileExtension)") }) else {
+                continue
+            }
             let name = String(relative.dropLast(part.fileExtension.count + 1))
             let display = "\(displayDirectory)/\(relative)"
             // A link to a file outside templates/ would let a template (shown by preview
@@ -48,14 +52,16 @@ public struct TemplateSet: Sendable {
             let target = directory.appendingPathComponent(relative).resolvingSymlinksInPath().path
             guard target.hasPrefix(root) else {
                 diagnostics.error(
-                    at: SourceLocation(file: display, line: 1, column: 1), "the template is a link to \(target), outside \(displayDirectory)/",
+                    at: SourceLocation(file: display, line: 1, column: 1),
+                    "the template is a link to \(target), outside \(displayDirectory)/",
                     hint: "copy the file into \(displayDirectory)/ instead of linking to it")
                 continue
             }
             guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(relative).path),
                 let source = String(data: data, encoding: .utf8)
             else {
-                diagnostics.error(at: SourceLocation(file: display, line: 1, column: 1), "cannot read the template as UTF-8 text")
+                diagnostics.error(
+                    at: SourceLocation(file: display, line: 1, column: 1), "cannot read the template as UTF-8 text")
                 continue
             }
             if let error = set.register(source, named: name, part: part, file: display) {
@@ -68,7 +74,9 @@ public struct TemplateSet: Sendable {
 
     /// Compiles and adds one template; returns the syntax error instead when there is one.
     @discardableResult
-    public mutating func register(_ source: String, named name: String, part: TemplatePart, file: String? = nil) -> Diagnostic? {
+    public mutating func register(_ source: String, named name: String, part: TemplatePart, file: String? = nil)
+        -> Diagnostic?
+    {
         let file = file ?? "\(displayDirectory)/\(name).\(part.fileExtension)"
         do {
             let template = try Self.compile(source, part: part)
@@ -81,9 +89,11 @@ public struct TemplateSet: Sendable {
         } catch let error as MustacheTemplate.ParserError {
             // The text pragma sits at the start of line 1 and shifts its columns.
             let shift = part == .text && error.context.lineNumber == 1 ? Self.textPragma.count : 0
-            let location = SourceLocation(file: file, line: error.context.lineNumber, column: max(1, error.context.columnNumber - shift))
-            return .error(at: location, "template syntax error: \(Self.describe(error.error))",
-                          hint: "check that every {{#section}} has its {{/section}} and every tag is closed with }}")
+            let location = SourceLocation(
+                file: file, line: error.context.lineNumber, column: max(1, error.context.columnNumber - shift))
+            return .error(
+                at: location, "template syntax error: \(Self.describe(error.error))",
+                hint: "check that every {{#section}} has its {{/section}} and every tag is closed with }}")
         } catch {
             return .error(at: SourceLocation(file: file, line: 1, column: 1), "template syntax error: \(error)")
         }

@@ -24,14 +24,18 @@ enum YAMLAliasGuard {
         var index = 0
         var quote: UInt8?
         func isNameByte(_ byte: UInt8) -> Bool {
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D || byte == 0x5F
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D
+                || byte == 0x5F
         }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x0A {
                 line += 1
                 lineStart = index + 1
-                if quote == nil { index += 1; continue }
+                if quote == nil {
+                    index += 1
+                    continue
+                }
             }
             if let open = quote {
                 if byte == open { quote = nil }
@@ -54,7 +58,8 @@ enum YAMLAliasGuard {
                 guard end > index + 1 else { break }
                 var after = end
                 while after < bytes.count, bytes[after] == 0x20 { after += 1 }
-                let colonFollows = after < bytes.count && bytes[after] == 0x3A
+                let colonFollows =
+                    after < bytes.count && bytes[after] == 0x3A
                     && (after + 1 == bytes.count || [0x20, 0x0A, 0x0D, 0x09].contains(bytes[after + 1]))
                 var before = index - 1
                 while before >= lineStart, bytes[before] == 0x20 { before -= 1 }

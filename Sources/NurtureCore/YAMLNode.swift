@@ -99,16 +99,17 @@ public struct YAMLNode {
                     at: at(context.mark), "YAML syntax: the file ends \(context.text) that starts here",
                     hint: "close the quote or bracket that opens here")
             }
-            let while_ = context.map { " (\($0.text))" } ?? ""
-            return .error(at: at(mark), "YAML syntax: \(problem)\(while_)", hint: hint)
+            let during = context.map { " (\($0.text))" } ?? ""
+            return .error(at: at(mark), "YAML syntax: \(problem)\(during)", hint: hint)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = Set(duplicates).sorted().map { "'\($0)'" }.joined(separator: ", ")
             return .error(
                 at: at(context.mark), "key \(keys) appears more than once in the same mapping",
                 hint: "keep one of them; YAML would silently use only the last")
         case .reader(let problem, _, _, _):
-            return .error(at: SourceLocation(file: file, line: 1, column: 1), "cannot read the file: \(problem)",
-                          hint: "campaign files must be UTF-8 text")
+            return .error(
+                at: SourceLocation(file: file, line: 1, column: 1), "cannot read the file: \(problem)",
+                hint: "campaign files must be UTF-8 text")
         default:
             return .error(at: SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)")
         }
@@ -125,7 +126,8 @@ public struct MappingReader {
     /// Nil (after recording an error) when `node` is not a mapping.
     public init?(_ node: YAMLNode, what: String, into diagnostics: inout DiagnosticBag) {
         guard let pairs = node.pairs else {
-            diagnostics.error(at: node.location, "expected \(what) as a mapping of 'key: value' lines, found \(node.kindName)")
+            diagnostics.error(
+                at: node.location, "expected \(what) as a mapping of 'key: value' lines, found \(node.kindName)")
             return nil
         }
         self.node = node

@@ -24,15 +24,18 @@ public struct CurlWebhookPoster: WebhookPoster {
             Thread {
                 var result = nurture_http_result()
                 let lines = headers.map { strdup("\($0.0): \($0.1)") } + [nil]
-                defer { lines.forEach { free($0) } }
+                defer { for line in lines { free(line) } }
                 lines.map { UnsafePointer($0) }.withUnsafeBufferPointer { list in
                     body.withUnsafeBufferPointer { bytes in
                         bytes.withMemoryRebound(to: CChar.self) { chars in
-                            nurture_http_post(url, list.baseAddress, chars.baseAddress, chars.count, milliseconds, &result)
+                            nurture_http_post(
+                                url, list.baseAddress, chars.baseAddress, chars.count, milliseconds, &result)
                         }
                     }
                 }
-                let error = withUnsafeBytes(of: result.error) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+                let error = withUnsafeBytes(of: result.error) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if result.curl_code != 0 {
                     continuation.resume(returning: .failed(error))
                 } else if (200...299).contains(result.status) {

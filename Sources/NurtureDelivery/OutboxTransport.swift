@@ -2,7 +2,7 @@ import Foundation
 import NurtureCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The embedded default when no SMTP server is configured: each message becomes an
@@ -67,7 +67,8 @@ public struct OutboxTransport: Transport {
     /// `nurture.12.welcome@acme.example` → `nurture.12.welcome@acme.example.eml`; anything
     /// but letters, digits and `.-_@` becomes `_`, so no id can name a path elsewhere.
     func file(for messageID: String) -> URL {
-        let safe = String(messageID.map { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_@".contains($0)) ? $0 : "_" })
+        let safe = String(
+            messageID.map { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_@".contains($0)) ? $0 : "_" })
         return directory.appendingPathComponent(safe + ".eml")
     }
 }

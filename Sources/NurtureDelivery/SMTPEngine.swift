@@ -63,8 +63,10 @@ final class SMTPEngine: @unchecked Sendable {
     /// Queues one message for the next free connection and returns at once. `finish` is
     /// called on that connection's thread with what became of it: nil when `check`, asked
     /// right before the hand-over, said no; its error when it threw.
-    func submit(messageID: String, from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
-                finish: @escaping @Sendable (Result<Attempt?, any Error>) -> Void) {
+    func submit(
+        messageID: String, from: String, to: String, data: String, check: (@Sendable () throws -> Bool)?,
+        finish: @escaping @Sendable (Result<Attempt?, any Error>) -> Void
+    ) {
         condition.lock()
         queued.append(Job(messageID: messageID, from: from, to: to, data: data, check: check, finish: finish))
         // A connection opens only when every one open is busy: a tick of one message

@@ -3,7 +3,8 @@ import NurtureCore
 /// How far a send got in the SMTP conversation (RFC 5321 §3): the last command written.
 /// The raw values are the shim's `nurture_smtp_stage` (CCurlShim.h), in the same order.
 public enum SMTPStage: Int, Sendable, Hashable, Comparable {
-    case connect = 0, greeting, ehlo, startTLS, auth, mail, rcpt, data, body, dot
+    case connect = 0
+    case greeting, ehlo, startTLS, auth, mail, rcpt, data, body, dot
 
     public static func < (lhs: SMTPStage, rhs: SMTPStage) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -42,7 +43,8 @@ public struct SMTPOutcome: Sendable, Hashable {
     public var cause: String
 
     public init(
-        curlCode: Int, replyCode: Int, replyText: String = "", stage: SMTPStage, dotUnread: Bool = false, error: String, cause: String = ""
+        curlCode: Int, replyCode: Int, replyText: String = "", stage: SMTPStage, dotUnread: Bool = false, error: String,
+        cause: String = ""
     ) {
         self.cause = cause
         self.curlCode = curlCode
@@ -83,7 +85,9 @@ public struct SMTPOutcome: Sendable, Hashable {
     /// For people: what failed, where in the conversation, and the server's own words.
     public var detail: String {
         let said = replyText.isEmpty ? (replyCode > 0 ? "SMTP \(replyCode)" : "") : replyText
-        let what = errorReply != nil && !said.isEmpty ? "the server said \"\(said)\"" : cause.isEmpty ? error : "\(cause) (\(error))"
+        let what =
+            errorReply != nil && !said.isEmpty
+            ? "the server said \"\(said)\"" : cause.isEmpty ? error : "\(cause) (\(error))"
         return "\(stage.words): \(what) [curl \(curlCode)]"
     }
 

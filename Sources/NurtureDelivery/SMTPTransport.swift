@@ -43,7 +43,9 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
 
     /// The check is asked on the engine's thread the moment a connection is free, so the
     /// message goes out without a round trip through the send loop.
-    public func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws -> DeliveryResult? {
+    public func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws
+        -> DeliveryResult?
+    {
         try await deliver(message, checking: check)
     }
 
@@ -55,13 +57,17 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
 
     /// Hands the message to the engine and returns at once; `done` is called on the
     /// engine's thread. The check is asked there the moment a connection is free.
-    public func submit(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
-                       then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void) {
+    public func submit(
+        _ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
+        then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void
+    ) {
         submit(message, checking: check, then: done)
     }
 
-    private func submit(_ message: OutgoingMessage, checking check: HandOverCheck?,
-                        then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void) {
+    private func submit(
+        _ message: OutgoingMessage, checking check: HandOverCheck?,
+        then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void
+    ) {
         let engine = lock.withLock {
             if let engine = self.engine { return engine }
             let journal = settings.journalDirectory.map { SendJournal(directory: URL(fileURLWithPath: $0)) }
@@ -75,7 +81,8 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         let name = name
         let timeout = settings.timeout
         engine.submit(
-            messageID: message.messageID, from: message.returnPath ?? settings.envelopeSender ?? message.envelopeSender, to: message.recipient, data: message.data,
+            messageID: message.messageID, from: message.returnPath ?? settings.envelopeSender ?? message.envelopeSender,
+            to: message.recipient, data: message.data,
             check: check
         ) { attempt in
             done(attempt.map { sent in sent.map { Self.result(of: $0, server: name, timeout: timeout) } })
@@ -88,7 +95,8 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
         // Name the server (never its password) when the whole tick stops because of it.
         if case .fatal(let detail) = outcome.result { return .fatal("\(name): \(detail)") }
         guard sent.tried else {
-            let reason = outcome.timedOut ? "no answer \(outcome.stage.words) within \(timeout)" : "SMTP \(outcome.replyCode)"
+            let reason =
+                outcome.timedOut ? "no answer \(outcome.stage.words) within \(timeout)" : "SMTP \(outcome.replyCode)"
             return .untried("not tried: the server asked to slow down earlier in this tick (\(reason))")
         }
         return outcome.result
@@ -103,7 +111,9 @@ public final class SMTPTransport: Transport, @unchecked Sendable {
     public func wasDelivered(messageID: String) async -> Bool? {
         guard let directory = settings.journalDirectory else { return nil }
         return lock.withLock {
-            if recovery == nil { recovery = SendJournal.recover(directory: URL(fileURLWithPath: directory), own: engine?.journal) }
+            if recovery == nil {
+                recovery = SendJournal.recover(directory: URL(fileURLWithPath: directory), own: engine?.journal)
+            }
             return recovery?.verdict(messageID)
         }
     }

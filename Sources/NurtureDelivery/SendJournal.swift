@@ -33,7 +33,8 @@ final class SendJournal: @unchecked Sendable {
     /// owner only): named by the boot and the process, so the next tick knows whose it is.
     init(directory: URL) {
         file = directory.appendingPathComponent("\(Self.bootID).\(getpid()).journal")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
     }
 

@@ -37,7 +37,8 @@ public enum DKIMCanonical {
     /// `name:value` relaxed: the name in lower case, the value unfolded, each run of
     /// spaces and tabs one space, none at either end (no CRLF).
     public static func relaxedHeader(name: String, rawValue: String) -> String {
-        name.lowercased().trimmingSpaces() + ":" + collapsed(rawValue.replacingOccurrences(of: "\r\n", with: "")).trimmingSpaces()
+        name.lowercased().trimmingSpaces() + ":"
+            + collapsed(rawValue.replacingOccurrences(of: "\r\n", with: "")).trimmingSpaces()
     }
 
     /// The body relaxed: spaces and tabs collapsed within lines and dropped at their

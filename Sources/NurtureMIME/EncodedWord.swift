@@ -14,7 +14,9 @@ public enum EncodedWord {
     public static func needsEncoding(_ text: String) -> Bool {
         // Bytes throughout: with Foundation in scope, `contains("=?")` is a CFString search.
         let bytes = text.utf8
-        if !bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) || zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: "=") && $1 == UInt8(ascii: "?") }) {
+        if !bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            || zip(bytes, bytes.dropFirst()).contains(where: { $0 == UInt8(ascii: "=") && $1 == UInt8(ascii: "?") })
+        {
             return true
         }
         var run = 0

@@ -47,7 +47,8 @@ public struct MailMessage: Sendable {
 
     /// The message as it goes over the wire: ASCII headers, CRLF line ends.
     public func rendered() -> String {
-        let parts = [text.map { Part(subtype: "plain", body: $0) }, html.map { Part(subtype: "html", body: $0) }].compactMap { $0 }
+        let parts = [text.map { Part(subtype: "plain", body: $0) }, html.map { Part(subtype: "html", body: $0) }]
+            .compactMap { $0 }
         var head = ""
         head.reserveCapacity(1024)
         func add(_ name: String, _ value: String) {
@@ -136,7 +137,10 @@ public struct MailMessage: Sendable {
 
         /// The part's headers, a blank line and its body, each line ending in CRLF.
         var pieces: [Piece] {
-            [.text("Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n"), body, .text("\r\n")]
+            [
+                .text("Content-Type: text/\(subtype); charset=utf-8\r\nContent-Transfer-Encoding: \(encoding)\r\n\r\n"),
+                body, .text("\r\n"),
+            ]
         }
     }
 }
@@ -148,16 +152,21 @@ enum Header {
     static func clean(_ value: String) -> String {
         // Nearly every value is clean: check the bytes before rebuilding anything.
         guard value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) else { return value }
-        return String(String.UnicodeScalarView(value.unicodeScalars.map { scalar in
-            scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
-                ? " " : scalar
-        }))
+        return String(
+            String.UnicodeScalarView(
+                value.unicodeScalars.map { scalar in
+                    scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                        || scalar == "\u{2028}" || scalar == "\u{2029}"
+                        ? " " : scalar
+                }))
     }
 
     /// RFC 5322 atext and the space between words: a phrase of these needs no quotes.
     private static func isPhraseByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), 0x20: true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), 0x20:
+            true
         default: "!#$%&'*+-/=?^_`{|}~".utf8.contains(byte)
         }
     }
@@ -266,8 +275,10 @@ enum Header {
         var currentLength = 0
         for (index, segment) in segments.enumerated() {
             let hasWord = bytes[segment].contains { $0 != space }
-            let startsEncodedWord = segment.count >= 3 && bytes[segment.lowerBound] == space
-                && bytes[segment.lowerBound + 1] == UInt8(ascii: "=") && bytes[segment.lowerBound + 2] == UInt8(ascii: "?")
+            let startsEncodedWord =
+                segment.count >= 3 && bytes[segment.lowerBound] == space
+                && bytes[segment.lowerBound + 1] == UInt8(ascii: "=")
+                && bytes[segment.lowerBound + 2] == UInt8(ascii: "?")
             let mayBreak = index > 1 || startsEncodedWord
             if currentLength > 0, hasWord, mayBreak, currentLength + segment.count > 78 {
                 out += [UInt8(ascii: "\r"), UInt8(ascii: "\n")]

@@ -141,7 +141,9 @@ public enum QuotedPrintable {
     }
 
     /// Calls `body` with each line (without its end) and whether it is the last one.
-    static func forEachLine(_ input: UnsafeBufferPointer<UInt8>, _ body: (Slice<UnsafeBufferPointer<UInt8>>, Bool) -> Void) {
+    static func forEachLine(
+        _ input: UnsafeBufferPointer<UInt8>, _ body: (Slice<UnsafeBufferPointer<UInt8>>, Bool) -> Void
+    ) {
         var start = 0
         var index = 0
         while index < input.count {

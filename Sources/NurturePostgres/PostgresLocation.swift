@@ -29,8 +29,11 @@ public struct PostgresLocation: Sendable, Equatable {
     /// (the URL came from the environment): a password in `--db` shows in `ps`, one in
     /// nurture.yml ends up in git. `environmentPassword` (`PGPASSWORD`) fills it otherwise.
     public init(url: String, passwordAllowed: Bool, environmentPassword: String?) throws {
-        guard Self.isPostgresURL(url), let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            throw StoreError(.failed, "the store URL must look like postgres://USER@HOST:PORT/DATABASE, not '\(Self.redacted(url))'")
+        guard Self.isPostgresURL(url), let components = URLComponents(string: url), let host = components.host,
+            !host.isEmpty
+        else {
+            throw StoreError(
+                .failed, "the store URL must look like postgres://USER@HOST:PORT/DATABASE, not '\(Self.redacted(url))'")
         }
         guard let user = components.user, !user.isEmpty else {
             throw StoreError(.failed, "the store URL names no user: write postgres://USER@HOST:PORT/DATABASE")
@@ -40,15 +43,22 @@ public struct PostgresLocation: Sendable, Equatable {
             throw StoreError(.failed, "the store URL names no database: write postgres://USER@HOST:PORT/DATABASE")
         }
         if components.password != nil && !passwordAllowed {
-            throw StoreError(.failed, "a password in --db or nurture.yml would be seen by others (ps, git); set PGPASSWORD, or put the whole URL in NURTURE_DB")
+            throw StoreError(
+                .failed,
+                "a password in --db or nurture.yml would be seen by others (ps, git); set PGPASSWORD, or put the whole URL in NURTURE_DB"
+            )
         }
         var tls = TLSMode.prefer
         for item in components.queryItems ?? [] {
             guard item.name == "sslmode" else {
-                throw StoreError(.failed, "the store URL has an unknown parameter '\(item.name)'; only sslmode is understood")
+                throw StoreError(
+                    .failed, "the store URL has an unknown parameter '\(item.name)'; only sslmode is understood")
             }
             guard let mode = TLSMode(rawValue: item.value ?? "") else {
-                throw StoreError(.failed, "sslmode must be disable, allow, prefer, require, verify-ca or verify-full (as libpq), not '\(item.value ?? "")'")
+                throw StoreError(
+                    .failed,
+                    "sslmode must be disable, allow, prefer, require, verify-ca or verify-full (as libpq), not '\(item.value ?? "")'"
+                )
             }
             tls = mode
         }

@@ -12,18 +12,21 @@ extension PostgresStore {
     /// The lead in a row's columns from `offset` on (laid out as `leadColumns`).
     static func lead(from row: PostgresRow, offset: Int = 0) throws -> Lead? {
         let cells = Array(row)
-        func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T { try cells[offset + index].decode(T.self) }
+        func cell<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+            try cells[offset + index].decode(T.self)
+        }
         guard let address = try? EmailAddress(cell(1, String.self)) else { return nil }
         var lead = Lead(
-            id: try cell(0, Int64.self), email: address, firstName: try cell(2, String?.self), lastName: try cell(3, String?.self),
+            id: try cell(0, Int64.self), email: address, firstName: try cell(2, String?.self),
+            lastName: try cell(3, String?.self),
             timeZone: try cell(4, String?.self), status: LeadStatus(rawValue: try cell(5, String.self)) ?? .active,
             createdAt: Date(epochSeconds: try cell(6, Int64.self)))
         lead.attributes = JSONText.textValues(ofObject: try cell(7, String.self))
         lead.tags = Set(try cell(8, [String].self))
-        lead.source = LeadSource(source: try cell(9, String?.self), medium: try cell(10, String?.self), campaign: try cell(11, String?.self))
+        lead.source = LeadSource(
+            source: try cell(9, String?.self), medium: try cell(10, String?.self), campaign: try cell(11, String?.self))
         return lead
     }
-
 
     static let noSourceYet = "leads.source IS NULL AND leads.medium IS NULL AND leads.source_campaign IS NULL"
 
@@ -38,7 +41,8 @@ extension PostgresStore {
             // One statement for the whole batch: the rows travel as one JSON parameter.
             // `xmax = 0` holds for a row this statement inserted rather than updated.
             var inserted = 0
-            for row in try await connection.rows("""
+            for row in try await connection.rows(
+                """
                 INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
                 SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
                 FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
@@ -65,7 +69,8 @@ extension PostgresStore {
     /// Adds tags given as a JSON array of `{"k": email_key, "t": tag}`.
     func addTags(_ tagsJSON: String?, at time: Int64, on connection: PostgresConnection) async throws {
         guard let tagsJSON else { return }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO lead_tags (lead_id, tag, added_at)
             SELECT l.id, x.t, \(time) FROM jsonb_to_recordset(\(tagsJSON)::jsonb) AS x(k text, t text) JOIN leads l ON l.email_key = x.k
             ON CONFLICT (lead_id, tag) DO NOTHING
@@ -81,7 +86,8 @@ extension PostgresStore {
     /// Inserts a one-lead batch with its tags, in the caller's transaction, unless its
     /// address is known; returns whether it was added.
     func insertLeadIfNew(_ batch: LeadBatch, at time: Int64, on connection: PostgresConnection) async throws -> Bool {
-        let added = try await connection.changes("""
+        let added = try await connection.changes(
+            """
             INSERT INTO leads (email, email_key, first_name, last_name, timezone, attributes, created_at, updated_at, source, medium, source_campaign)
             SELECT x.email, x.k, x.f, x.l, x.z, coalesce(x.a, '{}'), \(time), \(time), x.s, x.m, x.c
             FROM jsonb_to_recordset(\(batch.rowsJSON)::jsonb) AS x(email text, k text, f text, l text, z text, a jsonb, s text, m text, c text)
@@ -94,23 +100,29 @@ extension PostgresStore {
 
     public func lead(email: EmailAddress) async throws -> Lead? {
         try await read { connection in
-            try await connection.rows("SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.email_key = \(email.normalized)", logger: self.logger)
-                .first.flatMap { try Self.lead(from: $0) }
+            try await connection.rows(
+                "SELECT \(unescaped: Self.leadColumns) FROM leads l WHERE l.email_key = \(email.normalized)",
+                logger: self.logger
+            )
+            .first.flatMap { try Self.lead(from: $0) }
         }
     }
 
     public func lead(enrollmentID: Int64) async throws -> Lead? {
         try await read { connection in
-            try await connection.rows("""
+            try await connection.rows(
+                """
                 SELECT \(unescaped: Self.leadColumns) FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.id = \(enrollmentID)
-                """, logger: self.logger).first.flatMap { try Self.lead(from: $0) }
+                """, logger: self.logger
+            ).first.flatMap { try Self.lead(from: $0) }
         }
     }
 
     public func leads(matching filter: LeadFilter, after: Int64, limit: Int) async throws -> [Lead] {
         try await read { connection in
             // An absent filter is NULL and lets every lead pass.
-            try await connection.rows("""
+            try await connection.rows(
+                """
                 SELECT \(unescaped: Self.leadColumns) FROM leads l
                 WHERE l.id > \(after)
                   AND (\(filter.tag)::text IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = \(filter.tag)))
@@ -120,13 +132,15 @@ extension PostgresStore {
                   AND (\(filter.stages)::text[] IS NULL OR EXISTS (
                         SELECT 1 FROM lead_stages s WHERE s.lead_id = l.id AND s.stage = ANY(\(filter.stages))))
                 ORDER BY l.id LIMIT \(limit)
-                """, logger: self.logger).compactMap { try Self.lead(from: $0) }
+                """, logger: self.logger
+            ).compactMap { try Self.lead(from: $0) }
         }
     }
 
     public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) async throws -> Lead? {
         try await write { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE leads SET status = \(status.rawValue), status_changed_at = \(now.epochSeconds), updated_at = \(now.epochSeconds)
                 WHERE email_key = \(email.normalized) AND status <> \(status.rawValue)
                 """, logger: self.logger)
@@ -138,11 +152,16 @@ extension PostgresStore {
         try await read { connection in
             switch variable {
             case "first_name":
-                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(first_name, '') = ''", logger: self.logger)
+                try await connection.count(
+                    "SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(first_name, '') = ''",
+                    logger: self.logger)
             case "last_name":
-                try await connection.count("SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(last_name, '') = ''", logger: self.logger)
+                try await connection.count(
+                    "SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(last_name, '') = ''",
+                    logger: self.logger)
             default:
-                try await connection.count("""
+                try await connection.count(
+                    """
                     SELECT count(*) FROM leads WHERE status = 'active' AND coalesce(attributes ->> \(variable), '') = ''
                     """, logger: self.logger)
             }
@@ -151,7 +170,8 @@ extension PostgresStore {
 
     public func activeLeadAttributesNotDated(named name: String) async throws -> (count: Int, example: String?) {
         try await read { connection in
-            let rows = try await connection.rows("""
+            let rows = try await connection.rows(
+                """
                 SELECT count(*), min(v) FROM (SELECT attributes ->> \(name) AS v FROM leads WHERE status = 'active') a
                 WHERE coalesce(v, '') <> '' AND btrim(v) !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}'
                 """, logger: self.logger)
@@ -199,8 +219,10 @@ struct LeadBatch {
             JSONText.appendString(lead.email.address, to: &out)
             out += ",\"k\":"
             JSONText.appendString(lead.email.normalized, to: &out)
-            for (key, value) in [("f", lead.firstName), ("l", lead.lastName), ("z", lead.timeZone),
-                                 ("s", lead.source?.source), ("m", lead.source?.medium), ("c", lead.source?.campaign)] {
+            for (key, value) in [
+                ("f", lead.firstName), ("l", lead.lastName), ("z", lead.timeZone),
+                ("s", lead.source?.source), ("m", lead.source?.medium), ("c", lead.source?.campaign),
+            ] {
                 out += ",\"\(key)\":"
                 if let value { JSONText.appendString(value, to: &out) } else { out += "null" }
             }
@@ -235,21 +257,25 @@ extension PostgresStore {
         guard !leadIDs.isEmpty else { return [:] }
         return try await read { connection in
             var evidence: [Int64: [ScoreEvidence]] = [:]
-            for try await (lead, campaign, step, kind, at) in try await connection.query("""
+            for try await (lead, campaign, step, kind, at) in try await connection.query(
+                """
                 SELECT e.lead_id, e.campaign_id, m.step_id, a.kind, min(a.occurred_at_ms)
                 FROM enrollments e JOIN messages m ON m.enrollment_id = e.id JOIN activity a ON a.message_row = m.id
                 WHERE e.lead_id = ANY(\(leadIDs)) AND a.class = 'human' AND NOT a.decoy
                 GROUP BY e.lead_id, e.campaign_id, m.id, m.step_id, a.kind
-                """, logger: self.logger).decode((Int64, String, String, String, Int64).self)
-            {
-                let source: ScoreEvidence.Source = kind == "open" ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
-                evidence[lead, default: []].append(ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(at) / 1000)))
+                """, logger: self.logger
+            ).decode((Int64, String, String, String, Int64).self) {
+                let source: ScoreEvidence.Source =
+                    kind == "open" ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
+                evidence[lead, default: []].append(
+                    ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(at) / 1000)))
             }
             guard !events.isEmpty else { return evidence }
-            for try await (lead, name, at) in try await connection.query("""
+            for try await (lead, name, at) in try await connection.query(
+                """
                 SELECT lead_id, name, occurred_at FROM events WHERE lead_id = ANY(\(leadIDs)) AND name = ANY(\(events.sorted()))
-                """, logger: self.logger).decode((Int64, String, Int64).self)
-            {
+                """, logger: self.logger
+            ).decode((Int64, String, Int64).self) {
                 evidence[lead, default: []].append(ScoreEvidence(.event(name), at: Date(epochSeconds: at)))
             }
             return evidence

@@ -10,12 +10,14 @@ extension PostgresStore {
     public func acquireSendLock() async throws -> (any SendLock)? {
         let host = ProcessInfo.processInfo.hostName
         try await write { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO senders (id, host, pid) VALUES (\(self.senderID), \(host), \(Int64(getpid())))
                 ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
                 """, logger: self.logger)
             // Rows of senders gone for a day are only noise.
-            try await connection.query("DELETE FROM senders WHERE heartbeat_at < now() - interval '1 day'", logger: self.logger)
+            try await connection.query(
+                "DELETE FROM senders WHERE heartbeat_at < now() - interval '1 day'", logger: self.logger)
         }
         let interval = lease / 3
         let heartbeat = Task { [self] in
@@ -23,7 +25,8 @@ extension PostgresStore {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
                 _ = try? await write { connection in
-                    try await connection.query("UPDATE senders SET heartbeat_at = now() WHERE id = \(self.senderID)", logger: self.logger)
+                    try await connection.query(
+                        "UPDATE senders SET heartbeat_at = now() WHERE id = \(self.senderID)", logger: self.logger)
                 }
             }
         }
@@ -42,14 +45,17 @@ extension PostgresStore {
     public func interruptedSends() async throws -> [InterruptedSend] {
         let leaseSeconds = Double(lease.components.seconds)
         return try await read { connection in
-            try await connection.rows("""
+            try await connection.rows(
+                """
                 SELECT id, enrollment_id, coalesce(message_id, ''), state FROM messages
                 WHERE state IN ('claimed', 'sending') AND (sender_id IS NULL OR sender_id = \(self.senderID) OR sender_id NOT IN (
                     SELECT id FROM senders WHERE heartbeat_at > now() - make_interval(secs => \(leaseSeconds))))
                 ORDER BY id
-                """, logger: self.logger).map { row in
+                """, logger: self.logger
+            ).map { row in
                 let (id, enrollment, messageID, state) = try row.decode((Int64, Int64, String, String).self)
-                return InterruptedSend(rowID: id, enrollmentID: enrollment, messageID: messageID, wasHandedOver: state == "sending")
+                return InterruptedSend(
+                    rowID: id, enrollmentID: enrollment, messageID: messageID, wasHandedOver: state == "sending")
             }
         }
     }
@@ -63,27 +69,32 @@ extension PostgresStore {
                 let row = send.rowID
                 switch delivered {
                 case true?:
-                    let changed = try await connection.changes("""
+                    let changed = try await connection.changes(
+                        """
                         UPDATE messages SET state = 'sent', sent_at = coalesce(sent_at, \(time)), detail = 'confirmed after an interrupted tick',
                             sender_id = NULL WHERE id = \(row) AND state IN ('claimed', 'sending') RETURNING id
                         """, logger: self.logger)
                     if changed > 0 {
-                        try await connection.query("""
+                        try await connection.query(
+                            """
                             UPDATE enrollments SET last_sent_at = \(time), next_due_at = \(time), leased_until = NULL
                             WHERE id = \(send.enrollmentID) AND state = 'active'
                             """, logger: self.logger)
                     }
                 case false?:
                     let changed = try await connection.changes(
-                        "DELETE FROM messages WHERE id = \(row) AND state IN ('claimed', 'sending') RETURNING id", logger: self.logger)
+                        "DELETE FROM messages WHERE id = \(row) AND state IN ('claimed', 'sending') RETURNING id",
+                        logger: self.logger)
                     if changed > 0 {
                         // It never left: the step is due again.
-                        try await connection.query("""
+                        try await connection.query(
+                            """
                             UPDATE enrollments SET next_due_at = \(time), leased_until = NULL WHERE id = \(send.enrollmentID) AND state = 'active'
                             """, logger: self.logger)
                     }
                 case nil:
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         UPDATE messages SET state = 'unknown', last_error = 'the sending process stopped before recording the outcome',
                             sender_id = NULL WHERE id = \(row) AND state IN ('claimed', 'sending')
                         """, logger: self.logger)
@@ -101,7 +112,8 @@ extension PostgresStore {
                     : "DELETE FROM messages WHERE state = 'unknown' RETURNING enrollment_id",
                 logger: self.logger
             ).map { try $0.decode(Int64.self) }
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE enrollments SET next_due_at = \(time), leased_until = NULL WHERE id = ANY(\(enrollments)) AND state = 'active'
                 """, logger: self.logger)
             return enrollments.count

@@ -11,7 +11,8 @@ extension PostgresStore {
             for change in changes {
                 let enrollment = change.enrollmentID
                 for skip in change.skipped {
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO messages (enrollment_id, step_id, state, claimed_at, detail)
                         VALUES (\(enrollment), \(skip.step), 'skipped', \(time), \(skip.reason))
                         ON CONFLICT (enrollment_id, step_id) DO NOTHING
@@ -25,7 +26,8 @@ extension PostgresStore {
                     // One statement: the claim, and the enrolment's next look (none while
                     // the message is out; a minute later when the claim was lost, so the
                     // next tick sees why).
-                    let granted = try await connection.rows("""
+                    let granted = try await connection.rows(
+                        """
                         WITH granted AS (
                             INSERT INTO messages (enrollment_id, step_id, state, message_id, claimed_at, attempts, sender_id, variant)
                             SELECT \(enrollment), \(step), 'claimed', \(messageID), \(time), 1, \(self.senderID), \(variant) WHERE EXISTS (
@@ -37,32 +39,42 @@ extension PostgresStore {
                                 next_due_at = CASE WHEN EXISTS (SELECT 1 FROM granted) THEN NULL ELSE \(retryLater)::bigint END
                             WHERE id = \(enrollment) AND state = 'active')
                         SELECT id FROM granted
-                        """, logger: self.logger).first.map { try $0.decode(Int64.self) }
+                        """, logger: self.logger
+                    ).first.map { try $0.decode(Int64.self) }
                     if let row = granted {
-                        claims.append(Claim(rowID: row, enrollmentID: enrollment, step: step, messageID: messageID, attempts: 1, variant: variant))
+                        claims.append(
+                            Claim(
+                                rowID: row, enrollmentID: enrollment, step: step, messageID: messageID, attempts: 1,
+                                variant: variant))
                     }
                 case .retry(let step):
-                    let claim = try await connection.rows("""
+                    let claim = try await connection.rows(
+                        """
                         UPDATE messages SET state = 'claimed', attempts = attempts + 1, next_attempt_at = NULL, sender_id = \(self.senderID)
                         WHERE enrollment_id = \(enrollment) AND step_id = \(step) AND state = 'deferred' AND EXISTS (
                             SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                             WHERE e.id = \(enrollment) AND e.state = 'active' AND l.status = 'active')
                         RETURNING id, coalesce(message_id, ''), attempts, variant
-                        """, logger: self.logger).first.map { row in
+                        """, logger: self.logger
+                    ).first.map { row in
                         let (id, messageID, attempts, variant) = try row.decode((Int64, String, Int, String?).self)
-                        return Claim(rowID: id, enrollmentID: enrollment, step: step, messageID: messageID, attempts: attempts, variant: variant)
+                        return Claim(
+                            rowID: id, enrollmentID: enrollment, step: step, messageID: messageID, attempts: attempts,
+                            variant: variant)
                     }
                     if let claim { claims.append(claim) }
                     try await self.setDue(enrollment, at: claim == nil ? retryLater : nil, step: step, on: connection)
                 case .reschedule(let at, let step):
                     try await self.setDue(enrollment, at: at?.epochSeconds, step: step, on: connection)
                 case .hold(let at, let step, let reason):
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         UPDATE enrollments SET next_due_at = \(at.epochSeconds), next_step_id = \(step), held_reason = \(reason), leased_until = NULL
                         WHERE id = \(enrollment) AND state = 'active'
                         """, logger: self.logger)
                 case .end(let end, let reason, let at):
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         UPDATE enrollments SET state = \(end.rawValue), ended_at = \(at?.epochSeconds ?? time), end_reason = \(reason),
                             next_due_at = NULL, next_step_id = NULL, leased_until = NULL
                         WHERE id = \(enrollment) AND state = 'active'
@@ -75,7 +87,8 @@ extension PostgresStore {
 
     /// Sets when an enrolment is looked at next; the sender's lease on it ends here.
     func setDue(_ enrollment: Int64, at: Int64?, step: String?, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+        try await connection.query(
+            """
             UPDATE enrollments SET next_due_at = \(at), next_step_id = \(step), held_reason = NULL, leased_until = NULL
             WHERE id = \(enrollment) AND state = 'active'
             """, logger: logger)
@@ -89,21 +102,26 @@ extension PostgresStore {
     public func markSending(_ claim: Claim, now: Date) async throws -> Bool {
         try await admissions.admit(claim.rowID) { [self] rows in
             try await read { connection in
-                Set(try await connection.rows("""
-                    WITH live AS (
-                        SELECT m.id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
-                        WHERE m.id = ANY(\(rows)) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
-                            AND \(unescaped: Self.notSuppressed)
-                        FOR SHARE OF e, l)
-                    UPDATE messages SET state = 'sending', sender_id = \(self.senderID) WHERE id IN (SELECT id FROM live) RETURNING id
-                    """, logger: self.logger).map { try $0.decode(Int64.self) })
+                Set(
+                    try await connection.rows(
+                        """
+                        WITH live AS (
+                            SELECT m.id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+                            WHERE m.id = ANY(\(rows)) AND m.state = 'claimed' AND e.state = 'active' AND l.status = 'active'
+                                AND \(unescaped: Self.notSuppressed)
+                            FOR SHARE OF e, l)
+                        UPDATE messages SET state = 'sending', sender_id = \(self.senderID) WHERE id IN (SELECT id FROM live) RETURNING id
+                        """, logger: self.logger
+                    ).map { try $0.decode(Int64.self) })
             }
         }
     }
 
     /// Records, then admits the group: its claims are asked for together, so they share
     /// one batch of `markSending` (one statement, one commit) with the other connections'.
-    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool] {
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws
+        -> [Bool]
+    {
         try await record(deliveries, now: now)
         return try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             for (index, claim) in claims.enumerated() {
@@ -117,11 +135,13 @@ extension PostgresStore {
 
     public func mayStillMail(_ claim: Claim) async throws -> Bool {
         try await read { connection in
-            try await connection.rows("""
+            try await connection.rows(
+                """
                 SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
                 WHERE m.id = \(claim.rowID) AND m.state = 'sending' AND e.state = 'active' AND l.status = 'active'
                     AND \(unescaped: Self.notSuppressed)
-                """, logger: self.logger).isEmpty == false
+                """, logger: self.logger
+            ).isEmpty == false
         }
     }
 
@@ -138,7 +158,8 @@ extension PostgresStore {
                     // look or its completion (an enrolment that ended meanwhile only
                     // learns when it was last sent to).
                     let completes = delivery.completes
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         WITH sent AS (
                             UPDATE messages SET state = 'sent', sent_at = \(time), delivered_at_ms = \(delivery.deliveredAt?.epochMilliseconds),
                                 last_error = NULL, sender_id = NULL WHERE id = \(row) RETURNING id),
@@ -152,28 +173,36 @@ extension PostgresStore {
                         WHERE id = \(enrollment) AND state = 'active'
                         """, logger: self.logger)
                 case .deferred(let retryAt, let error):
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         UPDATE messages SET state = 'deferred', next_attempt_at = \(retryAt.epochSeconds), last_error = \(error), sender_id = NULL
                         WHERE id = \(row)
                         """, logger: self.logger)
-                    try await self.setDue(enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
+                    try await self.setDue(
+                        enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
                 case .untried(let retryAt, let error):
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         UPDATE messages SET state = 'deferred', next_attempt_at = \(retryAt.epochSeconds), last_error = \(error), sender_id = NULL,
                             attempts = greatest(attempts - 1, 0)
                         WHERE id = \(row)
                         """, logger: self.logger)
-                    try await self.setDue(enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
+                    try await self.setDue(
+                        enrollment, at: retryAt.epochSeconds, step: delivery.claim.step, on: connection)
                 case .failed(let error, let bounce):
-                    try await connection.query("UPDATE messages SET state = 'failed', last_error = \(error), sender_id = NULL WHERE id = \(row)", logger: self.logger)
+                    try await connection.query(
+                        "UPDATE messages SET state = 'failed', last_error = \(error), sender_id = NULL WHERE id = \(row)",
+                        logger: self.logger)
                     if bounce {
-                        let bounced = try await connection.changes("""
+                        let bounced = try await connection.changes(
+                            """
                             UPDATE leads SET status = 'bounced', status_changed_at = \(time), updated_at = \(time)
                             WHERE id = (SELECT lead_id FROM enrollments WHERE id = \(enrollment)) AND status = 'active' RETURNING id
                             """, logger: self.logger)
                         // Recorded as an event too (a timeline entry, a webhook's trigger).
                         if bounced == 1 {
-                            try await connection.query("""
+                            try await connection.query(
+                                """
                                 INSERT INTO events (lead_id, name, attributes, occurred_at)
                                 SELECT lead_id, 'bounced', jsonb_build_object('campaign', campaign_id, 'step', \(delivery.claim.step)::text, 'error', \(error)::text),
                                     \(time) FROM enrollments WHERE id = \(enrollment)
@@ -182,9 +211,13 @@ extension PostgresStore {
                     }
                     try await self.setDue(enrollment, at: time, step: nil, on: connection)
                 case .unknown(let error):
-                    try await connection.query("UPDATE messages SET state = 'unknown', last_error = \(error), sender_id = NULL WHERE id = \(row)", logger: self.logger)
+                    try await connection.query(
+                        "UPDATE messages SET state = 'unknown', last_error = \(error), sender_id = NULL WHERE id = \(row)",
+                        logger: self.logger)
                 case .released:
-                    try await connection.query("DELETE FROM messages WHERE id = \(row) AND state IN ('claimed', 'sending')", logger: self.logger)
+                    try await connection.query(
+                        "DELETE FROM messages WHERE id = \(row) AND state IN ('claimed', 'sending')",
+                        logger: self.logger)
                     try await self.setDue(enrollment, at: time, step: delivery.claim.step, on: connection)
                 }
             }

@@ -8,7 +8,8 @@ extension PostgresStore {
         return try await read { connection in
             var converted: Set<Int64> = []
             for try await id in try await connection.query(
-                "SELECT DISTINCT lead_id FROM enrollments WHERE state = 'converted' AND lead_id = ANY(\(ids))", logger: self.logger
+                "SELECT DISTINCT lead_id FROM enrollments WHERE state = 'converted' AND lead_id = ANY(\(ids))",
+                logger: self.logger
             ).decode(Int64.self) {
                 converted.insert(id)
             }

@@ -11,7 +11,8 @@ extension PostgresStore {
 
     public func suppress(_ patterns: [String], reason: String, now: Date) async throws -> Int {
         try await write { connection in
-            try await connection.count("""
+            try await connection.count(
+                """
                 WITH added AS (
                     INSERT INTO suppressions (pattern, reason, created_at)
                     SELECT DISTINCT unnest(\(patterns)::text[]), \(reason), \(now.epochSeconds) ON CONFLICT DO NOTHING RETURNING 1)
@@ -22,13 +23,16 @@ extension PostgresStore {
 
     public func unsuppress(_ pattern: String) async throws -> Bool {
         try await write { connection in
-            try await connection.changes("DELETE FROM suppressions WHERE pattern = \(pattern) RETURNING 1", logger: self.logger) == 1
+            try await connection.changes(
+                "DELETE FROM suppressions WHERE pattern = \(pattern) RETURNING 1", logger: self.logger) == 1
         }
     }
 
     public func suppressions() async throws -> [Suppression] {
         try await read { connection in
-            try await connection.rows("SELECT pattern, reason, created_at FROM suppressions ORDER BY created_at, pattern", logger: self.logger).map {
+            try await connection.rows(
+                "SELECT pattern, reason, created_at FROM suppressions ORDER BY created_at, pattern", logger: self.logger
+            ).map {
                 let (pattern, reason, created) = try $0.decode((String, String, Int64).self)
                 return Suppression(pattern: pattern, reason: reason, createdAt: Date(epochSeconds: created))
             }
@@ -39,11 +43,15 @@ extension PostgresStore {
         let candidates = Array(Set(addresses.flatMap(Suppression.candidates(for:))))
         guard !candidates.isEmpty else { return [:] }
         let listed = try await read { connection in
-            Set(try await connection.rows("SELECT pattern FROM suppressions WHERE pattern = ANY(\(candidates))", logger: self.logger)
+            Set(
+                try await connection.rows(
+                    "SELECT pattern FROM suppressions WHERE pattern = ANY(\(candidates))", logger: self.logger
+                )
                 .map { try $0.decode(String.self) })
         }
-        return Dictionary(uniqueKeysWithValues: addresses.compactMap { address in
-            Suppression.candidates(for: address).first(where: listed.contains).map { (address, $0) }
-        })
+        return Dictionary(
+            uniqueKeysWithValues: addresses.compactMap { address in
+                Suppression.candidates(for: address).first(where: listed.contains).map { (address, $0) }
+            })
     }
 }

@@ -10,20 +10,26 @@ extension PostgresStore {
     /// The message of a tracking URL; `locking` holds its row until the transaction ends,
     /// so two servers recording requests for one message take turns.
     func trackedMessage(row: Int64, locking: Bool, on connection: PostgresConnection) async throws -> TrackedMessage? {
-        try await connection.rows("""
+        try await connection.rows(
+            """
             SELECT delivered_at_ms, sent_at FROM messages WHERE id = \(row) \(unescaped: locking ? "FOR UPDATE" : "")
-            """, logger: logger).first.map { result in
+            """, logger: logger
+        ).first.map { result in
             let (deliveredMs, sent) = try result.decode((Int64?, Int64?).self)
             let delivered = deliveredMs.map(Date.init(epochMilliseconds:)) ?? sent.map(Date.init(epochSeconds:))
             return TrackedMessage(row: row, deliveredAt: delivered)
         }
     }
 
-    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> ActivityVerdict? {
+    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws
+        -> ActivityVerdict?
+    {
         try await track([request], classifier: classifier, decoyReach: decoyReach).first ?? nil
     }
 
-    public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> [ActivityVerdict?] {
+    public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval)
+        async throws -> [ActivityVerdict?]
+    {
         try await write { connection in
             // Every message row locked first, in ascending order: two servers recording
             // requests for one message see each other's, and batches that share messages
@@ -40,7 +46,8 @@ extension PostgresStore {
                 }
                 let followed = try await self.decoyFollowed(before: request, reach: decoyReach, on: connection)
                 let verdict = classifier.classify(request, message: message, decoyFollowed: followed)
-                try await self.insertActivity(RecordedActivity(request: request, verdict: verdict), decoyReach: decoyReach, on: connection)
+                try await self.insertActivity(
+                    RecordedActivity(request: request, verdict: verdict), decoyReach: decoyReach, on: connection)
                 verdicts.append(verdict)
             }
             return verdicts
@@ -56,15 +63,23 @@ extension PostgresStore {
 
     /// Whether the hidden decoy of a click's message was followed from the click's address
     /// within reach of it (false for opens and decoy hits), as on SQLite.
-    private func decoyFollowed(before request: TrackingRequest, reach: TimeInterval, on connection: PostgresConnection) async throws -> Bool {
-        guard case .click = request.link, let window = DecoyReach(ip: request.ip, at: request.at, reach: reach) else { return false }
-        return try await connection.rows("""
+    private func decoyFollowed(before request: TrackingRequest, reach: TimeInterval, on connection: PostgresConnection)
+        async throws -> Bool
+    {
+        guard case .click = request.link, let window = DecoyReach(ip: request.ip, at: request.at, reach: reach) else {
+            return false
+        }
+        return try await connection.rows(
+            """
             SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = \(request.link.messageRow) AND decoy AND ip = \(window.ip)
                 AND occurred_at_ms BETWEEN \(window.fromMilliseconds) AND \(window.toMilliseconds))
-            """, logger: logger).first?.decode(Bool.self) ?? false
+            """, logger: logger
+        ).first?.decode(Bool.self) ?? false
     }
 
-    private func insertActivity(_ activity: RecordedActivity, decoyReach: TimeInterval, on connection: PostgresConnection) async throws {
+    private func insertActivity(
+        _ activity: RecordedActivity, decoyReach: TimeInterval, on connection: PostgresConnection
+    ) async throws {
         let request = activity.request
         let row = request.link.messageRow
         var url: String?
@@ -78,13 +93,15 @@ extension PostgresStore {
         case .decoy: decoy = true
         }
         let outcome = TrackingOutcome(storing: request, reach: decoyReach)
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
             VALUES (\(row), \(request.kind.rawValue), \(decoy), \(url), \(link), \(activity.verdict.activityClass.rawValue),
                 \(activity.verdict.reason), \(request.at.epochMilliseconds), \(request.userAgent.map { String($0.prefix(512)) }), \(request.ip))
             """, logger: logger)
         if let reach = outcome.unmask {
-            try await connection.query("""
+            try await connection.query(
+                """
                 UPDATE activity SET class = 'machine', reason = \(TrackingOutcome.unmaskReason) WHERE message_row = \(row) AND kind = 'click'
                     AND NOT decoy AND class <> 'machine' AND ip = \(reach.ip) AND occurred_at_ms BETWEEN \(reach.fromMilliseconds) AND \(reach.toMilliseconds)
                 """, logger: logger)

@@ -6,11 +6,15 @@ extension PostgresStore {
     public func variantWinners() async throws -> [VariantWinner] {
         try await read { connection in
             var winners: [VariantWinner] = []
-            for try await (campaign, step, variant, decidedAt, reason, pValue) in try await connection.query("""
+            for try await (campaign, step, variant, decidedAt, reason, pValue) in try await connection.query(
+                """
                 SELECT campaign_id, step_id, variant, decided_at, reason, p_value FROM variant_winners ORDER BY campaign_id, step_id
-                """, logger: self.logger).decode((String, String, String, Int64, String, Double?).self) {
-                winners.append(VariantWinner(
-                    campaignID: campaign, step: step, variant: variant, decidedAt: Date(epochSeconds: decidedAt), reason: reason, pValue: pValue))
+                """, logger: self.logger
+            ).decode((String, String, String, Int64, String, Double?).self) {
+                winners.append(
+                    VariantWinner(
+                        campaignID: campaign, step: step, variant: variant, decidedAt: Date(epochSeconds: decidedAt),
+                        reason: reason, pValue: pValue))
             }
             return winners
         }
@@ -18,7 +22,8 @@ extension PostgresStore {
 
     public func recordVariantWinner(_ winner: VariantWinner) async throws {
         try await write { connection in
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO variant_winners (campaign_id, step_id, variant, decided_at, reason, p_value)
                 VALUES (\(winner.campaignID), \(winner.step), \(winner.variant), \(winner.decidedAt.epochSeconds), \(winner.reason), \(winner.pValue))
                 ON CONFLICT (campaign_id, step_id) DO UPDATE SET

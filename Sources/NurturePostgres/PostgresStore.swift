@@ -52,7 +52,8 @@ public final class PostgresStore: Store {
         do {
             // One direct connection first: a server that is down or refuses us fails here
             // at once, with its own words (the pool would retry for a minute).
-            let connection = try await PostgresConnection.connect(configuration: location.connectionConfiguration(), id: 1, logger: quiet)
+            let connection = try await PostgresConnection.connect(
+                configuration: location.connectionConfiguration(), id: 1, logger: quiet)
             do {
                 try await Self.migrate(connection, logger: quiet)
                 try await connection.close()
@@ -85,7 +86,9 @@ public final class PostgresStore: Store {
     /// transaction, rolled back afterwards: a dry run sees its own writes and no one else
     /// ever does. Meanwhile the rows it wrote stay locked: real senders skip those
     /// enrolments until it ends, and an unsubscribe of one of its leads waits for its end.
-    public func withDiscardedChanges<Result: Sendable>(_ body: (any Store) async throws -> Result) async throws -> Result {
+    public func withDiscardedChanges<Result: Sendable>(_ body: (any Store) async throws -> Result) async throws
+        -> Result
+    {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
@@ -104,32 +107,40 @@ public final class PostgresStore: Store {
             // Two processes opening a new database at once: one migrates, the other waits
             // here and then finds the schema current.
             try await connection.query("SELECT pg_advisory_xact_lock(7480218437266127)", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
                 """, logger: logger)
             var current = 0
-            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
-                .decode(Int.self)
-            {
+            for try await version in try await connection.query(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger
+            )
+            .decode(Int.self) {
                 current = version
             }
             guard current <= PostgresMigrations.latestVersion else {
-                throw StoreError(.tooNew, "the store has schema version \(current), newer than this nurture knows (\(PostgresMigrations.latestVersion)); upgrade nurture")
+                throw StoreError(
+                    .tooNew,
+                    "the store has schema version \(current), newer than this nurture knows (\(PostgresMigrations.latestVersion)); upgrade nurture"
+                )
             }
             for migration in PostgresMigrations.all where migration.version > current {
                 for statement in migration.sql {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: logger)
             }
         }
     }
 
     @discardableResult
     /// Runs `body` on one pooled connection, outside a transaction (each statement is its own).
-    func read<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    func read<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws
+        -> Result
+    {
         do {
             if let pinned { return try await watched(pinned, body) }
             return try await client.withConnection { try await self.watched($0, body) }
@@ -140,13 +151,17 @@ public final class PostgresStore: Store {
 
     @discardableResult
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func write<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    func write<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws
+        -> Result
+    {
         do {
             // A pinned connection is already inside its owner's transaction.
             if let pinned { return try await watched(pinned, body) }
             let logger = logger
             return try await client.withConnection { connection in
-                try await self.watched(connection) { try await $0.withTransaction(logger: logger) { try await body($0) } }
+                try await self.watched(connection) {
+                    try await $0.withTransaction(logger: logger) { try await body($0) }
+                }
             }
         } catch {
             throw Self.storeError(error, doing: "write to the store", server: server)
@@ -159,7 +174,9 @@ public final class PostgresStore: Store {
         _ connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let server = server
-        return try await lossWatch.run(on: connection, lost: { StoreError(.unreachable, "lost the connection to \(server) (did it restart, or stop?)") }, body)
+        return try await lossWatch.run(
+            on: connection,
+            lost: { StoreError(.unreachable, "lost the connection to \(server) (did it restart, or stop?)") }, body)
     }
 
     /// A store failure with the server's own words (PSQLError's description hides them).
@@ -171,16 +188,26 @@ public final class PostgresStore: Store {
         if let psql = error as? PSQLError {
             switch psql.code {
             case .sslUnsupported:
-                return StoreError(.unreachable, "\(server) does not offer TLS, which sslmode=\(location.tls.rawValue) requires; turn TLS on in the server, or use sslmode=prefer")
+                return StoreError(
+                    .unreachable,
+                    "\(server) does not offer TLS, which sslmode=\(location.tls.rawValue) requires; turn TLS on in the server, or use sslmode=prefer"
+                )
             case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
                 let cause = psql.underlying.map { ": \(Self.words(for: $0))" } ?? ""
-                return StoreError(.unreachable, "could not connect to \(server) (is it running, and reachable from here?)\(cause)")
+                return StoreError(
+                    .unreachable, "could not connect to \(server) (is it running, and reachable from here?)\(cause)")
             case .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
-                return StoreError(.unreachable, "could not set up TLS with \(server): \(psql.underlying.map(Self.words(for:)) ?? "the server answered in plain text")")
+                return StoreError(
+                    .unreachable,
+                    "could not set up TLS with \(server): \(psql.underlying.map(Self.words(for:)) ?? "the server answered in plain text")"
+                )
             default: break
             }
             if let cause = psql.underlying, cause is NIOConnectionError || cause is ChannelError {
-                return StoreError(.unreachable, "could not connect to \(server) (is it running, and reachable from here?): \(Self.words(for: cause))")
+                return StoreError(
+                    .unreachable,
+                    "could not connect to \(server) (is it running, and reachable from here?): \(Self.words(for: cause))"
+                )
             }
         }
         return storeError(error, doing: "open the store at \(location.description)", server: server)
@@ -190,10 +217,14 @@ public final class PostgresStore: Store {
     static func words(for error: any Error) -> String {
         if let connection = error as? NIOConnectionError {
             if let first = connection.connectionErrors.first { return words(for: first.error) }
-            if connection.dnsAAAAError != nil || connection.dnsAError != nil { return "the host name could not be resolved" }
+            if connection.dnsAAAAError != nil || connection.dnsAError != nil {
+                return "the host name could not be resolved"
+            }
             return "no address could be reached"
         }
-        if let channel = error as? ChannelError, case .connectTimeout = channel { return "no answer within the connect timeout" }
+        if let channel = error as? ChannelError, case .connectTimeout = channel {
+            return "no answer within the connect timeout"
+        }
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
         return "\(error)"
     }
@@ -201,13 +232,16 @@ public final class PostgresStore: Store {
     static func storeError(_ error: any Error, doing what: String, server: String) -> any Error {
         if error is StoreError { return error }
         if let transaction = error as? PostgresTransactionError {
-            return storeError(transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error, doing: what, server: server)
+            return storeError(
+                transaction.closureError ?? transaction.commitError ?? transaction.beginError ?? error, doing: what,
+                server: server)
         }
         if let psql = error as? PSQLError {
             switch psql.code {
             case .serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection:
                 // A failure of the world (exit 2, and `run --every` tries again later).
-                return StoreError(.unreachable, "could not \(what): lost the connection to \(server) (did it restart, or stop?)")
+                return StoreError(
+                    .unreachable, "could not \(what): lost the connection to \(server) (did it restart, or stop?)")
             default: break
             }
             if let message = psql.serverInfo?[.message] {

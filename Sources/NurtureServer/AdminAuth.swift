@@ -34,7 +34,9 @@ struct AdminAuth: Sendable {
     }
 
     /// Headers a reverse proxy adds: their presence means the request came from elsewhere.
-    static let proxyHeaders: [HTTPFields.Element.Name] = ["X-Forwarded-For", "Forwarded", "X-Real-IP"].map { .init($0)! }
+    static let proxyHeaders: [HTTPFields.Element.Name] = ["X-Forwarded-For", "Forwarded", "X-Real-IP"].map {
+        .init($0)!
+    }
 
     /// Nil when the request may see the page; otherwise the response to send instead.
     func refusal(for request: Request, context: NurtureRequestContext) -> Response? {
@@ -67,13 +69,17 @@ struct AdminAuth: Sendable {
     }
 
     private func closedPage(proxied: Bool) -> Response {
-        let why = proxied
+        let why =
+            proxied
             ? "this request came through a proxy, so it may come from anywhere"
             : "serve is listening beyond this machine"
-        return Page.html(Page.document(title: "Closed", body: """
-            <h1>Previews and reports are closed</h1>
-            <p>\(Page.escape(why)); set NURTURE_ADMIN_PASSWORD to open these pages with a password.</p>
-            """), status: .forbidden)
+        return Page.html(
+            Page.document(
+                title: "Closed",
+                body: """
+                    <h1>Previews and reports are closed</h1>
+                    <p>\(Page.escape(why)); set NURTURE_ADMIN_PASSWORD to open these pages with a password.</p>
+                    """), status: .forbidden)
     }
 
     static func password(in header: String) -> String? {

@@ -31,20 +31,27 @@ struct ConfirmRoutes: Sendable {
             guard let target = try await live(try context.parameters.require("token")),
                 try await store.pendingSubscription(id: target.id, requestedAt: target.requestedAt) != nil
             else { return expired }
-            return Page.html(Page.document(title: "Confirm", body: """
-                <h1>Confirm your subscription</h1><form method="post"><p><button type="submit">Yes, subscribe me</button></p></form>
-                """))
+            return Page.html(
+                Page.document(
+                    title: "Confirm",
+                    body: """
+                        <h1>Confirm your subscription</h1><form method="post"><p><button type="submit">Yes, subscribe me</button></p></form>
+                        """))
         }
         router.post("/subscribe/confirm/:token") { request, context in
             guard let target = try await live(try context.parameters.require("token")) else { return expired }
             let at = now()
             let ip = context.clientIP(request)
-            guard let email = try await retryingWhileBusy({
-                try await store.confirmSubscription(id: target.id, requestedAt: target.requestedAt, ip: ip, now: at)
-            }) else { return expired }
+            guard
+                let email = try await retryingWhileBusy({
+                    try await store.confirmSubscription(id: target.id, requestedAt: target.requestedAt, ip: ip, now: at)
+                })
+            else { return expired }
             followUps?.nudge()
-            return Page.html(Page.document(
-                title: "Subscribed", body: "<h1>You are subscribed</h1><p>Thank you: \(Page.escape(email.address)) is on the list.</p>"))
+            return Page.html(
+                Page.document(
+                    title: "Subscribed",
+                    body: "<h1>You are subscribed</h1><p>Thank you: \(Page.escape(email.address)) is on the list.</p>"))
         }
     }
 
@@ -57,7 +64,10 @@ struct ConfirmRoutes: Sendable {
     }
 
     private var expired: Response {
-        Page.html(Page.document(title: "Not found", body: "<h1>This link is not valid</h1><p>It may have expired: please subscribe again.</p>"),
-                  status: .notFound)
+        Page.html(
+            Page.document(
+                title: "Not found",
+                body: "<h1>This link is not valid</h1><p>It may have expired: please subscribe again.</p>"),
+            status: .notFound)
     }
 }

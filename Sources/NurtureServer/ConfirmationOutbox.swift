@@ -14,13 +14,17 @@ final class ConfirmationOutbox: Sendable {
     /// it they wait (they stay due meanwhile).
     init(
         store: any Store, confirmation: SubscriptionConfirmation, signer: LinkSigner, baseURL: String,
-        loadCatalog: @escaping @Sendable () -> CampaignCatalog, makeTransport: @escaping @Sendable () throws -> any Transport,
+        loadCatalog: @escaping @Sendable () -> CampaignCatalog,
+        makeTransport: @escaping @Sendable () throws -> any Transport,
         now: @escaping @Sendable () -> Date, mailsPerMinute: Int, logger: Logger
     ) {
         let drain = Drain(
-            store: store, confirmation: confirmation, signer: signer, baseURL: baseURL, loadCatalog: loadCatalog, makeTransport: makeTransport, now: now,
+            store: store, confirmation: confirmation, signer: signer, baseURL: baseURL, loadCatalog: loadCatalog,
+            makeTransport: makeTransport, now: now,
             mailLimit: WindowCounter(allowed: mailsPerMinute, window: 60), logger: logger)
-        passes = CoalescedPasses(failure: "could not mail subscription confirmations", logger: logger) { try await drain.pass() }
+        passes = CoalescedPasses(failure: "could not mail subscription confirmations", logger: logger) {
+            try await drain.pass()
+        }
     }
 
     /// Asks for a pass; returns at once.

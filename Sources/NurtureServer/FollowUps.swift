@@ -12,7 +12,10 @@ final class FollowUps: Sendable {
     private let passes: CoalescedPasses
 
     /// Nil when there is nothing to follow up (no stages, no webhooks).
-    init?(keeper: (@Sendable () -> StageKeeper)?, webhooks: WebhookDispatcher?, now: @escaping @Sendable () -> Date, logger: Logger) {
+    init?(
+        keeper: (@Sendable () -> StageKeeper)?, webhooks: WebhookDispatcher?, now: @escaping @Sendable () -> Date,
+        logger: Logger
+    ) {
         guard keeper != nil || webhooks != nil else { return nil }
         passes = CoalescedPasses(failure: "could not follow up on a lead (stages, webhooks)", logger: logger) {
             try await Self.pass(keeper: keeper?(), webhooks: webhooks, at: now())
@@ -24,6 +27,8 @@ final class FollowUps: Sendable {
 
     private static func pass(keeper: StageKeeper?, webhooks: WebhookDispatcher?, at time: Date) async throws {
         if let keeper { _ = try await retryingWhileBusy(patience: .seconds(30)) { try await keeper.run(now: time) } }
-        if let webhooks { _ = try await retryingWhileBusy(patience: .seconds(30)) { try await webhooks.run(now: time) } }
+        if let webhooks {
+            _ = try await retryingWhileBusy(patience: .seconds(30)) { try await webhooks.run(now: time) }
+        }
     }
 }

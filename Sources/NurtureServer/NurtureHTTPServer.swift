@@ -42,7 +42,8 @@ public struct ServerSettings: Sendable {
     public var onListening: (@Sendable (_ port: Int) -> Void)?
 
     public init(
-        host: String, port: Int, links: TrackingLinks, classifier: ActivityClassifier, scoreRules: ScoreRules, adminPassword: String?,
+        host: String, port: Int, links: TrackingLinks, classifier: ActivityClassifier, scoreRules: ScoreRules,
+        adminPassword: String?,
         subscribeTags: [String], subscribeDefaultTags: [String], unsubscribeMailbox: EmailAddress?,
         loadCatalog: @escaping @Sendable () -> CampaignCatalog
     ) {
@@ -70,7 +71,9 @@ public struct ServerSettings: Sendable {
 public enum NurtureHTTPServer {
     /// Tracking first, then the router's routes: tracking, unsubscribe, capture,
     /// confirmation, previews, report, metrics and health.
-    static func routes(store: any Store, settings: ServerSettings) -> (responder: some HTTPResponder<NurtureRequestContext>, tracking: TrackingRoutes) {
+    static func routes(store: any Store, settings: ServerSettings) -> (
+        responder: some HTTPResponder<NurtureRequestContext>, tracking: TrackingRoutes
+    ) {
         let router = Router(context: NurtureRequestContext.self)
         // One line per request at debug level (LOG_LEVEL=debug or --log-level debug).
         router.add(middleware: LogRequestsMiddleware(.debug))
@@ -84,33 +87,50 @@ public enum NurtureHTTPServer {
         let auth = AdminAuth(host: settings.host, password: settings.adminPassword, now: settings.now)
         var keeper: (@Sendable () -> StageKeeper)?
         if !settings.stageRules.isEmpty {
-            keeper = { StageKeeper(store: store, rules: settings.stageRules, scoreRules: settings.scoreRules, catalog: settings.loadCatalog()) }
+            keeper = {
+                StageKeeper(
+                    store: store, rules: settings.stageRules, scoreRules: settings.scoreRules,
+                    catalog: settings.loadCatalog())
+            }
         }
-        let followUps = FollowUps(keeper: keeper, webhooks: settings.webhooks, now: settings.now, logger: Logger(label: "nurture.follow-ups"))
-        let tracking = TrackingRoutes(store: store, links: settings.links, classifier: settings.classifier, now: settings.now, followUps: followUps)
-        UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now, followUps: followUps).add(to: router)
+        let followUps = FollowUps(
+            keeper: keeper, webhooks: settings.webhooks, now: settings.now, logger: Logger(label: "nurture.follow-ups"))
+        let tracking = TrackingRoutes(
+            store: store, links: settings.links, classifier: settings.classifier, now: settings.now,
+            followUps: followUps)
+        UnsubscribeRoutes(store: store, signer: settings.links.signer, now: settings.now, followUps: followUps).add(
+            to: router)
         let confirm = settings.confirmation.map { confirmation in
             let outbox = ConfirmationOutbox(
-                store: store, confirmation: confirmation.settings, signer: settings.links.signer, baseURL: settings.links.baseURL,
+                store: store, confirmation: confirmation.settings, signer: settings.links.signer,
+                baseURL: settings.links.baseURL,
                 loadCatalog: settings.loadCatalog, makeTransport: confirmation.makeTransport, now: settings.now,
                 mailsPerMinute: settings.confirmationsPerMinute, logger: Logger(label: "nurture.confirmations"))
             // What an earlier serve left unsent goes now.
             outbox.nudge()
             return ConfirmRoutes(
-                store: store, confirmation: confirmation.settings, signer: settings.links.signer, baseURL: settings.links.baseURL,
+                store: store, confirmation: confirmation.settings, signer: settings.links.signer,
+                baseURL: settings.links.baseURL,
                 now: settings.now, followUps: followUps, outbox: outbox)
         }
         confirm?.add(to: router)
         SubscribeRoutes(
-            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags, fields: settings.subscribeFields, now: settings.now,
-            followUps: followUps, confirm: confirm, perClient: WindowCounter(allowed: settings.subscribePerClientPerMinute, window: 60))
-            .add(to: router)
+            store: store, allowedTags: settings.subscribeTags, defaultTags: settings.subscribeDefaultTags,
+            fields: settings.subscribeFields, now: settings.now,
+            followUps: followUps, confirm: confirm,
+            perClient: WindowCounter(allowed: settings.subscribePerClientPerMinute, window: 60)
+        )
+        .add(to: router)
         PreviewPages(
-            store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL, unsubscribeMailbox: settings.unsubscribeMailbox,
-            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil, scoreRules: settings.scoreRules, now: settings.now)
-            .add(to: router)
+            store: store, loadCatalog: settings.loadCatalog, auth: auth, baseURL: settings.links.baseURL,
+            unsubscribeMailbox: settings.unsubscribeMailbox,
+            linkRewriter: settings.tracksLinks ? LinkRewriter(links: settings.links) : nil,
+            scoreRules: settings.scoreRules, now: settings.now
+        )
+        .add(to: router)
         ReportPage(
-            store: store, loadCatalog: settings.loadCatalog, auth: auth, timeZone: settings.timeZone, scoreRules: settings.scoreRules,
+            store: store, loadCatalog: settings.loadCatalog, auth: auth, timeZone: settings.timeZone,
+            scoreRules: settings.scoreRules,
             stageRules: settings.stageRules, now: settings.now
         ).add(to: router)
         return (TrackingFirstResponder(tracking: tracking, next: router.buildResponder()), tracking)
@@ -122,7 +142,8 @@ public enum NurtureHTTPServer {
     /// the server; `settings` is built inside the group, as it may read the store (the
     /// link-signing secret), which answers only once its pool runs.
     public static func run(
-        store: any Store, storeServices: [any Service] = [], logger: Logger, settings: @escaping @Sendable () async throws -> ServerSettings
+        store: any Store, storeServices: [any Service] = [], logger: Logger,
+        settings: @escaping @Sendable () async throws -> ServerSettings
     ) async throws {
         let server = ServerService {
             let settings = try await settings()
@@ -133,17 +154,21 @@ public enum NurtureHTTPServer {
             let http1 = HTTPServerBuilder { responder in
                 TrackingFirstHTTP1Channel(
                     http1: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(30))),
-                    makeFastPath: { TrackingFastPath(tracking: tracking, batchers: batchers, dates: dates, serverName: serverName) },
+                    makeFastPath: {
+                        TrackingFastPath(tracking: tracking, batchers: batchers, dates: dates, serverName: serverName)
+                    },
                     makeWirePath: { idleTimeout, handOver in
                         TrackingWirePath(
-                            tracking: tracking, batchers: batchers, dates: dates, serverName: serverName, idleTimeout: idleTimeout, handOver: handOver)
+                            tracking: tracking, batchers: batchers, dates: dates, serverName: serverName,
+                            idleTimeout: idleTimeout, handOver: handOver)
                     })
             }
             do {
                 try await Application(
                     responder: responder,
                     server: http1,
-                    configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
+                    configuration: .init(
+                        address: .hostname(settings.host, port: settings.port), serverName: serverName),
                     onServerRunning: { channel in settings.onListening?(channel.localAddress?.port ?? settings.port) },
                     logger: logger
                 ).run()
@@ -151,8 +176,9 @@ public enum NurtureHTTPServer {
                 throw ListenError(host: settings.host, port: settings.port, errno: error.errnoCode) ?? error
             }
         }
-        let group = ServiceGroup(configuration: .init(
-            services: storeServices + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: storeServices + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -166,7 +192,8 @@ public struct ListenError: Error, CustomStringConvertible {
     /// Nil for an error that is not about the address.
     init?(host: String, port: Int, errno: CInt) {
         switch errno {
-        case EADDRINUSE: reason = "the port is in use (another nurture serve, or another program); choose another with --port"
+        case EADDRINUSE:
+            reason = "the port is in use (another nurture serve, or another program); choose another with --port"
         case EACCES: reason = "permission denied (ports below 1024 need privileges); choose another with --port"
         case EADDRNOTAVAIL: reason = "this machine has no such address; --host takes one of its own, or 0.0.0.0 for all"
         default: return nil

@@ -6,15 +6,17 @@ import NurtureCore
 enum Page {
     static func escape(_ text: String) -> String { HTMLEntities.escape(text) }
 
-    private static let commonStyle = "body{font-family:system-ui,sans-serif;padding:0 1rem;color:#1f2933}button{font-size:1rem;padding:.5rem 1.2rem}"
+    private static let commonStyle =
+        "body{font-family:system-ui,sans-serif;padding:0 1rem;color:#1f2933}button{font-size:1rem;padding:.5rem 1.2rem}"
     /// A narrow column: confirmation pages and forms.
     static let baseStyle = commonStyle + "body{max-width:32rem;margin:4rem auto}"
     /// Tables, code and notes: the preview and report pages.
-    static let wideStyle = commonStyle + """
-        body{max-width:60rem;margin:2rem auto}
-        table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #e4e7eb}
-        pre{background:#f5f7fa;padding:1rem;overflow:auto;white-space:pre-wrap}.note{color:#7b8794}
-        """
+    static let wideStyle =
+        commonStyle + """
+            body{max-width:60rem;margin:2rem auto}
+            table{border-collapse:collapse}td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #e4e7eb}
+            pre{background:#f5f7fa;padding:1rem;overflow:auto;white-space:pre-wrap}.note{color:#7b8794}
+            """
 
     static func document(title: String, body: String, style: String = baseStyle) -> String {
         """
@@ -29,7 +31,8 @@ enum Page {
     }
 
     /// No scripts, no frames, forms only to ourselves.
-    static let strictPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    static let strictPolicy =
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok, policy: String = strictPolicy) -> Response {
         var headers = HTTPFields()

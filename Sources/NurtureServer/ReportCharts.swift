@@ -43,7 +43,8 @@ enum ReportCharts {
 
     /// Thousands as `1.2k` on an axis, where room is short.
     static func short(_ value: Int) -> String {
-        value >= 10_000 ? "\(value / 1000)k" : value >= 1000 ? String(format: "%.1fk", Double(value) / 1000) : String(value)
+        value >= 10_000
+            ? "\(value / 1000)k" : value >= 1000 ? String(format: "%.1fk", Double(value) / 1000) : String(value)
     }
 
     /// The funnel: per group, one horizontal bar per series with its value at its end; an
@@ -60,13 +61,16 @@ enum ReportCharts {
         var y = 4
         var body = ""
         for group in groups {
-            body += "<text class=\"group\" x=\"0\" y=\"\(y + 14)\" font-size=\"13\" font-weight=\"600\" fill=\"#1f2933\">\(Page.escape(group.label))</text>"
+            body +=
+                "<text class=\"group\" x=\"0\" y=\"\(y + 14)\" font-size=\"13\" font-weight=\"600\" fill=\"#1f2933\">\(Page.escape(group.label))</text>"
             y += labelHeight
             for bar in group.bars {
                 let width = Double(bar.value) / scale * plot
-                body += "<rect x=\"0\" y=\"\(y)\" width=\"\(percent(width))\" height=\"\(barHeight)\" fill=\"\(bar.series.color)\">"
+                body +=
+                    "<rect x=\"0\" y=\"\(y)\" width=\"\(percent(width))\" height=\"\(barHeight)\" fill=\"\(bar.series.color)\">"
                 body += "<title>\(Page.escape(group.label)), \(bar.series.name): \(bar.value)</title></rect>"
-                body += "<text class=\"value\" x=\"\(percent(width))\" dx=\"4\" y=\"\(y + barHeight - 3)\" font-size=\"11\" fill=\"#3e4c59\">\(bar.value)</text>"
+                body +=
+                    "<text class=\"value\" x=\"\(percent(width))\" dx=\"4\" y=\"\(y + barHeight - 3)\" font-size=\"11\" fill=\"#3e4c59\">\(bar.value)</text>"
                 y += barHeight + barGap
             }
             y += groupGap
@@ -77,12 +81,15 @@ enum ReportCharts {
             let x = percent(Double(tick) / scale * plot)
             let anchor = tick == 0 ? "start" : "middle"
             grid += "<line x1=\"\(x)\" y1=\"0\" x2=\"\(x)\" y2=\"\(plotBottom)\" stroke=\"#e4e7eb\"/>"
-            grid += "<text class=\"tick\" x=\"\(x)\" y=\"\(plotBottom + 14)\" text-anchor=\"\(anchor)\" font-size=\"11\" fill=\"#52606d\">\(short(tick))</text>"
+            grid +=
+                "<text class=\"tick\" x=\"\(x)\" y=\"\(plotBottom + 14)\" text-anchor=\"\(anchor)\" font-size=\"11\" fill=\"#52606d\">\(short(tick))</text>"
         }
         grid += "<line x1=\"0\" y1=\"\(plotBottom)\" x2=\"\(percent(plot))\" y2=\"\(plotBottom)\" stroke=\"#9aa5b1\"/>"
-        grid += "<text class=\"axis-title\" x=\"\(percent(plot / 2))\" y=\"\(plotBottom + 30)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#52606d\">\(Page.escape(axisTitle))</text>"
+        grid +=
+            "<text class=\"axis-title\" x=\"\(percent(plot / 2))\" y=\"\(plotBottom + 30)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#52606d\">\(Page.escape(axisTitle))</text>"
         let height = plotBottom + axisHeight
-        return "<svg class=\"chart funnel\" role=\"img\" aria-label=\"\(Page.escape(label))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" height=\"\(height)\">"
+        return
+            "<svg class=\"chart funnel\" role=\"img\" aria-label=\"\(Page.escape(label))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" height=\"\(height)\">"
             + grid + body + "</svg>"
     }
 
@@ -98,8 +105,10 @@ enum ReportCharts {
         var svg = ""
         for tick in ticks {
             let y = plotTop + plotHeight - Int((Double(tick) / scale * Double(plotHeight)).rounded())
-            svg += "<line x1=\"\(percent(left))\" y1=\"\(y)\" x2=\"100%\" y2=\"\(y)\" stroke=\"\(tick == 0 ? "#9aa5b1" : "#e4e7eb")\"/>"
-            svg += "<text class=\"tick\" x=\"\(percent(left))\" dx=\"-4\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"11\" fill=\"#52606d\">\(short(tick))</text>"
+            svg +=
+                "<line x1=\"\(percent(left))\" y1=\"\(y)\" x2=\"100%\" y2=\"\(y)\" stroke=\"\(tick == 0 ? "#9aa5b1" : "#e4e7eb")\"/>"
+            svg +=
+                "<text class=\"tick\" x=\"\(percent(left))\" dx=\"-4\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"11\" fill=\"#52606d\">\(short(tick))</text>"
         }
         let slot = (right - left) / Double(max(1, groups.count))
         let every = groups.count > 8 ? 2 : 1
@@ -109,22 +118,28 @@ enum ReportCharts {
             for (offset, bar) in group.bars.enumerated() {
                 let height = Int((Double(bar.value) / scale * Double(plotHeight)).rounded())
                 let x = start + slot * 0.1 + barWidth * Double(offset)
-                svg += "<rect x=\"\(percent(x))\" y=\"\(plotTop + plotHeight - height)\" width=\"\(percent(barWidth * 0.9))\" height=\"\(height)\" fill=\"\(bar.series.color)\">"
+                svg +=
+                    "<rect x=\"\(percent(x))\" y=\"\(plotTop + plotHeight - height)\" width=\"\(percent(barWidth * 0.9))\" height=\"\(height)\" fill=\"\(bar.series.color)\">"
                 svg += "<title>\(Page.escape(group.label)), \(bar.series.name): \(bar.value)</title></rect>"
                 if offset == 0, groups.count <= 12 {
-                    svg += "<text class=\"value\" x=\"\(percent(x + barWidth * 0.45))\" y=\"\(plotTop + plotHeight - height - 3)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#3e4c59\">\(short(bar.value))</text>"
+                    svg +=
+                        "<text class=\"value\" x=\"\(percent(x + barWidth * 0.45))\" y=\"\(plotTop + plotHeight - height - 3)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#3e4c59\">\(short(bar.value))</text>"
                 }
             }
             if index % every == 0 {
-                svg += "<text class=\"period\" x=\"\(percent(start + slot / 2))\" y=\"\(plotTop + plotHeight + 16)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#52606d\">\(Page.escape(group.label))</text>"
+                svg +=
+                    "<text class=\"period\" x=\"\(percent(start + slot / 2))\" y=\"\(plotTop + plotHeight + 16)\" text-anchor=\"middle\" font-size=\"11\" fill=\"#52606d\">\(Page.escape(group.label))</text>"
             }
         }
-        return "<svg class=\"chart columns\" role=\"img\" aria-label=\"\(Page.escape(label))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" height=\"\(plotTop + plotHeight + 26)\">"
+        return
+            "<svg class=\"chart columns\" role=\"img\" aria-label=\"\(Page.escape(label))\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" height=\"\(plotTop + plotHeight + 26)\">"
             + svg + "</svg>"
     }
 
     /// The legend, in HTML so it wraps to the width it has.
     static func legend(_ series: [Series]) -> String {
-        "<ul class=\"legend\">" + series.map { "<li><i style=\"background:\($0.color)\"></i>\(Page.escape($0.name))</li>" }.joined() + "</ul>"
+        "<ul class=\"legend\">"
+            + series.map { "<li><i style=\"background:\($0.color)\"></i>\(Page.escape($0.name))</li>" }.joined()
+            + "</ul>"
     }
 }

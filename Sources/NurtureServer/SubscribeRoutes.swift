@@ -35,7 +35,9 @@ struct SubscribeRoutes: Sendable {
             // Signup bombing: one client may not make the form mail (or add) address after
             // address; counted before anything is read, honeypot hits included.
             if let wait = perClient.take(context.clientIP(request) ?? "unknown", now: now()) {
-                var response = refuse("too many subscriptions from this address; try again in a minute", status: .tooManyRequests, json: wantsJSON)
+                var response = refuse(
+                    "too many subscriptions from this address; try again in a minute", status: .tooManyRequests,
+                    json: wantsJSON)
                 response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
                 return response
             }
@@ -50,10 +52,14 @@ struct SubscribeRoutes: Sendable {
                 context.logger.debug("subscribe: honeypot filled; nothing stored")
                 return thanks(json: wantsJSON)
             }
-            guard let rawEmail = fields.first("email"), let email = try? EmailAddress(rawEmail.trimmingCharacters(in: .whitespaces)) else {
+            guard let rawEmail = fields.first("email"),
+                let email = try? EmailAddress(rawEmail.trimmingCharacters(in: .whitespaces))
+            else {
                 return refuse("please enter a valid email address", status: .badRequest, json: wantsJSON)
             }
-            let tags = fields.all("tags").flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let tags = fields.all("tags").flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
             if let unknown = tags.first(where: { !allowedTags.contains($0) }) {
                 return refuse("'\(unknown)' is not a list you can join here", status: .badRequest, json: wantsJSON)
             }
@@ -86,7 +92,10 @@ struct SubscribeRoutes: Sendable {
     /// fields (a page copies them from its own address into hidden fields), or else the
     /// query string of the page that posted the form (its `Referer`).
     static func source(_ fields: FormFields, referer: String?) -> LeadSource? {
-        if let fromForm = LeadSource(source: fields.first("utm_source"), medium: fields.first("utm_medium"), campaign: fields.first("utm_campaign")) {
+        if let fromForm = LeadSource(
+            source: fields.first("utm_source"), medium: fields.first("utm_medium"),
+            campaign: fields.first("utm_campaign"))
+        {
             return fromForm
         }
         guard let referer, let items = URLComponents(string: referer)?.queryItems else { return nil }
@@ -107,20 +116,24 @@ struct SubscribeRoutes: Sendable {
     }
 
     private func refuse(_ message: String, status: HTTPResponse.Status, json: Bool) -> Response {
-        json ? Page.json(["ok": false, "error": message], status: status)
+        json
+            ? Page.json(["ok": false, "error": message], status: status)
             : Page.html(Page.document(title: "Subscribe", body: form(error: message)), status: status)
     }
 
     private func form(error: String?) -> String {
         var body = "<h1>Subscribe</h1>"
         if let error { body += "<p role=\"alert\"><strong>\(Page.escape(error))</strong></p>" }
-        body += "<form method=\"post\" action=\"/subscribe\"><p><label>Email <input type=\"email\" name=\"email\" required></label></p>"
+        body +=
+            "<form method=\"post\" action=\"/subscribe\"><p><label>Email <input type=\"email\" name=\"email\" required></label></p>"
         body += "<p><label>Name <input type=\"text\" name=\"name\"></label></p>"
         for tag in allowedTags {
-            body += "<p><label><input type=\"checkbox\" name=\"tags\" value=\"\(Page.escape(tag))\"> \(Page.escape(tag))</label></p>"
+            body +=
+                "<p><label><input type=\"checkbox\" name=\"tags\" value=\"\(Page.escape(tag))\"> \(Page.escape(tag))</label></p>"
         }
         // People never see this field; form-filling bots do.
-        body += "<p style=\"position:absolute;left:-10000px\" aria-hidden=\"true\"><label>Website <input type=\"text\" name=\"\(Self.honeypot)\" tabindex=\"-1\" autocomplete=\"off\"></label></p>"
+        body +=
+            "<p style=\"position:absolute;left:-10000px\" aria-hidden=\"true\"><label>Website <input type=\"text\" name=\"\(Self.honeypot)\" tabindex=\"-1\" autocomplete=\"off\"></label></p>"
         return body + "<p><button type=\"submit\">Subscribe</button></p></form>"
     }
 }

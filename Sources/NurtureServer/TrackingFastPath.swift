@@ -94,13 +94,15 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The link and what the request says of itself, when it is the plain case.
-    private func answerable(_ head: HTTPRequest, context: ChannelHandlerContext) -> (TrackedLink, TrackingRoutes.Seen)? {
+    private func answerable(_ head: HTTPRequest, context: ChannelHandlerContext) -> (TrackedLink, TrackingRoutes.Seen)?
+    {
         guard head.method == .get || head.method == .head, let path = head.path,
             path.utf8.allSatisfy(PlainTrackingRequest.isPathByte), head.headerFields[.connection] == nil,
             case .some(.some(let link)) = tracking.link(method: head.method, path: path), link.isAnsweredHere
         else { return nil }
         let ip = NurtureRequestContext.clientIP(
-            peer: context.channel.remoteAddress?.ipAddress, forwardedFor: head.headerFields[NurtureRequestContext.forwardedFor])
+            peer: context.channel.remoteAddress?.ipAddress,
+            forwardedFor: head.headerFields[NurtureRequestContext.forwardedFor])
         return (link, TrackingRoutes.Seen(isHead: head.method == .head, headers: head.headerFields, ip: ip))
     }
 
@@ -129,7 +131,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func write(_ link: TrackedLink, isHead: Bool, context: ChannelHandlerContext) {
         let (response, body) = TrackingRoutes.answer(to: link, isHead: isHead, date: dates.now, server: serverName)
         context.write(wrapOutboundOut(.head(response)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil) }
+        if let body {
+            context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 

@@ -16,7 +16,9 @@ import NIOHTTP1
 struct TrackingFirstHTTP1Channel: ServerChildChannel {
     let http1: HTTP1Channel
     let makeFastPath: @Sendable () -> TrackingFastPath
-    let makeWirePath: @Sendable (_ idleTimeout: TimeAmount, _ handOver: @escaping (ChannelHandlerContext) throws -> Void) -> TrackingWirePath
+    let makeWirePath:
+        @Sendable (_ idleTimeout: TimeAmount, _ handOver: @escaping (ChannelHandlerContext) throws -> Void) ->
+            TrackingWirePath
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         let makeFastPath = makeFastPath
@@ -33,7 +35,8 @@ struct TrackingFirstHTTP1Channel: ServerChildChannel {
             _ = pipeline.removeHandler(counting)
             let wirePath = makeWirePath(idleTimeout ?? .hours(24 * 365)) { context in
                 try context.pipeline.syncOperations.addHandler(
-                    HTTPConnectionStateHandler(idleTimeout: idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger),
+                    HTTPConnectionStateHandler(
+                        idleTimeout: idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger),
                     position: .before(fastPath))
             }
             try pipeline.addHandler(wirePath, position: .first)

@@ -28,8 +28,10 @@ struct TrackingRoutes: Sendable {
 
     /// The smallest transparent GIF (43 bytes).
     static let pixel: [UInt8] = [
-        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
-        0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02,
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF,
+        0xFF,
+        0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+        0x02,
         0x02, 0x44, 0x01, 0x00, 0x3B,
     ]
 
@@ -41,7 +43,9 @@ struct TrackingRoutes: Sendable {
         guard let link = asked else { return Page.notFound }
         await record(link, seen: .init(request, ip: context.clientIP(request)))
         switch link {
-        case .open: return Response(status: .ok, headers: Self.pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
+        case .open:
+            return Response(
+                status: .ok, headers: Self.pixelHeaders, body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
         case .click(_, _, let url): return Response(status: .found, headers: Self.redirectHeaders(to: url))
         case .decoy:
             // The decoy leads nowhere a scanner could learn from.
@@ -54,7 +58,9 @@ struct TrackingRoutes: Sendable {
     func link(method: HTTPRequest.Method, path: some StringProtocol) -> TrackedLink?? {
         guard method == .get || method == .head else { return nil }
         let bytes = path.utf8
-        guard bytes.count > 3, bytes.first == UInt8(ascii: "/"), bytes.dropFirst(2).first == UInt8(ascii: "/") else { return nil }
+        guard bytes.count > 3, bytes.first == UInt8(ascii: "/"), bytes.dropFirst(2).first == UInt8(ascii: "/") else {
+            return nil
+        }
         // Bytes, not `contains("/")`: with Foundation in scope that is a CFString search.
         guard !bytes.dropFirst(3).contains(UInt8(ascii: "/")) else { return nil }
         let token = String(path.dropFirst(3))
@@ -74,7 +80,9 @@ struct TrackingRoutes: Sendable {
 
     /// The answer to an open or click answered ahead of the router (by `TrackingWirePath`
     /// or `TrackingFastPath`): the same, header for header, as the routes give.
-    static func answer(to link: TrackedLink, isHead: Bool, date: String, server: String) -> (HTTPResponse, body: [UInt8]?) {
+    static func answer(to link: TrackedLink, isHead: Bool, date: String, server: String) -> (
+        HTTPResponse, body: [UInt8]?
+    ) {
         var response: HTTPResponse
         var body: [UInt8]?
         switch link {

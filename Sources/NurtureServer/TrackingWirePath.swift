@@ -54,7 +54,8 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
     private var idleCheck: Scheduled<Void>?
 
     init(
-        tracking: TrackingRoutes, batchers: TrackingBatchers, dates: HTTPDateCache, serverName: String, idleTimeout: TimeAmount,
+        tracking: TrackingRoutes, batchers: TrackingBatchers, dates: HTTPDateCache, serverName: String,
+        idleTimeout: TimeAmount,
         handOver: @escaping (ChannelHandlerContext) throws -> Void
     ) {
         self.tracking = tracking
@@ -120,18 +121,23 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
             case .plain(let request):
                 let method: HTTPRequest.Method = request.isHead ? .head : .get
                 // A bad token or the decoy is answered (and judged) by the routes.
-                guard case .some(.some(let link)) = tracking.link(method: method, path: request.path), link.isAnsweredHere else {
+                guard case .some(.some(let link)) = tracking.link(method: method, path: request.path),
+                    link.isAnsweredHere
+                else {
                     handOverConnection(context)
                     return
                 }
                 pending!.moveReaderIndex(forwardBy: request.length)
                 if pending!.readableBytes == 0 { pending = nil }
                 state = .answering
-                let ip = NurtureRequestContext.clientIP(peer: context.channel.remoteAddress?.ipAddress, forwardedFor: request.forwardedFor)
-                let seen = TrackingRoutes.Seen(isHead: request.isHead, userAgent: request.userAgent, purpose: request.purpose, ip: ip)
-                (batcher ?? batchers.batcher(for: context.eventLoop)).record(link, seen: seen).assumeIsolated().whenComplete { _ in
-                    self.answered(link, isHead: request.isHead, context: context)
-                }
+                let ip = NurtureRequestContext.clientIP(
+                    peer: context.channel.remoteAddress?.ipAddress, forwardedFor: request.forwardedFor)
+                let seen = TrackingRoutes.Seen(
+                    isHead: request.isHead, userAgent: request.userAgent, purpose: request.purpose, ip: ip)
+                (batcher ?? batchers.batcher(for: context.eventLoop)).record(link, seen: seen).assumeIsolated()
+                    .whenComplete { _ in
+                        self.answered(link, isHead: request.isHead, context: context)
+                    }
             }
         }
     }
@@ -146,7 +152,8 @@ final class TrackingWirePath: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let (response, body) = TrackingRoutes.answer(to: link, isHead: isHead, date: dates.now, server: serverName)
-        context.writeAndFlush(wrapOutboundOut(Self.wireBytes(response, body: body, allocator: context.channel.allocator)), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(Self.wireBytes(response, body: body, allocator: context.channel.allocator)), promise: nil)
         lastActive = .now()
         if closeWhenAnswered {
             context.close(promise: nil)

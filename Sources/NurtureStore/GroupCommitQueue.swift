@@ -33,7 +33,9 @@ struct GroupCommitQueue<Input, Output: Sendable> {
 
     /// Answers every follower with its part of `outcome` (one output per input, in order,
     /// or everyone's error) and returns the leader's.
-    mutating func answer(_ group: [(ticket: Int, input: Input)], with outcome: Result<[Output], any Error>, leader: Int) -> Result<Output, any Error> {
+    mutating func answer(_ group: [(ticket: Int, input: Input)], with outcome: Result<[Output], any Error>, leader: Int)
+        -> Result<Output, any Error>
+    {
         var mine: Result<Output, any Error> = .failure(CancellationError())
         for (index, entry) in group.enumerated() {
             let result = outcome.map { $0[index] }

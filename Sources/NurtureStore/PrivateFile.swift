@@ -2,7 +2,7 @@ import Foundation
 import NurtureCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The store holds every lead and the link-signing secret: its file is created readable

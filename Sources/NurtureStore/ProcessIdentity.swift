@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A process as the send lock names its holder: host, pid and the kernel's start time
@@ -13,7 +13,8 @@ struct ProcessIdentity: Sendable, Hashable {
     /// Field 22 of /proc/PID/stat (clock ticks after boot), or "" where there is no /proc.
     var start: String
 
-    static let current = ProcessIdentity(host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()), start: startTime(of: getpid()))
+    static let current = ProcessIdentity(
+        host: ProcessInfo.processInfo.hostName, pid: Int64(getpid()), start: startTime(of: getpid()))
 
     /// Whether this process still runs. A holder on another host cannot be checked from
     /// here and counts as alive (a SQLite store is not meant to be shared over a network).
@@ -27,7 +28,7 @@ struct ProcessIdentity: Sendable, Hashable {
 
     private static func startTime(of pid: pid_t) -> String {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
+            let close = stat.lastIndex(of: ")")
         else { return "" }
         // After "pid (comm)" come the fields from 3 on; the start time is field 22.
         let fields = stat[stat.index(after: close)...].split(separator: " ")

@@ -52,7 +52,9 @@ final class SQLiteConnection {
         // A small string (15 bytes or fewer) lives in the String itself, not at an
         // address of its own. An entry keeps its text alive, so no other text can be at
         // its address; `==` (free for the same storage) makes sure all the same.
-        let address = sql.utf8.count > 15 ? sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil : nil
+        let address =
+            sql.utf8.count > 15
+            ? sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil : nil
         if let address, let known = statementsByAddress[address], known.sql == sql {
             known.statement.reset()
             return known.statement
@@ -182,7 +184,8 @@ final class SQLiteStatement {
             if let source = bytes.baseAddress { start.copyMemory(from: source, byteCount: bytes.count) }
             scratchUsed += bytes.count
             // SQLITE_STATIC (nil): the bytes stay put until `run` has stepped.
-            return sqlite3_bind_text(statement, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+            return sqlite3_bind_text(
+                statement, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
         }
         try check(code, index)
     }
@@ -230,7 +233,9 @@ final class SQLiteStatement {
         var text = text
         return text.withUTF8 { bytes in
             // An empty buffer may have no address; SQLite reads a null pointer as NULL.
-            guard let base = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, nurture_sqlite_transient()) }
+            guard let base = bytes.baseAddress else {
+                return sqlite3_bind_text(statement, index, "", 0, nurture_sqlite_transient())
+            }
             return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                 sqlite3_bind_text(statement, index, $0, Int32(bytes.count), nurture_sqlite_transient())
             }
@@ -255,7 +260,9 @@ final class SQLiteStatement {
     }
 
     func text(_ column: Int32) -> String? {
-        guard sqlite3_column_type(statement, column) != SQLITE_NULL, let pointer = sqlite3_column_text(statement, column) else { return nil }
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL,
+            let pointer = sqlite3_column_text(statement, column)
+        else { return nil }
         return String(cString: pointer)
     }
 

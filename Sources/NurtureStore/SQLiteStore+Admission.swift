@@ -13,7 +13,9 @@ extension SQLiteStore {
     /// first caller leads: it lets the calls already queued on this actor join (one
     /// `Task.yield()`), then records all their outcomes and admits all their claims in
     /// one durable transaction, each claim checked on its own against its lead's status.
-    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool] {
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws
+        -> [Bool]
+    {
         let (ticket, leads) = admissions.enqueue(PendingHandOver(deliveries: deliveries, claims: claims))
         guard leads else { return try await withCheckedThrowingContinuation { admissions.wait(ticket, $0) } }
         await Task.yield()
@@ -33,7 +35,9 @@ extension SQLiteStore {
         if case .success(let (verdicts, stop)) = outcome {
             admittedAtStop.withLock { seen in
                 for (entry, entryVerdicts) in zip(group, verdicts) {
-                    for (claim, admitted) in zip(entry.input.claims, entryVerdicts) where admitted { seen[claim.rowID] = stop }
+                    for (claim, admitted) in zip(entry.input.claims, entryVerdicts) where admitted {
+                        seen[claim.rowID] = stop
+                    }
                 }
             }
         }
@@ -56,11 +60,13 @@ extension SQLiteStore {
     /// on the suppression list) and its drip is live; says whether it did. Inside the
     /// caller's transaction.
     private func admit(_ claim: Claim) throws -> Bool {
-        try connection.prepare("""
+        try connection.prepare(
+            """
             UPDATE messages SET state = 'sending' WHERE id = ?1 AND state = 'claimed' AND EXISTS (
                 SELECT 1 FROM enrollments e JOIN leads l ON l.id = e.lead_id
                 WHERE e.id = messages.enrollment_id AND e.state = 'active' AND l.status = 'active' AND \(Self.notSuppressed))
-            """).rows([.integer(claim.rowID)])
+            """
+        ).rows([.integer(claim.rowID)])
         return connection.changes == 1
     }
 
@@ -94,10 +100,12 @@ extension SQLiteStore {
     private static func mailCheck(_ claim: Claim) -> @Sendable (SQLiteConnection) throws -> Bool {
         { connection in
             var live = false
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 SELECT 1 FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
                 WHERE m.id = ?1 AND m.state = 'sending' AND e.state = 'active' AND l.status = 'active' AND \(notSuppressed)
-                """).rows([.integer(claim.rowID)]) { _ in live = true }
+                """
+            ).rows([.integer(claim.rowID)]) { _ in live = true }
             return live
         }
     }

@@ -8,19 +8,20 @@ extension SQLiteStore {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)
         """
     static let noSourceYet = "leads.source IS NULL AND leads.medium IS NULL AND leads.source_campaign IS NULL"
-    static let upsertLeadSQL = insertLeadSQL + """
+    static let upsertLeadSQL =
+        insertLeadSQL + """
 
-        ON CONFLICT (email_key) DO UPDATE SET
-            first_name = coalesce(excluded.first_name, leads.first_name),
-            last_name = coalesce(excluded.last_name, leads.last_name),
-            timezone = coalesce(excluded.timezone, leads.timezone),
-            attributes = json_patch(leads.attributes, excluded.attributes),
-            updated_at = excluded.updated_at,
-            -- First touch: a lead with a source keeps all of it.
-            source = CASE WHEN \(noSourceYet) THEN excluded.source ELSE leads.source END,
-            medium = CASE WHEN \(noSourceYet) THEN excluded.medium ELSE leads.medium END,
-            source_campaign = CASE WHEN \(noSourceYet) THEN excluded.source_campaign ELSE leads.source_campaign END
-        """
+            ON CONFLICT (email_key) DO UPDATE SET
+                first_name = coalesce(excluded.first_name, leads.first_name),
+                last_name = coalesce(excluded.last_name, leads.last_name),
+                timezone = coalesce(excluded.timezone, leads.timezone),
+                attributes = json_patch(leads.attributes, excluded.attributes),
+                updated_at = excluded.updated_at,
+                -- First touch: a lead with a source keeps all of it.
+                source = CASE WHEN \(noSourceYet) THEN excluded.source ELSE leads.source END,
+                medium = CASE WHEN \(noSourceYet) THEN excluded.medium ELSE leads.medium END,
+                source_campaign = CASE WHEN \(noSourceYet) THEN excluded.source_campaign ELSE leads.source_campaign END
+            """
 
     public func upsertLeads(_ leads: [LeadInput], now: Date) throws -> UpsertSummary {
         guard !leads.isEmpty else { return UpsertSummary() }
@@ -87,7 +88,8 @@ extension SQLiteStore {
     public func leads(matching filter: LeadFilter, after: Int64, limit: Int) throws -> [Lead] {
         // Every filter is a bound parameter; an absent one is NULL and lets every lead pass.
         var leads: [Lead] = []
-        try connection.prepare("""
+        try connection.prepare(
+            """
             SELECT \(Self.leadColumnsOfL) FROM leads l
             WHERE l.id > ?1
               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ?2))
@@ -96,10 +98,12 @@ extension SQLiteStore {
               AND (?6 IS NULL OR EXISTS (
                     SELECT 1 FROM lead_stages s WHERE s.lead_id = l.id AND s.stage IN (SELECT value FROM json_each(?6))))
             ORDER BY l.id LIMIT ?5
-            """).rows([
-                .integer(after), Self.optional(filter.tag), Self.optional(filter.status?.rawValue), Self.optional(filter.campaign),
-                .integer(Int64(limit)), filter.stages.map { .text(JSONText.array($0)) } ?? .null,
-            ]) { row in
+            """
+        ).rows([
+            .integer(after), Self.optional(filter.tag), Self.optional(filter.status?.rawValue),
+            Self.optional(filter.campaign),
+            .integer(Int64(limit)), filter.stages.map { .text(JSONText.array($0)) } ?? .null,
+        ]) { row in
             if let lead = Self.lead(from: row) { leads.append(lead) }
         }
         // Attributes too: fit rules read them.
@@ -111,9 +115,11 @@ extension SQLiteStore {
         try loadLead(where: "email_key = ?", .text(email.normalized))
     }
 
-    static let leadColumns = "id, email, first_name, last_name, timezone, status, created_at, source, medium, source_campaign"
+    static let leadColumns =
+        "id, email, first_name, last_name, timezone, status, created_at, source, medium, source_campaign"
     /// `leadColumns` of the table aliased `l`, for joins.
-    static let leadColumnsOfL = leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+    static let leadColumnsOfL = leadColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }
+        .joined(separator: ", ")
 
     /// A lead read from a `leadColumns` row (tags and attributes not yet filled in).
     static func lead(from row: SQLiteStatement, offset: Int32 = 0) -> Lead? {
@@ -122,12 +128,15 @@ extension SQLiteStore {
             id: row.integer(offset), email: address, firstName: row.text(offset + 2), lastName: row.text(offset + 3),
             timeZone: row.text(offset + 4), status: LeadStatus(rawValue: row.text(offset + 5) ?? "") ?? .active,
             createdAt: Date(epochSeconds: row.integer(offset + 6)),
-            source: LeadSource(source: row.text(offset + 7), medium: row.text(offset + 8), campaign: row.text(offset + 9)))
+            source: LeadSource(
+                source: row.text(offset + 7), medium: row.text(offset + 8), campaign: row.text(offset + 9)))
     }
 
     func loadLead(where condition: String, _ value: SQLiteStatement.Value) throws -> Lead? {
         var lead: Lead?
-        try connection.prepare("SELECT \(Self.leadColumns) FROM leads WHERE \(condition)").rows([value]) { lead = Self.lead(from: $0) }
+        try connection.prepare("SELECT \(Self.leadColumns) FROM leads WHERE \(condition)").rows([value]) {
+            lead = Self.lead(from: $0)
+        }
         guard var found = lead else { return nil }
         try fillTagsAndAttributes(&found)
         return found
@@ -147,12 +156,15 @@ extension SQLiteStore {
         let list = SQLiteStatement.Value.text(JSONText.integers(ids))
         var tags: [Int64: Set<String>] = [:]
         var attributes: [Int64: [String: String]] = [:]
-        try connection.prepare("SELECT lead_id, tag FROM lead_tags WHERE lead_id IN (SELECT value FROM json_each(?))").rows([list]) { row in
-            if let tag = row.text(1) { tags[row.integer(0), default: []].insert(tag) }
-        }
-        try connection.prepare("""
+        try connection.prepare("SELECT lead_id, tag FROM lead_tags WHERE lead_id IN (SELECT value FROM json_each(?))")
+            .rows([list]) { row in
+                if let tag = row.text(1) { tags[row.integer(0), default: []].insert(tag) }
+            }
+        try connection.prepare(
+            """
             SELECT leads.id, j.key, j.value FROM leads, json_each(leads.attributes) j WHERE leads.id IN (SELECT value FROM json_each(?))
-            """).rows([list]) { row in
+            """
+        ).rows([list]) { row in
             if let key = row.text(1) { attributes[row.integer(0), default: [:]][key] = row.text(2) ?? "" }
         }
         for index in leads.indices {
@@ -163,9 +175,11 @@ extension SQLiteStore {
     }
 
     public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) throws -> Lead? {
-        try connection.prepare("""
+        try connection.prepare(
+            """
             UPDATE leads SET status = ?1, status_changed_at = ?2, updated_at = ?2 WHERE email_key = ?3 AND status <> ?1
-            """).rows([.text(status.rawValue), .integer(now.epochSeconds), .text(email.normalized)])
+            """
+        ).rows([.text(status.rawValue), .integer(now.epochSeconds), .text(email.normalized)])
         return try lead(email: email)
     }
 
@@ -188,11 +202,13 @@ extension SQLiteStore {
 
     public func activeLeadAttributesNotDated(named name: String) throws -> (count: Int, example: String?) {
         var result: (count: Int, example: String?) = (0, nil)
-        try connection.prepare("""
+        try connection.prepare(
+            """
             SELECT count(*), min(v) FROM (
                 SELECT json_extract(attributes, ?1) AS v FROM leads WHERE status = 'active')
             WHERE coalesce(v, '') <> '' AND trim(v) NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
-            """).rows([.text(JSONText.path(forKey: name))]) {
+            """
+        ).rows([.text(JSONText.path(forKey: name))]) {
             result = (Int($0.integer(0)), $0.text(1))
         }
         return result
@@ -211,22 +227,31 @@ extension SQLiteStore {
         let list = SQLiteStatement.Value.text(JSONText.integers(leadIDs))
         var evidence: [Int64: [ScoreEvidence]] = [:]
         try connection.read {
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 SELECT e.lead_id, e.campaign_id, m.step_id, a.kind, min(a.occurred_at_ms)
                 FROM enrollments e JOIN messages m ON m.enrollment_id = e.id JOIN activity a ON a.message_row = m.id
                 WHERE e.lead_id IN (SELECT value FROM json_each(?1)) AND a.class = 'human' AND a.decoy = 0
                 GROUP BY m.id, a.kind
-                """).rows([list]) { row in
-                let campaign = row.text(1) ?? "", step = row.text(2) ?? ""
-                let source: ScoreEvidence.Source = row.text(3) == "open" ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
-                evidence[row.integer(0), default: []].append(ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(row.integer(4)) / 1000)))
+                """
+            ).rows([list]) { row in
+                let campaign = row.text(1) ?? ""
+                let step = row.text(2) ?? ""
+                let source: ScoreEvidence.Source =
+                    row.text(3) == "open"
+                    ? .open(campaign: campaign, step: step) : .click(campaign: campaign, step: step)
+                evidence[row.integer(0), default: []].append(
+                    ScoreEvidence(source, at: Date(timeIntervalSince1970: Double(row.integer(4)) / 1000)))
             }
             guard !events.isEmpty else { return }
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 SELECT lead_id, name, occurred_at FROM events
                 WHERE lead_id IN (SELECT value FROM json_each(?1)) AND name IN (SELECT value FROM json_each(?2))
-                """).rows([list, .text(JSONText.array(events.sorted()))]) { row in
-                evidence[row.integer(0), default: []].append(ScoreEvidence(.event(row.text(1) ?? ""), at: Date(epochSeconds: row.integer(2))))
+                """
+            ).rows([list, .text(JSONText.array(events.sorted()))]) { row in
+                evidence[row.integer(0), default: []].append(
+                    ScoreEvidence(.event(row.text(1) ?? ""), at: Date(epochSeconds: row.integer(2))))
             }
         }
         return evidence

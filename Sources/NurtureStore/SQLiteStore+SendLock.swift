@@ -14,11 +14,13 @@ extension SQLiteStore {
             }
             if let holder, holder != me, holder.isAlive { return false }
             // When the lock was taken is not business state: the wall clock is fine.
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 INSERT INTO send_lock (id, host, pid, process_start, acquired_at) VALUES (1, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
                     process_start = excluded.process_start, acquired_at = excluded.acquired_at
-                """).rows([.text(me.host), .integer(me.pid), .text(me.start), .integer(Date().epochSeconds)])
+                """
+            ).rows([.text(me.host), .integer(me.pid), .text(me.start), .integer(Date().epochSeconds)])
             return true
         }
         return acquired ? StoreSendLock(store: self) : nil

@@ -19,8 +19,12 @@ extension SQLiteStore {
     }
 
     /// A dry run works on a private snapshot, removed afterwards.
-    public nonisolated func withDiscardedChanges<Result: Sendable>(_ body: (any Store) async throws -> Result) async throws -> Result {
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-dry-run-\(UUID().uuidString).sqlite").path
+    public nonisolated func withDiscardedChanges<Result: Sendable>(_ body: (any Store) async throws -> Result)
+        async throws -> Result
+    {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nurture-dry-run-\(UUID().uuidString).sqlite"
+        ).path
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: copy + suffix) }
         }

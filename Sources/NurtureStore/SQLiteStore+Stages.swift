@@ -16,26 +16,34 @@ extension SQLiteStore {
                     try connection.prepare("DELETE FROM settings WHERE key = 'stages'").rows()
                     try connection.prepare("DELETE FROM stage_checks").rows()
                     try connection.prepare("DELETE FROM stage_rechecks").rows()
-                    for (name, _, _, _) in Self.stageCheckTriggers { try connection.prepare("DROP TRIGGER IF EXISTS stage_check_\(name)").rows() }
+                    for (name, _, _, _) in Self.stageCheckTriggers {
+                        try connection.prepare("DROP TRIGGER IF EXISTS stage_check_\(name)").rows()
+                    }
                 }
                 return 0
             }
             guard stored != fingerprint else { return 0 }
-            try connection.prepare("INSERT INTO settings (key, value) VALUES ('stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                .rows([.text(fingerprint)])
+            try connection.prepare(
+                "INSERT INTO settings (key, value) VALUES ('stages', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
+            .rows([.text(fingerprint)])
             for (name, event, condition, lead) in Self.stageCheckTriggers {
-                try connection.prepare("""
+                try connection.prepare(
+                    """
                     CREATE TRIGGER IF NOT EXISTS stage_check_\(name) \(event) WHEN \(condition)
                     BEGIN
                         INSERT INTO stage_checks (lead_id, seq) VALUES (\(lead), (SELECT coalesce(max(seq), 0) + 1 FROM stage_checks))
                         ON CONFLICT (lead_id) DO UPDATE SET seq = excluded.seq;
                     END
-                    """).rows()
+                    """
+                ).rows()
             }
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 INSERT INTO stage_checks (lead_id, seq) SELECT id, id + (SELECT coalesce(max(seq), 0) FROM stage_checks) FROM leads WHERE true
                 ON CONFLICT (lead_id) DO NOTHING
-                """).rows()
+                """
+            ).rows()
             return connection.changes
         }
     }
@@ -49,22 +57,28 @@ extension SQLiteStore {
         ("leads_changed", "AFTER UPDATE OF first_name, last_name, timezone, attributes ON leads", "1", "new.id"),
         ("tags_added", "AFTER INSERT ON lead_tags", "1", "new.lead_id"),
         ("events_added", "AFTER INSERT ON events", "1", "new.lead_id"),
-        ("human_activity", "AFTER INSERT ON activity", "new.class = 'human'",
-         "(SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = new.message_row)"),
+        (
+            "human_activity", "AFTER INSERT ON activity", "new.class = 'human'",
+            "(SELECT e.lead_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE m.id = new.message_row)"
+        ),
     ]
 
     public func queueStageRechecks(dueBy now: Date) throws -> Int {
         let time = SQLiteStatement.Value.integer(now.epochSeconds)
         // Almost always none is due: one indexed read, no write.
         var due = false
-        try connection.prepare("SELECT EXISTS (SELECT 1 FROM stage_rechecks WHERE at <= ?)").rows([time]) { due = $0.integer(0) == 1 }
+        try connection.prepare("SELECT EXISTS (SELECT 1 FROM stage_rechecks WHERE at <= ?)").rows([time]) {
+            due = $0.integer(0) == 1
+        }
         guard due else { return 0 }
         return try connection.transaction {
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 INSERT INTO stage_checks (lead_id, seq)
                 SELECT lead_id, lead_id + (SELECT coalesce(max(seq), 0) FROM stage_checks) FROM stage_rechecks WHERE at <= ?
                 ON CONFLICT (lead_id) DO NOTHING
-                """).rows([time])
+                """
+            ).rows([time])
             try connection.prepare("DELETE FROM stage_rechecks WHERE at <= ?").rows([time])
             return connection.changes
         }
@@ -73,9 +87,11 @@ extension SQLiteStore {
     public func queuedStageChecks(limit: Int) throws -> [StageCheck] {
         try connection.read {
             var checks: [StageCheck] = []
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 SELECT \(Self.leadColumnsOfL), q.seq FROM stage_checks q JOIN leads l ON l.id = q.lead_id ORDER BY q.seq LIMIT ?
-                """).rows([.integer(Int64(limit))]) { row in
+                """
+            ).rows([.integer(Int64(limit))]) { row in
                 if let lead = Self.lead(from: row) { checks.append(StageCheck(lead: lead, seq: row.integer(10))) }
             }
             var leads = checks.map(\.lead)
@@ -94,18 +110,23 @@ extension SQLiteStore {
     }
 
     public func enterStages(
-        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]], now: Date
+        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]],
+        now: Date
     ) throws -> [StageEntry] {
         try connection.transaction {
-            let enter = try connection.prepare("INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            let enter = try connection.prepare(
+                "INSERT INTO lead_stages (lead_id, stage, entered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             var entered: [StageEntry] = []
             for entry in entries {
                 try enter.rows([.integer(entry.leadID), .text(entry.stage), .integer(entry.at.epochSeconds)])
                 guard connection.changes == 1 else { continue }
                 entered.append(entry)
-                _ = try recordEvent(leadID: entry.leadID, name: entry.stage, attributes: [:], goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at)
+                _ = try recordEvent(
+                    leadID: entry.leadID, name: entry.stage, attributes: [:],
+                    goalCampaigns: goalCampaigns[entry.stage] ?? [], at: entry.at)
             }
-            let later = try connection.prepare("""
+            let later = try connection.prepare(
+                """
                 INSERT INTO stage_rechecks (lead_id, at) VALUES (?, ?) ON CONFLICT (lead_id) DO UPDATE SET at = min(at, excluded.at)
                 """)
             for item in recheck { try later.rows([.integer(item.leadID), .integer(item.at.epochSeconds)]) }
@@ -120,8 +141,10 @@ extension SQLiteStore {
     public func stages(ofLeads ids: [Int64]) throws -> [Int64: Set<String>] {
         guard !ids.isEmpty else { return [:] }
         var stages: [Int64: Set<String>] = [:]
-        try connection.prepare("SELECT lead_id, stage FROM lead_stages WHERE lead_id IN (SELECT value FROM json_each(?))")
-            .rows([.text(JSONText.integers(ids))]) { row in
+        try connection.prepare(
+            "SELECT lead_id, stage FROM lead_stages WHERE lead_id IN (SELECT value FROM json_each(?))"
+        )
+        .rows([.text(JSONText.integers(ids))]) { row in
             if let stage = row.text(1) { stages[row.integer(0), default: []].insert(stage) }
         }
         return stages

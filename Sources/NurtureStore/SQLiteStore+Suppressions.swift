@@ -10,7 +10,8 @@ extension SQLiteStore {
 
     public func suppress(_ patterns: [String], reason: String, now: Date) throws -> Int {
         try connection.transaction {
-            let add = try connection.prepare("INSERT INTO suppressions (pattern, reason, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            let add = try connection.prepare(
+                "INSERT INTO suppressions (pattern, reason, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             var added = 0
             for pattern in patterns {
                 try add.rows([.text(pattern), .text(reason), .integer(now.epochSeconds)])
@@ -29,8 +30,11 @@ extension SQLiteStore {
 
     public func suppressions() throws -> [Suppression] {
         var found: [Suppression] = []
-        try connection.prepare("SELECT pattern, reason, created_at FROM suppressions ORDER BY created_at, pattern").rows {
-            found.append(Suppression(pattern: $0.text(0) ?? "", reason: $0.text(1) ?? "", createdAt: Date(epochSeconds: $0.integer(2))))
+        try connection.prepare("SELECT pattern, reason, created_at FROM suppressions ORDER BY created_at, pattern").rows
+        {
+            found.append(
+                Suppression(
+                    pattern: $0.text(0) ?? "", reason: $0.text(1) ?? "", createdAt: Date(epochSeconds: $0.integer(2))))
         }
         return found
     }
@@ -41,8 +45,9 @@ extension SQLiteStore {
         var listed = Set<String>()
         try connection.prepare("SELECT pattern FROM suppressions WHERE pattern IN (SELECT value FROM json_each(?))")
             .rows([.text(JSONText.array(Array(candidates)))]) { listed.insert($0.text(0) ?? "") }
-        return Dictionary(uniqueKeysWithValues: addresses.compactMap { address in
-            Suppression.candidates(for: address).first(where: listed.contains).map { (address, $0) }
-        })
+        return Dictionary(
+            uniqueKeysWithValues: addresses.compactMap { address in
+                Suppression.candidates(for: address).first(where: listed.contains).map { (address, $0) }
+            })
     }
 }

@@ -11,8 +11,10 @@ struct PendingTrack {
 extension SQLiteStore {
     public func trackedMessage(row: Int64) throws -> TrackedMessage? {
         var message: TrackedMessage?
-        try connection.prepare("SELECT delivered_at_ms, sent_at FROM messages WHERE id = ?").rows([.integer(row)]) { result in
-            let delivered: Date? = result.text(0) != nil
+        try connection.prepare("SELECT delivered_at_ms, sent_at FROM messages WHERE id = ?").rows([.integer(row)]) {
+            result in
+            let delivered: Date? =
+                result.text(0) != nil
                 ? Date(epochMilliseconds: result.integer(0))
                 : result.text(1) != nil ? Date(epochSeconds: result.integer(1)) : nil
             message = TrackedMessage(row: row, deliveredAt: delivered)
@@ -25,8 +27,11 @@ extension SQLiteStore {
     /// per request), each classified in turn, so each sees those before it.
     /// The first caller leads: it lets the calls already queued on this actor join (one
     /// `Task.yield()`), writes, and answers every one.
-    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> ActivityVerdict? {
-        let (ticket, leads) = tracking.enqueue(PendingTrack(request: request, classifier: classifier, decoyReach: decoyReach))
+    public func track(_ request: TrackingRequest, classifier: ActivityClassifier, decoyReach: TimeInterval) async throws
+        -> ActivityVerdict?
+    {
+        let (ticket, leads) = tracking.enqueue(
+            PendingTrack(request: request, classifier: classifier, decoyReach: decoyReach))
         guard leads else { return try await withCheckedThrowingContinuation { tracking.wait(ticket, $0) } }
         await Task.yield()
         let group = tracking.takeGroup()
@@ -36,7 +41,9 @@ extension SQLiteStore {
         return try tracking.answer(group, with: outcome, leader: ticket).get()
     }
 
-    public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval) async throws -> [ActivityVerdict?] {
+    public func track(_ requests: [TrackingRequest], classifier: ActivityClassifier, decoyReach: TimeInterval)
+        async throws -> [ActivityVerdict?]
+    {
         try connection.transaction(durable: false) {
             try requests.map { try trackOne(PendingTrack(request: $0, classifier: classifier, decoyReach: decoyReach)) }
         }
@@ -60,11 +67,18 @@ extension SQLiteStore {
     /// within reach of it (false for opens and decoy hits): an EXISTS on a small index,
     /// however many requests the message has had.
     private func decoyFollowed(before request: TrackingRequest, reach: TimeInterval) throws -> Bool {
-        guard case .click = request.link, let window = DecoyReach(ip: request.ip, at: request.at, reach: reach) else { return false }
+        guard case .click = request.link, let window = DecoyReach(ip: request.ip, at: request.at, reach: reach) else {
+            return false
+        }
         var found = false
-        try connection.prepare("""
+        try connection.prepare(
+            """
             SELECT EXISTS (SELECT 1 FROM activity WHERE message_row = ? AND decoy = 1 AND ip = ? AND occurred_at_ms BETWEEN ? AND ?)
-            """).rows([.integer(request.link.messageRow), .text(window.ip), .integer(window.fromMilliseconds), .integer(window.toMilliseconds)]) {
+            """
+        ).rows([
+            .integer(request.link.messageRow), .text(window.ip), .integer(window.fromMilliseconds),
+            .integer(window.toMilliseconds),
+        ]) {
             found = $0.integer(0) == 1
         }
         return found
@@ -90,17 +104,27 @@ extension SQLiteStore {
         case .decoy: decoy = 1
         }
         let outcome = TrackingOutcome(storing: request, reach: decoyReach)
-        try connection.prepare("""
+        try connection.prepare(
+            """
             INSERT INTO activity (message_row, kind, decoy, url, link, class, reason, occurred_at_ms, user_agent, ip)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).rows([row, .text(request.kind.rawValue), .integer(decoy), url, link, .text(activity.verdict.activityClass.rawValue),
-                       .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
-                       Self.optional(request.userAgent.map(Self.storedAgent)), Self.optional(request.ip)])
+            """
+        ).rows([
+            row, .text(request.kind.rawValue), .integer(decoy), url, link,
+            .text(activity.verdict.activityClass.rawValue),
+            .text(activity.verdict.reason), .integer(request.at.epochMilliseconds),
+            Self.optional(request.userAgent.map(Self.storedAgent)), Self.optional(request.ip),
+        ])
         if let reach = outcome.unmask {
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 UPDATE activity SET class = 'machine', reason = ? WHERE message_row = ? AND kind = 'click' AND decoy = 0
                     AND class <> 'machine' AND ip = ? AND occurred_at_ms BETWEEN ? AND ?
-                """).rows([.text(TrackingOutcome.unmaskReason), row, .text(reach.ip), .integer(reach.fromMilliseconds), .integer(reach.toMilliseconds)])
+                """
+            ).rows([
+                .text(TrackingOutcome.unmaskReason), row, .text(reach.ip), .integer(reach.fromMilliseconds),
+                .integer(reach.toMilliseconds),
+            ])
         }
     }
 }

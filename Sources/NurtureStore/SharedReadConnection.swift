@@ -18,7 +18,9 @@ final class SharedReadConnection: @unchecked Sendable {
     }
 
     func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let borrowed = try lock.withLock { idle.popLast() } ?? SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        let borrowed =
+            try lock.withLock { idle.popLast() }
+            ?? SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         defer { lock.withLock { idle.append(borrowed) } }
         return try body(borrowed)
     }

@@ -17,19 +17,25 @@ struct EventCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
     @Argument(help: "The event's name, like signed_up or purchased.") var name: String
-    @Option(name: .customLong("attr"), help: ArgumentHelp("A detail of the event (repeatable).", valueName: "key=value"))
+    @Option(
+        name: .customLong("attr"), help: ArgumentHelp("A detail of the event (repeatable).", valueName: "key=value"))
     var attributes: [AttributeArgument] = []
     @Option(help: ArgumentHelp("When it happened (default: now).", valueName: "time")) var at: TimeArgument?
 
     func validate() throws {
-        guard CampaignParser.isIdentifier(name) else { throw ValidationError("event names use letters, digits, '_', '-' and '.'") }
+        guard CampaignParser.isIdentifier(name) else {
+            throw ValidationError("event names use letters, digits, '_', '-' and '.'")
+        }
     }
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
         let project = try Project(options: global)
         let catalog = project.loadCatalog()
-        for error in catalog.diagnostics.errors { Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count") ; break }
+        for error in catalog.diagnostics.errors {
+            Terminal.warning("\(error.location): campaign files have errors; only valid campaigns count")
+            break
+        }
         let store = try await project.openStore(mayCreate: true)
         let wallClock = Date()
         let webhooks = try await project.webhookDispatcher(store: store)
@@ -47,18 +53,26 @@ struct EventCommand: AsyncParsableCommand {
         if !converted.isEmpty { line += "; converted in \(converted.joined(separator: ", "))" }
         // The event may move the lead (or others queued before it) into a stage at once.
         let entered = try await retryingWhileBusy {
-            try await StageKeeper(store: store, rules: project.settings.stageRules, scoreRules: project.settings.scoreRules, catalog: catalog)
-                .run(now: wallClock)
+            try await StageKeeper(
+                store: store, rules: project.settings.stageRules, scoreRules: project.settings.scoreRules,
+                catalog: catalog
+            )
+            .run(now: wallClock)
         }
         let leadID = entered.isEmpty ? nil : try await store.lead(email: address)?.id
         let ownStages = entered.filter { $0.leadID == leadID }.map(\.stage)
         if !ownStages.isEmpty { line += "; entered stage \(ownStages.joined(separator: ", "))" }
         // Hand-offs go at once; one that fails is retried by the next tick.
-        if let webhooks, case let (delivered, failed) = try await webhooks.run(now: wallClock), delivered + failed > 0 {
-            line += "; webhooks delivered \(delivered)\(failed > 0 ? ", failing \(failed) (retried by the next tick)" : "")"
+        if let webhooks, case (let delivered, let failed) = try await webhooks.run(now: wallClock),
+            delivered + failed > 0
+        {
+            line +=
+                "; webhooks delivered \(delivered)\(failed > 0 ? ", failing \(failed) (retried by the next tick)" : "")"
         }
         let enrolling = catalog.campaigns.filter { $0.enroll.events.contains(name) }.map(\.id)
-        if !enrolling.isEmpty { line += "; enrols in \(enrolling.joined(separator: ", ")) at the next tick (if not in it already)" }
+        if !enrolling.isEmpty {
+            line += "; enrols in \(enrolling.joined(separator: ", ")) at the next tick (if not in it already)"
+        }
         print(line)
     }
 }

@@ -12,7 +12,8 @@ enum LeadColumn: Equatable {
     static let builtIn: [(String, LeadColumn)] = [
         ("email", .email), ("first_name", .firstName), ("last_name", .lastName), ("name", .name), ("status", .status),
         ("timezone", .timeZone), ("tags", .tags), ("created", .created), ("score", .score), ("fit", .fit),
-        ("engagement", .engagement), ("stage", .stage), ("source", .source), ("medium", .medium), ("campaign", .campaign),
+        ("engagement", .engagement), ("stage", .stage), ("source", .source), ("medium", .medium),
+        ("campaign", .campaign),
     ]
 
     /// `email,fit,stage,company`: built-in names first, anything else an attribute.

@@ -42,10 +42,13 @@ struct LeadsAddCommand: AsyncParsableCommand {
     var attributes: [AttributeArgument] = []
     @Option(help: "Where the lead came from (utm_source); kept only if it has no source yet.") var source: String?
     @Option(help: "The medium it came through (utm_medium).") var medium: String?
-    @Option(name: .customLong("source-campaign"), help: "The marketing campaign that brought it (utm_campaign).") var sourceCampaign: String?
+    @Option(name: .customLong("source-campaign"), help: "The marketing campaign that brought it (utm_campaign).")
+    var sourceCampaign: String?
 
     func validate() throws {
-        do { _ = try EmailAddress(email) } catch { throw ValidationError("'\(email)' is not a valid email address: \(error)") }
+        do { _ = try EmailAddress(email) } catch {
+            throw ValidationError("'\(email)' is not a valid email address: \(error)")
+        }
         if let timezone, !TimeZoneNames.isKnown(timezone) {
             throw ValidationError("unknown time zone '\(timezone)'; use an IANA name like America/New_York")
         }
@@ -72,7 +75,8 @@ struct LeadsAddCommand: AsyncParsableCommand {
 }
 
 struct LeadsShowCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a lead: fields, tags, attributes, and its timeline.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a lead: fields, tags, attributes, and its timeline.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
@@ -87,7 +91,9 @@ struct LeadsShowCommand: AsyncParsableCommand {
         let address = try UserError.parseEmail(email)
         let project = try Project(options: global)
         let store = try await project.openStore()
-        guard var timeline = try await store.timeline(email: address) else { throw UserError("no lead with email \(address)") }
+        guard var timeline = try await store.timeline(email: address) else {
+            throw UserError("no lead with email \(address)")
+        }
         let time = now?.date ?? Date()
         let rules = project.settings.scoreRules
         timeline.lead.score = timeline.score(rules: rules, at: time)
@@ -101,7 +107,10 @@ struct LeadsShowCommand: AsyncParsableCommand {
         // form shows as such rather than surfacing later as a skipped step.
         let dateAttributes = Set(project.loadCatalog().campaigns.flatMap(\.steps).compactMap(\.dateAttribute))
         // Names and attributes are lead data: shown with control characters escaped.
-        print(Terminal.escapingControls(LeadDescription.describe(timeline.lead, dateAttributes: dateAttributes, stageOrder: project.settings.stageRules.ids)))
+        print(
+            Terminal.escapingControls(
+                LeadDescription.describe(
+                    timeline.lead, dateAttributes: dateAttributes, stageOrder: project.settings.stageRules.ids)))
         if let suppressedBy { print("  suppressed: \(suppressedBy) is on the suppression list; never mailed") }
         print(Terminal.escapingControls(LeadDescription.describe(timeline, scoreRules: rules, at: time)))
     }
@@ -113,12 +122,15 @@ struct UnsubscribeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The lead's email address.") var email: String
-    @Option(help: ArgumentHelp("When it happened (default: now), for backfills.", valueName: "time")) var at: TimeArgument?
+    @Option(help: ArgumentHelp("When it happened (default: now), for backfills.", valueName: "time")) var at:
+        TimeArgument?
 
     func run() async throws {
         let address = try UserError.parseEmail(email)
         let store = try await Project(options: global).openStore()
-        guard let before = try await store.lead(email: address) else { throw UserError("no lead with email \(address)") }
+        guard let before = try await store.lead(email: address) else {
+            throw UserError("no lead with email \(address)")
+        }
         if before.status == .unsubscribed {
             print("\(address) was already unsubscribed")
             return
@@ -128,7 +140,8 @@ struct UnsubscribeCommand: AsyncParsableCommand {
         // Recorded as an event too, so the lead's story (`leads show`) says when and how.
         _ = try await retryingWhileBusy {
             try await store.recordEvent(
-                LeadInput(email: address), name: "unsubscribed", attributes: ["via": "nurture unsubscribe"], goalCampaigns: [], now: time)
+                LeadInput(email: address), name: "unsubscribed", attributes: ["via": "nurture unsubscribe"],
+                goalCampaigns: [], now: time)
         }
         print("unsubscribed \(address)")
     }

@@ -42,7 +42,8 @@ struct LeadsImportCommand: AsyncParsableCommand {
             throw UserError("\(file):1: \(problem.description)")
         }
         let imported = summary.inserted + summary.updated
-        var line = "imported \(imported) of \(summary.rows) rows from \(file): \(summary.inserted) new, \(summary.updated) updated"
+        var line =
+            "imported \(imported) of \(summary.rows) rows from \(file): \(summary.inserted) new, \(summary.updated) updated"
         if summary.rejected > 0 { line += "; \(summary.rejected) rejected (see above)" }
         print(line)
     }

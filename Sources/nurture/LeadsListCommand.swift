@@ -11,13 +11,15 @@ struct LeadsListCommand: AsyncParsableCommand {
     @Option(help: "Only leads with this tag.") var tag: String?
     @Option(help: "Only leads with this status: active, unsubscribed, bounced or complained.") var status: String?
     @Option(help: "Only leads enrolled in this campaign.") var campaign: String?
-    @Option(name: .customLong("min-score"), help: "Only leads with at least this score (fit + engagement).") var minScore: Int?
+    @Option(name: .customLong("min-score"), help: "Only leads with at least this score (fit + engagement).")
+    var minScore: Int?
     @Option(help: "Only leads that reached this lifecycle stage (or a later one).") var stage: String?
     @Option(help: ArgumentHelp("Take scores at this time (default: now).", valueName: "time")) var now: TimeArgument?
     @Option(help: "table (for people), json or csv (for tools).") var format: Format = .table
-    @Option(help: ArgumentHelp(
-        "The columns, comma-separated: email, first_name, last_name, name, status, timezone, tags, created, score, fit, engagement, stage (the furthest reached), source, medium, campaign (first touch), or any attribute by name.",
-        valueName: "list")) var columns: String?
+    @Option(
+        help: ArgumentHelp(
+            "The columns, comma-separated: email, first_name, last_name, name, status, timezone, tags, created, score, fit, engagement, stage (the furthest reached), source, medium, campaign (first touch), or any attribute by name.",
+            valueName: "list")) var columns: String?
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, json, csv
@@ -38,16 +40,22 @@ struct LeadsListCommand: AsyncParsableCommand {
         if let stage {
             let known = project.settings.stageRules
             guard known.ids.contains(stage) else {
-                throw UserError("no stage '\(stage)' in nurture.yml; \(known.isEmpty ? "it defines no stages" : "stages: \(known.ids.joined(separator: ", "))")")
+                throw UserError(
+                    "no stage '\(stage)' in nurture.yml; \(known.isEmpty ? "it defines no stages" : "stages: \(known.ids.joined(separator: ", "))")"
+                )
             }
             stages = known.atOrAfter(stage)
         }
-        let filter = LeadFilter(tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign, stages: stages)
+        let filter = LeadFilter(
+            tag: tag, status: status.flatMap(LeadStatus.init(rawValue:)), campaign: campaign, stages: stages)
         let chosen = try columns.map(LeadColumn.parse)
         let stageOrder = project.settings.stageRules.ids
         let readsStages = chosen?.contains(.stage) == true
         switch format {
-        case .csv: print((chosen?.map(\.header) ?? ["email", "first_name", "last_name", "status", "score", "tags", "created_at"]).joined(separator: ","))
+        case .csv:
+            print(
+                (chosen?.map(\.header) ?? ["email", "first_name", "last_name", "status", "score", "tags", "created_at"])
+                    .joined(separator: ","))
         case .json: print("[", terminator: "")
         case .table: print(chosen?.map(\.header).joined(separator: "  ") ?? "email  name  status  score  tags  created")
         }
@@ -63,13 +71,16 @@ struct LeadsListCommand: AsyncParsableCommand {
             // each lead did, a page at a time.
             let evidence = try await store.scoreEvidence(leadIDs: page.compactMap(\.id), events: rules.scoredEvents)
             for index in page.indices {
-                page[index].score = rules.score(of: page[index], evidence: page[index].id.flatMap { evidence[$0] } ?? [], at: time)
+                page[index].score = rules.score(
+                    of: page[index], evidence: page[index].id.flatMap { evidence[$0] } ?? [], at: time)
             }
             let reached = readsStages ? try await store.stages(ofLeads: page.compactMap(\.id)) : [:]
             for lead in page where minScore.map({ lead.score.total >= Double($0) }) ?? true {
                 if let chosen {
                     let stage = lead.id.flatMap { reached[$0] }.flatMap { StageRules.ordered($0, by: stageOrder).last }
-                    try print(Self.row(lead, columns: chosen, stage: stage, format: format, first: first), terminator: format == .json ? "" : "\n")
+                    try print(
+                        Self.row(lead, columns: chosen, stage: stage, format: format, first: first),
+                        terminator: format == .json ? "" : "\n")
                     first = false
                     count += 1
                     continue
@@ -79,14 +90,22 @@ struct LeadsListCommand: AsyncParsableCommand {
                 let tags = lead.tags.sorted()
                 switch format {
                 case .csv:
-                    let cells = [lead.email.address, lead.firstName ?? "", lead.lastName ?? "", lead.status.rawValue, lead.score.totalText,
-                                 tags.joined(separator: ";"), created]
+                    let cells = [
+                        lead.email.address, lead.firstName ?? "", lead.lastName ?? "", lead.status.rawValue,
+                        lead.score.totalText,
+                        tags.joined(separator: ";"), created,
+                    ]
                     print(cells.map(CSVCell.escape).joined(separator: ","))
                 case .json:
-                    let data = try JSONSerialization.data(withJSONObject: LeadDescription.jsonFields(lead), options: [.sortedKeys, .withoutEscapingSlashes])
+                    let data = try JSONSerialization.data(
+                        withJSONObject: LeadDescription.jsonFields(lead),
+                        options: [.sortedKeys, .withoutEscapingSlashes])
                     print((first ? "\n  " : ",\n  ") + String(decoding: data, as: UTF8.self), terminator: "")
                 case .table:
-                    print(Terminal.escapingControls("\(lead.email)  \(name.isEmpty ? "-" : name)  \(lead.status.rawValue)  \(lead.score.totalText)  \(tags.isEmpty ? "-" : tags.joined(separator: ","))  \(created)"))
+                    print(
+                        Terminal.escapingControls(
+                            "\(lead.email)  \(name.isEmpty ? "-" : name)  \(lead.status.rawValue)  \(lead.score.totalText)  \(tags.isEmpty ? "-" : tags.joined(separator: ","))  \(created)"
+                        ))
                 }
                 first = false
                 count += 1
@@ -105,13 +124,16 @@ struct LeadsListCommand: AsyncParsableCommand {
         case .csv:
             return columns.map { CSVCell.escape($0.text(of: lead, stage: stage)) }.joined(separator: ",")
         case .table:
-            return Terminal.escapingControls(columns.map { column in
-                let text = column.text(of: lead, stage: stage)
-                return text.isEmpty ? "-" : text
-            }.joined(separator: "  "))
+            return Terminal.escapingControls(
+                columns.map { column in
+                    let text = column.text(of: lead, stage: stage)
+                    return text.isEmpty ? "-" : text
+                }.joined(separator: "  "))
         case .json:
-            let object = Dictionary(columns.map { ($0.header, $0.json(of: lead, stage: stage)) }, uniquingKeysWith: { first, _ in first })
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let object = Dictionary(
+                columns.map { ($0.header, $0.json(of: lead, stage: stage)) }, uniquingKeysWith: { first, _ in first })
+            let data = try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             return (first ? "\n  " : ",\n  ") + String(decoding: data, as: UTF8.self)
         }
     }

@@ -45,7 +45,10 @@ struct NurtureCommand: AsyncParsableCommand {
             if !message.isEmpty {
                 if code == .success { print(message) } else { Terminal.error(message) }
             }
-            Foundation.exit(code == .success ? 0 : code.rawValue == ExitCode.validationFailure.rawValue || code.rawValue == 64 ? 1 : code.rawValue)
+            Foundation.exit(
+                code == .success
+                    ? 0
+                    : code.rawValue == ExitCode.validationFailure.rawValue || code.rawValue == 64 ? 1 : code.rawValue)
         }
     }
 }
@@ -58,6 +61,8 @@ struct UserError: Error, CustomStringConvertible {
 
     /// An email address from the command line, or a user error saying what is wrong with it.
     static func parseEmail(_ text: String) throws -> EmailAddress {
-        do { return try EmailAddress(text) } catch { throw UserError("'\(text)' is not a valid email address: \(error)") }
+        do { return try EmailAddress(text) } catch {
+            throw UserError("'\(text)' is not a valid email address: \(error)")
+        }
     }
 }

@@ -13,11 +13,20 @@ enum PeriodReportFormatter {
                 out += "  nothing sent yet\n"
                 continue
             }
-            let header = ["period", "step", "sent", "opened", "open%", "clicked", "click%", "unsub", "unsub%", "convert", "conv%"]
-            let rows = [header] + report.rows.map { row in
-                [row.period, row.step, String(row.sent), String(row.opened), CampaignReport.percent(row.openRate), String(row.clicked), CampaignReport.percent(row.clickRate),
-                 String(row.unsubscribed), CampaignReport.percent(row.unsubscribeRate), String(row.converted), CampaignReport.percent(row.conversionRate)]
-            }
+            let header = [
+                "period", "step", "sent", "opened", "open%", "clicked", "click%", "unsub", "unsub%", "convert", "conv%",
+            ]
+            let rows =
+                [header]
+                + report.rows.map { row in
+                    [
+                        row.period, row.step, String(row.sent), String(row.opened),
+                        CampaignReport.percent(row.openRate), String(row.clicked),
+                        CampaignReport.percent(row.clickRate),
+                        String(row.unsubscribed), CampaignReport.percent(row.unsubscribeRate), String(row.converted),
+                        CampaignReport.percent(row.conversionRate),
+                    ]
+                }
             for line in TextOutput.table(rows) { out += "  " + line + "\n" }
         }
         return out
@@ -25,11 +34,19 @@ enum PeriodReportFormatter {
 
     static func json(_ reports: [Report], granularity: PeriodReport.Granularity, zone: String) -> String {
         let object = reports.map { campaign, report -> [String: Any] in
-            ["campaign": campaign, "by": granularity.rawValue, "timezone": zone, "rows": report.rows.map { row -> [String: Any] in
-                ["period": row.period, "step": row.step, "sent": row.sent, "opened": row.opened, "open_rate": row.openRate ?? NSNull(),
-                 "clicked": row.clicked, "click_rate": row.clickRate ?? NSNull(), "unsubscribed": row.unsubscribed,
-                 "unsubscribe_rate": row.unsubscribeRate ?? NSNull(), "converted": row.converted, "conversion_rate": row.conversionRate ?? NSNull()]
-            }]
+            [
+                "campaign": campaign, "by": granularity.rawValue, "timezone": zone,
+                "rows": report.rows.map { row -> [String: Any] in
+                    [
+                        "period": row.period, "step": row.step, "sent": row.sent, "opened": row.opened,
+                        "open_rate": row.openRate ?? NSNull(),
+                        "clicked": row.clicked, "click_rate": row.clickRate ?? NSNull(),
+                        "unsubscribed": row.unsubscribed,
+                        "unsubscribe_rate": row.unsubscribeRate ?? NSNull(), "converted": row.converted,
+                        "conversion_rate": row.conversionRate ?? NSNull(),
+                    ]
+                },
+            ]
         }
         return TextOutput.json(object)
     }
@@ -38,8 +55,12 @@ enum PeriodReportFormatter {
         var lines = ["campaign,period,step,sent,opened,clicked,unsubscribed,converted"]
         for (campaign, report) in reports {
             for row in report.rows {
-                lines.append([campaign, row.period, row.step, String(row.sent), String(row.opened), String(row.clicked), String(row.unsubscribed),
-                              String(row.converted)].map(CSVCell.escape).joined(separator: ","))
+                lines.append(
+                    [
+                        campaign, row.period, row.step, String(row.sent), String(row.opened), String(row.clicked),
+                        String(row.unsubscribed),
+                        String(row.converted),
+                    ].map(CSVCell.escape).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -19,26 +19,38 @@ struct PlanCommand: AsyncParsableCommand {
         let winners = try await store.variantWinners()
         for campaign in catalog.campaigns {
             let report = CampaignPlanReport(
-                campaign: campaign, enrollments: try await store.enrollments(campaignID: campaign.id), planner: project.planner, now: time)
-            print("\(campaign.id) (\(campaign.file)): \(report.activeEnrollments) active enrolment\(report.activeEnrollments == 1 ? "" : "s")")
+                campaign: campaign, enrollments: try await store.enrollments(campaignID: campaign.id),
+                planner: project.planner, now: time)
+            print(
+                "\(campaign.id) (\(campaign.file)): \(report.activeEnrollments) active enrolment\(report.activeEnrollments == 1 ? "" : "s")"
+            )
             print("  steps: \(campaign.steps.map(\.id).joined(separator: " → "))")
             for step in campaign.steps {
                 guard let old = step.renamedFrom else { continue }
                 print("  step '\(step.id)' was '\(old)' (renamed_from): its history carries over; nobody gets it twice")
             }
-            for line in try await Self.variantChanges(campaign: campaign, recorded: winners, store: store) { print("  " + line) }
+            for line in try await Self.variantChanges(campaign: campaign, recorded: winners, store: store) {
+                print("  " + line)
+            }
             for problem in try await RenameCheck.all([campaign], store: store) {
                 print("  warning: \(problem.message); \(problem.hint)")
             }
             for (step, count) in report.goneSteps.sorted(by: { $0.key < $1.key }) {
-                print("  step '\(step)' is no longer in the file (removed or renamed): \(count) lead\(count == 1 ? "" : "s") got it; it is never sent again")
+                print(
+                    "  step '\(step)' is no longer in the file (removed or renamed): \(count) lead\(count == 1 ? "" : "s") got it; it is never sent again"
+                )
             }
-            let keptOut = try await store.countKeptOut(campaignID: campaign.id, rule: campaign.enrollment(stages: project.settings.stageRules), now: time)
+            let keptOut = try await store.countKeptOut(
+                campaignID: campaign.id, rule: campaign.enrollment(stages: project.settings.stageRules), now: time)
             if keptOut > 0 {
-                print("  \(keptOut) lead\(keptOut == 1 ? "" : "s") it would enrol already met its goal (\(campaign.goalEvents(stages: project.settings.stageRules).joined(separator: ", "))): kept out (reenroll: true would take them in)")
+                print(
+                    "  \(keptOut) lead\(keptOut == 1 ? "" : "s") it would enrol already met its goal (\(campaign.goalEvents(stages: project.settings.stageRules).joined(separator: ", "))): kept out (reenroll: true would take them in)"
+                )
             }
             for (step, count) in report.passedSteps.sorted(by: { $0.key < $1.key }) {
-                print("  step '\(step)' comes before where \(count) lead\(count == 1 ? " is" : "s are"): \(count == 1 ? "it" : "they") will not get it")
+                print(
+                    "  step '\(step)' comes before where \(count) lead\(count == 1 ? " is" : "s are"): \(count == 1 ? "it" : "they") will not get it"
+                )
             }
             var counts: [String: Int] = [:]
             for next in report.next { counts[Self.label(next.action), default: 0] += 1 }

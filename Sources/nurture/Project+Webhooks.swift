@@ -10,13 +10,15 @@ extension Project {
         try await store.setWebhooks(settings.webhooks)
         guard !settings.webhooks.isEmpty else { return nil }
         guard let secret = environment["NURTURE_WEBHOOK_SECRET"], !secret.isEmpty else {
-            throw UserError("""
+            throw UserError(
+                """
                 nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: it signs each request so your CRM can check it; \
                 set it to a long random secret (openssl rand -hex 32) and give the same to your CRM
                 """)
         }
         return WebhookDispatcher(
-            store: store, poster: CurlWebhookPoster(), secret: secret, scoreRules: settings.scoreRules, stageOrder: settings.stageRules.ids,
+            store: store, poster: CurlWebhookPoster(), secret: secret, scoreRules: settings.scoreRules,
+            stageOrder: settings.stageRules.ids,
             wallClock: Date.init)
     }
 }

@@ -34,7 +34,8 @@ struct Project {
     /// Links are tracked only when the user said where `serve` is reachable: a default
     /// base URL on 127.0.0.1 would send readers to a dead link.
     var tracksLinks: Bool {
-        settings.trackingEnabled && ((environment["NURTURE_BASE_URL"].map { !$0.isEmpty } ?? false) || settings.baseURL != nil)
+        settings.trackingEnabled
+            && ((environment["NURTURE_BASE_URL"].map { !$0.isEmpty } ?? false) || settings.baseURL != nil)
     }
 
     func trackingLinks(signer: LinkSigner) -> TrackingLinks { TrackingLinks(baseURL: baseURL, signer: signer) }
@@ -69,14 +70,17 @@ struct Project {
 
     /// The store, with the services a `ServiceGroup` must run for it when its pool is the
     /// group's (none for SQLite).
-    private func openStore(mayCreate: Bool, pool: PostgresStore.PoolOwner) async throws -> (store: any Store, services: [any Service]) {
+    private func openStore(mayCreate: Bool, pool: PostgresStore.PoolOwner) async throws -> (
+        store: any Store, services: [any Service]
+    ) {
         let location = databaseLocation
         if PostgresLocation.isPostgresURL(location) {
             // A password may come only from the environment: NURTURE_DB or PGPASSWORD.
             let fromEnvironment = databaseOption == nil && environment["NURTURE_DB"] != nil
             let parsed: PostgresLocation
             do {
-                parsed = try PostgresLocation(url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"])
+                parsed = try PostgresLocation(
+                    url: location, passwordAllowed: fromEnvironment, environmentPassword: environment["PGPASSWORD"])
             } catch let error as StoreError {
                 throw UserError(error.message)
             }
@@ -90,7 +94,9 @@ struct Project {
         }
         let path = resolve(location).path
         if !mayCreate && !FileManager.default.fileExists(atPath: path) {
-            throw UserError("there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)")
+            throw UserError(
+                "there is no store at \(path); check --db, NURTURE_DB or db in nurture.yml (a store is created by leads import, leads add, event, run or serve)"
+            )
         }
         return (try SQLiteStore(path: path, busyTimeout: try busyTimeout), [])
     }
@@ -144,23 +150,29 @@ struct Project {
     /// wins); nil when no URL is configured.
     var smtpSettings: SMTPSettings? {
         get throws {
-            guard let url = environment["NURTURE_SMTP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? settings.smtp.url else { return nil }
+            guard let url = environment["NURTURE_SMTP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? settings.smtp.url
+            else { return nil }
             guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
-                throw UserError("the SMTP URL must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.com:587)")
+                throw UserError(
+                    "the SMTP URL must start with smtp:// or smtps:// (like smtp://user:pass@mail.example.com:587)")
             }
             let mode = environment["NURTURE_SMTP_STARTTLS"] ?? settings.smtp.startTLS
-            var smtp = SMTPSettings(url: url, startTLS: try mode.map { mode in
-                guard let parsed = SMTPSettings.StartTLS(rawValue: mode) else {
-                    throw UserError("NURTURE_SMTP_STARTTLS must be required, optional or off, not '\(mode)'")
-                }
-                return parsed
-            })
+            var smtp = SMTPSettings(
+                url: url,
+                startTLS: try mode.map { mode in
+                    guard let parsed = SMTPSettings.StartTLS(rawValue: mode) else {
+                        throw UserError("NURTURE_SMTP_STARTTLS must be required, optional or off, not '\(mode)'")
+                    }
+                    return parsed
+                })
             smtp.username = environment["NURTURE_SMTP_USER"] ?? settings.smtp.username
             smtp.password = environment["NURTURE_SMTP_PASSWORD"]
             smtp.caFile = (environment["NURTURE_SMTP_CA_FILE"] ?? settings.smtp.caFile).map { resolve($0).path }
             smtp.envelopeSender = settings.smtp.envelopeFrom
             if let seconds = settings.smtp.timeoutSeconds { smtp.timeout = .seconds(seconds) }
-            if let connections = environment["NURTURE_SMTP_MAX_CONNECTIONS"].flatMap(Int.init) ?? settings.smtp.maxConnections {
+            if let connections = environment["NURTURE_SMTP_MAX_CONNECTIONS"].flatMap(Int.init)
+                ?? settings.smtp.maxConnections
+            {
                 smtp.maxConnections = min(64, max(1, connections))
             }
             smtp.ratePerSecond = settings.smtp.ratePerSecond
@@ -175,7 +187,9 @@ struct Project {
     /// messages and could not read its journal.
     func openTransport(journaled: Bool = false) throws -> any Transport {
         if var smtp = try smtpSettings {
-            if journaled, !PostgresLocation.isPostgresURL(databaseLocation) { smtp.journalDirectory = resolve(databaseLocation).path + ".sends" }
+            if journaled, !PostgresLocation.isPostgresURL(databaseLocation) {
+                smtp.journalDirectory = resolve(databaseLocation).path + ".sends"
+            }
             return SMTPTransport(settings: smtp)
         }
         let outbox = OutboxTransport(directory: outboxDirectory)
@@ -202,7 +216,8 @@ struct Project {
                 // one is dropped from the environment no warning remains.
                 try await store.replaceLinkSecret(with: fromEnvironment)
             } else if stored != fromEnvironment {
-                Terminal.warning("""
+                Terminal.warning(
+                    """
                     NURTURE_SECRET differs from the secret this store signed its links with: links already \
                     sent will answer 404. To rotate, set NURTURE_SECRET_PREVIOUS to the old secret for as long \
                     as old mail may be read (see the README, "Rotating the link secret").
@@ -211,7 +226,8 @@ struct Project {
         } else {
             secret = try await store.linkSecret {
                 var generator = SystemRandomNumberGenerator()
-                return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+                return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }
+                    .joined()
             }
         }
         return LinkSigner(secret: secret, previousSecret: previous)
@@ -224,6 +240,7 @@ struct Project {
     }
 
     func loadCatalog() -> CampaignCatalog {
-        CampaignCatalog.load(campaignsDirectory: campaignsDirectory, templatesDirectory: templatesDirectory, displayRoot: root)
+        CampaignCatalog.load(
+            campaignsDirectory: campaignsDirectory, templatesDirectory: templatesDirectory, displayRoot: root)
     }
 }

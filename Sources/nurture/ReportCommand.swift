@@ -20,18 +20,28 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "One campaign id (default: all).") var campaign: String?
     @Option(help: "table for people, json or csv for tools.") var format: Format = .table
-    @Option(help: """
-        stage: how many leads reached each lifecycle stage (nurture.yml's stages), and the rate between stages; \
-        source: leads by where they came from (first touch), and how many reached each stage; \
-        day, week or month: per step and period (in nurture.yml's timezone) sent, opens, clicks, unsubscribes, conversions and rates.
-        """)
+    @Option(
+        help: """
+            stage: how many leads reached each lifecycle stage (nurture.yml's stages), and the rate between stages; \
+            source: leads by where they came from (first touch), and how many reached each stage; \
+            day, week or month: per step and period (in nurture.yml's timezone) sent, opens, clicks, unsubscribes, conversions and rates.
+            """)
     var by: Grouping?
     @Flag(help: "Per step and link: people who clicked it, their clicks, and machines' clicks.") var links = false
-    @Flag(help: "Only the A/B variants: per step and variant sent, open, click and conversion rates, p-values, and winners.") var variants = false
-    @Option(help: ArgumentHelp("With --by source: leads captured on or after this day (in nurture.yml's timezone).", valueName: "YYYY-MM-DD"))
+    @Flag(
+        help:
+            "Only the A/B variants: per step and variant sent, open, click and conversion rates, p-values, and winners."
+    ) var variants = false
+    @Option(
+        help: ArgumentHelp(
+            "With --by source: leads captured on or after this day (in nurture.yml's timezone).",
+            valueName: "YYYY-MM-DD"))
     var since: String?
-    @Option(help: ArgumentHelp("With --by source: leads captured on or before this day.", valueName: "YYYY-MM-DD")) var until: String?
-    @Option(help: ArgumentHelp("With --by source: what each source cost (source,amount[,month]).", valueName: "costs.csv")) var costs: String?
+    @Option(help: ArgumentHelp("With --by source: leads captured on or before this day.", valueName: "YYYY-MM-DD"))
+    var until: String?
+    @Option(
+        help: ArgumentHelp("With --by source: what each source cost (source,amount[,month]).", valueName: "costs.csv"))
+    var costs: String?
 
     enum Grouping: String, ExpressibleByArgument, CaseIterable {
         case stage, source, day, week, month
@@ -41,9 +51,12 @@ struct ReportCommand: AsyncParsableCommand {
         let project = try Project(options: global)
         if by == .stage {
             let stages = project.settings.stageRules
-            guard !stages.isEmpty else { throw UserError("nurture.yml defines no stages (see 'stages:' in the README)") }
+            guard !stages.isEmpty else {
+                throw UserError("nurture.yml defines no stages (see 'stages:' in the README)")
+            }
             let store = try await project.openStore()
-            let funnel = StageFunnel(stages: stages.ids, counts: try await store.stageCounts(), totalLeads: try await store.leadCount())
+            let funnel = StageFunnel(
+                stages: stages.ids, counts: try await store.stageCounts(), totalLeads: try await store.leadCount())
             switch format {
             case .table: print(StageReport.table(funnel), terminator: "")
             case .json: print(StageReport.json(funnel))
@@ -59,7 +72,9 @@ struct ReportCommand: AsyncParsableCommand {
         var ids = catalog.campaigns.map(\.id)
         if let campaign {
             guard ids.contains(campaign) else {
-                throw UserError("no campaign '\(campaign)'; \(Suggestion.didYouMean(campaign, among: ids))campaigns: \(ids.joined(separator: ", "))")
+                throw UserError(
+                    "no campaign '\(campaign)'; \(Suggestion.didYouMean(campaign, among: ids))campaigns: \(ids.joined(separator: ", "))"
+                )
             }
             ids = [campaign]
         }
@@ -70,10 +85,19 @@ struct ReportCommand: AsyncParsableCommand {
             var reports: [PeriodReportFormatter.Report] = []
             for id in ids {
                 let steps = catalog.campaign(id)?.steps.map(\.id) ?? []
-                reports.append((id, PeriodReport(messages: try await store.sentMessages(campaignID: id), stepOrder: steps, granularity: granularity, zone: zone)))
+                reports.append(
+                    (
+                        id,
+                        PeriodReport(
+                            messages: try await store.sentMessages(campaignID: id), stepOrder: steps,
+                            granularity: granularity, zone: zone)
+                    ))
             }
             switch format {
-            case .table: print(Terminal.escapingControls(PeriodReportFormatter.table(reports, granularity: granularity, zone: zoneName)), terminator: "")
+            case .table:
+                print(
+                    Terminal.escapingControls(
+                        PeriodReportFormatter.table(reports, granularity: granularity, zone: zoneName)), terminator: "")
             case .json: print(PeriodReportFormatter.json(reports, granularity: granularity, zone: zoneName))
             case .csv: print(PeriodReportFormatter.csv(reports), terminator: "")
             }
@@ -99,8 +123,11 @@ struct ReportCommand: AsyncParsableCommand {
             // Only campaigns that test something read their messages.
             let recorded = winners.filter { $0.campaignID == id }
             guard variants || steps.contains(where: { !$0.variants.isEmpty }) || !recorded.isEmpty else { continue }
-            variantEntries.append(.init(
-                campaign: id, steps: steps, report: VariantReport(messages: try await store.sentMessages(campaignID: id), steps: steps), winners: recorded))
+            variantEntries.append(
+                .init(
+                    campaign: id, steps: steps,
+                    report: VariantReport(messages: try await store.sentMessages(campaignID: id), steps: steps),
+                    winners: recorded))
         }
         if variants {
             switch format {
@@ -116,7 +143,10 @@ struct ReportCommand: AsyncParsableCommand {
             reports.append(catalog.campaign(id).map { report.followingRenames(in: $0) } ?? report)
         }
         switch format {
-        case .table: print(ReportFormatter.table(reports) + Terminal.escapingControls(VariantReportFormatter.table(variantEntries)), terminator: "")
+        case .table:
+            print(
+                ReportFormatter.table(reports)
+                    + Terminal.escapingControls(VariantReportFormatter.table(variantEntries)), terminator: "")
         case .json: print(ReportFormatter.json(reports, variants: variantEntries))
         case .csv: print(ReportFormatter.csv(reports), terminator: "")
         }

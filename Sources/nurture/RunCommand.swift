@@ -17,24 +17,40 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Run one tick and exit.") var once = false
-    @Option(help: ArgumentHelp("Run a tick every interval until SIGTERM or SIGINT (like 60s, 5m).", valueName: "interval"))
+    @Option(
+        help: ArgumentHelp("Run a tick every interval until SIGTERM or SIGINT (like 60s, 5m).", valueName: "interval"))
     var every: String?
     @Option(help: ArgumentHelp("The clock for this tick (with --once).", valueName: "time")) var now: TimeArgument?
     @Flag(name: .customLong("dry-run"), help: "Print what would be sent to whom; change nothing.") var dryRun = false
     @Option(help: "Send at most this many messages in this tick.") var limit: Int?
-    @Flag(name: .customLong("allow-removed"), help: "Accept a step that looks like an unmarked rename as a new step (it is sent to leads who got the old one).")
+    @Flag(
+        name: .customLong("allow-removed"),
+        help:
+            "Accept a step that looks like an unmarked rename as a new step (it is sent to leads who got the old one).")
     var allowRemoved = false
-    @Option(help: "trace, debug (a line per message), info (each tick's start and end, with its counts), notice, warning, error or critical; default: LOG_LEVEL or warning.")
+    @Option(
+        help:
+            "trace, debug (a line per message), info (each tick's start and end, with its counts), notice, warning, error or critical; default: LOG_LEVEL or warning."
+    )
     var logLevel: String?
 
     func validate() throws {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if once && every != nil { throw ValidationError("--once and --every go alone, not both: --once runs one tick (for cron), --every INTERVAL keeps ticking") }
-        guard once != (every != nil) else { throw ValidationError("say --once (one tick, for cron) or --every INTERVAL") }
+        if once && every != nil {
+            throw ValidationError(
+                "--once and --every go alone, not both: --once runs one tick (for cron), --every INTERVAL keeps ticking"
+            )
+        }
+        guard once != (every != nil) else {
+            throw ValidationError("say --once (one tick, for cron) or --every INTERVAL")
+        }
         if now != nil && !once { throw ValidationError("--now goes with --once") }
-        if let every, Self.seconds(every) == nil { throw ValidationError("--every takes an interval like 30s, 5m or 1h, not '\(every)'") }
+        if let every, Self.seconds(every) == nil {
+            throw ValidationError("--every takes an interval like 30s, 5m or 1h, not '\(every)'")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
@@ -55,11 +71,13 @@ struct RunCommand: AsyncParsableCommand {
         // default, as cron mails whatever a job prints.
         LoggingSystem.bootstrap { StandardErrorLogHandler(label: $0) }
         var logger = Logger(label: "nurture.run")
-        logger.logLevel = (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel =
+            (logLevel ?? project.environment["LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .warning
         if let every {
             let (store, services) = try await project.openStoreForServiceGroup(mayCreate: true)
             try await TickRunner(project: project, catalog: catalog, store: store, logger: logger).runEvery(
-                seconds: Self.seconds(every)!, limit: limit, beside: services, firstCheck: { try await checkRenames(catalog, store) })
+                seconds: Self.seconds(every)!, limit: limit, beside: services,
+                firstCheck: { try await checkRenames(catalog, store) })
         } else {
             let store = try await project.openStore(mayCreate: true)
             try await checkRenames(catalog, store)
@@ -74,7 +92,9 @@ struct RunCommand: AsyncParsableCommand {
         guard !allowRemoved else { return }
         let problems = try await RenameCheck.all(catalog.campaigns, store: store)
         guard problems.isEmpty else {
-            throw UserError(problems.map(\.description).joined(separator: "\n") + "\nnothing was sent; fix the campaign files, or run with --allow-removed")
+            throw UserError(
+                problems.map(\.description).joined(separator: "\n")
+                    + "\nnothing was sent; fix the campaign files, or run with --allow-removed")
         }
     }
 }

@@ -22,13 +22,17 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
-    @Option(help: "trace, debug (one line per request), info, notice, warning, error or critical; default: LOG_LEVEL or info.")
+    @Option(
+        help:
+            "trace, debug (one line per request), info, notice, warning, error or critical; default: LOG_LEVEL or info."
+    )
     var logLevel: String?
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
@@ -53,7 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
             var settings = ServerSettings(
                 host: host, port: port, links: project.trackingLinks(signer: signer), classifier: project.classifier,
                 scoreRules: project.settings.scoreRules, adminPassword: project.environment["NURTURE_ADMIN_PASSWORD"],
-                subscribeTags: project.settings.subscribeTags, subscribeDefaultTags: project.settings.subscribeDefaultTags,
+                subscribeTags: project.settings.subscribeTags,
+                subscribeDefaultTags: project.settings.subscribeDefaultTags,
                 unsubscribeMailbox: project.settings.unsubscribeMailbox, loadCatalog: { project.loadCatalog() })
             settings.tracksLinks = project.tracksLinks
             settings.subscribeFields = project.settings.subscribeFields
@@ -63,7 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
             settings.timeZone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
             settings.webhooks = try await project.webhookDispatcher(store: store)
             if var confirmation = project.settings.subscribeConfirmation {
-                if let missing = project.missingConfirmationTemplate(in: project.loadCatalog()) { throw UserError(missing.description) }
+                if let missing = project.missingConfirmationTemplate(in: project.loadCatalog()) {
+                    throw UserError(missing.description)
+                }
                 confirmation.dkim = try project.dkimSigner()
                 settings.confirmation = (confirmation, { try project.openTransport() })
             }
@@ -72,7 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
                 Terminal.writeError("serving on http://\(host):\(bound) (links point at \(baseURL))\n")
             }
             if settings.pagesAreClosed {
-                Terminal.warning("listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password")
+                Terminal.warning(
+                    "listening beyond 127.0.0.1 without NURTURE_ADMIN_PASSWORD: /preview and /report are closed; set it to open them with a password"
+                )
             }
             return settings
         }

@@ -12,7 +12,9 @@ extension Settings {
                     at: field.node.location, "'\(field.text)' is a field the form reads itself, not an attribute",
                     hint: "list only extra fields, like fields: [company, title, employees, timezone]")
             } else if !CampaignParser.isIdentifier(field.text) {
-                diagnostics.error(at: field.node.location, "'\(field.text)' is not a valid field name", hint: CampaignParser.identifierHint)
+                diagnostics.error(
+                    at: field.node.location, "'\(field.text)' is not a valid field name",
+                    hint: CampaignParser.identifierHint)
             } else if !names.contains(field.text) {
                 names.append(field.text)
             }

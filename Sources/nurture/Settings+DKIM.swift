@@ -25,8 +25,12 @@ extension Settings {
             else { return nil }
             let label = #/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/#
             for (what, value) in [("domain", domain), ("selector", selector)]
-            where value.text.split(separator: ".", omittingEmptySubsequences: false).contains(where: { $0.wholeMatch(of: label) == nil }) {
-                diagnostics.error(at: value.node.location, "a DKIM key's \(what) must be DNS labels joined by dots, not '\(value.text)'", hint: example)
+            where value.text.split(separator: ".", omittingEmptySubsequences: false).contains(where: {
+                $0.wholeMatch(of: label) == nil
+            }) {
+                diagnostics.error(
+                    at: value.node.location,
+                    "a DKIM key's \(what) must be DNS labels joined by dots, not '\(value.text)'", hint: example)
                 return nil
             }
             return DKIMKeySetting(domain: domain.text, selector: selector.text, keyFile: file.text)
@@ -42,11 +46,16 @@ extension Project {
         let keys = try settings.dkim.map { setting in
             let path = resolve(setting.keyFile).path
             var info = stat()
-            guard stat(path, &info) == 0 else { throw UserError("cannot read the DKIM key file \(path): \(String(cString: strerror(errno)))") }
-            guard info.st_mode & 0o077 == 0 else {
-                throw UserError("the DKIM key file \(path) may be read by others; allow only its owner: chmod 600 \(path)")
+            guard stat(path, &info) == 0 else {
+                throw UserError("cannot read the DKIM key file \(path): \(String(cString: strerror(errno)))")
             }
-            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw UserError("cannot read the DKIM key file \(path)") }
+            guard info.st_mode & 0o077 == 0 else {
+                throw UserError(
+                    "the DKIM key file \(path) may be read by others; allow only its owner: chmod 600 \(path)")
+            }
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw UserError("cannot read the DKIM key file \(path)")
+            }
             do {
                 return try DKIMKey(domain: setting.domain, selector: setting.selector, pem: pem)
             } catch {

@@ -9,37 +9,58 @@ extension Settings {
     static func readScore(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
         guard let map = MappingReader(node, what: "'score'", into: &diagnostics) else { return }
         map.rejectUnknownKeys(allowed: scoreKeys, in: "'score'", into: &diagnostics)
-        if let value = map.optionalText("open", into: &diagnostics), let open = points("open", value, &diagnostics) { settings.scoreRules.open = open }
-        if let value = map.optionalText("click", into: &diagnostics), let click = points("click", value, &diagnostics) { settings.scoreRules.click = click }
-        if let node = map["events"], !node.isNull, let events = MappingReader(node, what: "'score.events'", into: &diagnostics) {
+        if let value = map.optionalText("open", into: &diagnostics), let open = points("open", value, &diagnostics) {
+            settings.scoreRules.open = open
+        }
+        if let value = map.optionalText("click", into: &diagnostics), let click = points("click", value, &diagnostics) {
+            settings.scoreRules.click = click
+        }
+        if let node = map["events"], !node.isNull,
+            let events = MappingReader(node, what: "'score.events'", into: &diagnostics)
+        {
             for name in events.keys {
-                if let value = events.optionalText(name, into: &diagnostics), let score = points(name, value, &diagnostics) { settings.scoreRules.events[name] = score }
+                if let value = events.optionalText(name, into: &diagnostics),
+                    let score = points(name, value, &diagnostics)
+                {
+                    settings.scoreRules.events[name] = score
+                }
             }
         }
-        if let value = map.optionalText("half_life", into: &diagnostics) { settings.scoreRules.halfLife = halfLife(value, &diagnostics) }
+        if let value = map.optionalText("half_life", into: &diagnostics) {
+            settings.scoreRules.halfLife = halfLife(value, &diagnostics)
+        }
         if let node = map["fit"], !node.isNull {
             guard let items = node.items else {
-                diagnostics.error(at: node.location, "'score.fit' takes a list of rules, found \(node.kindName)",
-                                  hint: "for example fit: [{ attribute: employees, at_least: 200, points: 20 }]")
+                diagnostics.error(
+                    at: node.location, "'score.fit' takes a list of rules, found \(node.kindName)",
+                    hint: "for example fit: [{ attribute: employees, at_least: 200, points: 20 }]")
                 return
             }
             settings.scoreRules.fit = items.compactMap { fitRule($0, &diagnostics) }
         }
     }
 
-    private static func points(_ key: String, _ value: (text: String, node: YAMLNode), _ diagnostics: inout DiagnosticBag) -> Int? {
+    private static func points(
+        _ key: String, _ value: (text: String, node: YAMLNode), _ diagnostics: inout DiagnosticBag
+    ) -> Int? {
         guard let points = Int(value.text), abs(points) <= 1_000_000 else {
-            diagnostics.error(at: value.node.location, "'\(key)' must be a whole number of points, not '\(value.text)'", hint: "like 3 or -5")
+            diagnostics.error(
+                at: value.node.location, "'\(key)' must be a whole number of points, not '\(value.text)'",
+                hint: "like 3 or -5")
             return nil
         }
         return points
     }
 
     /// `30d`, `12h`, `2w`; `none` (or absent) for points that keep their value.
-    private static func halfLife(_ value: (text: String, node: YAMLNode), _ diagnostics: inout DiagnosticBag) -> TimeInterval? {
+    private static func halfLife(_ value: (text: String, node: YAMLNode), _ diagnostics: inout DiagnosticBag)
+        -> TimeInterval?
+    {
         if value.text.lowercased() == "none" { return nil }
         guard let duration = try? DripDuration.parse(value.text), !duration.isNegative, duration != .zero else {
-            diagnostics.error(at: value.node.location, "'half_life' must be a positive duration or none, not '\(value.text)'", hint: "like 30d, 2w or 12h")
+            diagnostics.error(
+                at: value.node.location, "'half_life' must be a positive duration or none, not '\(value.text)'",
+                hint: "like 30d, 2w or 12h")
             return nil
         }
         // Engagement decays in elapsed time, so a day is 24 hours here.
@@ -53,8 +74,11 @@ extension Settings {
         let example = "like { attribute: employees, at_least: 200, points: 20 } or { free_email: true, points: -10 }"
         let tests = fitTests.filter { map[$0] != nil }
         guard tests.count == 1, let key = tests.first, let testNode = map[key] else {
-            diagnostics.error(at: node.location, tests.isEmpty ? "a fit rule needs one test: \(fitTests.joined(separator: ", "))"
-                              : "a fit rule has one test, not \(tests.joined(separator: " and "))", hint: example)
+            diagnostics.error(
+                at: node.location,
+                tests.isEmpty
+                    ? "a fit rule needs one test: \(fitTests.joined(separator: ", "))"
+                    : "a fit rule has one test, not \(tests.joined(separator: " and "))", hint: example)
             return nil
         }
         guard let pointsValue = map.requiredText("points", in: "a fit rule", hint: example, into: &diagnostics),
@@ -62,7 +86,11 @@ extension Settings {
         else { return nil }
         let attribute = map.optionalText("attribute", into: &diagnostics)
         if key == "free_email" {
-            if let attribute { diagnostics.error(at: attribute.node.location, "'free_email' reads the address, not an attribute", hint: "remove 'attribute'") }
+            if let attribute {
+                diagnostics.error(
+                    at: attribute.node.location, "'free_email' reads the address, not an attribute",
+                    hint: "remove 'attribute'")
+            }
             guard let free = map.optionalFlag("free_email", into: &diagnostics) else { return nil }
             return FitRule(attribute: nil, test: .freeEmail(free), points: points)
         }
@@ -80,19 +108,26 @@ extension Settings {
             test = .oneOf(items)
         case "at_least", "at_most":
             guard let text = testNode.scalarText, let bound = Double(text), bound.isFinite else {
-                diagnostics.error(at: testNode.location, "'\(key)' takes a number, not \(testNode.scalarText.map { "'\($0)'" } ?? testNode.kindName)", hint: "like \(key): 200")
+                diagnostics.error(
+                    at: testNode.location,
+                    "'\(key)' takes a number, not \(testNode.scalarText.map { "'\($0)'" } ?? testNode.kindName)",
+                    hint: "like \(key): 200")
                 return nil
             }
             test = key == "at_least" ? .atLeast(bound) : .atMost(bound)
         case "matches":
             guard let text = testNode.scalarText else {
-                diagnostics.error(at: testNode.location, "'matches' takes a regular expression", hint: #"like matches: "(?i)\b(vp|director)\b""#)
+                diagnostics.error(
+                    at: testNode.location, "'matches' takes a regular expression",
+                    hint: #"like matches: "(?i)\b(vp|director)\b""#)
                 return nil
             }
             do {
                 test = .matches(try FitPattern(text))
             } catch {
-                diagnostics.error(at: testNode.location, "'matches' is not a valid regular expression: \(error)", hint: #"like matches: "(?i)\b(vp|director)\b""#)
+                diagnostics.error(
+                    at: testNode.location, "'matches' is not a valid regular expression: \(error)",
+                    hint: #"like matches: "(?i)\b(vp|director)\b""#)
                 return nil
             }
         default:

@@ -58,16 +58,23 @@ struct Settings: Sendable {
         /// Messages each connection admits per durable commit (`SendLoop.admitAhead`).
         var admitAhead: Int?
 
-        static let keys = ["url", "starttls", "username", "ca_file", "timeout", "envelope_from", "verp", "max_connections", "rate_per_second", "admit_ahead"]
+        static let keys = [
+            "url", "starttls", "username", "ca_file", "timeout", "envelope_from", "verp", "max_connections",
+            "rate_per_second", "admit_ahead",
+        ]
     }
 
-    static let keys = ["db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking", "score", "stages", "webhooks", "subscribe", "dkim"]
+    static let keys = [
+        "db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking",
+        "score", "stages", "webhooks", "subscribe", "dkim",
+    ]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
     static func load(path: String, displayName: String) throws -> Settings {
         var settings = Settings()
         guard FileManager.default.fileExists(atPath: path) else { return settings }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw UserError("cannot read \(displayName) as UTF-8 text")
         }
         var diagnostics = DiagnosticBag()
@@ -82,27 +89,42 @@ struct Settings: Sendable {
                 if TimeZoneNames.isKnown(zone.text) {
                     settings.defaultTimeZone = zone.text
                 } else {
-                    diagnostics.error(at: zone.node.location, "unknown time zone '\(zone.text)'", hint: "use an IANA name like Europe/Berlin")
+                    diagnostics.error(
+                        at: zone.node.location, "unknown time zone '\(zone.text)'",
+                        hint: "use an IANA name like Europe/Berlin")
                 }
             }
-            settings.campaignsDirectory = map.optionalText("campaigns_dir", into: &diagnostics)?.text ?? settings.campaignsDirectory
-            settings.templatesDirectory = map.optionalText("templates_dir", into: &diagnostics)?.text ?? settings.templatesDirectory
+            settings.campaignsDirectory =
+                map.optionalText("campaigns_dir", into: &diagnostics)?.text ?? settings.campaignsDirectory
+            settings.templatesDirectory =
+                map.optionalText("templates_dir", into: &diagnostics)?.text ?? settings.templatesDirectory
             settings.baseURL = map.optionalText("base_url", into: &diagnostics)?.text
             if let node = map["smtp"], !node.isNull { settings.smtp = readSMTP(node, into: &diagnostics) }
             if let node = map["tracking"], !node.isNull { readTracking(node, into: &settings, &diagnostics) }
             if let node = map["score"], !node.isNull { readScore(node, into: &settings, &diagnostics) }
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["dkim"], !node.isNull { settings.dkim = readDKIM(node, &diagnostics) }
-            if let node = map["stages"], !node.isNull { settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics) }
-            if let node = map["subscribe"], !node.isNull, let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics) {
+            if let node = map["stages"], !node.isNull {
+                settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics)
+            }
+            if let node = map["subscribe"], !node.isNull,
+                let subscribe = MappingReader(node, what: "'subscribe'", into: &diagnostics)
+            {
                 subscribe.rejectUnknownKeys(
-                    allowed: ["tags", "default_tags", "fields", "per_client_per_minute", "confirmations_per_minute"] + confirmKeys, in: "'subscribe'",
+                    allowed: ["tags", "default_tags", "fields", "per_client_per_minute", "confirmations_per_minute"]
+                        + confirmKeys, in: "'subscribe'",
                     into: &diagnostics)
                 settings.subscribeFields = readCaptureFields(subscribe, &diagnostics)
-                if let limit = number("per_client_per_minute", subscribe, &diagnostics, in: 1...100_000, whole: true, hint: "a whole number of posts, like 10") {
+                if let limit = number(
+                    "per_client_per_minute", subscribe, &diagnostics, in: 1...100_000, whole: true,
+                    hint: "a whole number of posts, like 10")
+                {
                     settings.subscribePerClientPerMinute = Int(limit)
                 }
-                if let limit = number("confirmations_per_minute", subscribe, &diagnostics, in: 1...100_000, whole: true, hint: "a whole number of mails, like 60") {
+                if let limit = number(
+                    "confirmations_per_minute", subscribe, &diagnostics, in: 1...100_000, whole: true,
+                    hint: "a whole number of mails, like 60")
+                {
                     settings.confirmationsPerMinute = Int(limit)
                 }
                 settings.subscribeTags = subscribe.textList("tags", into: &diagnostics).map(\.text)
@@ -111,7 +133,8 @@ struct Settings: Sendable {
             }
             if let mailbox = map.optionalText("unsubscribe_mailto", into: &diagnostics) {
                 do { settings.unsubscribeMailbox = try EmailAddress(mailbox.text) } catch {
-                    diagnostics.error(at: mailbox.node.location, "'unsubscribe_mailto' is not a valid address: \(error)")
+                    diagnostics.error(
+                        at: mailbox.node.location, "'unsubscribe_mailto' is not a valid address: \(error)")
                 }
             }
         }
@@ -125,16 +148,23 @@ struct Settings: Sendable {
         map.rejectUnknownKeys(allowed: SMTPFileSettings.keys, in: "'smtp'", into: &diagnostics)
         if let url = map.optionalText("url", into: &diagnostics) {
             if let components = URLComponents(string: url.text), components.password != nil {
-                diagnostics.error(at: url.node.location, "'url' carries a password; nurture.yml is kept in git",
-                                  hint: "remove it from the URL and set NURTURE_SMTP_PASSWORD (or NURTURE_SMTP_URL) in the environment")
+                diagnostics.error(
+                    at: url.node.location, "'url' carries a password; nurture.yml is kept in git",
+                    hint:
+                        "remove it from the URL and set NURTURE_SMTP_PASSWORD (or NURTURE_SMTP_URL) in the environment")
             } else if !(url.text.hasPrefix("smtp://") || url.text.hasPrefix("smtps://")) {
-                diagnostics.error(at: url.node.location, "'url' must start with smtp:// or smtps://", hint: "like smtp://mail.example.com:587")
+                diagnostics.error(
+                    at: url.node.location, "'url' must start with smtp:// or smtps://",
+                    hint: "like smtp://mail.example.com:587")
             }
             smtp.url = url.text
         }
         if let mode = map.optionalText("starttls", into: &diagnostics) {
-            if ["required", "optional", "off"].contains(mode.text) { smtp.startTLS = mode.text } else {
-                diagnostics.error(at: mode.node.location, "'starttls' must be required, optional or off, not '\(mode.text)'")
+            if ["required", "optional", "off"].contains(mode.text) {
+                smtp.startTLS = mode.text
+            } else {
+                diagnostics.error(
+                    at: mode.node.location, "'starttls' must be required, optional or off, not '\(mode.text)'")
             }
         }
         smtp.username = map.optionalText("username", into: &diagnostics)?.text
@@ -142,18 +172,30 @@ struct Settings: Sendable {
         if let sender = map.optionalText("envelope_from", into: &diagnostics) {
             // It goes into MAIL FROM: only a valid address, never anything with a line break.
             do { smtp.envelopeFrom = try EmailAddress(sender.text).address } catch {
-                diagnostics.error(at: sender.node.location, "'envelope_from' is not a valid address: \(error)", hint: "like bounces@acme.example")
+                diagnostics.error(
+                    at: sender.node.location, "'envelope_from' is not a valid address: \(error)",
+                    hint: "like bounces@acme.example")
             }
         }
         if let verp = map.optionalFlag("verp", into: &diagnostics) { smtp.verp = verp }
-        smtp.timeoutSeconds = number("timeout", map, &diagnostics, in: 1...3600, whole: true, hint: "whole seconds from 1 to 3600, like 60").map(Int.init)
-        smtp.maxConnections = number("max_connections", map, &diagnostics, in: 1...64, whole: true, hint: "a whole number from 1 to 64").map(Int.init)
-        smtp.ratePerSecond = number("rate_per_second", map, &diagnostics, in: 0.01...100_000, hint: "messages per second from 0.01 to 100000, like 10 or 0.5")
-        smtp.admitAhead = number("admit_ahead", map, &diagnostics, in: 1...32, whole: true, hint: "a whole number from 1 to 32").map(Int.init)
+        smtp.timeoutSeconds = number(
+            "timeout", map, &diagnostics, in: 1...3600, whole: true, hint: "whole seconds from 1 to 3600, like 60"
+        ).map(Int.init)
+        smtp.maxConnections = number(
+            "max_connections", map, &diagnostics, in: 1...64, whole: true, hint: "a whole number from 1 to 64"
+        ).map(Int.init)
+        smtp.ratePerSecond = number(
+            "rate_per_second", map, &diagnostics, in: 0.01...100_000,
+            hint: "messages per second from 0.01 to 100000, like 10 or 0.5")
+        smtp.admitAhead = number(
+            "admit_ahead", map, &diagnostics, in: 1...32, whole: true, hint: "a whole number from 1 to 32"
+        ).map(Int.init)
         return smtp
     }
 
-    private static func readTracking(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
+    private static func readTracking(
+        _ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag
+    ) {
         guard let map = MappingReader(node, what: "'tracking'", into: &diagnostics) else { return }
         map.rejectUnknownKeys(allowed: ["machine_window", "enabled"], in: "'tracking'", into: &diagnostics)
         if let enabled = map.optionalFlag("enabled", into: &diagnostics) { settings.trackingEnabled = enabled }
@@ -162,7 +204,9 @@ struct Settings: Sendable {
             if let seconds = Double(text), seconds >= 0, seconds <= 3600 {
                 settings.machineWindowSeconds = seconds
             } else {
-                diagnostics.error(at: window.node.location, "'machine_window' must be seconds from 0 to 3600, not '\(window.text)'", hint: "like 2 or 2s")
+                diagnostics.error(
+                    at: window.node.location, "'machine_window' must be seconds from 0 to 3600, not '\(window.text)'",
+                    hint: "like 2 or 2s")
             }
         }
     }
@@ -170,12 +214,17 @@ struct Settings: Sendable {
     /// A number within `range` (and whole when asked). Range-checked here because values
     /// like `1e20`, `inf` or `1e-320` would otherwise overflow a conversion later.
     static func number(
-        _ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, in range: ClosedRange<Double>, whole: Bool = false,
+        _ key: String, _ map: MappingReader, _ diagnostics: inout DiagnosticBag, in range: ClosedRange<Double>,
+        whole: Bool = false,
         hint: String
     ) -> Double? {
         guard let value = map.optionalText(key, into: &diagnostics) else { return nil }
-        guard let number = Double(value.text), number.isFinite, range.contains(number), !whole || number.rounded() == number else {
-            diagnostics.error(at: value.node.location, "'\(key)' must be \(hint.split(separator: ",").first ?? ""), not '\(value.text)'", hint: hint)
+        guard let number = Double(value.text), number.isFinite, range.contains(number),
+            !whole || number.rounded() == number
+        else {
+            diagnostics.error(
+                at: value.node.location,
+                "'\(key)' must be \(hint.split(separator: ",").first ?? ""), not '\(value.text)'", hint: hint)
             return nil
         }
         return number

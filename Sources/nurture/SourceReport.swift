@@ -3,7 +3,9 @@ import NurtureCore
 
 /// The text, JSON and CSV of `report --by source`.
 enum SourceReport {
-    static func number(_ value: Double?, decimals: Int = 2) -> String { value.map { String(format: "%.\(decimals)f", $0) } ?? "-" }
+    static func number(_ value: Double?, decimals: Int = 2) -> String {
+        value.map { String(format: "%.\(decimals)f", $0) } ?? "-"
+    }
 
     static func name(_ row: SourceAnalysis.Row) -> String { row.source?.source ?? "(none)" }
 
@@ -19,16 +21,22 @@ enum SourceReport {
         for row in analysis.rows {
             rows.append(cells(row, label: name(row), priced: priced))
             for touch in row.breakdown {
-                rows.append(cells(touch, label: "  \(touch.source?.medium ?? "-") / \(touch.source?.campaign ?? "-")", priced: false)
-                    + (priced ? ["", "", ""] : []))
+                rows.append(
+                    cells(
+                        touch, label: "  \(touch.source?.medium ?? "-") / \(touch.source?.campaign ?? "-")",
+                        priced: false)
+                        + (priced ? ["", "", ""] : []))
             }
         }
         return TextOutput.table(rows).joined(separator: "\n") + "\n"
     }
 
     static func fields(_ row: SourceAnalysis.Row) -> [String: Any] {
-        ["leads": row.leads, "stages": row.stages, "conversions": row.conversions, "conversion_rate": row.conversionRate ?? NSNull(),
-         "average_score": row.averageScore ?? NSNull(), "average_fit": row.averageFit ?? NSNull()]
+        [
+            "leads": row.leads, "stages": row.stages, "conversions": row.conversions,
+            "conversion_rate": row.conversionRate ?? NSNull(),
+            "average_score": row.averageScore ?? NSNull(), "average_fit": row.averageFit ?? NSNull(),
+        ]
     }
 
     static func json(_ analysis: SourceAnalysis, priced: Bool) -> String {
@@ -52,19 +60,35 @@ enum SourceReport {
     }
 
     static func csv(_ analysis: SourceAnalysis, stages: [String], priced: Bool) -> String {
-        var header = ["source", "medium", "campaign", "leads"] + stages + ["conversions", "conversion_rate", "average_score", "average_fit"]
+        var header =
+            ["source", "medium", "campaign", "leads"] + stages + [
+                "conversions", "conversion_rate", "average_score", "average_fit",
+            ]
         if priced { header += ["spend", "cost_per_lead", "cost_per_conversion"] }
         func line(_ row: SourceAnalysis.Row, medium: String, campaign: String, priced: Bool) -> String {
-            var cells = [row.source?.source ?? "", medium, campaign, String(row.leads)] + stages.map { String(row.stages[$0] ?? 0) }
-            cells += [String(row.conversions)] + [row.conversionRate, row.averageScore, row.averageFit].map { $0.map { String(format: "%.4f", $0) } ?? "" }
-            if priced { cells += [row.spend, row.costPerLead, row.costPerConversion].map { $0.map { String(format: "%.2f", $0) } ?? "" } }
+            var cells =
+                [row.source?.source ?? "", medium, campaign, String(row.leads)]
+                + stages.map { String(row.stages[$0] ?? 0) }
+            cells +=
+                [String(row.conversions)]
+                + [row.conversionRate, row.averageScore, row.averageFit].map {
+                    $0.map { String(format: "%.4f", $0) } ?? ""
+                }
+            if priced {
+                cells += [row.spend, row.costPerLead, row.costPerConversion].map {
+                    $0.map { String(format: "%.2f", $0) } ?? ""
+                }
+            }
             return cells.map(CSVCell.escape).joined(separator: ",")
         }
         var lines = [header.map(CSVCell.escape).joined(separator: ",")]
         for row in analysis.rows {
             lines.append(line(row, medium: "", campaign: "", priced: priced))
             for touch in row.breakdown {
-                lines.append(line(touch, medium: touch.source?.medium ?? "", campaign: touch.source?.campaign ?? "", priced: false) + (priced ? ",,," : ""))
+                lines.append(
+                    line(
+                        touch, medium: touch.source?.medium ?? "", campaign: touch.source?.campaign ?? "", priced: false
+                    ) + (priced ? ",,," : ""))
             }
         }
         return lines.joined(separator: "\n") + "\n"

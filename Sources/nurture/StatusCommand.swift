@@ -28,7 +28,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         print("waiting for retry: \(status.deferred.isEmpty ? "-" : "\(status.deferred.count)")")
         for item in status.deferred {
-            print("  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)\(item.reason.map { "  (\($0))" } ?? "")")
+            print(
+                "  \(TimeText.utc(item.at))  \(item.campaignID)/\(item.step ?? "?")  \(item.email)\(item.reason.map { "  (\($0))" } ?? "")"
+            )
         }
         print("held: \(status.heldCount == 0 ? "-" : "\(status.heldCount)")")
         for item in status.held {
@@ -36,21 +38,31 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if status.heldCount > status.held.count { print("  … and \(status.heldCount - status.held.count) more") }
         if status.heldCount > 0 {
-            print("  held messages go once the lead has the variable (an import, leads add --attr) or the campaign gives a default")
+            print(
+                "  held messages go once the lead has the variable (an import, leads add --attr) or the campaign gives a default"
+            )
         }
         if status.inFlight > 0 { print("being sent right now: \(status.inFlight)") }
         print("unknown outcomes: \(status.unknown.isEmpty ? "-" : "\(status.unknown.count)")")
         for item in status.unknown {
-            print("  \(item.campaignID)/\(item.step)  \(item.email)  <\(item.messageID)>  since \(TimeText.utc(item.since))\(item.error.map { "  (\($0))" } ?? "")")
+            print(
+                "  \(item.campaignID)/\(item.step)  \(item.email)  <\(item.messageID)>  since \(TimeText.utc(item.since))\(item.error.map { "  (\($0))" } ?? "")"
+            )
         }
         if !status.unknown.isEmpty {
             print("  these may or may not have been delivered; after checking the mail server's log, run")
-            print("  `nurture retry-unknown` to send them again or `nurture retry-unknown --mark-sent` to count them as sent")
+            print(
+                "  `nurture retry-unknown` to send them again or `nurture retry-unknown --mark-sent` to count them as sent"
+            )
         }
         let webhooks = try await store.webhookBacklog()
         if webhooks.pending > 0 {
-            print("webhooks waiting: \(webhooks.pending) (\(webhooks.failing) failing, retried with growing waits of up to an hour)")
-            if let last = webhooks.lastFailure { print(Terminal.escapingControls("  last failure: \(last.url): \(last.error)")) }
+            print(
+                "webhooks waiting: \(webhooks.pending) (\(webhooks.failing) failing, retried with growing waits of up to an hour)"
+            )
+            if let last = webhooks.lastFailure {
+                print(Terminal.escapingControls("  last failure: \(last.url): \(last.error)"))
+            }
         }
     }
 }
@@ -58,14 +70,17 @@ struct StatusCommand: AsyncParsableCommand {
 struct RetryUnknownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry-unknown",
-        abstract: "Decide the messages whose outcome is unknown: send them again at the next tick, or count them as sent.")
+        abstract:
+            "Decide the messages whose outcome is unknown: send them again at the next tick, or count them as sent.")
 
     @OptionGroup var global: GlobalOptions
-    @Flag(name: .customLong("mark-sent"), help: "Count them as sent instead of sending them again.") var markSent = false
+    @Flag(name: .customLong("mark-sent"), help: "Count them as sent instead of sending them again.") var markSent =
+        false
 
     func run() async throws {
         let store = try await Project(options: global).openStore()
         let count = try await store.resolveUnknown(markSent: markSent, now: Date())
-        print(markSent ? "marked \(count) message(s) as sent" : "\(count) message(s) will be sent again at the next tick")
+        print(
+            markSent ? "marked \(count) message(s) as sent" : "\(count) message(s) will be sent again at the next tick")
     }
 }

@@ -34,14 +34,19 @@ struct SuppressCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take an address or @domain off the list (ended drips stay ended).")
+        static let configuration = CommandConfiguration(
+            abstract: "Take an address or @domain off the list (ended drips stay ended).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "An address or @domain.") var entry: String
 
         func run() async throws {
-            guard let pattern = Suppression.pattern(entry) else { throw UserError("'\(entry)' is neither an address nor a @domain") }
+            guard let pattern = Suppression.pattern(entry) else {
+                throw UserError("'\(entry)' is neither an address nor a @domain")
+            }
             let store = try await Project(options: global).openStore()
-            guard try await store.unsuppress(pattern) else { throw UserError("\(pattern) is not on the suppression list") }
+            guard try await store.unsuppress(pattern) else {
+                throw UserError("\(pattern) is not on the suppression list")
+            }
             print("removed \(pattern) from the suppression list")
         }
     }
@@ -52,7 +57,9 @@ struct SuppressCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await Project(options: global).openStore()
-            let rows = try await store.suppressions().map { [$0.pattern, TimeText.utc($0.createdAt), Terminal.escapingControls($0.reason)] }
+            let rows = try await store.suppressions().map {
+                [$0.pattern, TimeText.utc($0.createdAt), Terminal.escapingControls($0.reason)]
+            }
             for line in TextOutput.table([["entry", "since", "reason"]] + rows) { print(line) }
         }
     }
@@ -61,7 +68,8 @@ struct SuppressCommand: AsyncParsableCommand {
     /// Postmark, Mailgun and most others name it email, email_address, address or
     /// recipient); a row without a valid address is reported and skipped.
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Suppress every address of a CSV file (an ESP's suppression export).")
+        static let configuration = CommandConfiguration(
+            abstract: "Suppress every address of a CSV file (an ESP's suppression export).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "Why, kept with each entry.") var reason: String?
@@ -77,23 +85,32 @@ struct SuppressCommand: AsyncParsableCommand {
             guard let header = records.first else { throw UserError("\(file) is empty") }
             let names = header.fields.map(LeadCSVMapping.normalize)
             guard let column = names.firstIndex(where: Self.addressColumns.contains) else {
-                throw UserError("\(file) has no column of addresses (one named email, email_address, address or recipient); its columns: \(header.fields.joined(separator: ", "))")
+                throw UserError(
+                    "\(file) has no column of addresses (one named email, email_address, address or recipient); its columns: \(header.fields.joined(separator: ", "))"
+                )
             }
             var patterns: [String] = []
             var rejected = 0
             for record in records.dropFirst() {
-                guard record.problem == nil, column < record.fields.count, let pattern = Suppression.pattern(record.fields[column]) else {
+                guard record.problem == nil, column < record.fields.count,
+                    let pattern = Suppression.pattern(record.fields[column])
+                else {
                     if record.fields.contains(where: { !$0.isEmpty }) {
                         rejected += 1
-                        Terminal.writeError("\(file):\(record.line): no valid address in column '\(header.fields[column])'; skipped\n")
+                        Terminal.writeError(
+                            "\(file):\(record.line): no valid address in column '\(header.fields[column])'; skipped\n")
                     }
                     continue
                 }
                 patterns.append(pattern)
             }
             let store = try await Project(options: global).openStore(mayCreate: true)
-            let added = try await store.suppress(patterns, reason: reason ?? "imported from \(URL(fileURLWithPath: file).lastPathComponent)", now: Date())
-            print("suppressed \(added) new of \(patterns.count) addresses in \(file)\(rejected > 0 ? "; \(rejected) rows skipped" : "")")
+            let added = try await store.suppress(
+                patterns, reason: reason ?? "imported from \(URL(fileURLWithPath: file).lastPathComponent)", now: Date()
+            )
+            print(
+                "suppressed \(added) new of \(patterns.count) addresses in \(file)\(rejected > 0 ? "; \(rejected) rows skipped" : "")"
+            )
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
+import Logging
 import NurtureCore
 import NurtureDelivery
-import Logging
 import ServiceLifecycle
 
 /// Runs ticks for `run`: builds the send loop, prints progress and the summary, and
@@ -39,12 +39,17 @@ struct TickRunner {
     /// One tick. The caller has told the store the webhooks first
     /// (`Project.webhookDispatcher`), so the tick's own stage events get deliveries, and
     /// posts them off the tick's path.
-    func tick(transport: any Transport, now: Date, limit: Int?, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
-              shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> TickSummary {
+    func tick(
+        transport: any Transport, now: Date, limit: Int?,
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) async throws -> TickSummary {
         try await withTaskExecutorPreference(TickExecutor.shared) {
             // Unconfirmed subscriptions are kept `subscribe.pending_days`, then forgotten.
-            _ = try await store.forgetPendingSubscriptions(before: now.addingTimeInterval(-Double(project.settings.pendingDays) * 86_400))
-            return try await loop(transport: transport).tick(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
+            _ = try await store.forgetPendingSubscriptions(
+                before: now.addingTimeInterval(-Double(project.settings.pendingDays) * 86_400))
+            return try await loop(transport: transport).tick(
+                now: now, limit: limit, progress: progress, shouldStop: shouldStop)
         }
     }
 
@@ -68,7 +73,8 @@ struct TickRunner {
         progress.finish()
         // After the tick's mail: what it (and anything before it) left in the outbox.
         if let webhooks { (summary.webhooksDelivered, summary.webhooksFailed) = try await webhooks.run(now: now) }
-        try? await store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
+        try? await store.recordTick(
+            finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
         try report(summary, transportName: transport.name)
     }
 
@@ -78,7 +84,9 @@ struct TickRunner {
     private func runDry(now: Date, limit: Int?) async throws {
         let transport = DryRunTransport()
         let summary = try await store.withDiscardedChanges { view in
-            try await TickRunner(project: project, catalog: catalog, store: view, logger: logger).loop(transport: transport).tick(now: now, limit: limit)
+            try await TickRunner(project: project, catalog: catalog, store: view, logger: logger).loop(
+                transport: transport
+            ).tick(now: now, limit: limit)
         }
         for message in transport.messages {
             print("would send \(message.campaignID)/\(message.stepID) to \(message.recipient): \(message.subject)")
@@ -95,7 +103,8 @@ struct TickRunner {
         }
         if summary.sent == 0, summary.retrying > 0 {
             let why = summary.lastRetryReason.map { " (last: \($0))" } ?? ""
-            throw WorldError("no message could be delivered through \(transportName); \(summary.retrying) will be retried\(why)")
+            throw WorldError(
+                "no message could be delivered through \(transportName); \(summary.retrying) will be retried\(why)")
         }
     }
 
@@ -103,15 +112,20 @@ struct TickRunner {
     /// after the store's own (`services`: the PostgreSQL pool): a signal lets the messages
     /// in flight finish, records them, and stops; the pool stops after that. `firstCheck`
     /// runs inside the group (the store answers only once its pool runs) before any tick.
-    func runEvery(seconds: Int, limit: Int?, beside services: [any Service], firstCheck: @escaping @Sendable () async throws -> Void) async throws {
+    func runEvery(
+        seconds: Int, limit: Int?, beside services: [any Service],
+        firstCheck: @escaping @Sendable () async throws -> Void
+    ) async throws {
         let transport = try project.openTransport(journaled: true)
         Terminal.writeError("running a tick every \(seconds)s; stop with Ctrl-C or SIGTERM\n")
         Signals.unblockTermination()
         var logger = Logger(label: "nurture.run")
         logger.logLevel = .error
-        let ticks = TickService(runner: self, transport: transport, seconds: seconds, limit: limit, firstCheck: firstCheck)
-        let group = ServiceGroup(configuration: .init(
-            services: services + [ticks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let ticks = TickService(
+            runner: self, transport: transport, seconds: seconds, limit: limit, firstCheck: firstCheck)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services + [ticks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         Terminal.writeError("stopped\n")
     }
@@ -159,8 +173,10 @@ struct TickService: Service {
             let started = Date()
             var next = started.addingTimeInterval(TimeInterval(seconds))
             do {
-                let summary = try await runner.tick(transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
-                try? await runner.store.recordTick(finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
+                let summary = try await runner.tick(
+                    transport: transport, now: started, limit: limit, shouldStop: { stop.isSet })
+                try? await runner.store.recordTick(
+                    finishedAt: Date(), seconds: Date().timeIntervalSince(started), outcome: summary.outcome)
                 var line = "\(TimeText.utc(started)): \(summary)"
                 if let reason = summary.stoppedBecause { line += "; stopped: \(reason)" }
                 print(line)
@@ -187,7 +203,9 @@ struct TickService: Service {
             var pause: TimeInterval = 1
             do {
                 let (delivered, failed) = try await webhooks.run(now: Date(), shouldStop: { stop.isSet })
-                if delivered + failed > 0 { print("\(TimeText.utc(Date())): webhooks: \(delivered) delivered, \(failed) failed") }
+                if delivered + failed > 0 {
+                    print("\(TimeText.utc(Date())): webhooks: \(delivered) delivered, \(failed) failed")
+                }
                 outage.end()
             } catch let error as StoreError where error.isPassing {
                 pause = outage.next()
@@ -212,7 +230,9 @@ struct TickService: Service {
     static func leaveIfStillRunning(after grace: Duration) {
         let thread = Thread {
             Thread.sleep(forTimeInterval: Double(grace.components.seconds))
-            Terminal.writeError("still waiting on the store or a mail server \(grace.components.seconds)s after the signal: leaving now; what was in flight is settled by the next tick\n")
+            Terminal.writeError(
+                "still waiting on the store or a mail server \(grace.components.seconds)s after the signal: leaving now; what was in flight is settled by the next tick\n"
+            )
             fflush(nil)  // every stream: the tick lines printed so far
             _exit(2)
         }

@@ -11,7 +11,8 @@ struct TimeArgument: ExpressibleByArgument {
     }
 
     static func parse(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle().parse(text)) ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+        (try? Date.ISO8601FormatStyle().parse(text))
+            ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
     }
 
     /// `2030-01-07T10:00Z` → `2030-01-07T10:00:00Z`.

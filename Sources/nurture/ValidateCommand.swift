@@ -18,8 +18,11 @@ struct ValidateCommand: AsyncParsableCommand {
         for campaign in catalog.campaigns {
             for step in campaign.steps {
                 for stage in step.condition?.namedStages ?? [] where !stages.contains(stage) {
-                    diagnostics.error(at: step.location, "step '\(step.id)' asks for stage '\(stage)', which nurture.yml does not define",
-                                      hint: stages.isEmpty ? "add it under 'stages:' in nurture.yml" : "stages: \(stages.joined(separator: ", "))")
+                    diagnostics.error(
+                        at: step.location,
+                        "step '\(step.id)' asks for stage '\(stage)', which nurture.yml does not define",
+                        hint: stages.isEmpty
+                            ? "add it under 'stages:' in nurture.yml" : "stages: \(stages.joined(separator: ", "))")
                 }
             }
         }
@@ -32,12 +35,17 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         if let missing = project.missingConfirmationTemplate(in: catalog) { diagnostics.append(missing) }
         if !project.settings.webhooks.isEmpty, (project.environment["NURTURE_WEBHOOK_SECRET"] ?? "").isEmpty {
-            Terminal.warning("nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: run, serve and event refuse to start without it; set it to a long random secret and give the same to your CRM")
+            Terminal.warning(
+                "nurture.yml has webhooks but NURTURE_WEBHOOK_SECRET is not set: run, serve and event refuse to start without it; set it to a long random secret and give the same to your CRM"
+            )
         }
         // Keys that cannot be read are errors here as in `run`; unsigned campaigns are said.
         let signer = try project.dkimSigner()
-        for campaign in catalog.campaigns where signer?.keys(for: String(campaign.from.address.domain)).isEmpty ?? true {
-            Terminal.warning("campaign '\(campaign.id)' is not DKIM-signed: no key in nurture.yml's dkim: for \(campaign.from.address.domain) (Gmail and Yahoo require bulk mail signed by its From domain); add a key for it under dkim: in nurture.yml (README: DKIM signatures)")
+        for campaign in catalog.campaigns where signer?.keys(for: String(campaign.from.address.domain)).isEmpty ?? true
+        {
+            Terminal.warning(
+                "campaign '\(campaign.id)' is not DKIM-signed: no key in nurture.yml's dkim: for \(campaign.from.address.domain) (Gmail and Yahoo require bulk mail signed by its From domain); add a key for it under dkim: in nurture.yml (README: DKIM signatures)"
+            )
         }
         for diagnostic in diagnostics.sorted {
             Terminal.writeError("\(diagnostic)\n")
@@ -45,11 +53,15 @@ struct ValidateCommand: AsyncParsableCommand {
         let errors = diagnostics.errors.count
         let warnings = diagnostics.warnings.count
         if errors > 0 {
-            throw UserError("\(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them and run nurture validate again")
+            throw UserError(
+                "\(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them and run nurture validate again"
+            )
         }
         let steps = catalog.campaigns.reduce(0) { $0 + $1.steps.count }
         let templates = Set(catalog.campaigns.flatMap { $0.steps.flatMap(\.renderings).map(\.template) }).count
-        print("ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"), \(templates) template\(templates == 1 ? "" : "s")\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")")
+        print(
+            "ok: \(catalog.campaigns.count) campaign\(catalog.campaigns.count == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s"), \(templates) template\(templates == 1 ? "" : "s")\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")"
+        )
     }
 
     /// A `wait_until` attribute that some active leads hold in a form that is not an ISO
@@ -61,10 +73,12 @@ struct ValidateCommand: AsyncParsableCommand {
                 guard let attribute = step.dateAttribute else { continue }
                 let found = try await store.activeLeadAttributesNotDated(named: attribute)
                 guard found.count > 0 else { continue }
-                warnings.append(.warning(
-                    at: step.location,
-                    "step '\(step.id)' waits for '\(attribute)', which \(found.count) active lead\(found.count == 1 ? " has" : "s have") in a form that is not a date (like '\(found.example ?? "")'); they will skip the step",
-                    hint: "write dates as ISO 8601, like 2030-12-04 or 2030-12-04T14:30:00Z, and import them again"))
+                warnings.append(
+                    .warning(
+                        at: step.location,
+                        "step '\(step.id)' waits for '\(attribute)', which \(found.count) active lead\(found.count == 1 ? " has" : "s have") in a form that is not a date (like '\(found.example ?? "")'); they will skip the step",
+                        hint: "write dates as ISO 8601, like 2030-12-04 or 2030-12-04T14:30:00Z, and import them again")
+                )
             }
         }
         return warnings
@@ -83,7 +97,8 @@ struct ValidateCommand: AsyncParsableCommand {
                 // Leads the step's condition keeps out never render it (`exists: true`).
                 let variables = Set(renderer.variableUses(campaign: campaign, step: step).map(\.variable))
                     .subtracting(step.condition?.requiredAttributes ?? []).subtracting(step.defaults.keys)
-                for variable in variables.subtracting(["email", "unsubscribe_url", "campaign", "step", "body"]).sorted() {
+                for variable in variables.subtracting(["email", "unsubscribe_url", "campaign", "step", "body"]).sorted()
+                {
                     let lacking: Int
                     if let known = counted[variable] {
                         lacking = known
@@ -92,11 +107,16 @@ struct ValidateCommand: AsyncParsableCommand {
                         counted[variable] = lacking
                     }
                     guard lacking > 0 else { continue }
-                    let consequence = VariableNeeds.neverHeld.contains(variable) ? "it renders empty for them" : "their message is held until they have it"
-                    warnings.append(.warning(
-                        at: step.templateLocation,
-                        "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); \(consequence)",
-                        hint: "give it a default (defaults: { \(variable): … } on the campaign or step), wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"))
+                    let consequence =
+                        VariableNeeds.neverHeld.contains(variable)
+                        ? "it renders empty for them" : "their message is held until they have it"
+                    warnings.append(
+                        .warning(
+                            at: step.templateLocation,
+                            "step \(step.label) uses '\(variable)', which \(lacking) active lead\(lacking == 1 ? " lacks" : "s lack"); \(consequence)",
+                            hint:
+                                "give it a default (defaults: { \(variable): … } on the campaign or step), wrap it in {{#\(variable)}}…{{/\(variable)}} to leave it out when missing, or add the attribute to those leads"
+                        ))
                 }
             }
         }

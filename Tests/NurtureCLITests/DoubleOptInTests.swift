@@ -10,7 +10,9 @@ import Testing
     init() throws {
         project = try TemporaryDirectory("nurture-optin")
         try Repository.copyExample(into: project)
-        try project.write("nurture.yml", """
+        try project.write(
+            "nurture.yml",
+            """
             subscribe:
               tags: [trial]
               fields: [company, timezone]
@@ -45,23 +47,32 @@ import Testing
 
     @Test func aSubscriptionWaitsForItsOwnersConfirmation() async throws {
         let port = try freeLoopbackPort()
-        let server = try await ServeProcess(in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
+        let server = try await ServeProcess(
+            in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
         defer { server.stop() }
         let environment = ["NURTURE_BASE_URL": server.baseURL]
-        let posted = try Curl.fetch(["-d", "email=zoe@example.com&name=Zoe&tags=trial&utm_source=ads&company=Zoetrope&timezone=Europe%2FBerlin&role=admin", "\(server.baseURL)/subscribe"])
+        let posted = try Curl.fetch([
+            "-d",
+            "email=zoe@example.com&name=Zoe&tags=trial&utm_source=ads&company=Zoetrope&timezone=Europe%2FBerlin&role=admin",
+            "\(server.baseURL)/subscribe",
+        ])
         #expect(posted.status == 200 && posted.body.contains("check your inbox"))
         #expect(try nurture("leads", "show", "zoe@example.com").status == 1, "not a lead yet")
         // A second request within the hour mails nothing more, and rewrites nothing of
         // the first (issue 41.7: a third party cannot rename a pending subscription).
-        #expect(try Curl.fetch(["-d", "email=zoe@example.com&name=Mallory&company=Evil", "\(server.baseURL)/subscribe"]).status == 200)
+        #expect(
+            try Curl.fetch(["-d", "email=zoe@example.com&name=Mallory&company=Evil", "\(server.baseURL)/subscribe"])
+                .status == 200)
         let mails = try await outbox(waitingFor: 1)
         #expect(mails.count == 1, "one confirmation: \(mails.count)")
-        let mail = try #require(mails.first).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        let mail = try #require(mails.first).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(
+            of: "=3D", with: "=")
         #expect(mail.contains("Subject: Confirm your subscription to Acme"))
         #expect(!mail.contains("List-Unsubscribe"))
-        let link = try #require(mail.components(separatedBy: "\(server.baseURL)/subscribe/confirm/").dropFirst().first.map {
-            "\(server.baseURL)/subscribe/confirm/" + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
-        })
+        let link = try #require(
+            mail.components(separatedBy: "\(server.baseURL)/subscribe/confirm/").dropFirst().first.map {
+                "\(server.baseURL)/subscribe/confirm/" + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+            })
         // Pending leads are never enrolled: the trial campaign sends nothing.
         #expect(try nurture("run", "--once", environment: environment).stdout.hasPrefix("sent 0,"))
 
@@ -78,7 +89,10 @@ import Testing
         #expect(shown.stdout.contains("(active"), "\(shown.stdout)")
         #expect(shown.stdout.contains("tags:       trial"))
         #expect(shown.stdout.contains("Zoe") && !shown.stdout.contains("Mallory"), "\(shown.stdout)")
-        let json = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "zoe@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("leads", "show", "zoe@example.com", "--format", "json").stdout.utf8))
+            as? [String: Any]
         let lead = (json?["lead"] as? [String: Any]) ?? json ?? [:]
         #expect(lead["attributes"] as? [String: String] == ["company": "Zoetrope"], "kept while pending: \(lead)")
         #expect(lead["timezone"] as? String == "Europe/Berlin")
@@ -90,13 +104,20 @@ import Testing
 
     @Test func anUnconfirmedSubscriptionIsForgottenAfterItsDays() async throws {
         let port = try freeLoopbackPort()
-        let server = try await ServeProcess(in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
+        let server = try await ServeProcess(
+            in: project.url, port: port, environment: ["NURTURE_BASE_URL": "http://127.0.0.1:\(port)"])
         defer { server.stop() }
         #expect(try Curl.fetch(["-d", "email=amy@example.com", "\(server.baseURL)/subscribe"]).status == 200)
-        let mail = try #require(try await outbox(waitingFor: 1).first).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
-        let token = try #require(mail.components(separatedBy: "/subscribe/confirm/").dropFirst().first?.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) })
+        let mail = try #require(try await outbox(waitingFor: 1).first).replacingOccurrences(of: "=\r\n", with: "")
+            .replacingOccurrences(of: "=3D", with: "=")
+        let token = try #require(
+            mail.components(separatedBy: "/subscribe/confirm/").dropFirst().first?.prefix {
+                $0.isLetter || $0.isNumber || "-_.".contains($0)
+            })
         // A tick four days on forgets it: the link no longer works.
-        #expect(try nurture("run", "--once", "--now", Date().addingTimeInterval(4 * 86_400).formatted(.iso8601)).status == 0)
+        #expect(
+            try nurture("run", "--once", "--now", Date().addingTimeInterval(4 * 86_400).formatted(.iso8601)).status == 0
+        )
         #expect(try Curl.fetch(["\(server.baseURL)/subscribe/confirm/\(token)"]).status == 404)
         #expect(try Curl.fetch(["-X", "POST", "\(server.baseURL)/subscribe/confirm/\(token)"]).status == 404)
         #expect(try nurture("leads", "show", "amy@example.com").status == 1)
@@ -130,14 +151,18 @@ import Testing
             if accepted.count >= 5 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(Set(accepted) == Set((0..<5).map { "accepted new\($0)@example.com" }), "a confirmation to each new address, none to the lead: \(accepted)")
+        #expect(
+            Set(accepted) == Set((0..<5).map { "accepted new\($0)@example.com" }),
+            "a confirmation to each new address, none to the lead: \(accepted)")
     }
 
     /// Issue 41.7: confirmation mails, all addresses together, are held to
     /// `subscribe.confirmations_per_minute`; the rest wait in the outbox (pending, not
     /// lost) for the next minute.
     @Test func confirmationMailsAreHeldToTheirRatePerMinute() async throws {
-        try project.write("nurture.yml", """
+        try project.write(
+            "nurture.yml",
+            """
             subscribe:
               tags: [trial]
               confirm: true
@@ -149,7 +174,8 @@ import Testing
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
         for index in 0..<6 {
-            #expect(try Curl.fetch(["-d", "email=rate\(index)@example.com", "\(server.baseURL)/subscribe"]).status == 200)
+            #expect(
+                try Curl.fetch(["-d", "email=rate\(index)@example.com", "\(server.baseURL)/subscribe"]).status == 200)
         }
         // Three go out at once; give the others a few seconds in which they would show.
         _ = try await outbox(waitingFor: 3)
@@ -157,6 +183,8 @@ import Testing
         let mails = outbox()
         #expect(mails.count == 3, "three confirmations in the first minute: \(mails.count)")
         let mailed = Set(mails.compactMap { $0.firstMatch(of: /To: <?(rate\d@example\.com)/).map { String($0.1) } })
-        #expect(mailed == ["rate0@example.com", "rate1@example.com", "rate2@example.com"], "the first three, in order: \(mailed)")
+        #expect(
+            mailed == ["rate0@example.com", "rate1@example.com", "rate2@example.com"],
+            "the first three, in order: \(mailed)")
     }
 }

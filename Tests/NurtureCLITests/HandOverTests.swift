@@ -11,7 +11,9 @@ import Testing
     init() throws {
         project = try TemporaryDirectory("nurture-hand-over")
         try project.write("templates/hello.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps: [{ id: hello, subject: "Hello", template: hello }]
@@ -35,7 +37,8 @@ import Testing
     /// inside `OwnThread.run`.
     func startTick(_ server: SMTPTestServer, waitingFor count: Int) throws -> NurtureBinary.Running {
         let tick = try NurtureBinary.start(
-            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
+            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url,
+            environment: ["NURTURE_SMTP_URL": server.url])
         let deadline = Date().addingTimeInterval(20)
         while recipients(server).count < count, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         return tick
@@ -61,7 +64,9 @@ import Testing
             answered.append(("lead23@example.com", Set(recipients(server))))
             let writer = Process()
             writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            writer.arguments = ["-c", """
+            writer.arguments = [
+                "-c",
+                """
                 import sqlite3, sys, time
                 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
                 for index in range(22, 17, -1):
@@ -70,15 +75,19 @@ import Testing
                                "WHERE email_key = ?2 AND status <> 'unsubscribed'", (int(time.time()), email))
                     log = open(sys.argv[2]).read()
                     print(email, ",".join(line[5:] for line in log.splitlines() if line.startswith("RCPT ")), flush=True)
-                """, project.url.appendingPathComponent("nurture.sqlite").path, server.folder.url.appendingPathComponent("received/log").path]
+                """, project.url.appendingPathComponent("nurture.sqlite").path,
+                server.folder.url.appendingPathComponent("received/log").path,
+            ]
             let pipe = Pipe()
             writer.standardOutput = pipe
             try writer.run()
-            let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(
+                separator: "\n")
             writer.waitUntilExit()
             for line in lines {
                 let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
-                answered.append((fields[0], Set((fields.count > 1 ? fields[1] : "").split(separator: ",").map(String.init))))
+                answered.append(
+                    (fields[0], Set((fields.count > 1 ? fields[1] : "").split(separator: ",").map(String.init))))
             }
             return (tick, done, answered.map { Answer(email: $0.email, mailedBefore: $0.mailedBefore) })
         }
@@ -109,7 +118,8 @@ import Testing
             return (tick, done, recipients(server))
         }
         #expect(done.status == 0, "\(done.stderr)")
-        #expect(mailedBefore == ["lead0@example.com"], "the unsubscribe answered while the first message was on the wire")
+        #expect(
+            mailedBefore == ["lead0@example.com"], "the unsubscribe answered while the first message was on the wire")
         let result = try tick.wait()
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("sent 1,"), "\(result.stdout)")
@@ -124,7 +134,8 @@ import Testing
 
     @Test(arguments: [1, 4])
     func killedTickLeavesInDoubtOnlyWhatWasOnTheWire(admitAhead: Int) async throws {
-        try project.write("nurture.yml", "smtp: { rate_per_second: 20, max_connections: 2, admit_ahead: \(admitAhead) }\n")
+        try project.write(
+            "nurture.yml", "smtp: { rate_per_second: 20, max_connections: 2, admit_ahead: \(admitAhead) }\n")
         try importLeads(120)
         let server = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_SMTP_URL": server.url]
@@ -134,15 +145,23 @@ import Testing
             return try doomed.wait()
         }
 
-        let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
-        let unknown = next.stdout.range(of: #"unknown (\d+)"#, options: .regularExpression).flatMap { Int(next.stdout[$0].dropFirst(8)) } ?? 0
+        let next = try NurtureBinary.run(
+            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
+        let unknown =
+            next.stdout.range(of: #"unknown (\d+)"#, options: .regularExpression).flatMap {
+                Int(next.stdout[$0].dropFirst(8))
+            } ?? 0
         // Admitted and not yet recorded (a group with the transport and the group admitted
         // next, or the ones back but not yet recorded): at most two groups per connection.
-        #expect(unknown <= 2 * admitAhead * 2, "at most \(2 * admitAhead) messages per connection can be in doubt: \(next.stdout)")
+        #expect(
+            unknown <= 2 * admitAhead * 2,
+            "at most \(2 * admitAhead) messages per connection can be in doubt: \(next.stdout)")
         let mailed = recipients(server)
         #expect(Set(mailed).count == mailed.count, "no lead mailed twice")
         // A message in doubt may have been killed before its RCPT TO.
-        #expect(mailed.count >= 120 - unknown && mailed.count <= 120, "every lead mailed once, but those in doubt: \(mailed.count)")
+        #expect(
+            mailed.count >= 120 - unknown && mailed.count <= 120,
+            "every lead mailed once, but those in doubt: \(mailed.count)")
     }
 
     /// Issue 11.6: two ticks that reach one store through different paths (a symlink)
@@ -156,8 +175,12 @@ import Testing
         let environment = ["NURTURE_SMTP_URL": server.url]
         let (first, second) = try await OwnThread.run { [self] in
             let first = try startTick(server, waitingFor: 5)
-            return (first, try NurtureBinary.run(
-                ["run", "--once", "--db", "link.sqlite", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment))
+            return (
+                first,
+                try NurtureBinary.run(
+                    ["run", "--once", "--db", "link.sqlite", "--now", "2030-01-07T10:00:00Z"], in: project.url,
+                    environment: environment)
+            )
         }
         #expect(second.stdout.contains("another tick is running"), "\(second.stdout) \(second.stderr)")
         let result = try first.wait()
@@ -165,7 +188,8 @@ import Testing
         let mailed = recipients(server)
         #expect(mailed.count == 40 && Set(mailed).count == 40, "\(mailed.count) messages")
         // The lock is free again.
-        let again = try NurtureBinary.run(["run", "--once", "--now", "2030-01-08T10:00:00Z"], in: project.url, environment: environment)
+        let again = try NurtureBinary.run(
+            ["run", "--once", "--now", "2030-01-08T10:00:00Z"], in: project.url, environment: environment)
         #expect(!again.stdout.contains("another tick"), "\(again.stdout)")
     }
 
@@ -180,7 +204,8 @@ import Testing
             doomed.kill()
             return try doomed.wait()
         }
-        let next = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
+        let next = try NurtureBinary.run(
+            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: environment)
         #expect(!next.stdout.contains("another tick"), "\(next.stdout)")
         #expect(Set(recipients(server)).count == recipients(server).count)
     }
@@ -190,7 +215,8 @@ import Testing
     @Test func unsubscribeMeetingABusyStoreIsRetried() async throws {
         try importLeads(1)
         let holder = try SQLiteLockHolder.hold(project.url.appendingPathComponent("nurture.sqlite").path, seconds: 4)
-        let unsubscribe = try NurtureBinary.run(["unsubscribe", "lead0@example.com"], in: project.url, environment: ["NURTURE_BUSY_TIMEOUT": "1s"])
+        let unsubscribe = try NurtureBinary.run(
+            ["unsubscribe", "lead0@example.com"], in: project.url, environment: ["NURTURE_BUSY_TIMEOUT": "1s"])
         holder.waitUntilExit()
         #expect(unsubscribe.status == 0, "\(unsubscribe.stderr)")
         let shown = try NurtureBinary.run(["leads", "show", "lead0@example.com"], in: project.url)

@@ -9,9 +9,14 @@ import Testing
 
     init() throws {
         project = try TemporaryDirectory("nurture-pages")
-        try project.write("templates/one.html.mustache", "<html><body><h1 id=\"greeting\">Hello {{first_name}}</h1><p><a href=\"https://acme.example/\">Acme</a></p></body></html>")
+        try project.write(
+            "templates/one.html.mustache",
+            "<html><body><h1 id=\"greeting\">Hello {{first_name}}</h1><p><a href=\"https://acme.example/\">Acme</a></p></body></html>"
+        )
         try project.write("templates/one.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/c.yml", """
+        try project.write(
+            "campaigns/c.yml",
+            """
             name: Trial welcome
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
@@ -41,7 +46,8 @@ import Testing
         let page = try HeadlessChromium.dumpDOM("\(server.baseURL)/preview/c/one?email=x%40example.com")
         #expect(page.contains("<title>Preview: c/one</title>"), "no script ran and retitled the page")
         #expect(!page.contains("pwned</title>"))
-        #expect(page.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "the lead's name is shown as text")
+        #expect(
+            page.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "the lead's name is shown as text")
         #expect(!page.contains("<script>"), "no script element made it into the DOM")
         #expect(page.contains("<iframe sandbox=\"\""), "the HTML part is in a sandboxed frame")
         #expect(page.contains("Subject: <strong class=\"subject\">Welcome, &lt;script&gt;"))
@@ -77,22 +83,27 @@ import Testing
         defer { first.stop() }
         let second = try NurtureBinary.run(["serve", "--port", "\(first.port)"], in: project.url)
         #expect(second.status == 2, "\(second.stderr)")
-        #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(first.port): the port is in use"), "\(second.stderr)")
+        #expect(
+            second.stderr.contains("cannot listen on 127.0.0.1:\(first.port): the port is in use"), "\(second.stderr)")
         #expect(!second.stderr.contains("serving on"), "\(second.stderr)")
     }
 
     /// An address that is not this machine's (192.0.2.1 is TEST-NET-1, never assigned)
     /// is the same kind of failure, and says what --host takes.
     @Test func aHostNotThisMachinesIsAnError() throws {
-        let result = try NurtureBinary.run(["serve", "--host", "192.0.2.1", "--port", "\(try freeLoopbackPort())"], in: project.url)
+        let result = try NurtureBinary.run(
+            ["serve", "--host", "192.0.2.1", "--port", "\(try freeLoopbackPort())"], in: project.url)
         #expect(result.status == 2, "\(result.stderr)")
-        #expect(result.stderr.contains("this machine has no such address; --host takes one of its own"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("this machine has no such address; --host takes one of its own"), "\(result.stderr)")
         #expect(!result.stderr.contains("serving on"), "\(result.stderr)")
     }
 
     @Test func pagesNeedThePasswordBeyondLoopback() async throws {
         let port = try freeLoopbackPort()
-        let server = try await ServeProcess(in: project.url, port: port, arguments: ["--host", "0.0.0.0"], environment: ["NURTURE_ADMIN_PASSWORD": "hunter22"])
+        let server = try await ServeProcess(
+            in: project.url, port: port, arguments: ["--host", "0.0.0.0"],
+            environment: ["NURTURE_ADMIN_PASSWORD": "hunter22"])
         defer { server.stop() }
         #expect(try Curl.fetch(["\(server.baseURL)/report"]).status == 401)
         #expect(try Curl.fetch(["-u", "admin:wrong", "\(server.baseURL)/report"]).status == 401)
@@ -119,7 +130,9 @@ import Testing
             #expect(try Curl.fetch(["-H", header, "\(server.baseURL)/report"]).status == 403, "\(header)")
             #expect(try Curl.fetch(["-H", header, "\(server.baseURL)/preview"]).status == 403, "\(header)")
         }
-        #expect(try Curl.fetch(["-H", "X-Forwarded-For: 203.0.113.9", "\(server.baseURL)/subscribe"]).status == 200, "public pages stay public")
+        #expect(
+            try Curl.fetch(["-H", "X-Forwarded-For: 203.0.113.9", "\(server.baseURL)/subscribe"]).status == 200,
+            "public pages stay public")
     }
 
     @Test func subscribeCapturesValidatesAndIgnoresBots() async throws {
@@ -129,7 +142,10 @@ import Testing
         let form = try Curl.fetch([url])
         #expect(form.body.contains("name=\"website\""), "the honeypot is in the form")
 
-        let ok = try Curl.fetch(["--data-urlencode", "email=Zoe@Example.com", "--data-urlencode", "name=Zoë Quinn", "-d", "tags=newsletter", url])
+        let ok = try Curl.fetch([
+            "--data-urlencode", "email=Zoe@Example.com", "--data-urlencode", "name=Zoë Quinn", "-d", "tags=newsletter",
+            url,
+        ])
         #expect(ok.status == 200)
         #expect(ok.body.contains("Thank you"))
         let shown = try nurture("leads", "show", "zoe@example.com").stdout
@@ -158,7 +174,8 @@ import Testing
         #expect(try nurture("unsubscribe", "zoe@example.com").status == 0)
         let again = try Curl.fetch(["-d", "email=ZOE@example.com&first_name=Mallory&tags=trial", url])
         let fresh = try Curl.fetch(["-d", "email=new@example.com&first_name=Mallory&tags=trial", url])
-        #expect(again.status == fresh.status && again.body == fresh.body, "the same answer for a known and a new address")
+        #expect(
+            again.status == fresh.status && again.body == fresh.body, "the same answer for a known and a new address")
         let after = try nurture("leads", "show", "zoe@example.com").stdout
         #expect(after.contains("name:       Zoë Quinn"), "\(after)")
         #expect(after.contains("tags:       newsletter, web"), "\(after)")
@@ -166,7 +183,8 @@ import Testing
         #expect(try nurture("unsubscribe", "new@example.com").status == 0)
 
         // Captured leads are enrolled by their tags at the next tick.
-        #expect(try nurture("run", "--once").stdout.contains("enrolled 1"), "amy (trial) enters; zoe (newsletter) does not")
+        #expect(
+            try nurture("run", "--once").stdout.contains("enrolled 1"), "amy (trial) enters; zoe (newsletter) does not")
         // Still answering after all that.
         #expect(try Curl.fetch(["\(server.baseURL)/healthz"]).status == 200)
     }

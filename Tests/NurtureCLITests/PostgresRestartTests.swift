@@ -9,11 +9,13 @@ import Testing
     /// Another session takes an exclusive lock on `messages` and keeps it two minutes
     /// (or until the server restarts): every tick's first look at messages waits on it.
     func lockMessages(_ postgres: PostgresTestServer, _ database: String) async throws -> Process {
-        let locker = try postgres.startPSQL(database: database, script: """
-            BEGIN;
-            LOCK TABLE messages IN ACCESS EXCLUSIVE MODE;
-            SELECT pg_sleep(120);
-            """)
+        let locker = try postgres.startPSQL(
+            database: database,
+            script: """
+                BEGIN;
+                LOCK TABLE messages IN ACCESS EXCLUSIVE MODE;
+                SELECT pg_sleep(120);
+                """)
         // Taken well before the sender starts.
         try await Task.sleep(for: .seconds(1))
         return locker
@@ -21,7 +23,9 @@ import Testing
 
     /// How many messages the server accepted for each recipient.
     func accepted(_ server: SMTPTestServer) -> [String: Int] {
-        server.log().filter { $0.hasPrefix("accepted ") }.reduce(into: [:]) { $0[String($1.dropFirst(9)), default: 0] += 1 }
+        server.log().filter { $0.hasPrefix("accepted ") }.reduce(into: [:]) {
+            $0[String($1.dropFirst(9)), default: 0] += 1
+        }
     }
 
     /// `pg_ctl restart -m immediate` while `run --every 1s` is sending 2,000 messages at
@@ -34,7 +38,8 @@ import Testing
         defer { postgres.stop() }
         let database = try postgres.newDatabase()
         let leads = 2_000
-        let project = try WelcomeProject.make("nurture-pg-restart", leads: leads, connections: 8, environment: ["NURTURE_DB": database])
+        let project = try WelcomeProject.make(
+            "nurture-pg-restart", leads: leads, connections: 8, environment: ["NURTURE_DB": database])
         let smtp = try SMTPTestServer([], kind: .scripted)
         let environment = ["NURTURE_DB": database, "NURTURE_SMTP_URL": smtp.url]
         let sender = try NurtureBinary.start(["run", "--every", "1s"], in: project.url, environment: environment)
@@ -51,10 +56,16 @@ import Testing
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             try await Task.sleep(for: .seconds(1))
-            guard let now = try? NurtureBinary.run(["status"], in: project.url, environment: environment), now.status == 0 else { continue }
+            guard let now = try? NurtureBinary.run(["status"], in: project.url, environment: environment),
+                now.status == 0
+            else { continue }
             status = now.stdout
             let unknown = Int(status.firstMatch(of: /unknown outcomes: (\d+)/)?.1 ?? "0") ?? 0
-            if accepted(smtp).count + unknown >= leads, status.contains("due now: 0"), !status.contains("being sent right now") { break }
+            if accepted(smtp).count + unknown >= leads, status.contains("due now: 0"),
+                !status.contains("being sent right now")
+            {
+                break
+            }
         }
         let (result, took) = try await OwnThread.run { try sender.terminate() }
         #expect(took < 10, "SIGTERM took \(took) s")
@@ -79,7 +90,8 @@ import Testing
         let postgres = try PostgresTestServer.startPrivate()
         defer { postgres.stop() }
         let database = try postgres.newDatabase()
-        let project = try WelcomeProject.make("nurture-pg-lost", leads: 20, connections: 2, environment: ["NURTURE_DB": database])
+        let project = try WelcomeProject.make(
+            "nurture-pg-lost", leads: 20, connections: 2, environment: ["NURTURE_DB": database])
         let smtp = try SMTPTestServer([], kind: .scripted)
         let locker = try await lockMessages(postgres, database)
         defer { locker.terminate() }
@@ -94,7 +106,9 @@ import Testing
         let result = try await OwnThread.run { try sender.terminate().result }
         #expect(smtp.acceptedCount() == 20, "\(result.stderr)\n\(result.stdout)")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("lost the connection to PostgreSQL at 127.0.0.1:\(postgres.port)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("lost the connection to PostgreSQL at 127.0.0.1:\(postgres.port)"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("next try in 1s"), "\(result.stderr)")
         #expect(result.stderr.contains("the store answers again"), "\(result.stderr)")
     }
@@ -106,11 +120,14 @@ import Testing
         let postgres = try PostgresTestServer.startPrivate()
         defer { postgres.stop() }
         let database = try postgres.newDatabase()
-        let project = try WelcomeProject.make("nurture-pg-stuck", leads: 20, connections: 2, environment: ["NURTURE_DB": database])
+        let project = try WelcomeProject.make(
+            "nurture-pg-stuck", leads: 20, connections: 2, environment: ["NURTURE_DB": database])
         let smtp = try SMTPTestServer([], kind: .scripted)
         let locker = try await lockMessages(postgres, database)
         defer { locker.terminate() }
-        let sender = try NurtureBinary.start(["run", "--every", "1s"], in: project.url, environment: ["NURTURE_DB": database, "NURTURE_SMTP_URL": smtp.url])
+        let sender = try NurtureBinary.start(
+            ["run", "--every", "1s"], in: project.url,
+            environment: ["NURTURE_DB": database, "NURTURE_SMTP_URL": smtp.url])
         try await Task.sleep(for: .seconds(3))
         #expect(smtp.acceptedCount() == 0, "the lock should hold the tick")
         let (result, took) = try await OwnThread.run { try sender.terminate() }

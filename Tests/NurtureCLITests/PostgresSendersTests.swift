@@ -17,7 +17,8 @@ import Testing
     }
 
     func nurture(_ arguments: String..., environment: [String: String] = [:]) throws -> NurtureBinary.Result {
-        let result = try NurtureBinary.run(arguments, in: project.url, environment: environment.merging(["NURTURE_DB": database]) { $1 })
+        let result = try NurtureBinary.run(
+            arguments, in: project.url, environment: environment.merging(["NURTURE_DB": database]) { $1 })
         #expect(result.status == 0, "nurture \(arguments.joined(separator: " ")): \(result.stderr)")
         return result
     }
@@ -40,7 +41,9 @@ import Testing
 
     /// How many messages the server accepted for each recipient.
     func accepted(_ server: SMTPTestServer) -> [String: Int] {
-        server.log().filter { $0.hasPrefix("accepted ") }.reduce(into: [:]) { $0[String($1.dropFirst(9)), default: 0] += 1 }
+        server.log().filter { $0.hasPrefix("accepted ") }.reduce(into: [:]) {
+            $0[String($1.dropFirst(9)), default: 0] += 1
+        }
     }
 
     /// Three `run --every 1s` senders over 3,000 due leads into a slow SMTP server; one is
@@ -50,7 +53,9 @@ import Testing
     /// The kill is timed on a thread of its own (`OwnThread`); the waits after it sleep
     /// without holding a thread of the shared pool.
     @Test func threeSendersShareTheWorkAndAKilledOneLosesAndDuplicatesNothing() async throws {
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps: [{ id: hello, subject: "Hello", template: hello }]
@@ -66,7 +71,9 @@ import Testing
         // Kill the first sender once the three have delivered a third between them.
         let atKill = try await OwnThread.run { [self] in
             let deadline = Date().addingTimeInterval(120)
-            while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            while accepted(server).values.reduce(0, +) < 1_000, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
             senders[0].kill()
             _ = try senders[0].wait()
             return accepted(server).values.reduce(0, +)
@@ -81,7 +88,11 @@ import Testing
             try await Task.sleep(for: .seconds(1))
             status = try nurture("status").stdout
             let unknown = Int(status.firstMatch(of: /unknown outcomes: (\d+)/)?.1 ?? "0") ?? 0
-            if accepted(server).count + unknown >= 3_000 && !status.contains("being sent right now") && status.contains("due now: 0") { break }
+            if accepted(server).count + unknown >= 3_000 && !status.contains("being sent right now")
+                && status.contains("due now: 0")
+            {
+                break
+            }
         }
         for sender in senders.dropFirst() { sender.process.terminate() }
         let results = try senders.dropFirst().map { try $0.wait() }
@@ -92,7 +103,9 @@ import Testing
         let notDelivered = (0..<3_000).map { "lead\($0)@example.com" }.filter { byRecipient[$0] == nil }
         // Each lead not delivered to was in the dead sender's hands: in doubt, and named.
         // At most two groups of `admit_ahead` (4 by default) per connection (2).
-        #expect(notDelivered.count <= 2 * 4 * 2, "at most eight messages per connection of the killed sender: \(notDelivered)")
+        #expect(
+            notDelivered.count <= 2 * 4 * 2,
+            "at most eight messages per connection of the killed sender: \(notDelivered)")
         for email in notDelivered {
             #expect(status.contains(email), "\(email) got nothing and is not listed as in doubt:\n\(status)")
         }
@@ -109,7 +122,9 @@ import Testing
     /// by a sender works on either (the secret is shared through the store), an unsubscribe
     /// answered by one stops the mail of every sender, and a click on the other is counted.
     @Test func anUnsubscribeOnOneServerStopsEverySender() async throws {
-        try project.write("campaigns/drip.yml", """
+        try project.write(
+            "campaigns/drip.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps:
@@ -151,13 +166,17 @@ import Testing
 
         // Three senders at once for step two: every lead but the one who left gets it once.
         let senders = try (0..<3).map { _ in
-            try NurtureBinary.start(["run", "--once", "--now", "2030-01-09T10:00:00Z"], in: project.url, environment: environment.merging(db) { $1 })
+            try NurtureBinary.start(
+                ["run", "--once", "--now", "2030-01-09T10:00:00Z"], in: project.url,
+                environment: environment.merging(db) { $1 })
         }
         let results = try senders.map { try $0.wait() }
         #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
         let byRecipient = accepted(server)
         #expect(byRecipient["lead3@example.com"] == 1, "lead3 got step one only")
-        #expect(byRecipient.filter { $0.key != "lead3@example.com" }.values.allSatisfy { $0 == 2 }, "\(byRecipient.filter { $0.value != 2 })")
+        #expect(
+            byRecipient.filter { $0.key != "lead3@example.com" }.values.allSatisfy { $0 == 2 },
+            "\(byRecipient.filter { $0.value != 2 })")
         #expect(byRecipient.count == 40)
         let shown = try nurture("leads", "show", "lead4@example.com").stdout
         #expect(shown.contains("click"), "the click recorded by the second server shows: \(shown)")
@@ -168,7 +187,9 @@ import Testing
     @Test func aFirstOpenRacingOnTwoServersScoresOnce() async throws {
         try project.write("nurture.yml", "score: { open: 1, click: 3 }\n")
         try project.write("templates/hello.html.mustache", "<p>Hello {{first_name}}</p>\n")
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps: [{ id: hello, subject: "Hello", template: hello }]
@@ -181,7 +202,8 @@ import Testing
         defer { second.stop() }
         let outbox = project.url.appendingPathComponent("outbox")
         _ = try nurture("run", "--once", environment: ["NURTURE_BASE_URL": first.baseURL])
-        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: outbox.path).first { $0.hasSuffix(".eml") })
+        let name = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: outbox.path).first { $0.hasSuffix(".eml") })
         let message = try String(contentsOf: outbox.appendingPathComponent(name), encoding: .utf8)
             .replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
         let start = try #require(message.range(of: "\(first.baseURL)/o/"))
@@ -189,19 +211,24 @@ import Testing
         // Opens in the first seconds after delivery are a scanner's; wait them out.
         try await Task.sleep(for: .seconds(3))
         let onSecond = pixel.replacingOccurrences(of: first.baseURL, with: second.baseURL)
-        let statuses = try Curl.fetchAtOnce(Array(repeating: pixel, count: 12) + Array(repeating: onSecond, count: 12),
-                                            arguments: ["-A", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"])
+        let statuses = try Curl.fetchAtOnce(
+            Array(repeating: pixel, count: 12) + Array(repeating: onSecond, count: 12),
+            arguments: ["-A", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"])
         #expect(statuses.count == 24 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
         let shown = try nurture("leads", "show", "lead0@example.com").stdout
         #expect(shown.contains("score 1"), "24 opens of one message, on two servers at once, score one point: \(shown)")
-        let report = try JSONSerialization.jsonObject(with: Data(try nurture("report", "welcome", "--format", "json").stdout.utf8)) as? [[String: Any]]
+        let report =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("report", "welcome", "--format", "json").stdout.utf8)) as? [[String: Any]]
         let step = try #require((report?.first?["steps"] as? [[String: Any]])?.first)
         #expect(step["unique_opens"] as? Int == 1 && step["total_opens"] as? Int == 24, "\(step)")
     }
 
     /// A dry run on PostgreSQL shows what a tick would send and leaves the store as it was.
     @Test func aDryRunChangesNothing() throws {
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps: [{ id: hello, subject: "Hello", template: hello }]

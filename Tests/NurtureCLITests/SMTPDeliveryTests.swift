@@ -8,9 +8,15 @@ import Testing
 
     init() throws {
         project = try TemporaryDirectory("nurture-smtp-run")
-        try project.write("templates/hello.txt.mustache", "Hallo {{first_name}},\n\nschön, dass du da bist. Grüße aus Köln!\n")
-        try project.write("templates/hello.html.mustache", "<p>Hallo {{first_name}},</p><p>schön, dass du da bist. <a href=\"https://acme.example/start?a=1&b=2\">Los</a></p>\n")
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "templates/hello.txt.mustache", "Hallo {{first_name}},\n\nschön, dass du da bist. Grüße aus Köln!\n")
+        try project.write(
+            "templates/hello.html.mustache",
+            "<p>Hallo {{first_name}},</p><p>schön, dass du da bist. <a href=\"https://acme.example/start?a=1&b=2\">Los</a></p>\n"
+        )
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             id: welcome
             from: "Jürgen Groß <juergen@acme.example>"
             enroll: { tags: [trial] }
@@ -45,7 +51,9 @@ import Testing
         #expect(try tick(server.url, at: "2030-01-07T10:00:00Z").status == 0)
         let senders = try server.received().compactMap { $0["mail_from"] as? String }
         #expect(senders.count == 2 && Set(senders).count == 2, "\(senders)")
-        #expect(senders.allSatisfy { $0.wholeMatch(of: /bounces\+[0-9a-z]+-[a-z2-7]{16}@acme\.example/) != nil }, "\(senders)")
+        #expect(
+            senders.allSatisfy { $0.wholeMatch(of: /bounces\+[0-9a-z]+-[a-z2-7]{16}@acme\.example/) != nil },
+            "\(senders)")
 
         try project.write("nurture.yml", "smtp: { envelope_from: bounces@acme.example, verp: false }\n")
         #expect(try tick(server.url, at: "2030-01-08T10:00:00Z").status == 0)
@@ -85,13 +93,18 @@ import Testing
     @Test func leadDataCannotInjectHeadersOrRecipients() throws {
         let server = try SMTPTestServer()
         // The CLI refuses such a name outright…
-        #expect(try nurture(["leads", "add", "eve@example.com", "--first-name", "Eve\r\nBcc: victim@example.org"], smtp: nil).status == 1)
+        #expect(
+            try nurture(
+                ["leads", "add", "eve@example.com", "--first-name", "Eve\r\nBcc: victim@example.org"], smtp: nil
+            ).status == 1)
         // …so plant it in the store the way a buggy importer might.
         try addLead("eve@example.com", firstName: "Eve")
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [project.url.appendingPathComponent("nurture.sqlite").path,
-                            "UPDATE leads SET first_name = 'Eve' || char(13, 10) || 'Bcc: victim@example.org' WHERE email = 'eve@example.com'"]
+        sqlite.arguments = [
+            project.url.appendingPathComponent("nurture.sqlite").path,
+            "UPDATE leads SET first_name = 'Eve' || char(13, 10) || 'Bcc: victim@example.org' WHERE email = 'eve@example.com'",
+        ]
         try sqlite.run()
         sqlite.waitUntilExit()
         #expect(sqlite.terminationStatus == 0)
@@ -101,7 +114,8 @@ import Testing
         let names = message["header_names"] as? [String] ?? []
         #expect(!names.contains { $0.lowercased() == "bcc" })
         #expect((message["subject"] as? String)?.contains("\n") == false)
-        #expect((message["to"] as? String)?.contains("victim") == true, "the name is kept, but inside the To display name")
+        #expect(
+            (message["to"] as? String)?.contains("victim") == true, "the name is kept, but inside the To display name")
     }
 
     /// Issue 11.9: a 3,000-character name arrives whole, in lines within 998 octets.
@@ -140,10 +154,15 @@ import Testing
         #expect(first.status == 2, "nothing could be delivered: a failure of the world")
         #expect(try server.received().isEmpty)
         // Issue 10.8: why it was not delivered, where, and why it waits.
-        #expect(first.stderr.contains("no message could be delivered through smtp://127.0.0.1:\(server.port)"), "\(first.stderr)")
+        #expect(
+            first.stderr.contains("no message could be delivered through smtp://127.0.0.1:\(server.port)"),
+            "\(first.stderr)")
         #expect(first.stderr.contains("451 4.3.0 try again later"), "\(first.stderr)")
         let status = try nurture(["status", "--now", "2030-01-07T10:00:00Z"], smtp: nil).stdout
-        #expect(status.contains("welcome/hello  ann@example.com  (after the final dot: the server said \"451 4.3.0 try again later\""), "\(status)")
+        #expect(
+            status.contains(
+                "welcome/hello  ann@example.com  (after the final dot: the server said \"451 4.3.0 try again later\""),
+            "\(status)")
         #expect(try tick(server.url, at: "2030-01-07T10:01:00Z").stdout.contains("sent 0"))  // backoff
         #expect(try tick(server.url, at: "2030-01-07T10:06:00Z").stdout.contains("sent 1"))
         #expect(try tick(server.url, at: "2030-01-07T10:07:00Z").stdout.contains("sent 0"))
@@ -192,8 +211,9 @@ import Testing
         #expect(untrusted.status == 2)
         #expect(untrusted.stderr.contains("the tick stopped"))
         #expect(try server.received().isEmpty)
-        let trusted = try tick(server.url, at: "2030-01-07T10:00:00Z",
-                               extra: ["NURTURE_SMTP_STARTTLS": "required", "NURTURE_SMTP_CA_FILE": certificate.certificate])
+        let trusted = try tick(
+            server.url, at: "2030-01-07T10:00:00Z",
+            extra: ["NURTURE_SMTP_STARTTLS": "required", "NURTURE_SMTP_CA_FILE": certificate.certificate])
         #expect(trusted.status == 0, "\(trusted.stderr)")
         #expect(try server.received().count == 1)
     }
@@ -204,7 +224,8 @@ import Testing
         let server = try SMTPTestServer(["--final", "421"], kind: .scripted)
         try addLead("a@example.com")
         let running = try NurtureBinary.start(
-            ["run", "--every", "1s"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url, "NURTURE_SMTP_MAX_CONNECTIONS": "1"])
+            ["run", "--every", "1s"], in: project.url,
+            environment: ["NURTURE_SMTP_URL": server.url, "NURTURE_SMTP_MAX_CONNECTIONS": "1"])
         func waitFor(_ line: String) async throws {
             let deadline = Date().addingTimeInterval(20)
             while !server.log().contains(line), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -237,7 +258,9 @@ import Testing
     @Test func fiveHundredMessagesOverFourConnections() throws {
         let project = try TemporaryDirectory("nurture-volume")
         try project.write("templates/a.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/c.yml", """
+        try project.write(
+            "campaigns/c.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [t] }
             steps: [{ id: one, subject: "Hi {{first_name}}", template: a }]
@@ -254,7 +277,8 @@ import Testing
         // children with it blocked): smtp-sink writes its counters out when it exits.
         sink.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         sink.arguments = [
-            "-c", "import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM]); os.execv(sys.argv[1], sys.argv[1:])",
+            "-c",
+            "import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_DFL); signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM]); os.execv(sys.argv[1], sys.argv[1:])",
             "/usr/sbin/smtp-sink", "-c", "-u", "nobody", "127.0.0.1:\(port)", "100",
         ]
         let output = project.url.appendingPathComponent("sink.out")
@@ -274,7 +298,9 @@ import Testing
         // Its counter lines read "sess=N quit=N mesg=N".
         let counters = try String(contentsOf: output, encoding: .utf8)
             .split(whereSeparator: { $0 == "\r" || $0 == "\n" })
-            .compactMap { line in line.split(separator: " ").first { $0.hasPrefix("mesg=") }.flatMap { Int($0.dropFirst(5)) } }
+            .compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("mesg=") }.flatMap { Int($0.dropFirst(5)) }
+            }
         #expect(counters.max() == 500, "smtp-sink counted \(counters.max() ?? 0)")
     }
 }

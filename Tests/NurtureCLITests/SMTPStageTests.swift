@@ -12,8 +12,12 @@ import Testing
         project = try TemporaryDirectory("nurture-smtp-stage")
         // About 6 KB of body: larger than one read of libcurl's, as real mail is.
         let paragraph = String(repeating: "Nurture keeps its promises, line by line. ", count: 4)
-        try project.write("templates/hello.txt.mustache", "Hello {{first_name}},\n\n" + Array(repeating: paragraph, count: 36).joined(separator: "\n") + "\n")
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "templates/hello.txt.mustache",
+            "Hello {{first_name}},\n\n" + Array(repeating: paragraph, count: 36).joined(separator: "\n") + "\n")
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             id: welcome
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
@@ -22,13 +26,15 @@ import Testing
             """)
         try project.write("nurture.yml", "smtp: { timeout: 2, max_connections: 1 }\n")
         for email in leads {
-            let added = try NurtureBinary.run(["leads", "add", email, "--first-name", "Ann", "--tag", "trial"], in: project.url)
+            let added = try NurtureBinary.run(
+                ["leads", "add", email, "--first-name", "Ann", "--tag", "trial"], in: project.url)
             #expect(added.status == 0, "\(added.stderr)")
         }
     }
 
     func tick(_ server: SMTPTestServer, at time: String = "2030-01-07T10:00:00Z") throws -> NurtureBinary.Result {
-        try NurtureBinary.run(["run", "--once", "--now", time], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
+        try NurtureBinary.run(
+            ["run", "--once", "--now", time], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
     }
 
     func leadStatus(_ email: String) throws -> String {
@@ -68,7 +74,9 @@ import Testing
         #expect(try tick(down).status == 2)
         let status = try NurtureBinary.run(["status", "--now", "2030-01-07T10:00:00Z"], in: project.url).stdout
         #expect(status.contains("last tick stopped at "), "\(status)")
-        #expect(status.contains("127.0.0.1:\(down.port)") && status.contains("at the greeting") && status.contains("554"), "\(status)")
+        #expect(
+            status.contains("127.0.0.1:\(down.port)") && status.contains("at the greeting") && status.contains("554"),
+            "\(status)")
         try expectEveryLeadMailedOnceByAHealthyServer(at: "2030-01-07T10:01:00Z")
         #expect(!(try NurtureBinary.run(["status"], in: project.url).stdout.contains("last tick stopped")))
     }
@@ -93,7 +101,9 @@ import Testing
         // Larger than the socket buffers: the reset (after the body's first line) makes a
         // write fail, so the dot provably never reached the server.
         let paragraph = String(repeating: "Nurture keeps its promises, line by line. ", count: 4)
-        try project.write("templates/hello.txt.mustache", "Hello {{first_name}},\n\n" + Array(repeating: paragraph, count: 20_000).joined(separator: "\n") + "\n")
+        try project.write(
+            "templates/hello.txt.mustache",
+            "Hello {{first_name}},\n\n" + Array(repeating: paragraph, count: 20_000).joined(separator: "\n") + "\n")
         let server = try SMTPTestServer(["--drop-in-body"], kind: .scripted)
         let result = try tick(server)
         #expect(!result.stdout.contains("unknown"), "\(result.stdout)")

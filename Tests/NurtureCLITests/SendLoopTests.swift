@@ -14,7 +14,9 @@ import Testing
     }
 
     func campaign(_ body: String) throws {
-        try project.write("campaigns/drip.yml", """
+        try project.write(
+            "campaigns/drip.yml",
+            """
             id: drip
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
@@ -33,7 +35,9 @@ import Testing
     @discardableResult
     func nurture(_ arguments: String..., environment: [String: String] = [:]) throws -> NurtureBinary.Result {
         let result = try NurtureBinary.run(arguments, in: project.url, environment: environment)
-        if result.status != 0 { Issue.record("nurture \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)") }
+        if result.status != 0 {
+            Issue.record("nurture \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
         return result
     }
 
@@ -46,12 +50,16 @@ import Testing
         let quiet = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
         #expect(!quiet.stderr.contains("tick"), "\(quiet.stderr)")
         let info = try nurture("run", "--once", "--now", "2030-01-09T10:00:00Z", "--log-level", "info")
-        #expect(info.stderr.contains("info nurture.run: limit=none now=2030-01-09T10:00:00Z [NurtureCore] tick starting"), "\(info.stderr)")
+        #expect(
+            info.stderr.contains("info nurture.run: limit=none now=2030-01-09T10:00:00Z [NurtureCore] tick starting"),
+            "\(info.stderr)")
         #expect(info.stderr.contains("sent=2") && info.stderr.contains("tick ended"), "\(info.stderr)")
         #expect(!info.stderr.contains(" message\n"))
         let debug = try nurture("run", "--once", "--now", "2030-01-16T10:00:00Z", environment: ["LOG_LEVEL": "debug"])
         let lines = debug.stderr.split(separator: "\n").filter { $0.hasSuffix("] message") }
-        #expect(lines.count == 2 && lines.allSatisfy { $0.contains("step=three") && $0.contains("outcome=delivered") }, "\(debug.stderr)")
+        #expect(
+            lines.count == 2 && lines.allSatisfy { $0.contains("step=three") && $0.contains("outcome=delivered") },
+            "\(debug.stderr)")
     }
 
     func importLeads(_ count: Int, timezone: String = "") throws {
@@ -78,7 +86,10 @@ import Testing
     @Test func threeStepDripFollowsItsWaits() throws {
         try campaign(threeSteps)
         try importLeads(3)
-        let ticks = ["2030-01-07T10:00:00Z", "2030-01-07T10:00:00Z", "2030-01-08T10:00:00Z", "2030-01-09T10:00:00Z", "2030-01-16T10:00:00Z"]
+        let ticks = [
+            "2030-01-07T10:00:00Z", "2030-01-07T10:00:00Z", "2030-01-08T10:00:00Z", "2030-01-09T10:00:00Z",
+            "2030-01-16T10:00:00Z",
+        ]
         let sent = try ticks.map { try sentCount(nurture("run", "--once", "--now", $0)) }
         #expect(sent == [3, 0, 0, 3, 3])
         #expect(try outboxFiles().count == 9)
@@ -93,7 +104,9 @@ import Testing
     /// when the file is back, they continue where they stood.
     @Test func campaignFileMissingForATickStallsNothing() throws {
         try campaign(threeSteps)
-        try project.write("campaigns/other.yml", """
+        try project.write(
+            "campaigns/other.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [other] }
             steps: [{ id: one, subject: "One", template: one }]
@@ -116,7 +129,8 @@ import Testing
     /// gets the first step at Monday 09:00 New York time, not a minute before, across the
     /// weekend daylight-saving time starts (10 March 2030).
     @Test func windowOpensMondayAtNineInTheLeadsZone() throws {
-        try campaign("""
+        try campaign(
+            """
             send_window: { days: [mon, tue, wed, thu, fri], hours: "09:00-17:00" }
             \(threeSteps)
             """)
@@ -144,14 +158,17 @@ import Testing
     @Test func dryRunNeverHoldsTheWriteLock() async throws {
         try campaign(threeSteps)
         try importLeads(3000)
-        let dry = try NurtureBinary.start(["run", "--once", "--dry-run", "--now", "2030-01-07T10:00:00Z"], in: project.url)
+        let dry = try NurtureBinary.start(
+            ["run", "--once", "--dry-run", "--now", "2030-01-07T10:00:00Z"], in: project.url)
         var checks = 0
         var refused = 0
         while dry.process.isRunning {
             // Take the write lock without waiting: refused while anyone else holds it.
             let probe = Process()
             probe.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            probe.arguments = [project.url.appendingPathComponent("nurture.sqlite").path, ".timeout 0", "BEGIN IMMEDIATE; ROLLBACK;"]
+            probe.arguments = [
+                project.url.appendingPathComponent("nurture.sqlite").path, ".timeout 0", "BEGIN IMMEDIATE; ROLLBACK;",
+            ]
             probe.standardOutput = FileHandle.nullDevice
             probe.standardError = FileHandle.nullDevice
             try probe.run()
@@ -175,14 +192,17 @@ import Testing
         try campaign(threeSteps)
         try importLeads(2)
         #expect(try sentCount(nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")) == 2)
-        try campaign("""
+        try campaign(
+            """
             steps:
               - { id: intro, wait: 0m, subject: "Intro", template: one }
               - { id: one-renamed, wait: 0m, subject: "One", template: one }
               - { id: two, wait: 2d, subject: "Two", template: two }
             """)
         let plan = try nurture("plan", "--now", "2030-01-07T10:00:00Z").stdout
-        #expect(plan.contains("step 'one' is no longer in the file (removed or renamed): 2 leads got it; it is never sent again"))
+        #expect(
+            plan.contains(
+                "step 'one' is no longer in the file (removed or renamed): 2 leads got it; it is never sent again"))
         #expect(plan.contains("2 × intro due now"))
         // Issue 10.3: an unmarked rename is refused (plan warns, run exits 1) until it is
         // marked with renamed_from or accepted as new with --allow-removed.
@@ -237,7 +257,8 @@ import Testing
         // Wait until part of the batch is out, then kill without warning (on a thread of
         // its own: see `OwnThread`).
         _ = try await OwnThread.run { [self] in
-            let doomed = try NurtureBinary.start(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
+            let doomed = try NurtureBinary.start(
+                ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: slow)
             let deadline = Date().addingTimeInterval(30)
             while try outboxFiles().count < 60, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
             doomed.kill()
@@ -273,7 +294,9 @@ import Testing
     @Test func ticksUntilSIGTERM() async throws {
         let project = try TemporaryDirectory("nurture-every")
         try project.write("templates/a.txt.mustache", "Hello\n")
-        try project.write("campaigns/c.yml", """
+        try project.write(
+            "campaigns/c.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [t] }
             steps: [{ id: one, subject: Hi, template: a }]
@@ -281,7 +304,9 @@ import Testing
         #expect(try NurtureBinary.run(["leads", "add", "a@example.com", "--tag", "t"], in: project.url).status == 0)
         let running = try NurtureBinary.start(["run", "--every", "1s"], in: project.url)
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: project.url.appendingPathComponent("outbox").path), Date() < deadline {
+        while !FileManager.default.fileExists(atPath: project.url.appendingPathComponent("outbox").path),
+            Date() < deadline
+        {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await Task.sleep(for: .milliseconds(1500))
@@ -301,7 +326,9 @@ import Testing
     @Test func countsSendsConversionsAndUnsubscribes() throws {
         let project = try TemporaryDirectory("nurture-report")
         try project.write("templates/a.txt.mustache", "Hello\n")
-        try project.write("campaigns/drip.yml", """
+        try project.write(
+            "campaigns/drip.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [t] }
             exit_on: [purchased]
@@ -309,7 +336,9 @@ import Testing
               - { id: one, subject: One, template: a }
               - { id: two, wait: 2d, subject: Two, template: a, if: { has_tag: vip } }
             """)
-        func nurture(_ arguments: String...) throws -> NurtureBinary.Result { try NurtureBinary.run(arguments, in: project.url) }
+        func nurture(_ arguments: String...) throws -> NurtureBinary.Result {
+            try NurtureBinary.run(arguments, in: project.url)
+        }
         for email in ["a@example.com", "b@example.com", "c@example.com", "d@example.com"] {
             #expect(try nurture("leads", "add", email, "--tag", "t").status == 0)
         }
@@ -336,8 +365,13 @@ import Testing
         #expect(steps[1]["skipped"] as? Int == 2, "c and d are not vip")
 
         let csv = try nurture("report", "drip", "--format", "csv").stdout.split(separator: "\n")
-        #expect(csv.first == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,unique_opens,open_rate,unique_clicks,click_rate,machine_opens,machine_clicks,unsubscribed,converted,step_conversion_rate,held,held_because,campaign_enrolled,campaign_converted,campaign_conversion_rate,campaign_unsubscribed")
-        #expect(csv.dropFirst().first == "drip,one,4,0,0,0,0,0,0,0.0000,0,0.0000,0,0,0,1,0.2500,0,,4,1,0.2500,1", "a converted after step one")
+        #expect(
+            csv.first
+                == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,unique_opens,open_rate,unique_clicks,click_rate,machine_opens,machine_clicks,unsubscribed,converted,step_conversion_rate,held,held_because,campaign_enrolled,campaign_converted,campaign_conversion_rate,campaign_unsubscribed"
+        )
+        #expect(
+            csv.dropFirst().first == "drip,one,4,0,0,0,0,0,0,0.0000,0,0.0000,0,0,0,1,0.2500,0,,4,1,0.2500,1",
+            "a converted after step one")
         let table = try nurture("report").stdout
         #expect(table.contains("drip: 4 enrolled"))
         #expect(table.contains("1 converted (25.0%)"))
@@ -349,22 +383,29 @@ import Testing
     @Test func theReportCSVSaysWhichStepsHoldLeadsAndWhy() throws {
         let project = try TemporaryDirectory("nurture-report-held")
         try project.write("templates/a.txt.mustache", "Three tips for {{company}}\n")
-        try project.write("campaigns/tips.yml", """
+        try project.write(
+            "campaigns/tips.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [t] }
             steps:
               - { id: tips, subject: "Tips for {{company}}", template: a }
             """)
-        func nurture(_ arguments: String...) throws -> NurtureBinary.Result { try NurtureBinary.run(arguments, in: project.url) }
+        func nurture(_ arguments: String...) throws -> NurtureBinary.Result {
+            try NurtureBinary.run(arguments, in: project.url)
+        }
         #expect(try nurture("leads", "add", "kim@example.com", "--tag", "t", "--attr", "company=Kim Co").status == 0)
         #expect(try nurture("leads", "add", "lee@example.com", "--tag", "t").status == 0)
         #expect(try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z").status == 0)
         let csv = try nurture("report", "tips", "--format", "csv").stdout.split(separator: "\n")
         let heading = try #require(csv.first).split(separator: ",", omittingEmptySubsequences: false)
-        let row = try #require(csv.dropFirst().first { $0.hasPrefix("tips,tips,") }).split(separator: ",", omittingEmptySubsequences: false)
+        let row = try #require(csv.dropFirst().first { $0.hasPrefix("tips,tips,") }).split(
+            separator: ",", omittingEmptySubsequences: false)
         let cell = { (name: String) in heading.firstIndex(of: Substring(name)).map { String(row[$0]) } }
         #expect(cell("sent") == "1")
         #expect(cell("held") == "1", "\(csv)")
-        #expect(cell("held_because")?.contains("company") == true && cell("held_because")?.hasSuffix("(1)") == true, "\(csv)")
+        #expect(
+            cell("held_because")?.contains("company") == true && cell("held_because")?.hasSuffix("(1)") == true,
+            "\(csv)")
     }
 }

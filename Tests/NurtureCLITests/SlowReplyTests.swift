@@ -8,7 +8,9 @@ import Testing
     @Test func oneSlowDotReplyHoldsOnlyItsOwnConnection() throws {
         let project = try WelcomeProject.make("nurture-slow-dot", leads: 60, connections: 4)
         let server = try SMTPTestServer(["--first-session-dot-delay-ms", "1000"], kind: .scripted)
-        let tick = try NurtureBinary.run(["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url, environment: ["NURTURE_SMTP_URL": server.url])
+        let tick = try NurtureBinary.run(
+            ["run", "--once", "--now", "2030-01-07T10:00:00Z"], in: project.url,
+            environment: ["NURTURE_SMTP_URL": server.url])
         #expect(tick.stdout.hasPrefix("sent 60,"), "\(tick.stdout)\(tick.stderr)")
         // While the first connection waits a second for its first dot's reply, the other
         // three deliver: with one thread for all connections, none could (at most the

@@ -10,13 +10,17 @@ import Testing
     init() throws {
         project = try TemporaryDirectory("nurture-stages")
         try Repository.copyExample(into: project)
-        try project.write("nurture.yml", ScoringCommandTests.settings + """
-            stages:
-              - { id: mql, when: { score_at_least: 30 } }
-              - { id: sql, when: { event: sales_accepted } }
+        try project.write(
+            "nurture.yml",
+            ScoringCommandTests.settings + """
+                stages:
+                  - { id: mql, when: { score_at_least: 30 } }
+                  - { id: sql, when: { event: sales_accepted } }
 
-            """)
-        try project.write("campaigns/qualified.yml", """
+                """)
+        try project.write(
+            "campaigns/qualified.yml",
+            """
             id: qualified
             from: ada@acme.example
             enroll: { events: [mql] }
@@ -26,7 +30,9 @@ import Testing
 
             """)
         try project.write("templates/qualified/hello.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("people.csv", """
+        try project.write(
+            "people.csv",
+            """
             email,first_name,employees,title
             ann@acme.example,Ann,500,Engineer
             bo@gmail.com,Bo,3,Student
@@ -42,7 +48,9 @@ import Testing
     func sent(_ step: String) throws -> [String] {
         let outbox = project.url.appendingPathComponent("outbox")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []
-        return try files.filter { $0.contains(step) }.map { try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8) }
+        return try files.filter { $0.contains(step) }.map {
+            try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8)
+        }
     }
 
     @Test func leadsMoveThroughStagesAndGetTheCampaignThatWaitsForOne() throws {
@@ -61,9 +69,15 @@ import Testing
         #expect(try nurture("run", "--once").stdout.hasPrefix("sent 0"), "each lead once")
 
         let list = try nurture("leads", "list", "--stage", "mql", "--format", "csv")
-        #expect(list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] } == ["ann@acme.example", "cy@acme.example"])
-        #expect(try nurture("leads", "list", "--stage", "sql", "--format", "csv").stdout.split(separator: "\n").count == 1)
-        #expect(try nurture("leads", "list", "--stage", "nope").stderr.contains("no stage 'nope' in nurture.yml; stages: mql, sql"))
+        #expect(
+            list.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] } == [
+                "ann@acme.example", "cy@acme.example",
+            ])
+        #expect(
+            try nurture("leads", "list", "--stage", "sql", "--format", "csv").stdout.split(separator: "\n").count == 1)
+        #expect(
+            try nurture("leads", "list", "--stage", "nope").stderr.contains(
+                "no stage 'nope' in nurture.yml; stages: mql, sql"))
         // sql: accepted by sales.
         #expect(try nurture("event", "cy@acme.example", "sales_accepted").stdout.contains("entered stage sql"))
         #expect(try nurture("leads", "show", "cy@acme.example").stdout.contains("stages:     mql, sql"))
@@ -73,7 +87,9 @@ import Testing
         #expect(report.stdout.contains("(all leads)  3"), "\(report.stdout)")
         #expect(report.stdout.contains("mql          2         66.7%"), "\(report.stdout)")
         #expect(report.stdout.contains("sql          1         50.0%"), "\(report.stdout)")
-        let json = try JSONSerialization.jsonObject(with: Data(try nurture("report", "--by", "stage", "--format", "json").stdout.utf8)) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("report", "--by", "stage", "--format", "json").stdout.utf8)) as? [String: Any]
         let rows = json?["stages"] as? [[String: Any]]
         #expect(rows?.map { $0["leads"] as? Int } == [2, 1])
     }
@@ -91,23 +107,32 @@ import Testing
         let plan = try nurture("plan")
         #expect(plan.stdout.contains("1 lead it would enrol already met its goal (sql): kept out"), "\(plan.stdout)")
         let simulated = try nurture("simulate", "qualified", "--lead", "lee@buyer.example")
-        #expect(simulated.stdout.contains("not enrolled: the lead already met the campaign's goal (event 'sql' at"), "\(simulated.stdout)")
+        #expect(
+            simulated.stdout.contains("not enrolled: the lead already met the campaign's goal (event 'sql' at"),
+            "\(simulated.stdout)")
         // Dee's acceptance is planned ahead: the wall clock (today) does not see it; a
         // replay at a later clock does, and dates the stages by the event.
         let planned = try nurture("event", "dee@buyer.example", "sales_accepted", "--at", "2030-02-01T12:00:00Z")
         #expect(!planned.stdout.contains("entered stage"), "\(planned.stdout)")
         let replay = try nurture("run", "--once", "--now", "2030-02-01T15:00:00Z")
         #expect(replay.stdout.contains("entered 2 stage"), "\(replay.stdout)")
-        let json = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "dee@buyer.example", "--format", "json").stdout.utf8)) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("leads", "show", "dee@buyer.example", "--format", "json").stdout.utf8))
+            as? [String: Any]
         let events = (json?["events"] as? [[String: Any]]) ?? []
-        #expect(Set(events.filter { ["mql", "sql"].contains($0["name"] as? String) }.compactMap { $0["at"] as? String }) == ["2030-02-01T12:00:00Z"],
-                "\(events)")
+        #expect(
+            Set(events.filter { ["mql", "sql"].contains($0["name"] as? String) }.compactMap { $0["at"] as? String })
+                == ["2030-02-01T12:00:00Z"],
+            "\(events)")
         #expect(try nurture("report", "--by", "stage").stdout.contains("sql          2"))
     }
 
     /// Issue 36.7: the CRM hand-off carries what qualified each lead.
     @Test func leadsListGivesTheColumnsACRMNeeds() throws {
-        try project.write("people.csv", """
+        try project.write(
+            "people.csv",
+            """
             email,first_name,employees,title,utm_source,utm_medium
             ann@acme.example,Ann,500,Engineer,webinar,event
             cy@acme.example,Cy,900,"VP, Engineering",ads,cpc
@@ -118,21 +143,28 @@ import Testing
         let columns = "email,fit,engagement,score,stage,source,medium,campaign,title,employees,missing"
         let csv = try nurture("leads", "list", "--columns", columns, "--format", "csv")
         #expect(csv.status == 0, "\(csv.stderr)")
-        #expect(csv.stdout.split(separator: "\n").map(String.init) == [
-            columns,
-            "ann@acme.example,20,0,20,,webinar,event,,Engineer,500,",
-            "cy@acme.example,35,0,35,mql,ads,cpc,,\"VP, Engineering\",900,",
-        ], "\(csv.stdout)")
-        let json = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "list", "--columns", "email,fit,stage,employees", "--format", "json").stdout.utf8))
+        #expect(
+            csv.stdout.split(separator: "\n").map(String.init) == [
+                columns,
+                "ann@acme.example,20,0,20,,webinar,event,,Engineer,500,",
+                "cy@acme.example,35,0,35,mql,ads,cpc,,\"VP, Engineering\",900,",
+            ], "\(csv.stdout)")
+        let json = try JSONSerialization.jsonObject(
+            with: Data(
+                try nurture("leads", "list", "--columns", "email,fit,stage,employees", "--format", "json").stdout.utf8))
         let rows = json as? [[String: Any]]
-        #expect(rows?.last?["fit"] as? Int == 35 && rows?.last?["stage"] as? String == "mql" && rows?.last?["employees"] as? String == "900", "\(String(describing: rows))")
+        #expect(
+            rows?.last?["fit"] as? Int == 35 && rows?.last?["stage"] as? String == "mql"
+                && rows?.last?["employees"] as? String == "900", "\(String(describing: rows))")
         #expect(rows?.first?["stage"] is NSNull)
         let table = try nurture("leads", "list", "--columns", "email,stage")
         #expect(table.stdout.contains("email  stage\nann@acme.example  -\ncy@acme.example  mql"), "\(table.stdout)")
     }
 
     @Test func aStepAskingForAnUnknownStageIsAnError() throws {
-        try project.write("campaigns/qualified.yml", """
+        try project.write(
+            "campaigns/qualified.yml",
+            """
             id: qualified
             from: ada@acme.example
             enroll: { tags: [x] }
@@ -142,7 +174,10 @@ import Testing
             """)
         let result = try nurture("validate")
         #expect(result.status == 1)
-        #expect(result.stderr.contains("campaigns/qualified.yml:5:5: error: step 'hello' asks for stage 'sqll', which nurture.yml does not define"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "campaigns/qualified.yml:5:5: error: step 'hello' asks for stage 'sqll', which nurture.yml does not define"
+            ), "\(result.stderr)")
         #expect(result.stderr.contains("stages: mql, sql"))
     }
 }

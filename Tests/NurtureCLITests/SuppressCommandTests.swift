@@ -10,7 +10,9 @@ import Testing
     init() throws {
         project = try TemporaryDirectory("nurture-suppress")
         try project.write("templates/hello.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps: [{ id: hello, subject: Hello, template: hello }]
@@ -23,7 +25,9 @@ import Testing
 
     @Test func suppressedAddressesAndDomainsAreNeverMailed() throws {
         var csv = "email,first_name,tags\n"
-        for email in ["ann@example.com", "bo@blocked.example", "cy@example.com", "dee@example.com", "eve@example.com"] { csv += "\(email),X,trial\n" }
+        for email in ["ann@example.com", "bo@blocked.example", "cy@example.com", "dee@example.com", "eve@example.com"] {
+            csv += "\(email),X,trial\n"
+        }
         try project.write("leads.csv", csv)
         #expect(try nurture("leads", "import", "leads.csv").status == 0)
 
@@ -31,9 +35,14 @@ import Testing
         #expect(added.status == 0 && added.stdout.contains("suppressed 2 new of 2"), "\(added.stdout)\(added.stderr)")
         #expect(try nurture("suppress", "add", "not an address").status == 1)
         // Amazon SES's export: EmailAddress, Reason, LastUpdateTime; one row broken.
-        try project.write("ses.csv", "EmailAddress,Reason,LastUpdateTime\ncy@example.com,BOUNCE,2030-01-01\nnot-an-address,COMPLAINT,2030-01-02\n")
+        try project.write(
+            "ses.csv",
+            "EmailAddress,Reason,LastUpdateTime\ncy@example.com,BOUNCE,2030-01-01\nnot-an-address,COMPLAINT,2030-01-02\n"
+        )
         let imported = try nurture("suppress", "import", "ses.csv")
-        #expect(imported.status == 0 && imported.stdout.contains("suppressed 1 new of 1") && imported.stdout.contains("1 rows skipped"), "\(imported.stdout)")
+        #expect(
+            imported.status == 0 && imported.stdout.contains("suppressed 1 new of 1")
+                && imported.stdout.contains("1 rows skipped"), "\(imported.stdout)")
         #expect(imported.stderr.contains("ses.csv:3: no valid address in column 'EmailAddress'"), "\(imported.stderr)")
         try project.write("other.csv", "name,phone\nx,1\n")
         #expect(try nurture("suppress", "import", "other.csv").stderr.contains("has no column of addresses"))
@@ -43,19 +52,32 @@ import Testing
         #expect(try nurture("suppress", "remove", "dee@example.com").status == 1, "not on the list any more")
 
         let listed = try nurture("suppress", "list").stdout
-        for entry in ["@blocked.example", "ann@example.com", "cy@example.com"] { #expect(listed.contains(entry), "\(listed)") }
+        for entry in ["@blocked.example", "ann@example.com", "cy@example.com"] {
+            #expect(listed.contains(entry), "\(listed)")
+        }
         #expect(!listed.contains("dee@example.com") && listed.contains("asked by phone"))
 
         let run = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
         #expect(run.status == 0 && run.stdout.contains("sent 2,"), "\(run.stdout)")
         let outbox = project.url.appendingPathComponent("outbox")
-        let mailed = try FileManager.default.contentsOfDirectory(atPath: outbox.path).map { try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8) }
-        #expect(mailed.count == 2 && mailed.allSatisfy { $0.contains("dee@example.com") || $0.contains("eve@example.com") })
+        let mailed = try FileManager.default.contentsOfDirectory(atPath: outbox.path).map {
+            try String(contentsOf: outbox.appendingPathComponent($0), encoding: .utf8)
+        }
+        #expect(
+            mailed.count == 2 && mailed.allSatisfy { $0.contains("dee@example.com") || $0.contains("eve@example.com") })
         let bo = try nurture("leads", "show", "bo@blocked.example").stdout
-        #expect(bo.contains("suppression list (@blocked.example)") && bo.contains("suppressed: @blocked.example is on the suppression list"), "\(bo)")
-        let eve = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "eve@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        #expect(
+            bo.contains("suppression list (@blocked.example)")
+                && bo.contains("suppressed: @blocked.example is on the suppression list"), "\(bo)")
+        let eve =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("leads", "show", "eve@example.com", "--format", "json").stdout.utf8))
+            as? [String: Any]
         #expect(eve?["suppressed_by"] is NSNull, "\(String(describing: eve))")
-        let cy = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "cy@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let cy =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("leads", "show", "cy@example.com", "--format", "json").stdout.utf8))
+            as? [String: Any]
         #expect(cy?["suppressed_by"] as? String == "cy@example.com")
     }
 }

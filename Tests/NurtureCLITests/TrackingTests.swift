@@ -10,13 +10,20 @@ import Testing
 
     init() throws {
         project = try TemporaryDirectory("nurture-tracking")
-        try project.write("templates/one.html.mustache", """
+        try project.write(
+            "templates/one.html.mustache",
+            """
             <html><body><p>Hi {{first_name}}, <a href="https://acme.example/pricing?plan=pro&amp;ref=mail">see pricing</a>
             or <a href="mailto:help@acme.example">write to us</a>.</p><p><a href="{{unsubscribe_url}}">Unsubscribe</a></p></body></html>
             """)
-        try project.write("templates/one.txt.mustache", "Hi {{first_name}}, see pricing: https://acme.example/pricing?plan=pro&ref=mail\n\nUnsubscribe: {{unsubscribe_url}}\n")
+        try project.write(
+            "templates/one.txt.mustache",
+            "Hi {{first_name}}, see pricing: https://acme.example/pricing?plan=pro&ref=mail\n\nUnsubscribe: {{unsubscribe_url}}\n"
+        )
         try project.write("templates/two.txt.mustache", "For the people who looked at pricing.\n")
-        try project.write("campaigns/c.yml", """
+        try project.write(
+            "campaigns/c.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [t] }
             steps:
@@ -44,7 +51,9 @@ import Testing
 
     /// The URLs in `text` that start with `prefix`.
     func urls(in text: String, prefix: String) -> [String] {
-        text.components(separatedBy: prefix).dropFirst().map { prefix + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
+        text.components(separatedBy: prefix).dropFirst().map {
+            prefix + $0.prefix { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        }
     }
 
     /// Issue 10.7: both previews go through the code that builds sent mail (links are
@@ -58,12 +67,17 @@ import Testing
         let sent = try message(to: "ann@example.com")
         #expect(sent.contains("http://127.0.0.1:1/c/"))
 
-        let cli = try nurture("preview", "c", "one", "--lead", "ann@example.com", "--format", "text", environment: environment)
+        let cli = try nurture(
+            "preview", "c", "one", "--lead", "ann@example.com", "--format", "text", environment: environment)
         #expect(cli.status == 0, "\(cli.stderr)")
-        #expect(cli.stdout.contains("see pricing: http://127.0.0.1:1/c/"), "links rewritten as in sent mail: \(cli.stdout)")
+        #expect(
+            cli.stdout.contains("see pricing: http://127.0.0.1:1/c/"), "links rewritten as in sent mail: \(cli.stdout)")
         #expect(!cli.stdout.contains("https://acme.example/pricing"))
         let two = try nurture("preview", "c", "two", "--lead", "ann@example.com", environment: environment)
-        #expect(two.stderr.contains("condition of step 'two' for ann@example.com: no: clicked one: no; the step would be skipped"), "\(two.stderr)")
+        #expect(
+            two.stderr.contains(
+                "condition of step 'two' for ann@example.com: no: clicked one: no; the step would be skipped"),
+            "\(two.stderr)")
 
         let page = try Curl.fetch(["\(server.baseURL)/preview/c/two?email=ann@example.com"])
         #expect(page.status == 200)
@@ -77,7 +91,9 @@ import Testing
         defer { server.stop() }
         let environment = ["NURTURE_BASE_URL": server.baseURL]
         for name in ["ann", "bob", "cid"] {
-            #expect(try nurture("leads", "add", "\(name)@example.com", "--first-name", name.capitalized, "--tag", "t").status == 0)
+            #expect(
+                try nurture("leads", "add", "\(name)@example.com", "--first-name", name.capitalized, "--tag", "t")
+                    .status == 0)
         }
         let tick = try nurture("run", "--once", environment: environment)
         #expect(tick.stdout.contains("sent 3,"), "\(tick.stdout)\(tick.stderr)")
@@ -107,15 +123,22 @@ import Testing
         #expect(click.status == 302)
         #expect(click.header("location") == "https://acme.example/pricing?plan=pro&ref=mail", "query string intact")
         // Issue 10.5: the lead's story, for tools, lists the click with its link and class.
-        let story = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "ann@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let story =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("leads", "show", "ann@example.com", "--format", "json").stdout.utf8))
+            as? [String: Any]
         let activity = story?["activity"] as? [[String: Any]] ?? []
-        #expect(activity.contains {
-            $0["kind"] as? String == "click" && $0["url"] as? String == "https://acme.example/pricing?plan=pro&ref=mail"
-                && $0["class"] as? String == "human" && $0["step"] as? String == "one"
-        }, "\(activity)")
+        #expect(
+            activity.contains {
+                $0["kind"] as? String == "click"
+                    && $0["url"] as? String == "https://acme.example/pricing?plan=pro&ref=mail"
+                    && $0["class"] as? String == "human" && $0["step"] as? String == "one"
+            }, "\(activity)")
         #expect((story?["messages"] as? [[String: Any]])?.first?["state"] as? String == "sent")
         let scores = story?["score_changes"] as? [[String: Any]] ?? []
-        #expect(scores.map { $0["points"] as? Int } == [3] && (scores.first?["reason"] as? String)?.contains("first click of c/one") == true, "\(scores)")
+        #expect(
+            scores.map { $0["points"] as? Int } == [3]
+                && (scores.first?["reason"] as? String)?.contains("first click of c/one") == true, "\(scores)")
         let textClick = try Curl.fetch(["-A", firefox, annLinks[0]])
         #expect(textClick.header("location") == "https://acme.example/pricing?plan=pro&ref=mail")
         let open = try Curl.fetch(["-A", firefox, pixel])
@@ -138,12 +161,15 @@ import Testing
         let second = try nurture("run", "--once", "--now", later, environment: environment)
         #expect(second.stdout.contains("sent 1,"), "\(second.stdout)")
         let timeline = try nurture("leads", "show", "ann@example.com").stdout
-        #expect(timeline.contains("score 4"), "one human open (1) + one human click (3), each once per message: \(timeline)")
+        #expect(
+            timeline.contains("score 4"), "one human open (1) + one human click (3), each once per message: \(timeline)"
+        )
         #expect(try nurture("leads", "show", "bob@example.com").stdout.contains("score 0"))
         #expect(try nurture("leads", "show", "cid@example.com").stdout.contains("score 0"))
 
         let report = try nurture("report", "--format", "json")
-        let campaigns = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [[String: Any]])
+        let campaigns = try #require(
+            try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [[String: Any]])
         let steps = try #require(campaigns.first?["steps"] as? [[String: Any]])
         #expect(steps[0]["sent"] as? Int == 3)
         #expect(steps[0]["unique_opens"] as? Int == 1)
@@ -176,8 +202,10 @@ import Testing
         #expect(try nurture("leads", "add", "ann@example.com", "--first-name", "Ann", "--tag", "t").status == 0)
         #expect(try nurture("run", "--once", environment: environment).stdout.contains("sent 1,"))
         let ann = try message(to: "ann@example.com")
-        let click = String(try #require(urls(in: ann, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
-        let pixel = String(try #require(urls(in: ann, prefix: "\(server.baseURL)/o/").first).dropFirst(server.baseURL.count))
+        let click = String(
+            try #require(urls(in: ann, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
+        let pixel = String(
+            try #require(urls(in: ann, prefix: "\(server.baseURL)/o/").first).dropFirst(server.baseURL.count))
         func get(_ path: some StringProtocol, method: String = "GET") -> String {
             "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: \(firefox)\r\n\r\n"
         }
@@ -185,26 +213,38 @@ import Testing
         try await Task.sleep(for: .milliseconds(2300))
 
         let answer = try RawHTTP.exchange(
-            port: server.port, get(click) + get("/healthz") + get(pixel, method: "HEAD") + get(click) + get("/c/garbage") + get(pixel),
+            port: server.port,
+            get(click) + get("/healthz") + get(pixel, method: "HEAD") + get(click) + get("/c/garbage") + get(pixel),
             halfClose: true)
-        #expect(RawHTTP.statusLines(answer) == [
-            "HTTP/1.1 302 Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 302 Found", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK",
-        ], "\(answer)")
+        #expect(
+            RawHTTP.statusLines(answer) == [
+                "HTTP/1.1 302 Found", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 302 Found",
+                "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK",
+            ], "\(answer)")
         let parts: [String] = Array(answer.components(separatedBy: "HTTP/1.1 ").dropFirst())
         #expect(parts[0].contains("Location: https://acme.example/pricing?plan=pro&ref=mail\r\n"))
         #expect(parts[0].contains("Server: nurture\r\n") && parts[0].contains("Date: "))
         #expect(parts[1].hasSuffix("\r\n\r\nok\n"))
-        #expect(parts[2].contains("Content-Length: 43\r\n") && parts[2].hasSuffix("\r\n\r\n"), "HEAD: the length, no body")
-        #expect(parts[5].contains("Content-Type: image/gif\r\n") && parts[5].contains("\r\n\r\nGIF89a"), "GET: the image")
+        #expect(
+            parts[2].contains("Content-Length: 43\r\n") && parts[2].hasSuffix("\r\n\r\n"), "HEAD: the length, no body")
+        #expect(
+            parts[5].contains("Content-Type: image/gif\r\n") && parts[5].contains("\r\n\r\nGIF89a"), "GET: the image")
 
         // One request, then the client closes its side at once: answered all the same.
         let alone = try RawHTTP.exchange(port: server.port, get(click), halfClose: true)
         #expect(RawHTTP.statusLines(alone) == ["HTTP/1.1 302 Found"], "\(alone)")
 
-        let story = try JSONSerialization.jsonObject(with: Data(try nurture("leads", "show", "ann@example.com", "--format", "json").stdout.utf8)) as? [String: Any]
+        let story =
+            try JSONSerialization.jsonObject(
+                with: Data(try nurture("leads", "show", "ann@example.com", "--format", "json").stdout.utf8))
+            as? [String: Any]
         let activity = story?["activity"] as? [[String: Any]] ?? []
-        #expect(activity.filter { $0["kind"] as? String == "click" && $0["class"] as? String == "human" }.count == 3, "\(activity)")
-        #expect(activity.filter { $0["kind"] as? String == "open" }.count == 2, "the GET and the HEAD (a machine's): \(activity)")
+        #expect(
+            activity.filter { $0["kind"] as? String == "click" && $0["class"] as? String == "human" }.count == 3,
+            "\(activity)")
+        #expect(
+            activity.filter { $0["kind"] as? String == "open" }.count == 2,
+            "the GET and the HEAD (a machine's): \(activity)")
     }
 
     /// Issue 41.9: requests the fast paths used to take wrongly get what the HTTP stack
@@ -215,19 +255,28 @@ import Testing
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
         #expect(try nurture("leads", "add", "eve@example.com", "--first-name", "Eve", "--tag", "t").status == 0)
-        #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
-        let click = String(try #require(urls(in: try message(to: "eve@example.com"), prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
+        #expect(
+            try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
+        let click = String(
+            try #require(urls(in: try message(to: "eve@example.com"), prefix: "\(server.baseURL)/c/").last).dropFirst(
+                server.baseURL.count))
         for path in [click, "/healthz"] {
-            let bareLF = try RawHTTP.exchange(port: server.port, "GET \(path) HTTP/1.1\nHost: 127.0.0.1\n\n", halfClose: false, quiet: 3)
+            let bareLF = try RawHTTP.exchange(
+                port: server.port, "GET \(path) HTTP/1.1\nHost: 127.0.0.1\n\n", halfClose: false, quiet: 3)
             #expect(RawHTTP.statusLines(bareLF).first?.hasPrefix("HTTP/1.1 400") == true, "\(path), bare LF: \(bareLF)")
-            let noHost = try RawHTTP.exchange(port: server.port, "GET \(path) HTTP/1.1\r\nUser-Agent: x\r\n\r\n", halfClose: true)
+            let noHost = try RawHTTP.exchange(
+                port: server.port, "GET \(path) HTTP/1.1\r\nUser-Agent: x\r\n\r\n", halfClose: true)
             #expect(RawHTTP.statusLines(noHost) == ["HTTP/1.1 400 Bad Request"], "\(path), no Host: \(noHost)")
-            let twoHosts = try RawHTTP.exchange(port: server.port, "GET \(path) HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n", halfClose: true)
+            let twoHosts = try RawHTTP.exchange(
+                port: server.port, "GET \(path) HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n", halfClose: true
+            )
             #expect(RawHTTP.statusLines(twoHosts) == ["HTTP/1.1 400 Bad Request"], "\(path), two Hosts: \(twoHosts)")
             // HTTP/1.0 without keep-alive: one answer, then the server closes (the second
             // request, sent on the same connection, is never answered).
             let old = try RawHTTP.exchange(
-                port: server.port, "GET \(path) HTTP/1.0\r\nUser-Agent: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", halfClose: false, quiet: 3)
+                port: server.port,
+                "GET \(path) HTTP/1.0\r\nUser-Agent: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                halfClose: false, quiet: 3)
             let statuses = old.components(separatedBy: "\r\n").filter { $0.hasPrefix("HTTP/1.") }
             #expect(statuses.count == 1, "\(path), HTTP/1.0: \(old)")
         }
@@ -241,10 +290,13 @@ import Testing
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
         #expect(try nurture("leads", "add", "eve@example.com", "--first-name", "Eve", "--tag", "t").status == 0)
-        #expect(try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
+        #expect(
+            try nurture("run", "--once", environment: ["NURTURE_BASE_URL": server.baseURL]).stdout.contains("sent 1,"))
         let eve = try message(to: "eve@example.com")
-        let click = String(try #require(urls(in: eve, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
-        let pixel = String(try #require(urls(in: eve, prefix: "\(server.baseURL)/o/").first).dropFirst(server.baseURL.count))
+        let click = String(
+            try #require(urls(in: eve, prefix: "\(server.baseURL)/c/").last).dropFirst(server.baseURL.count))
+        let pixel = String(
+            try #require(urls(in: eve, prefix: "\(server.baseURL)/o/").first).dropFirst(server.baseURL.count))
         func get(_ path: some StringProtocol, method: String = "GET") -> String {
             "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: \(firefox)\r\nAccept: */*\r\n\r\n"
         }
@@ -258,7 +310,9 @@ import Testing
         let stack = answers(try RawHTTP.exchange(port: server.port, get("/healthz") + tracked, halfClose: true))
         #expect(wire.count == 3 && stack.count == 4, "\(wire) \(stack)")
         #expect(wire == Array(stack.dropFirst()))
-        #expect(wire.first?.hasPrefix("302 Found\r\n") == true && wire.first?.contains("Content-Length: 0\r\n") == true, "\(wire)")
+        #expect(
+            wire.first?.hasPrefix("302 Found\r\n") == true && wire.first?.contains("Content-Length: 0\r\n") == true,
+            "\(wire)")
 
         // A reader's browser keeps its connection open after the redirect: SIGTERM still
         // stops serve at once (an answer being recorded would be written first).
@@ -283,7 +337,8 @@ import Testing
         #expect(try nurture("leads", "show", "dan@example.com").stdout.contains("score 0"), "the click was taken back")
         #expect(try Curl.fetch(["-I", "-A", firefox, links[0]]).status == 302)
         let steps = try #require(
-            (try JSONSerialization.jsonObject(with: Data(try nurture("report", "--format", "json").stdout.utf8)) as? [[String: Any]])?.first?["steps"]
+            (try JSONSerialization.jsonObject(with: Data(try nurture("report", "--format", "json").stdout.utf8))
+                as? [[String: Any]])?.first?["steps"]
                 as? [[String: Any]])
         #expect(steps[0]["unique_clicks"] as? Int == 0)
         #expect(steps[0]["machine_clicks"] as? Int == 3)

@@ -30,7 +30,8 @@ import Testing
         project = try TemporaryDirectory("nurture-variants")
         try project.write("campaigns/ab.yml", Self.campaign())
         try project.write("templates/welcome.txt.mustache", "Hello {{first_name}}, this is A.\n{{unsubscribe_url}}\n")
-        try project.write("templates/welcome-b.txt.mustache", "Hello {{first_name}}, this is B & <b>.\n{{unsubscribe_url}}\n")
+        try project.write(
+            "templates/welcome-b.txt.mustache", "Hello {{first_name}}, this is B & <b>.\n{{unsubscribe_url}}\n")
     }
 
     func nurture(_ arguments: String...) throws -> NurtureBinary.Result {
@@ -44,7 +45,9 @@ import Testing
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
             let text = (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
             let subject = text.components(separatedBy: "\r\n").first { $0.hasPrefix("Subject: ") } ?? "none"
-            counts[subject.hasSuffix("your trial is ready") ? "b" : subject.hasPrefix("Subject: Welcome,") ? "a" : subject, default: 0] += 1
+            counts[
+                subject.hasSuffix("your trial is ready") ? "b" : subject.hasPrefix("Subject: Welcome,") ? "a" : subject,
+                default: 0] += 1
         }
         return counts
     }
@@ -72,8 +75,12 @@ import Testing
         #expect(preview.stdout.contains("== variant a ==\nSubject: Welcome, Zoe!"), "\(preview.stdout)")
         #expect(preview.stdout.contains("== variant b ==\nSubject: Zoe, your trial is ready"))
         #expect(preview.stdout.contains("this is B & <b>."), "a text part is not HTML-escaped")
-        #expect(try nurture("preview", "ab", "welcome", "--variant", "b").stdout.hasPrefix("Subject: , your trial is ready"))
-        #expect(try nurture("preview", "ab", "welcome", "--variant", "c").stderr.contains("step 'welcome' has no variant 'c';"))
+        #expect(
+            try nurture("preview", "ab", "welcome", "--variant", "b").stdout.hasPrefix("Subject: , your trial is ready")
+        )
+        #expect(
+            try nurture("preview", "ab", "welcome", "--variant", "c").stderr.contains(
+                "step 'welcome' has no variant 'c';"))
 
         try importLeads(1...400)
         let first = try nurture("run", "--once")
@@ -89,13 +96,18 @@ import Testing
         // The file picks b: plan says so, the next run records it, later leads get it.
         try project.write("campaigns/ab.yml", Self.campaign(winner: "    winner: { pick: b }"))
         let plan = try nurture("plan")
-        #expect(plan.stdout.contains("step 'welcome': the file picks variant 'b'; from the next run every later lead gets it"), "\(plan.stdout)\(plan.stderr)")
+        #expect(
+            plan.stdout.contains(
+                "step 'welcome': the file picks variant 'b'; from the next run every later lead gets it"),
+            "\(plan.stdout)\(plan.stderr)")
         #expect(plan.stdout.contains("step 'welcome' tests variants a, b (sent: a \(a), b \(400 - a))"))
         try importLeads(401...500)
         let second = try nurture("run", "--once")
         #expect(second.stdout.contains("A/B winner ab/welcome: b"), "\(second.stdout)")
         let after = subjects()
-        #expect(after["a"] == a && after["b"] == 500 - a, "the 100 later leads all got b; nobody got a second welcome: \(after)")
+        #expect(
+            after["a"] == a && after["b"] == 500 - a,
+            "the 100 later leads all got b; nobody got a second welcome: \(after)")
         #expect(try variantRows() == ["a": a, "b": 500 - a])
         let report = try nurture("report", "ab")
         #expect(report.stdout.contains("welcome: winner b (picked in the campaign file) since"), "\(report.stdout)")
@@ -106,7 +118,9 @@ import Testing
         try importLeads(1...2)
         #expect(try nurture("run", "--once").status == 0)
         let shown = try nurture("leads", "show", "lead1@example.com").stdout
-        #expect(shown.contains("ab/welcome (variant a)  sent") || shown.contains("ab/welcome (variant b)  sent"), "\(shown)")
+        #expect(
+            shown.contains("ab/welcome (variant a)  sent") || shown.contains("ab/welcome (variant b)  sent"), "\(shown)"
+        )
         let server = try await ServeProcess(in: project.url)
         defer { server.stop() }
         let index = try Curl.fetch(["\(server.baseURL)/preview"]).body
@@ -115,14 +129,20 @@ import Testing
         let b = try Curl.fetch(["\(server.baseURL)/preview/ab/welcome?variant=b&email=lead2%40example.com"]).body
         #expect(b.contains("Subject: <strong class=\"subject\">Lead2, your trial is ready</strong>"), "\(b)")
         #expect(b.contains("this is B &amp; &lt;b&gt;."), "the text part, escaped")
-        #expect(b.contains("<a href=\"/preview/ab/welcome?email=lead2@example.com&amp;variant=a\">a</a> · <strong>b</strong>"))
+        #expect(
+            b.contains(
+                "<a href=\"/preview/ab/welcome?email=lead2@example.com&amp;variant=a\">a</a> · <strong>b</strong>"))
         #expect(try Curl.fetch(["\(server.baseURL)/preview/ab/welcome?variant=z"]).status == 404)
         let first = try Curl.fetch(["\(server.baseURL)/preview/ab/welcome"]).body
-        #expect(first.contains("Subject: <strong class=\"subject\">Welcome, Preview!</strong>"), "the first variant by default")
+        #expect(
+            first.contains("Subject: <strong class=\"subject\">Welcome, Preview!</strong>"),
+            "the first variant by default")
     }
 
     @Test func validateChecksVariantsLikeSteps() throws {
-        try project.write("campaigns/ab.yml", """
+        try project.write(
+            "campaigns/ab.yml",
+            """
             id: ab
             from: "Ada <ada@acme.example>"
             steps:
@@ -138,7 +158,10 @@ import Testing
         let result = try nurture("validate")
         #expect(result.status != 0)
         let errors = result.stderr
-        #expect(errors.contains("campaigns/ab.yml:8:15: error: variant id 'a' is used twice in step 'welcome' (first at line 7)"), "\(errors)")
+        #expect(
+            errors.contains(
+                "campaigns/ab.yml:8:15: error: variant id 'a' is used twice in step 'welcome' (first at line 7)"),
+            "\(errors)")
         #expect(errors.contains("campaigns/ab.yml:9:28: error: template 'missing' does not exist"))
         #expect(errors.contains("campaigns/ab.yml:9:46: error: the subject has a template syntax error"))
         #expect(errors.contains("campaigns/ab.yml:10:9: error: variant 'd' of step 'welcome' has no template"))

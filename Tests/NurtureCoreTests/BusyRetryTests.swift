@@ -27,7 +27,10 @@ final class SteppingClock: Clock {
         let clock = SteppingClock()
         let attempts = Mutex(0)
         let answer = try await retryingWhileBusy(clock: clock) {
-            let attempt = attempts.withLock { $0 += 1; return $0 }
+            let attempt = attempts.withLock {
+                $0 += 1
+                return $0
+            }
             if attempt < 4 { throw StoreError(.busy, "the store is busy") }
             return "recorded"
         }

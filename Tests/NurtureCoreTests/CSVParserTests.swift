@@ -58,7 +58,9 @@ import Testing
         let parsed = records("email,name\na@b.example,\"Ada\nb@b.example,Bo\nc@b.example,Cy\n")
         #expect(parsed.count == 2)
         #expect(parsed[1].line == 2)
-        #expect(parsed[1].problem?.hasPrefix("the quote opened on line 2 is never closed") == true, "\(parsed[1].problem ?? "")")
+        #expect(
+            parsed[1].problem?.hasPrefix("the quote opened on line 2 is never closed") == true,
+            "\(parsed[1].problem ?? "")")
     }
 
     /// Issue 11.9: a huge cell, a huge row or thousands of columns cost bounded memory and
@@ -67,7 +69,8 @@ import Testing
         let hugeCell = String(repeating: "x", count: 200_000)
         let manyColumns = Array(repeating: "c", count: 5_000).joined(separator: ",")
         let wideRow = Array(repeating: String(repeating: "y", count: 60_000), count: 30).joined(separator: ",")
-        let parsed = records("email,note\na@b.example,\(hugeCell)\n\(manyColumns)\n\(wideRow)\nok@b.example,fine\n", chunkSize: 4096)
+        let parsed = records(
+            "email,note\na@b.example,\(hugeCell)\n\(manyColumns)\n\(wideRow)\nok@b.example,fine\n", chunkSize: 4096)
         #expect(parsed.count == 5)
         #expect(parsed[1].problem == "field 2 is longer than 65536 bytes")
         #expect(parsed[1].fields[1].utf8.count == CSVParser.maxFieldBytes)
@@ -95,8 +98,11 @@ import Testing
 
 @Suite struct LeadCSVMappingTests {
     @Test func mapsKnownColumnsAndKeepsTheRestAsAttributes() throws {
-        let mapping = try LeadCSVMapping(header: ["Email", "First Name", "last_name", "timezone", "tags", "Company Size"], extraTags: ["import"])
-        let result = mapping.lead(from: CSVRecord(line: 2, fields: ["Ada@Acme.example", "Ada", "", "Europe/London", "trial; vip webinar", "50"]))
+        let mapping = try LeadCSVMapping(
+            header: ["Email", "First Name", "last_name", "timezone", "tags", "Company Size"], extraTags: ["import"])
+        let result = mapping.lead(
+            from: CSVRecord(
+                line: 2, fields: ["Ada@Acme.example", "Ada", "", "Europe/London", "trial; vip webinar", "50"]))
         let lead = try result.get()
         #expect(lead.email.normalized == "ada@acme.example")
         #expect(lead.firstName == "Ada")
@@ -114,7 +120,9 @@ import Testing
     @Test func rowsAreRejectedWithAReason() throws {
         let mapping = try LeadCSVMapping(header: ["email", "first_name", "timezone", "tags"])
         func reason(_ fields: [String]) -> String? {
-            if case .failure(let rejection) = mapping.lead(from: CSVRecord(line: 7, fields: fields)) { return rejection.reason }
+            if case .failure(let rejection) = mapping.lead(from: CSVRecord(line: 7, fields: fields)) {
+                return rejection.reason
+            }
             return nil
         }
         #expect(reason(["not-an-email", "", "", ""])?.hasPrefix("email 'not-an-email' is malformed") == true)
@@ -146,7 +154,9 @@ import Testing
         let lead = try mapping.lead(from: record).get()
         #expect(lead.source == LeadSource(source: "ads", medium: "cpc"))
         #expect(lead.attributes == ["plan": "pro"])
-        let plain = try LeadCSVMapping(header: ["email", "source"]).lead(from: CSVRecord(line: 2, fields: ["a@b.example", ""], problem: nil)).get()
+        let plain = try LeadCSVMapping(header: ["email", "source"]).lead(
+            from: CSVRecord(line: 2, fields: ["a@b.example", ""], problem: nil)
+        ).get()
         #expect(plain.source == nil, "an empty cell is no source")
     }
 
@@ -164,7 +174,12 @@ import Testing
     let mapping = try LeadCSVMapping(header: ["email", "title"])
     let long = String(repeating: "x", count: attributeValueLimit + 1)
     let rejected = mapping.lead(from: CSVRecord(line: 7, fields: ["a@b.example", long]))
-    guard case .failure(let rejection) = rejected else { Issue.record("accepted \(rejected)"); return }
+    guard case .failure(let rejection) = rejected else {
+        Issue.record("accepted \(rejected)")
+        return
+    }
     #expect(rejection.description == "line 7: title is longer than 1000 characters")
-    #expect((try? mapping.lead(from: CSVRecord(line: 8, fields: ["a@b.example", String(long.dropFirst())])).get())?.attributes["title"]?.count == attributeValueLimit)
+    #expect(
+        (try? mapping.lead(from: CSVRecord(line: 8, fields: ["a@b.example", String(long.dropFirst())])).get())?
+            .attributes["title"]?.count == attributeValueLimit)
 }

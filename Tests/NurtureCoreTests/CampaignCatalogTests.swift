@@ -23,7 +23,9 @@ import Testing
     @Test func reportsUnknownKeyDuplicateStepBadDurationAndMissingTemplate() throws {
         let directory = try TemporaryDirectory()
         try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
-        try directory.write("campaigns/broken.yml", """
+        try directory.write(
+            "campaigns/broken.yml",
+            """
             from: "Ada <ada@acme.example>"
             enroll: { tags: [trial] }
             steps:
@@ -43,12 +45,13 @@ import Testing
         let catalog = load(directory)
         #expect(catalog.campaigns.isEmpty)
         let found = catalog.diagnostics.sorted.map { "\($0.location) \($0.message)" }
-        #expect(found == [
-            "campaigns/broken.yml:7:5 unknown key 'colour' in a step",
-            "campaigns/broken.yml:8:9 step id 'welcome' is used twice (first at line 4)",
-            "campaigns/broken.yml:9:11 'wait' is not a duration: '3 days'",
-            "campaigns/broken.yml:15:15 template 'nowhere/b' does not exist",
-        ])
+        #expect(
+            found == [
+                "campaigns/broken.yml:7:5 unknown key 'colour' in a step",
+                "campaigns/broken.yml:8:9 step id 'welcome' is used twice (first at line 4)",
+                "campaigns/broken.yml:9:11 'wait' is not a duration: '3 days'",
+                "campaigns/broken.yml:15:15 template 'nowhere/b' does not exist",
+            ])
     }
 
     @Test func missingPartialsAndLayoutsWithoutBodyAreErrors() throws {
@@ -56,17 +59,20 @@ import Testing
         try directory.write("templates/a.html.mustache", "<p>x</p>\n{{> partials/footr}}")
         try directory.write("templates/partials/footer.html.mustache", "footer")
         try directory.write("templates/wrap.html.mustache", "<body>{{body}}</body>")
-        try directory.write("campaigns/c.yml", """
+        try directory.write(
+            "campaigns/c.yml",
+            """
             from: a@acme.example
             layout: wrap
             enroll: { tags: [t] }
             steps: [{ id: one, subject: s, template: a }]
             """)
         let found = load(directory).diagnostics.sorted.map { "\($0.location) \($0.message)" }
-        #expect(found == [
-            "templates/a.html.mustache:2:1 partial 'partials/footr' does not exist as templates/partials/footr.html.mustache",
-            "templates/wrap.html.mustache:1:1 the layout never places the step's body",
-        ])
+        #expect(
+            found == [
+                "templates/a.html.mustache:2:1 partial 'partials/footr' does not exist as templates/partials/footr.html.mustache",
+                "templates/wrap.html.mustache:1:1 the layout never places the step's body",
+            ])
     }
 
     @Test func duplicateCampaignIDsAcrossFiles() throws {
@@ -84,8 +90,13 @@ import Testing
 @Suite struct LinkSchemeValidationTests {
     @Test func javascriptAndDataLinksAreRefusedWithTheirPlace() throws {
         let directory = try TemporaryDirectory()
-        try directory.write("templates/a.html.mustache", "<p>Hi</p>\n<p><a href=\"javascript:alert(1)\">x</a> <a href='https://ok.example'>ok</a>\n<a HREF = data:text/html,hi>y</a></p>")
-        try directory.write("campaigns/c.yml", """
+        try directory.write(
+            "templates/a.html.mustache",
+            "<p>Hi</p>\n<p><a href=\"javascript:alert(1)\">x</a> <a href='https://ok.example'>ok</a>\n<a HREF = data:text/html,hi>y</a></p>"
+        )
+        try directory.write(
+            "campaigns/c.yml",
+            """
             from: "Ada <ada@acme.example>"
             enroll: { tags: [t] }
             steps:

@@ -1,6 +1,7 @@
 import Foundation
-@testable import NurtureCore
 import Testing
+
+@testable import NurtureCore
 
 @Suite struct CampaignParserTests {
     func parse(_ yaml: String, file: String = "campaigns/test.yml") -> (Campaign?, DiagnosticBag) {
@@ -12,7 +13,8 @@ import Testing
     /// Issue 10.7: after a YAML error, the other errors in the same file are still reported,
     /// and an unclosed quote is reported where it opens.
     @Test func errorsPastASyntaxErrorAreStillReported() {
-        let (campaign, diagnostics) = parse("""
+        let (campaign, diagnostics) = parse(
+            """
             from: "A <a@b.example>"
             enroll: { tags: [x] }
             name: "unclosed
@@ -26,7 +28,10 @@ import Testing
         #expect(campaign == nil)
         let messages = diagnostics.errors.map(\.description)
         #expect(messages.count == 3, "\(messages)")
-        #expect(messages.first?.hasPrefix("campaigns/test.yml:3:7: error: YAML syntax: the file ends while scanning a quoted scalar that starts here") == true)
+        #expect(
+            messages.first?.hasPrefix(
+                "campaigns/test.yml:3:7: error: YAML syntax: the file ends while scanning a quoted scalar that starts here"
+            ) == true)
         #expect(messages.contains { $0.hasPrefix("campaigns/test.yml:4:1: error: unknown key 'colour'") })
         #expect(messages.contains { $0.hasPrefix("campaigns/test.yml:7:11: error: 'wait' is not a duration: '2days'") })
     }
@@ -35,7 +40,8 @@ import Testing
     static func aliasBomb(levels: Int, use: (String) -> String) -> String {
         var lines = ["x0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
         for level in 1...levels {
-            lines.append("x\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]")
+            lines.append(
+                "x\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 9).joined(separator: ", ") + "]")
         }
         return lines.joined(separator: "\n") + "\n" + use("l\(levels)")
     }
@@ -44,14 +50,19 @@ import Testing
     @Test func aliasBombsAreRefused() throws {
         let asKey = Self.aliasBomb(levels: 8) { "? *\($0)\n: 1\nfrom: a@b.example\n" }
         let (_, keyDiagnostics) = parse(asKey)
-        #expect(keyDiagnostics.errors.map(\.description).first?.hasPrefix("campaigns/test.yml:10:3: error: an alias cannot be a mapping key") == true,
-                "\(keyDiagnostics.errors)")
+        #expect(
+            keyDiagnostics.errors.map(\.description).first?.hasPrefix(
+                "campaigns/test.yml:10:3: error: an alias cannot be a mapping key") == true,
+            "\(keyDiagnostics.errors)")
         let asValue = Self.aliasBomb(levels: 8) { "steps: *\($0)\n" }
         let (_, valueDiagnostics) = parse(asValue)
-        #expect(valueDiagnostics.errors.map(\.description).first?.hasPrefix("campaigns/test.yml:2:10: error: the file's aliases expand it to more than 100000") == true,
-                "\(valueDiagnostics.errors)")
+        #expect(
+            valueDiagnostics.errors.map(\.description).first?.hasPrefix(
+                "campaigns/test.yml:2:10: error: the file's aliases expand it to more than 100000") == true,
+            "\(valueDiagnostics.errors)")
         // A modest use of aliases is fine, and quoted or commented stars are no aliases.
-        let (campaign, diagnostics) = parse("""
+        let (campaign, diagnostics) = parse(
+            """
             from: "Ada *not an alias* <ada@acme.example>"  # *nor this
             enroll: { tags: &tags [trial] }
             exit_on: *tags
@@ -66,13 +77,16 @@ import Testing
     @Test func aStrayQuoteMidWordDoesNotSwitchOffTheGuard() throws {
         let bomb = Self.aliasBomb(levels: 8) { "name: 5\" screens\n? *\($0)\n: 1\nfrom: a@b.example\n" }
         let (_, diagnostics) = parse(bomb)
-        #expect(diagnostics.errors.map(\.description).first?.hasPrefix("campaigns/test.yml:11:3: error: an alias cannot be a mapping key") == true,
-                "\(diagnostics.errors)")
+        #expect(
+            diagnostics.errors.map(\.description).first?.hasPrefix(
+                "campaigns/test.yml:11:3: error: an alias cannot be a mapping key") == true,
+            "\(diagnostics.errors)")
         #expect(YAMLAliasGuard.aliases(in: "name: 5\" screens\nx: *a\n").map(\.line) == [2])
     }
 
     @Test func readsEveryFieldOfTheFormat() throws {
-        let (campaign, diagnostics) = parse("""
+        let (campaign, diagnostics) = parse(
+            """
             id: trial
             name: Trial onboarding
             from: "Ada from Acme <ada@acme.example>"
@@ -132,15 +146,18 @@ import Testing
         #expect(parsed.steps[2].timing == .waitUntil(attribute: "trial_ends_at", offset: DripDuration(days: -3)))
         #expect(parsed.steps[2].layout == nil)
         #expect(parsed.steps[2].otherwise == .exit)
-        #expect(parsed.steps[2].condition == .any([
-            .scoreAtLeast(5),
-            .all([.hasTag("vip"), .attribute(name: "plan", test: .equals("pro"))]),
-            .notClicked(step: "tips"),
-        ]))
+        #expect(
+            parsed.steps[2].condition
+                == .any([
+                    .scoreAtLeast(5),
+                    .all([.hasTag("vip"), .attribute(name: "plan", test: .equals("pro"))]),
+                    .notClicked(step: "tips"),
+                ]))
     }
 
     @Test func idDefaultsToTheFileName() throws {
-        let (campaign, diagnostics) = parse("""
+        let (campaign, diagnostics) = parse(
+            """
             from: a@b.example
             enroll: { tags: [x] }
             steps: [{ id: one, subject: Hi, template: t }]
@@ -152,7 +169,8 @@ import Testing
 
     /// The four mistakes of the issue's acceptance test, each at its own line and column.
     @Test func reportsEveryErrorWithItsLineAndColumn() {
-        let (campaign, diagnostics) = parse("""
+        let (campaign, diagnostics) = parse(
+            """
             from: "Ada <ada@acme.example>"
             enroll: { tags: [trial] }
             steps:
@@ -167,16 +185,18 @@ import Testing
             """)
         #expect(campaign == nil)
         let errors = diagnostics.sorted.map { "\($0.location.line):\($0.location.column) \($0.message)" }
-        #expect(errors == [
-            "5:5 unknown key 'subjct' in a step",
-            "8:9 step id 'welcome' is used twice (first at line 4)",
-            "9:11 'wait' is not a duration: '2 days'",
-        ])
+        #expect(
+            errors == [
+                "5:5 unknown key 'subjct' in a step",
+                "8:9 step id 'welcome' is used twice (first at line 4)",
+                "9:11 'wait' is not a duration: '2 days'",
+            ])
         #expect(diagnostics.errors.first?.hint.hasPrefix("did you mean 'subject'?") == true)
     }
 
     @Test func missingRequiredFieldsAreNamed() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             name: x
             steps:
               - wait: 1d
@@ -190,7 +210,8 @@ import Testing
     }
 
     @Test func conditionsMayOnlyNameEarlierSteps() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: a@b.example
             enroll: { events: [signed_up] }
             steps:
@@ -199,17 +220,19 @@ import Testing
               - { id: three, subject: s, template: t, if: { any: [{ opened: tow }] } }
             """)
         let messages = diagnostics.errors.map(\.message)
-        #expect(messages == [
-            "step 'one' has a condition on step 'two', which comes later",
-            "step 'two' has a condition on step 'two', which is the step itself",
-            "step 'three' has a condition on step 'tow', which does not exist",
-        ])
+        #expect(
+            messages == [
+                "step 'one' has a condition on step 'two', which comes later",
+                "step 'two' has a condition on step 'two', which is the step itself",
+                "step 'three' has a condition on step 'tow', which does not exist",
+            ])
         #expect(diagnostics.errors.last?.hint.hasPrefix("did you mean 'two'?") == true)
         #expect(diagnostics.errors[0].location.line == 4)
     }
 
     @Test func windowMistakesAreCaught() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: a@b.example
             enroll: { tags: [t] }
             send_window:
@@ -220,19 +243,21 @@ import Testing
             steps: [{ id: one, subject: s, template: t }]
             """)
         let found = diagnostics.sorted.map { "\($0.location.line):\($0.location.column) \($0.message)" }
-        #expect(found == [
-            "4:24 'fryday' is not a day of the week",
-            "4:32 'no' is not a day of the week",
-            "5:10 'hours' must be a range like \"09:00-17:00\", not '17:00-09:00'",
-            "6:16 '2030-02-30' is not a date",
-            "7:13 unknown time zone 'Europe/Berlim'",
-        ])
+        #expect(
+            found == [
+                "4:24 'fryday' is not a day of the week",
+                "4:32 'no' is not a day of the week",
+                "5:10 'hours' must be a range like \"09:00-17:00\", not '17:00-09:00'",
+                "6:16 '2030-02-30' is not a date",
+                "7:13 unknown time zone 'Europe/Berlim'",
+            ])
         #expect(diagnostics.errors[0].hint.hasPrefix("did you mean 'fri'?"))
         #expect(diagnostics.errors.last?.hint.contains("did you mean 'Europe/Berlin'?") == true)
     }
 
     @Test func malformedAddressesAreErrors() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: "Ada <ada@@acme.example>"
             reply_to: "help at acme"
             enroll: { tags: [t] }
@@ -243,7 +268,8 @@ import Testing
     }
 
     @Test func yamlSyntaxErrorsKeepTheirPlace() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: a@b.example
             steps:
               - id: one
@@ -255,7 +281,8 @@ import Testing
     }
 
     @Test func duplicateKeysAreReported() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: a@b.example
             from: c@d.example
             enroll: { tags: [t] }
@@ -265,7 +292,8 @@ import Testing
     }
 
     @Test func waitAndWaitUntilExcludeEachOther() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: a@b.example
             enroll: { tags: [t] }
             steps: [{ id: one, subject: s, template: t, wait: 1d, wait_until: { attribute: x } }]
@@ -274,7 +302,8 @@ import Testing
     }
 
     @Test func templateNamesCannotLeaveTheTemplatesFolder() {
-        let (_, diagnostics) = parse("""
+        let (_, diagnostics) = parse(
+            """
             from: a@b.example
             enroll: { tags: [t] }
             steps: [{ id: one, subject: s, template: ../../etc/passwd }]

@@ -13,10 +13,12 @@ import Testing
 
     var fitRules: [FitRule] {
         get throws {
-            [FitRule(attribute: "employees", test: .atLeast(200), points: 20),
-             FitRule(attribute: "title", test: .matches(try FitPattern(#"(?i)\b(vp|director|head)\b"#)), points: 15),
-             FitRule(attribute: "country", test: .oneOf(["US", "CA", "GB"]), points: 5),
-             FitRule(attribute: nil, test: .freeEmail(true), points: -10)]
+            [
+                FitRule(attribute: "employees", test: .atLeast(200), points: 20),
+                FitRule(attribute: "title", test: .matches(try FitPattern(#"(?i)\b(vp|director|head)\b"#)), points: 15),
+                FitRule(attribute: "country", test: .oneOf(["US", "CA", "GB"]), points: 5),
+                FitRule(attribute: nil, test: .freeEmail(true), points: -10),
+            ]
         }
     }
 
@@ -31,14 +33,22 @@ import Testing
         // Values that are not numbers never pass a numeric test; absent values pass nothing.
         #expect(rules.fit(of: try lead("cy@acme.example", ["employees": "lots"])).points == 0)
         #expect(rules.fit(of: try lead("cy@acme.example")).points == 0)
-        #expect(ScoreRules(fit: [FitRule(attribute: nil, test: .freeEmail(false), points: 7)]).fit(of: buyer).points == 7)
-        #expect(ScoreRules(fit: [FitRule(attribute: "employees", test: .atMost(50), points: 3)]).fit(of: student).points == 3)
-        #expect(ScoreRules(fit: [FitRule(attribute: "plan", test: .equals("Pro"), points: 4)]).fit(of: try lead("d@x.example", ["plan": " pro "])).points == 4)
+        #expect(
+            ScoreRules(fit: [FitRule(attribute: nil, test: .freeEmail(false), points: 7)]).fit(of: buyer).points == 7)
+        #expect(
+            ScoreRules(fit: [FitRule(attribute: "employees", test: .atMost(50), points: 3)]).fit(of: student).points
+                == 3)
+        #expect(
+            ScoreRules(fit: [FitRule(attribute: "plan", test: .equals("Pro"), points: 4)]).fit(
+                of: try lead("d@x.example", ["plan": " pro "])
+            ).points == 4)
     }
 
     /// Only the start of a long value is read, so a hostile form value costs little.
     @Test func patternsReadABoundedPrefix() throws {
-        let rules = ScoreRules(fit: [FitRule(attribute: "title", test: .matches(try FitPattern("director$")), points: 15)])
+        let rules = ScoreRules(fit: [
+            FitRule(attribute: "title", test: .matches(try FitPattern("director$")), points: 15)
+        ])
         let long = String(repeating: "a", count: FitRule.valueLimit) + " director"
         #expect(rules.fit(of: try lead("a@b.example", ["title": long])).points == 0)
         #expect(rules.fit(of: try lead("a@b.example", ["title": "Sales director"])).points == 15)
@@ -62,7 +72,8 @@ import Testing
         let rules = ScoreRules(open: 1, click: 3, events: ["demo_requested": 10], halfLife: 10 * day, fit: try fitRules)
         let evidence = [
             ScoreEvidence(.open(campaign: "c", step: "one"), at: t0),
-            ScoreEvidence(.open(campaign: "c", step: "one"), at: t0.addingTimeInterval(60)),  // a second open of one message
+            // A second open of one message.
+            ScoreEvidence(.open(campaign: "c", step: "one"), at: t0.addingTimeInterval(60)),
             ScoreEvidence(.click(campaign: "c", step: "one"), at: t0.addingTimeInterval(120)),
             ScoreEvidence(.event("demo_requested"), at: t0.addingTimeInterval(10 * day)),
             ScoreEvidence(.event("page_view"), at: t0),  // an event without points

@@ -16,7 +16,9 @@ import Testing
     let click = "GET /c/YzoxLjAuaHR0cHM.RM31DE7W-_x HTTP/1.1\r\n"
 
     @Test func readsTheFieldsARecordNeeds() throws {
-        let head = click + "Host: t.example\r\nUser-Agent: Mozilla/5.0 (X11)\r\naccept: */*\r\nsec-purpose: prefetch\r\nPurpose: other\r\nX-Forwarded-For: 10.0.0.1, 192.0.2.7\r\n\r\n"
+        let head =
+            click
+            + "Host: t.example\r\nUser-Agent: Mozilla/5.0 (X11)\r\naccept: */*\r\nsec-purpose: prefetch\r\nPurpose: other\r\nX-Forwarded-For: 10.0.0.1, 192.0.2.7\r\n\r\n"
         let request = try #require(plain(head + "GET /o/next"))
         #expect(!request.isHead && request.path == "/c/YzoxLjAuaHR0cHM.RM31DE7W-_x")
         #expect(request.userAgent == "Mozilla/5.0 (X11)" && request.purpose == "prefetch")

@@ -8,7 +8,8 @@ import Testing
 @Suite struct RenderPlanTests {
     /// Values that exercise escaping, line breaks, combining marks and the plans' marks.
     static let values = [
-        "Ann", "Acme & <Sons> \"Q\" 'x'", "e\u{301}&\u{301}x", "CTO\n", "two\nlines", "\n", "a\r\nb", "\u{E000}a0&\u{E001}",
+        "Ann", "Acme & <Sons> \"Q\" 'x'", "e\u{301}&\u{301}x", "CTO\n", "two\nlines", "\n", "a\r\nb",
+        "\u{E000}a0&\u{E001}",
         "&amp;", "Zoë 🎉", "  spaced  ", "{{first_name}}",
     ]
     static let names = ["first_name", "last_name", "company", "title", "plan", "email", "unsubscribe_url"]
@@ -46,7 +47,8 @@ import Testing
             for part in set.parts(of: name) { expectSameOutput(set, name, part: part, contexts: contexts) }
         }
         // The fast path is taken for ordinary values, and not for a carriage return.
-        #expect(set.rendersFromPlan("mail", part: .html, context: RenderContext(["first_name": "Ann", "title": "CTO\n"])))
+        #expect(
+            set.rendersFromPlan("mail", part: .html, context: RenderContext(["first_name": "Ann", "title": "CTO\n"])))
         #expect(set.rendersFromPlan("mail", part: .text, context: RenderContext(["company": "Acme"])))
         #expect(!set.rendersFromPlan("mail", part: .html, context: RenderContext(["company": "a\r\nb"])))
     }
@@ -56,7 +58,10 @@ import Testing
         let contexts = Self.contexts(count: 100)
         for name in ["onboarding/welcome", "onboarding/tips", "layouts/acme", "partials/footer"] {
             for part in set.parts(of: name) { expectSameOutput(set, name, part: part, contexts: contexts) }
-            #expect(set.rendersFromPlan(name, part: .html, context: RenderContext(["first_name": "Ann", "company": "Acme", "body": "<p>x</p>\n"])))
+            #expect(
+                set.rendersFromPlan(
+                    name, part: .html,
+                    context: RenderContext(["first_name": "Ann", "company": "Acme", "body": "<p>x</p>\n"])))
         }
     }
 
@@ -66,22 +71,33 @@ import Testing
         let set = try templates { try $0.write("templates/t.html.mustache", "<p>{{first_name}} & {{company}}</p>") }
         for index in 0..<1_100 {
             let variables = ["first_name": "A<\(index)", "company": "C", "extra\(index)": "x"]
-            #expect(set.render("t", part: .html, context: RenderContext(variables)) == set.render("t", part: .html, context: variables as [String: Any]))
+            #expect(
+                set.render("t", part: .html, context: RenderContext(variables))
+                    == set.render("t", part: .html, context: variables as [String: Any]))
         }
-        #expect(!set.rendersFromPlan("t", part: .html, context: RenderContext(["first_name": "A", "new": "shape"])), "past the bound")
-        #expect(set.rendersFromPlan("t", part: .html, context: RenderContext(["first_name": "B", "company": "C", "extra5": "y"])), "a known shape")
+        #expect(
+            !set.rendersFromPlan("t", part: .html, context: RenderContext(["first_name": "A", "new": "shape"])),
+            "past the bound")
+        #expect(
+            set.rendersFromPlan(
+                "t", part: .html, context: RenderContext(["first_name": "B", "company": "C", "extra5": "y"])),
+            "a known shape")
     }
 
     /// Tags whose output a plan cannot check (a transform of the value, a partial named
     /// by a value, other delimiters) turn plans off for the whole set; output unchanged.
-    @Test(arguments: ["{{uppercased(first_name)}}!", "{{=<% %>=}}<% first_name %> <%# company %>at <% company %><%/ company %>", "{{>*company}}."])
+    @Test(arguments: [
+        "{{uppercased(first_name)}}!", "{{=<% %>=}}<% first_name %> <%# company %>at <% company %><%/ company %>",
+        "{{>*company}}.",
+    ])
     func tagsAPlanCannotCheckRenderWithoutPlans(_ source: String) throws {
         let set = try templates {
             try $0.write("templates/t.html.mustache", source)
             try $0.write("templates/Acme.html.mustache", "partial for {{first_name}}")
         }
         #expect(!set.rendersFromPlan("t", part: .html, context: RenderContext(["first_name": "ann"])))
-        expectSameOutput(set, "t", part: .html, contexts: [["first_name": "ann", "company": "Acme"], ["first_name": "bob"]])
+        expectSameOutput(
+            set, "t", part: .html, contexts: [["first_name": "ann", "company": "Acme"], ["first_name": "bob"]])
     }
 }
 

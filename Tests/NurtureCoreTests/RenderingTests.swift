@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct RenderingTests {
     let campaign = Campaign(
-        id: "trial", name: "Trial onboarding", from: Mailbox(displayName: "Ada", address: try! EmailAddress("ada@acme.example")),
+        id: "trial", name: "Trial onboarding",
+        from: Mailbox(displayName: "Ada", address: try! EmailAddress("ada@acme.example")),
         enroll: EnrollmentRule(tags: ["trial"]), steps: [], file: "campaigns/trial.yml")
 
     func templates(_ files: [String: String]) throws -> TemplateSet {
@@ -19,14 +20,17 @@ import Testing
     }
 
     func step(_ subject: String = "Hi {{first_name}}", template: String = "welcome", layout: String? = nil) -> Step {
-        Step(id: "welcome", timing: .wait(.zero), subject: subject, template: template, layout: layout,
-             location: SourceLocation(file: "campaigns/trial.yml", line: 1, column: 1))
+        Step(
+            id: "welcome", timing: .wait(.zero), subject: subject, template: template, layout: layout,
+            location: SourceLocation(file: "campaigns/trial.yml", line: 1, column: 1))
     }
 
     func render(_ set: TemplateSet, step: Step, lead: Lead) -> RenderedStep {
         var set = set
-        set.register(step.subject, named: MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.id), part: .text)
-        return MessageRenderer(templates: set).render(campaign: campaign, step: step, lead: lead, unsubscribeURL: "https://t.example/u/x")
+        set.register(
+            step.subject, named: MessageRenderer.subjectTemplateName(campaign: campaign.id, step: step.id), part: .text)
+        return MessageRenderer(templates: set).render(
+            campaign: campaign, step: step, lead: lead, unsubscribeURL: "https://t.example/u/x")
     }
 
     /// Issue 11.8: a partial that includes itself is an error at its tag, and rendering
@@ -40,11 +44,22 @@ import Testing
         // Behind changed delimiters too.
         try folder.write("templates/hidden.html.mustache", "{{=<% %>=}}\nHi <% first_name %>\n<%> hidden%>")
         var diagnostics = DiagnosticBag()
-        let set = TemplateSet.load(directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics)
+        let set = TemplateSet.load(
+            directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics
+        )
         let messages = diagnostics.errors.map(\.description)
-        #expect(messages.contains { $0.hasPrefix("templates/partials/b.html.mustache:1:9: ") && $0.contains("partials/a → partials/b → partials/a") }, "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("templates/self.txt.mustache:1:1: ") && $0.contains("includes itself") }, "\(messages)")
-        #expect(messages.contains { $0.hasPrefix("templates/hidden.html.mustache:3:1: ") && $0.contains("hidden → hidden") }, "\(messages)")
+        #expect(
+            messages.contains {
+                $0.hasPrefix("templates/partials/b.html.mustache:1:9: ")
+                    && $0.contains("partials/a → partials/b → partials/a")
+            }, "\(messages)")
+        #expect(
+            messages.contains { $0.hasPrefix("templates/self.txt.mustache:1:1: ") && $0.contains("includes itself") },
+            "\(messages)")
+        #expect(
+            messages.contains {
+                $0.hasPrefix("templates/hidden.html.mustache:3:1: ") && $0.contains("hidden → hidden")
+            }, "\(messages)")
         #expect(set.render("hidden", part: .html, context: [:]) == "")
         #expect(set.render("welcome", part: .html, context: ["x": true]) == "<p>Hi</p>\n")
         #expect(set.render("self", part: .text, context: [:]) == "")
@@ -59,10 +74,16 @@ import Testing
             atPath: folder.url.appendingPathComponent("templates/leak.txt.mustache").path,
             withDestinationPath: folder.url.appendingPathComponent("secret.txt").path)
         try FileManager.default.createSymbolicLink(
-            atPath: folder.url.appendingPathComponent("templates/alias.txt.mustache").path, withDestinationPath: "inside.txt.mustache")
+            atPath: folder.url.appendingPathComponent("templates/alias.txt.mustache").path,
+            withDestinationPath: "inside.txt.mustache")
         var diagnostics = DiagnosticBag()
-        let set = TemplateSet.load(directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics)
-        #expect(diagnostics.errors.map(\.description).contains { $0.hasPrefix("templates/leak.txt.mustache:1:1: error: the template is a link to ") })
+        let set = TemplateSet.load(
+            directory: folder.url.appendingPathComponent("templates"), displayDirectory: "templates", into: &diagnostics
+        )
+        #expect(
+            diagnostics.errors.map(\.description).contains {
+                $0.hasPrefix("templates/leak.txt.mustache:1:1: error: the template is a link to ")
+            })
         #expect(diagnostics.errors.count == 1, "a link inside the folder is fine")
         #expect(!set.contains("leak", part: .text))
         #expect(set.render("alias", part: .text, context: [:]) == "fine")
@@ -72,12 +93,16 @@ import Testing
         let set = try templates([
             "welcome.html.mustache": "<p>Hi {{first_name}}</p>{{> footer}}",
             "welcome.txt.mustache": "Hi {{first_name}}\n{{> footer}}",
-            "footer.html.mustache": "<small>{{first_name}} &middot; <a href=\"{{unsubscribe_url}}\">unsubscribe</a></small>",
+            "footer.html.mustache":
+                "<small>{{first_name}} &middot; <a href=\"{{unsubscribe_url}}\">unsubscribe</a></small>",
             "footer.txt.mustache": "-- {{first_name}} {{unsubscribe_url}}",
         ])
         let lead = Lead(email: try EmailAddress("bob@example.com"), firstName: "<b>Bob</b>")
         let rendered = render(set, step: step(), lead: lead)
-        #expect(rendered.html == "<p>Hi &lt;b&gt;Bob&lt;/b&gt;</p><small>&lt;b&gt;Bob&lt;/b&gt; &middot; <a href=\"https://t.example/u/x\">unsubscribe</a></small>")
+        #expect(
+            rendered.html
+                == "<p>Hi &lt;b&gt;Bob&lt;/b&gt;</p><small>&lt;b&gt;Bob&lt;/b&gt; &middot; <a href=\"https://t.example/u/x\">unsubscribe</a></small>"
+        )
         // The text part and its partial stay verbatim: a partial must not switch back to HTML escaping.
         #expect(rendered.text == "Hi <b>Bob</b>\n-- <b>Bob</b> https://t.example/u/x")
         #expect(rendered.subject == "Hi <b>Bob</b>")
@@ -86,7 +111,7 @@ import Testing
 
     @Test func missingVariablesRenderEmptyWithAWarning() throws {
         let set = try templates([
-            "welcome.txt.mustache": "Tips for {{company}}.{{#plan}} On {{plan}}.{{/plan}}",
+            "welcome.txt.mustache": "Tips for {{company}}.{{#plan}} On {{plan}}.{{/plan}}"
         ])
         let lead = Lead(email: try EmailAddress("ann@example.com"))
         let rendered = render(set, step: step("Hello {{first_name}}"), lead: lead)
@@ -94,15 +119,17 @@ import Testing
         #expect(rendered.subject == "Hello")
         #expect(rendered.html == nil)
         // `plan` sits inside a section: leaving it out is the template's own choice.
-        #expect(rendered.warnings == [
-            "lead ann@example.com has no 'first_name' (used in the subject of step 'welcome'); it renders empty",
-            "lead ann@example.com has no 'company' (used in templates/welcome.txt.mustache); it renders empty",
-        ])
+        #expect(
+            rendered.warnings == [
+                "lead ann@example.com has no 'first_name' (used in the subject of step 'welcome'); it renders empty",
+                "lead ann@example.com has no 'company' (used in templates/welcome.txt.mustache); it renders empty",
+            ])
     }
 
     @Test func attributesAreVariablesButLeadFieldsWin() throws {
         let set = try templates(["welcome.txt.mustache": "{{company}} {{email}} {{campaign}} {{step}}"])
-        let lead = Lead(email: try EmailAddress("ann@example.com"), attributes: ["company": "Acme", "email": "spoof@evil.example"])
+        let lead = Lead(
+            email: try EmailAddress("ann@example.com"), attributes: ["company": "Acme", "email": "spoof@evil.example"])
         #expect(render(set, step: step(), lead: lead).text == "Acme ann@example.com Trial onboarding welcome")
     }
 
@@ -124,7 +151,10 @@ import Testing
         let lead = Lead(email: try EmailAddress("eve@example.com"), firstName: "Eve\r\nBcc: victim@example.org")
         #expect(render(set, step: step(), lead: lead).subject == "Hi Eve Bcc: victim@example.org")
         // Runs of spaces, tabs and spaces at either end are squeezed; a plain subject is kept.
-        for (name, subject) in [("Eve", "Hi Eve"), ("  Eve  ", "Hi Eve"), ("Eve\tSmith", "Hi Eve Smith"), ("Eve\u{2028}", "Hi Eve"), ("Ève", "Hi Ève")] {
+        for (name, subject) in [
+            ("Eve", "Hi Eve"), ("  Eve  ", "Hi Eve"), ("Eve\tSmith", "Hi Eve Smith"), ("Eve\u{2028}", "Hi Eve"),
+            ("Ève", "Hi Ève"),
+        ] {
             let lead = Lead(email: try EmailAddress("eve@example.com"), firstName: name)
             #expect(render(set, step: step(), lead: lead).subject == subject, "\(name)")
         }
@@ -140,12 +170,13 @@ import Testing
     }
 
     @Test func outlineFindsUnconditionalVariablesAndPartials() {
-        let outline = TemplateOutline(scanning: """
-            {{! a comment with {{braces}} }}
-            Hi {{first_name}} {{{raw}}} {{& amp}} {{company.name}}
-            {{#plan}}{{plan}}{{/plan}}{{^vip}}{{upsell}}{{/vip}}
-            {{> partials/footer}}
-            """)
+        let outline = TemplateOutline(
+            scanning: """
+                {{! a comment with {{braces}} }}
+                Hi {{first_name}} {{{raw}}} {{& amp}} {{company.name}}
+                {{#plan}}{{plan}}{{/plan}}{{^vip}}{{upsell}}{{/vip}}
+                {{> partials/footer}}
+                """)
         #expect(outline.variables.map(\.name) == ["first_name", "raw", "amp", "company"])
         #expect(outline.partials.map(\.tag.name) == ["partials/footer"])
         #expect(outline.partials.first?.tag.line == 4)

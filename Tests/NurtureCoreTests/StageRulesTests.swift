@@ -47,10 +47,19 @@ import Testing
     }
 
     @Test(arguments: [
-        ("  - { id: mql, when: { opened: welcome } }", "nurture.yml:2:22: error: stage 'mql' cannot depend on a campaign's steps"),
-        ("  - { id: mql, when: { stage: sql } }", "nurture.yml:2:22: error: stage 'mql' can only depend on stages before it, not 'sql'"),
+        (
+            "  - { id: mql, when: { opened: welcome } }",
+            "nurture.yml:2:22: error: stage 'mql' cannot depend on a campaign's steps"
+        ),
+        (
+            "  - { id: mql, when: { stage: sql } }",
+            "nurture.yml:2:22: error: stage 'mql' can only depend on stages before it, not 'sql'"
+        ),
         ("  - { id: mql }", "nurture.yml:2:5: error: stage 'mql' is missing 'when'"),
-        ("  - { id: mql, when: { score_at_least: 1 } }\n  - { id: mql, when: { score_at_least: 2 } }", "nurture.yml:3:11: error: stage 'mql' is defined twice"),
+        (
+            "  - { id: mql, when: { score_at_least: 1 } }\n  - { id: mql, when: { score_at_least: 2 } }",
+            "nurture.yml:3:11: error: stage 'mql' is defined twice"
+        ),
         ("  - { id: \"m q\", when: { score_at_least: 1 } }", "nurture.yml:2:11: error: a stage id is letters"),
     ])
     func badStagesNameTheirPlace(yaml: String, error: String) throws {
@@ -58,6 +67,8 @@ import Testing
         let node = try #require(YAMLNode.parse("stages:\n\(yaml)\n", file: "nurture.yml", into: &diagnostics))
         let map = try #require(MappingReader(node, what: "settings", into: &diagnostics))
         _ = CampaignParser(file: "nurture.yml").parseStages(try #require(map["stages"]), into: &diagnostics)
-        #expect(diagnostics.sorted.map(\.description).contains { $0.hasPrefix(error) }, "\(diagnostics.sorted.map(\.description))")
+        #expect(
+            diagnostics.sorted.map(\.description).contains { $0.hasPrefix(error) },
+            "\(diagnostics.sorted.map(\.description))")
     }
 }

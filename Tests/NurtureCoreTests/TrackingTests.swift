@@ -26,12 +26,13 @@ import Testing
             """
         let out = rewriter.rewriteHTML(html, messageRow: 7)
         let clicks = targets(out)
-        #expect(clicks == [
-            .decoy(messageRow: 7),
-            .click(messageRow: 7, link: 0, url: "https://acme.example/pricing?plan=pro&ref=mail#top"),
-            .click(messageRow: 7, link: 1, url: "http://acme.example/a"),
-            .click(messageRow: 7, link: 2, url: "https://acme.example/bare"),
-        ])
+        #expect(
+            clicks == [
+                .decoy(messageRow: 7),
+                .click(messageRow: 7, link: 0, url: "https://acme.example/pricing?plan=pro&ref=mail#top"),
+                .click(messageRow: 7, link: 1, url: "http://acme.example/a"),
+                .click(messageRow: 7, link: 2, url: "https://acme.example/bare"),
+            ])
         #expect(out.contains("href=\"mailto:help@acme.example\""))
         #expect(out.contains("href=\"tel:+4930123\""))
         #expect(out.contains("href=\"#section\""))
@@ -54,20 +55,25 @@ import Testing
     }
 
     @Test func neutralisesScriptLinksFromVariables() {
-        let out = rewriter.rewriteHTML("<a href=\" JaVaScript:alert(1)\">x</a><a href='data:text/html,x'>y</a>", messageRow: 1)
+        let out = rewriter.rewriteHTML(
+            "<a href=\" JaVaScript:alert(1)\">x</a><a href='data:text/html,x'>y</a>", messageRow: 1)
         #expect(!out.lowercased().contains("javascript:"))
         #expect(!out.contains("data:text"))
         #expect(out.contains("href=\"#\"") && out.contains("href='#'"))
     }
 
     @Test func wrapsTextLinksWithoutTheirPunctuation() {
-        let text = "See https://acme.example/docs. Or (https://en.wikipedia.org/wiki/Drip_(marketing)), or <http://acme.example/x>!\nhttps://t.acme.example/u/T stays; mailto:a@b.c stays."
+        let text =
+            "See https://acme.example/docs. Or (https://en.wikipedia.org/wiki/Drip_(marketing)), or <http://acme.example/x>!\nhttps://t.acme.example/u/T stays; mailto:a@b.c stays."
         let out = rewriter.rewriteText(text, messageRow: 9)
-        #expect(targets(out).map { if case .click(_, _, let url) = $0 { url } else { "" } } == [
-            "https://acme.example/docs", "https://en.wikipedia.org/wiki/Drip_(marketing)", "http://acme.example/x",
-        ])
+        #expect(
+            targets(out).map { if case .click(_, _, let url) = $0 { url } else { "" } } == [
+                "https://acme.example/docs", "https://en.wikipedia.org/wiki/Drip_(marketing)", "http://acme.example/x",
+            ])
         #expect(out.contains(". Or ("), "the full stop stays outside")
-        #expect(out.contains("), or <") && !out.contains(")), or <"), "the closing bracket the URL did not open stays outside")
+        #expect(
+            out.contains("), or <") && !out.contains(")), or <"),
+            "the closing bracket the URL did not open stays outside")
         #expect(out.contains(">!\n"))
         #expect(out.contains("https://t.acme.example/u/T stays"))
     }
@@ -77,7 +83,8 @@ import Testing
         let token = String(url.dropFirst("https://t.acme.example/c/".count))
         #expect(links.click(token: token) == .click(messageRow: 5, link: 0, url: "https://acme.example/"))
         let other = TrackingLinks(baseURL: "https://t.acme.example", signer: LinkSigner(secret: "other"))
-        let forged = other.clickURL(messageRow: 5, link: 0, url: "https://evil.example/").dropFirst("https://t.acme.example/c/".count)
+        let forged = other.clickURL(messageRow: 5, link: 0, url: "https://evil.example/").dropFirst(
+            "https://t.acme.example/c/".count)
         #expect(links.click(token: String(forged)) == nil)
         #expect(links.click(token: String(token.dropLast())) == nil)
         #expect(links.click(token: String(repeating: "A", count: 10_000)) == nil)
@@ -94,9 +101,14 @@ import Testing
     var message: TrackedMessage { TrackedMessage(row: 1, deliveredAt: delivered) }
     let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
-    func verdict(after seconds: TimeInterval, agent: String?, link: TrackedLink = .click(messageRow: 1, link: 0, url: "https://a.example"),
-                 head: Bool = false, purpose: String? = nil, decoy: Bool = false) -> ActivityClass {
-        let request = TrackingRequest(link: link, at: delivered.addingTimeInterval(seconds), isHead: head, userAgent: agent, ip: "192.0.2.1", purpose: purpose)
+    func verdict(
+        after seconds: TimeInterval, agent: String?,
+        link: TrackedLink = .click(messageRow: 1, link: 0, url: "https://a.example"),
+        head: Bool = false, purpose: String? = nil, decoy: Bool = false
+    ) -> ActivityClass {
+        let request = TrackingRequest(
+            link: link, at: delivered.addingTimeInterval(seconds), isHead: head, userAgent: agent, ip: "192.0.2.1",
+            purpose: purpose)
         return classifier.classify(request, message: message, decoyFollowed: decoy).activityClass
     }
 
@@ -114,12 +126,17 @@ import Testing
         #expect(verdict(after: 60, agent: firefox, link: .decoy(messageRow: 1)) == .machine)
         #expect(verdict(after: 60, agent: "Mozilla/5.0 (compatible; Barracuda Sentinel)") == .machine)
         #expect(verdict(after: 60, agent: "python-requests/2.31") == .machine)
-        #expect(verdict(after: 60, agent: "Mozilla/5.0", link: .open(messageRow: 1)) == .machine, "Apple Mail Privacy Protection")
+        #expect(
+            verdict(after: 60, agent: "Mozilla/5.0", link: .open(messageRow: 1)) == .machine,
+            "Apple Mail Privacy Protection")
     }
 
     @Test func proxiesThatFetchForReadersAreHuman() {
-        #expect(verdict(after: 60, agent: "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
-                        link: .open(messageRow: 1)) == .human)
+        #expect(
+            verdict(
+                after: 60,
+                agent: "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+                link: .open(messageRow: 1)) == .human)
     }
 
     /// The one-pass search finds every listed name wherever it stands, and reports the
@@ -127,13 +144,17 @@ import Testing
     @Test func everyMachineNameIsFoundAndTheListsOrderDecides() {
         for name in ActivityClassifier.machineAgents {
             for agent in ["\(name)", "Mozilla/5.0 \(name.uppercased())", "\(name)/1.0 (x)", "x\(name)"] {
-                let request = TrackingRequest(link: .click(messageRow: 1, link: 0, url: "https://a.example"), at: delivered.addingTimeInterval(60), userAgent: agent)
+                let request = TrackingRequest(
+                    link: .click(messageRow: 1, link: 0, url: "https://a.example"),
+                    at: delivered.addingTimeInterval(60), userAgent: agent)
                 let verdict = classifier.classify(request, message: message)
                 #expect(verdict.activityClass == .machine, "\(agent)")
             }
         }
         let index = NameIndex(["spider", "bot", "b"])
-        #expect(index.firstMatch(in: Array("a robot spider".utf8)) == 0, "spider comes first in the list, though later in the text")
+        #expect(
+            index.firstMatch(in: Array("a robot spider".utf8)) == 0,
+            "spider comes first in the list, though later in the text")
         #expect(index.firstMatch(in: Array("robot".utf8)) == 1)
         #expect(index.firstMatch(in: Array("ab".utf8)) == 2, "a name at the very end")
         #expect(index.firstMatch(in: Array("bo".utf8)) == 2 && index.firstMatch(in: Array("xyz".utf8)) == nil)
@@ -154,10 +175,16 @@ import Testing
         let hit = TrackingRequest(link: .decoy(messageRow: 9), at: t0.addingTimeInterval(10), ip: "a")
         let window = try #require(TrackingOutcome(storing: hit, reach: 30).unmask)
         #expect(window.ip == "a")
-        #expect(window.fromMilliseconds == t0.addingTimeInterval(-20).epochMilliseconds, "a scanner may click a little before the decoy")
+        #expect(
+            window.fromMilliseconds == t0.addingTimeInterval(-20).epochMilliseconds,
+            "a scanner may click a little before the decoy")
         #expect(window.toMilliseconds == t0.addingTimeInterval(40).epochMilliseconds)
-        #expect(TrackingOutcome(storing: TrackingRequest(link: .decoy(messageRow: 9), at: t0, ip: nil), reach: 30).unmask == nil, "no address, nothing to tie")
-        #expect(TrackingOutcome(storing: TrackingRequest(link: .open(messageRow: 9), at: t0, ip: "a"), reach: 30).unmask == nil)
+        #expect(
+            TrackingOutcome(storing: TrackingRequest(link: .decoy(messageRow: 9), at: t0, ip: nil), reach: 30).unmask
+                == nil, "no address, nothing to tie")
+        #expect(
+            TrackingOutcome(storing: TrackingRequest(link: .open(messageRow: 9), at: t0, ip: "a"), reach: 30).unmask
+                == nil)
         let click = TrackingRequest(link: .click(messageRow: 9, link: 0, url: "https://x.example"), at: t0, ip: "a")
         #expect(TrackingOutcome(storing: click, reach: 30).unmask == nil)
     }

@@ -6,22 +6,32 @@ import Testing
 /// per-variant counts, and how variants are written.
 @Suite struct VariantTests {
     static let step: Step = {
-        var step = Step(id: "welcome", timing: .wait(.zero), subject: "A", template: "t", location: SourceLocation(file: "c.yml", line: 1, column: 1))
-        step.variants = ["a", "b"].map { StepVariant(id: $0, subject: $0.uppercased(), template: "t", location: step.location) }
+        var step = Step(
+            id: "welcome", timing: .wait(.zero), subject: "A", template: "t",
+            location: SourceLocation(file: "c.yml", line: 1, column: 1))
+        step.variants = ["a", "b"].map {
+            StepVariant(id: $0, subject: $0.uppercased(), template: "t", location: step.location)
+        }
         return step
     }()
 
     @Test func assignmentIsEvenWithinTwoPercentOver10000Leads() {
         for count in [2, 3] {
             var step = Self.step
-            step.variants = (0..<count).map { StepVariant(id: "v\($0)", subject: "s", template: "t", location: step.location) }
+            step.variants = (0..<count).map {
+                StepVariant(id: "v\($0)", subject: "s", template: "t", location: step.location)
+            }
             var tally: [String: Int] = [:]
             for lead in Int64(1)...10_000 {
-                tally[VariantAssignment.variant(of: step, campaignID: "onboarding", leadID: lead, winner: nil) ?? "", default: 0] += 1
+                tally[
+                    VariantAssignment.variant(of: step, campaignID: "onboarding", leadID: lead, winner: nil) ?? "",
+                    default: 0] += 1
             }
             #expect(tally.count == count)
             for (variant, leads) in tally {
-                #expect(abs(Double(leads) / 10_000 - 1 / Double(count)) <= 0.02, "\(variant): \(leads) of 10,000 among \(count)")
+                #expect(
+                    abs(Double(leads) / 10_000 - 1 / Double(count)) <= 0.02,
+                    "\(variant): \(leads) of 10,000 among \(count)")
             }
         }
     }
@@ -34,8 +44,13 @@ import Testing
         // Written down once: the choice must not depend on the process or the version
         // (a lead not yet mailed would otherwise change sides in an upgrade).
         #expect(first.prefix(12).map { $0 ?? "" }.joined() == "aaababbaaaba")
-        #expect((1...50).allSatisfy { VariantAssignment.variant(of: Self.step, campaignID: "c", leadID: $0, winner: "b") == "b" })
-        #expect(VariantAssignment.variant(of: Self.step, campaignID: "c", leadID: 1, winner: "gone") == first[0], "a winner no longer written is ignored")
+        #expect(
+            (1...50).allSatisfy {
+                VariantAssignment.variant(of: Self.step, campaignID: "c", leadID: $0, winner: "b") == "b"
+            })
+        #expect(
+            VariantAssignment.variant(of: Self.step, campaignID: "c", leadID: 1, winner: "gone") == first[0],
+            "a winner no longer written is ignored")
         var plain = Self.step
         plain.variants = []
         #expect(VariantAssignment.variant(of: plain, campaignID: "c", leadID: 1, winner: nil) == nil)
@@ -52,8 +67,11 @@ import Testing
         ]
         for (x1, n1, x2, n2, expected) in cases {
             let p = try #require(TwoProportionTest.pValue(successes: x1, trials: n1, successes: x2, trials: n2))
-            #expect(abs(p - expected) < expected * 0.001 + 1e-6, "\(x1)/\(n1) vs \(x2)/\(n2): \(p), expected \(expected)")
-            #expect(TwoProportionTest.pValue(successes: x2, trials: n2, successes: x1, trials: n1) == p, "two-sided: order does not matter")
+            #expect(
+                abs(p - expected) < expected * 0.001 + 1e-6, "\(x1)/\(n1) vs \(x2)/\(n2): \(p), expected \(expected)")
+            #expect(
+                TwoProportionTest.pValue(successes: x2, trials: n2, successes: x1, trials: n1) == p,
+                "two-sided: order does not matter")
         }
         #expect(TwoProportionTest.pValue(successes: 0, trials: 0, successes: 1, trials: 10) == nil)
         #expect(TwoProportionTest.pValue(successes: 0, trials: 50, successes: 0, trials: 50) == 1)
@@ -70,26 +88,43 @@ import Testing
 
     @Test func theWinnerRuleWaitsForEnoughSendsAndSignificance() throws {
         let rule = WinnerRule(metric: .clickRate, after: 100)
-        #expect(rule.decide([row("a", sent: 99, clicked: 0), row("b", sent: 500, clicked: 200)]) == nil, "a has not been sent 100 times")
-        #expect(rule.decide([row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 38)]) == nil, "p ≈ 0.23: not significant")
+        #expect(
+            rule.decide([row("a", sent: 99, clicked: 0), row("b", sent: 500, clicked: 200)]) == nil,
+            "a has not been sent 100 times")
+        #expect(
+            rule.decide([row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 38)]) == nil,
+            "p ≈ 0.23: not significant")
         let won = try #require(rule.decide([row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 45)]))
         #expect(won.variant == "b" && abs((won.pValue ?? 1) - 0.02846) < 0.0001)
         // The metric decides: b clicks more, a opens more.
         let opens = WinnerRule(metric: .openRate, after: 100)
-        #expect(opens.decide([row("a", sent: 100, clicked: 30, opened: 60), row("b", sent: 100, clicked: 45, opened: 40)])?.variant == "a")
+        #expect(
+            opens.decide([row("a", sent: 100, clicked: 30, opened: 60), row("b", sent: 100, clicked: 45, opened: 40)])?
+                .variant == "a")
         // With three, the best must beat each of the others.
-        #expect(rule.decide([row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 45), row("c", sent: 100, clicked: 40)]) == nil)
-        #expect(rule.decide([row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 45), row("c", sent: 100, clicked: 28)])?.variant == "b")
+        #expect(
+            rule.decide([
+                row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 45), row("c", sent: 100, clicked: 40),
+            ]) == nil)
+        #expect(
+            rule.decide([
+                row("a", sent: 100, clicked: 30), row("b", sent: 100, clicked: 45), row("c", sent: 100, clicked: 28),
+            ])?.variant == "b")
         #expect(rule.decide([row("a", sent: 100, clicked: 30)]) == nil, "one variant is no test")
         #expect(WinnerRule(pick: "a").decide([])?.variant == "a", "a pick wins at once")
     }
 
     @Test func theReportCountsEachVariantAndCreditsConversions() throws {
         let t0 = Date(timeIntervalSince1970: 1_900_000_000)
-        func message(_ row: Int64, _ enrollment: Int64, _ step: String, _ variant: String?, opened: Bool = false, clicked: Bool = false,
-                     converted: Bool = false, at offset: TimeInterval = 0) -> SentMessage {
-            SentMessage(row: row, enrollmentID: enrollment, step: step, sentAt: t0 + offset, opened: opened, clicked: clicked, unsubscribed: false,
-                        enrollmentConverted: converted, variant: variant)
+        func message(
+            _ row: Int64, _ enrollment: Int64, _ step: String, _ variant: String?, opened: Bool = false,
+            clicked: Bool = false,
+            converted: Bool = false, at offset: TimeInterval = 0
+        ) -> SentMessage {
+            SentMessage(
+                row: row, enrollmentID: enrollment, step: step, sentAt: t0 + offset, opened: opened, clicked: clicked,
+                unsubscribed: false,
+                enrollmentConverted: converted, variant: variant)
         }
         let messages = [
             message(1, 1, "welcome", "a", opened: true, converted: true),
@@ -109,12 +144,14 @@ import Testing
 
     func parse(_ steps: String) -> (Campaign?, [String]) {
         var diagnostics = DiagnosticBag()
-        let campaign = CampaignParser(file: "c.yml").parse("from: \"A <a@b.example>\"\nenroll: { tags: [x] }\nsteps:\n" + steps, into: &diagnostics)
+        let campaign = CampaignParser(file: "c.yml").parse(
+            "from: \"A <a@b.example>\"\nenroll: { tags: [x] }\nsteps:\n" + steps, into: &diagnostics)
         return (campaign, (diagnostics.errors + diagnostics.warnings).map(\.description))
     }
 
     @Test func variantsTakeWhatTheyLeaveOutFromTheStep() throws {
-        let (campaign, problems) = parse("""
+        let (campaign, problems) = parse(
+            """
               - id: welcome
                 subject: "Hi {{first_name}}"
                 template: welcome
@@ -134,7 +171,8 @@ import Testing
     }
 
     @Test func badVariantsAndWinnersAreReportedWhereTheyAre() {
-        let (_, problems) = parse("""
+        let (_, problems) = parse(
+            """
               - id: welcome
                 subject: s
                 template: t
@@ -152,10 +190,16 @@ import Testing
                 variants: [{ id: a, subject: s, template: t }, { id: b, subject: s, template: t }]
                 winner: { pick: b, after: 5 }
             """)
-        #expect(problems.contains { $0.hasPrefix("c.yml:8:7: error: step 'welcome' has 1 variant; an A/B test needs at least two") }, "\(problems)")
+        #expect(
+            problems.contains {
+                $0.hasPrefix("c.yml:8:7: error: step 'welcome' has 1 variant; an A/B test needs at least two")
+            }, "\(problems)")
         #expect(problems.contains { $0.hasPrefix("c.yml:9:23: error: 'revenue' is not a winner metric") })
         #expect(problems.contains { $0.hasPrefix("c.yml:13:13: error: step 'two' has a 'winner' but no 'variants'") })
-        #expect(problems.contains { $0.hasPrefix("c.yml:16:22: error: 'after' must be a whole number of messages of at least 1, not 'lots'") })
+        #expect(
+            problems.contains {
+                $0.hasPrefix("c.yml:16:22: error: 'after' must be a whole number of messages of at least 1, not 'lots'")
+            })
         #expect(problems.contains { $0.hasPrefix("c.yml:19:24: warning: 'after' has no effect with 'pick'") })
     }
 }

@@ -17,7 +17,8 @@ import Testing
     }
 
     static let alphabet: [String] = [
-        "a", "Z", " ", " ", "\t", ".", "=", "-", "\n", "\r\n", "ä", "ß", "é", "—", "✓", "日", "本", "🎉", "👩‍👩‍👧", "\u{301}", "?", "_",
+        "a", "Z", " ", " ", "\t", ".", "=", "-", "\n", "\r\n", "ä", "ß", "é", "—", "✓", "日", "本", "🎉", "👩‍👩‍👧", "\u{301}",
+        "?", "_",
     ]
 
     func text(_ random: inout Generator, length: Int) -> String {
@@ -53,7 +54,9 @@ import Testing
                 #expect(line.last != " " && line.last != "\t")
                 #expect(!line.hasPrefix("."))
             }
-            #expect(!encoded.replacing("\r\n", with: "").contains("\r") && !encoded.replacing("\r\n", with: "").contains("\n"))
+            #expect(
+                !encoded.replacing("\r\n", with: "").contains("\r")
+                    && !encoded.replacing("\r\n", with: "").contains("\n"))
             #expect(decodeQP(encoded) == QuotedPrintable.normalizeLineEnds(input))
         }
     }
@@ -61,7 +64,8 @@ import Testing
     @Test func encodedWordsStayShortAndDecode() {
         var random = Generator(state: 42)
         for _ in 0..<300 {
-            let input = text(&random, length: Int(random.next() % 120)).replacing("\r\n", with: " ").replacing("\n", with: " ")
+            let input = text(&random, length: Int(random.next() % 120)).replacing("\r\n", with: " ").replacing(
+                "\n", with: " ")
             let words = EncodedWord.encode(input)
             var decoded: [UInt8] = []
             for word in words {
@@ -100,10 +104,20 @@ import Testing
                 }
             }
             let headers = String(decoding: raw, as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
-            let names = headers.split(separator: "\r\n").filter { !$0.hasPrefix(" ") }.compactMap { $0.split(separator: ":").first }
-            #expect(Set(names).isSubset(of: ["Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"]), "\(headers)")
-            #expect(Set(names) == ["Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type"]
-                        || Set(names) == ["Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type", "Content-Transfer-Encoding"])
+            let names = headers.split(separator: "\r\n").filter { !$0.hasPrefix(" ") }.compactMap {
+                $0.split(separator: ":").first
+            }
+            #expect(
+                Set(names).isSubset(of: [
+                    "Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type",
+                    "Content-Transfer-Encoding",
+                ]), "\(headers)")
+            #expect(
+                Set(names) == ["Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type"]
+                    || Set(names) == [
+                        "Date", "From", "To", "Message-ID", "Subject", "MIME-Version", "Content-Type",
+                        "Content-Transfer-Encoding",
+                    ])
         }
     }
 }

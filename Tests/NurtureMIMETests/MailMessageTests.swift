@@ -3,12 +3,15 @@ import NurtureMIME
 import Testing
 
 @Suite struct MailMessageTests {
-    func message(subject: String = "Hello", text: String? = "Hi", html: String? = "<p>Hi</p>", toName: String? = "Ann") -> MailMessage {
+    func message(subject: String = "Hello", text: String? = "Hi", html: String? = "<p>Hi</p>", toName: String? = "Ann")
+        -> MailMessage
+    {
         MailMessage(
             from: MIMEMailbox(displayName: "Jürgen Groß", address: "j@acme.example"),
             to: MIMEMailbox(displayName: toName, address: "ann@example.com"),
             subject: subject, text: text, html: html, messageID: "nurture.1.welcome@acme.example",
-            date: Date(timeIntervalSince1970: 1_894_000_000), extraHeaders: [("List-Unsubscribe", "<https://t.example/u/x>")])
+            date: Date(timeIntervalSince1970: 1_894_000_000),
+            extraHeaders: [("List-Unsubscribe", "<https://t.example/u/x>")])
     }
 
     /// Decodes quoted-printable (soft breaks and =XX) to check round trips.
@@ -34,13 +37,18 @@ import Testing
     /// space; it travels as encoded-words, and every line stays within RFC 5322's limits.
     @Test func longWordsInHeadersAreEncodedWithinLineLimits() {
         let long = String(repeating: "A", count: 3000)
-        for raw in [message(toName: long).rendered(), message(subject: long).rendered(), message(toName: "Ann \"\(long)\" Lee").rendered()] {
+        for raw in [
+            message(toName: long).rendered(), message(subject: long).rendered(),
+            message(toName: "Ann \"\(long)\" Lee").rendered(),
+        ] {
             let header = raw.components(separatedBy: "\r\n\r\n")[0]
             let lines = header.components(separatedBy: "\r\n")
             #expect(lines.allSatisfy { $0.utf8.count <= 78 }, "\(lines.map(\.utf8.count).max()!) octets")
             #expect(!lines.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty })
         }
-        #expect(message(toName: "Ann Lee").rendered().contains("To: Ann Lee <ann@example.com>\r\n"), "short names stay plain")
+        #expect(
+            message(toName: "Ann Lee").rendered().contains("To: Ann Lee <ann@example.com>\r\n"),
+            "short names stay plain")
     }
 
     @Test func multipartAlternativeWithTextFirst() {
@@ -55,20 +63,28 @@ import Testing
     }
 
     @Test func linesEndInCRLFAndStayShort() {
-        let long = String(repeating: "Grüße aus Köln, wir freuen uns! ", count: 80) + "\n.leading dot\n" + String(repeating: "x", count: 3000)
-        let raw = message(subject: String(repeating: "Zoë — dein Zugang ✓ ", count: 10), text: long, html: "<p>\(long)</p>").rendered()
+        let long =
+            String(repeating: "Grüße aus Köln, wir freuen uns! ", count: 80) + "\n.leading dot\n"
+            + String(repeating: "x", count: 3000)
+        let raw = message(
+            subject: String(repeating: "Zoë — dein Zugang ✓ ", count: 10), text: long, html: "<p>\(long)</p>"
+        ).rendered()
         let bytes = Array(raw.utf8)
         for (index, byte) in bytes.enumerated() where byte == 0x0A {
             #expect(index > 0 && bytes[index - 1] == 0x0D, "bare LF at \(index)")
         }
         for line in raw.split(separator: "\r\n", omittingEmptySubsequences: false) {
-            #expect(line.utf8.count <= 78 || line.hasPrefix("Content-Type: multipart"), "long line: \(line.prefix(40))…")
+            #expect(
+                line.utf8.count <= 78 || line.hasPrefix("Content-Type: multipart"), "long line: \(line.prefix(40))…")
         }
         #expect(raw.utf8.allSatisfy { $0 < 0x80 }, "only ASCII goes over the wire")
         #expect(!raw.contains("\r\n.leading"), "a leading dot is encoded")
     }
 
-    @Test(arguments: ["Hello, world", "Grüße, Zoë — dein Zugang ✓", "日本語のテキストです。" + String(repeating: "長い", count: 60), "tab\there  \ntrailing space \n"])
+    @Test(arguments: [
+        "Hello, world", "Grüße, Zoë — dein Zugang ✓", "日本語のテキストです。" + String(repeating: "長い", count: 60),
+        "tab\there  \ntrailing space \n",
+    ])
     func quotedPrintableRoundTrips(_ text: String) {
         let encoded = QuotedPrintable.encode(text)
         #expect(decodeQP(encoded) == text.replacing("\n", with: "\r\n"))
@@ -97,14 +113,17 @@ import Testing
     @Test func singlePartWhenOnlyOneExists() {
         let raw = message(html: nil).rendered()
         #expect(!raw.contains("multipart"))
-        #expect(raw.contains("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHi\r\n"))
+        #expect(
+            raw.contains(
+                "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nHi\r\n"))
     }
 
     @Test func displayNamesAreQuotedWhenNeeded() {
         let raw = MailMessage(
             from: MIMEMailbox(displayName: "Acme, Inc. \"Sales\"", address: "s@acme.example"),
             to: MIMEMailbox(displayName: nil, address: "ann@example.com"), subject: "x", text: "x", html: nil,
-            messageID: "m@acme.example", date: Date(timeIntervalSince1970: 0)).rendered()
+            messageID: "m@acme.example", date: Date(timeIntervalSince1970: 0)
+        ).rendered()
         #expect(raw.contains("From: \"Acme, Inc. \\\"Sales\\\"\" <s@acme.example>"))
         #expect(raw.contains("To: ann@example.com"))
     }

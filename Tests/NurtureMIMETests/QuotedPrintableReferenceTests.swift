@@ -6,7 +6,9 @@ import Testing
 /// agree with byte for byte (the same bytes on the wire for the same input).
 @Suite struct QuotedPrintableReferenceTests {
     static func reference(_ input: [UInt8]) -> [UInt8] {
-        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), equals = UInt8(ascii: "=")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        let equals = UInt8(ascii: "=")
         let hex = Array("0123456789ABCDEF".utf8)
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
@@ -27,7 +29,8 @@ import Testing
             for position in line.indices {
                 let byte = line[position]
                 let isLast = position == line.endIndex - 1
-                let literal = (byte >= 33 && byte <= 126 && byte != equals) || ((byte == 0x20 || byte == 0x09) && !isLast)
+                let literal =
+                    (byte >= 33 && byte <= 126 && byte != equals) || ((byte == 0x20 || byte == 0x09) && !isLast)
                 var escaped = !literal || (column == 0 && byte == UInt8(ascii: "."))
                 var width = escaped ? 3 : 1
                 if column + width > (isLast ? 76 : 75) {
@@ -46,9 +49,11 @@ import Testing
     /// Pieces that meet the encoder's edges: line ends of every kind, a lone CR, dots,
     /// trailing spaces and tabs, "=", 8-bit bytes, and runs long enough to need soft breaks.
     static let pieces: [[UInt8]] = [
-        Array("a".utf8), Array("Z".utf8), [0x20], [0x09], Array(".".utf8), Array("=".utf8), [0x0A], [0x0D], [0x0D, 0x0A],
+        Array("a".utf8), Array("Z".utf8), [0x20], [0x09], Array(".".utf8), Array("=".utf8), [0x0A], [0x0D],
+        [0x0D, 0x0A],
         Array("ä".utf8), Array("✓".utf8), [0xFF], [0x00], [0x7F], Array(String(repeating: "x", count: 70).utf8),
-        Array(String(repeating: "é", count: 30).utf8), Array("Dear Lead, here is ordinary prose ".utf8), Array("a=b c.d ".utf8),
+        Array(String(repeating: "é", count: 30).utf8), Array("Dear Lead, here is ordinary prose ".utf8),
+        Array("a=b c.d ".utf8),
         Array("        ".utf8), Array(String(repeating: "word ", count: 14).utf8),
     ]
 

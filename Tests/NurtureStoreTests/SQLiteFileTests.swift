@@ -28,7 +28,8 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.url.appendingPathComponent("private.sqlite").path
         let store = try SQLiteStore(path: path)
-        let summary = try await store.upsertLeads([LeadInput(email: email("Ann@example.com")), LeadInput(email: email("ann@EXAMPLE.com"))], now: now)
+        let summary = try await store.upsertLeads(
+            [LeadInput(email: email("Ann@example.com")), LeadInput(email: email("ann@EXAMPLE.com"))], now: now)
         #expect(summary == UpsertSummary(inserted: 1, updated: 1))
         for file in [path, path + "-wal", path + "-shm"] {
             let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int

@@ -1,8 +1,9 @@
 import Foundation
 import NurtureCore
-@testable import NurtureStore
 import NurtureTestSupport
 import Testing
+
+@testable import NurtureStore
 
 /// The check the SMTP thread makes right before each MAIL FROM on SQLite
 /// (`immediateMailCheck`): it reads one counter (`mail_stops`) and the whole lead, drip and
@@ -26,7 +27,9 @@ import Testing
     func admitted() async throws -> Admitted {
         let directory = try TemporaryDirectory()
         try directory.write("templates/a.txt.mustache", "Hi\n{{unsubscribe_url}}\n")
-        try directory.write("campaigns/drip.yml", """
+        try directory.write(
+            "campaigns/drip.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             exit_on: [purchased]
@@ -36,11 +39,18 @@ import Testing
         let path = directory.url.appendingPathComponent("nurture.sqlite").path
         let store = try SQLiteStore(path: path)
         let catalog = directory.loadCatalog()
-        _ = try await store.upsertLeads([LeadInput(email: try EmailAddress("ann@acme.example"), tags: ["trial"])], now: t0)
-        _ = try await store.enroll(campaignID: "drip", rule: catalog.campaigns[0].enrollment(stages: StageRules()), now: t0)
+        _ = try await store.upsertLeads(
+            [LeadInput(email: try EmailAddress("ann@acme.example"), tags: ["trial"])], now: t0)
+        _ = try await store.enroll(
+            campaignID: "drip", rule: catalog.campaigns[0].enrollment(stages: StageRules()), now: t0)
         let due = try await #require(store.dueEnrollments(now: t0, campaigns: ["drip"], limit: 10).first)
         let claim = try await #require(
-            store.apply([EnrollmentChange(enrollmentID: due.snapshot.id, outcome: .claim(step: "one", messageID: "m-one", variant: nil))], now: t0).first)
+            store.apply(
+                [
+                    EnrollmentChange(
+                        enrollmentID: due.snapshot.id, outcome: .claim(step: "one", messageID: "m-one", variant: nil))
+                ], now: t0
+            ).first)
         #expect(try await store.handOver(recording: [], admitting: [claim], now: t0) == [true])
         let check = try #require(store.immediateMailCheck(claim) as HandOverCheck?)
         return Admitted(check: check, other: try SQLiteStore(path: path), claim: claim, directory: directory)
@@ -48,7 +58,8 @@ import Testing
 
     /// A connection of its own on the test's store file, for what no store method does.
     func raw(_ directory: TemporaryDirectory) throws -> SQLiteConnection {
-        try SQLiteConnection(path: directory.url.appendingPathComponent("nurture.sqlite").path, busyTimeoutMilliseconds: 1000)
+        try SQLiteConnection(
+            path: directory.url.appendingPathComponent("nurture.sqlite").path, busyTimeoutMilliseconds: 1000)
     }
 
     @Test(arguments: [
@@ -83,7 +94,8 @@ import Testing
     @Test func aGoalEventEndingTheDripInFlightStopsIt() async throws {
         let a = try await admitted()
         let converted = try await a.other.recordEvent(
-            LeadInput(email: try EmailAddress("ann@acme.example")), name: "purchased", attributes: [:], goalCampaigns: ["drip"], now: t0)
+            LeadInput(email: try EmailAddress("ann@acme.example")), name: "purchased", attributes: [:],
+            goalCampaigns: ["drip"], now: t0)
         #expect(converted == ["drip"])
         #expect(try a.check() == false)
     }

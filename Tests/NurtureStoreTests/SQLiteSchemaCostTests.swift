@@ -1,8 +1,9 @@
 import Foundation
 import NurtureCore
-@testable import NurtureStore
 import NurtureTestSupport
 import Testing
+
+@testable import NurtureStore
 
 /// What the schema makes each write and each question about messages cost (migration
 /// 12): the send loop writes a message's state three times, so a per-write cost the
@@ -29,7 +30,9 @@ import Testing
     }
 
     /// One column of every row `sql` gives.
-    static func column<T>(_ column: Int32, of sql: String, on connection: SQLiteConnection, _ read: (SQLiteStatement, Int32) -> T) throws -> [T] {
+    static func column<T>(
+        _ column: Int32, of sql: String, on connection: SQLiteConnection, _ read: (SQLiteStatement, Int32) -> T
+    ) throws -> [T] {
         var values: [T] = []
         try connection.prepare(sql).rows { values.append(read($0, column)) }
         return values
@@ -74,7 +77,8 @@ import Testing
             let old = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
             try old.execute("PRAGMA journal_mode = WAL")
             try SQLiteStore.migrate(old, upTo: 11)
-            try old.execute("""
+            try old.execute(
+                """
                 INSERT INTO leads (id, email, email_key, created_at, updated_at) VALUES (1, 'ada@acme.example', 'ada@acme.example', 0, 0);
                 INSERT INTO enrollments (id, campaign_id, lead_id, state, enrolled_at) VALUES (1, 'welcome', 1, 'active', 0);
                 INSERT INTO messages (id, enrollment_id, step_id, state, claimed_at) VALUES (1, 1, 'one', 'sending', 0), (2, 1, 'two', 'sent', 0);
@@ -85,11 +89,21 @@ import Testing
         #expect(try await store.interruptedSends().map(\.rowID) == [1])
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
         #expect(try Self.texts(0, of: "PRAGMA integrity_check", on: connection) == ["ok"])
-        let tables = try Self.texts(0, of: "SELECT sql FROM sqlite_master WHERE name IN ('messages', 'enrollments', 'leads', 'activity')", on: connection)
-            .joined(separator: ";")
-        #expect(tables.contains("state = 'skipped'") && tables.contains("status = 'complained'") && tables.contains("class = 'machine'"))
-        #expect(throws: (any Error).self) { try connection.execute("INSERT INTO messages (enrollment_id, step_id, state, claimed_at) VALUES (1, 'three', 'mailed', 0)") }
-        #expect(throws: (any Error).self) { try connection.execute("UPDATE enrollments SET state = 'paused' WHERE id = 1") }
+        let tables = try Self.texts(
+            0, of: "SELECT sql FROM sqlite_master WHERE name IN ('messages', 'enrollments', 'leads', 'activity')",
+            on: connection
+        )
+        .joined(separator: ";")
+        #expect(
+            tables.contains("state = 'skipped'") && tables.contains("status = 'complained'")
+                && tables.contains("class = 'machine'"))
+        #expect(throws: (any Error).self) {
+            try connection.execute(
+                "INSERT INTO messages (enrollment_id, step_id, state, claimed_at) VALUES (1, 'three', 'mailed', 0)")
+        }
+        #expect(throws: (any Error).self) {
+            try connection.execute("UPDATE enrollments SET state = 'paused' WHERE id = 1")
+        }
         #expect(throws: (any Error).self) { try connection.execute("UPDATE leads SET status = 'gone' WHERE id = 1") }
     }
 
@@ -97,11 +111,13 @@ import Testing
     /// refuses schema edits) leaves the store as it was before that part, and usable.
     @Test func aRefusedOptionalPartIsUndoneAndTheMigrationGoesOn() throws {
         let directory = try TemporaryDirectory()
-        let connection = try SQLiteConnection(path: directory.url.appendingPathComponent("t.sqlite").path, busyTimeoutMilliseconds: 1000)
+        let connection = try SQLiteConnection(
+            path: directory.url.appendingPathComponent("t.sqlite").path, busyTimeoutMilliseconds: 1000)
         try connection.execute("CREATE TABLE t (x INTEGER)")
         try connection.transaction {
             try connection.execute("INSERT INTO t VALUES (1)")
-            try SQLiteStore.tryOptional("PRAGMA writable_schema = ON; INSERT INTO t VALUES (2); UPDATE no_such_table SET x = 1", on: connection)
+            try SQLiteStore.tryOptional(
+                "PRAGMA writable_schema = ON; INSERT INTO t VALUES (2); UPDATE no_such_table SET x = 1", on: connection)
             try connection.execute("INSERT INTO t VALUES (3)")
         }
         #expect(try Self.column(0, of: "SELECT x FROM t ORDER BY x", on: connection) { $0.integer($1) } == [1, 3])

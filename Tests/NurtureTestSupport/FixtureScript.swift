@@ -9,7 +9,9 @@ enum FixtureScript {
 
     /// Starts `script` with `arguments`, its output in `folder`/server.log; returns the
     /// process and the port it listens on.
-    static func start(_ script: String, _ arguments: [String], in folder: TemporaryDirectory, what: String) throws -> (Process, Int) {
+    static func start(_ script: String, _ arguments: [String], in folder: TemporaryDirectory, what: String) throws -> (
+        Process, Int
+    ) {
         let log = folder.url.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
@@ -21,7 +23,9 @@ enum FixtureScript {
         let deadline = Date().addingTimeInterval(20)
         while true {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }), let port = Int(line.dropFirst(6)) {
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
+                let port = Int(line.dropFirst(6))
+            {
                 return (process, port)
             }
             guard process.isRunning, Date() < deadline else {
@@ -44,7 +48,9 @@ public func freeLoopbackPort() throws -> Int {
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
     }
     guard bound else { throw FixtureScript.NotStarted(description: "no free loopback port") }
     return Int(UInt16(bigEndian: address.sin_port))

@@ -21,7 +21,8 @@ public enum Curl {
         let headers = folder.appendingPathComponent("headers")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-o", body.path, "-D", headers.path, "-w", "%{http_code}", "--max-time", "20"] + arguments
+        process.arguments =
+            ["-s", "-o", body.path, "-D", headers.path, "-w", "%{http_code}", "--max-time", "20"] + arguments
         let status = Pipe()
         process.standardOutput = status
         try process.run()
@@ -40,7 +41,11 @@ public enum Curl {
     public static func fetchAtOnce(_ urls: [String], arguments: [String] = []) throws -> [Int] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--parallel", "--parallel-immediate", "--parallel-max", "64", "-w", "%{http_code}\n", "--max-time", "20"]
+        process.arguments =
+            [
+                "-s", "--parallel", "--parallel-immediate", "--parallel-max", "64", "-w", "%{http_code}\n",
+                "--max-time", "20",
+            ]
             + arguments + urls.flatMap { ["-o", "/dev/null", $0] }
         let output = Pipe()
         process.standardOutput = output
@@ -60,10 +65,13 @@ public final class ServeProcess: @unchecked Sendable {
     /// Starts serve in `directory` and waits until `/healthz` answers. The port is one the
     /// kernel just handed out, not a random pick: a random one can be a port some other
     /// test's client is using as its ephemeral end, and serve then fails to bind.
-    public init(in directory: URL, port: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]) async throws {
+    public init(in directory: URL, port: Int? = nil, arguments: [String] = [], environment: [String: String] = [:])
+        async throws
+    {
         let port = try port ?? freeLoopbackPort()
         self.port = port
-        running = try NurtureBinary.start(["serve", "--port", "\(port)"] + arguments, in: directory, environment: environment)
+        running = try NurtureBinary.start(
+            ["serve", "--port", "\(port)"] + arguments, in: directory, environment: environment)
         for _ in 0..<300 {
             if (try? Curl.fetch(["\(baseURL)/healthz"]).status) == 200 { return }
             try await Task.sleep(for: .milliseconds(100))

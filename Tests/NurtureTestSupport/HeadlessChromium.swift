@@ -17,7 +17,8 @@ public enum HeadlessChromium {
         process.executableURL = URL(fileURLWithPath: path)
         // --no-sandbox: the tests run as root, where Chromium's own sandbox cannot start.
         process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions", "--user-data-dir=\(profile.path)",
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+            "--user-data-dir=\(profile.path)",
             "--virtual-time-budget=3000", "--dump-dom", url,
         ]
         process.standardOutput = try FileHandle(forWritingTo: output)

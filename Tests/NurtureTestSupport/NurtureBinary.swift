@@ -49,7 +49,9 @@ public enum NurtureBinary {
             let asked = Date()
             process.terminate()
             let process = process
-            DispatchQueue.global().asyncAfter(deadline: .now() + patience) { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + patience) {
+                if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+            }
             let result = try wait()
             return (result, Date().timeIntervalSince(asked))
         }
@@ -59,13 +61,17 @@ public enum NurtureBinary {
     }
 
     /// Runs `nurture arguments…` in `directory` with a minimal environment plus `environment`.
-    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws
+        -> Result
+    {
         try start(arguments, in: directory, environment: environment).wait()
     }
 
     /// Starts `nurture arguments…` without waiting. Output goes to files rather than
     /// pipes, so no amount of it can block the child.
-    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Running {
+    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws
+        -> Running
+    {
         let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
         let outURL = outputs.appendingPathComponent("stdout")

@@ -19,7 +19,10 @@ public struct PageProbe: Sendable {
     public static func load(_ url: String, width: Int, screenshot: URL) throws -> PageProbe {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Repository.root.appendingPathComponent("Tests/Fixtures/page_probe.py").path, url, String(width), screenshot.path]
+        process.arguments = [
+            Repository.root.appendingPathComponent("Tests/Fixtures/page_probe.py").path, url, String(width),
+            screenshot.path,
+        ]
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -28,11 +31,13 @@ public struct PageProbe: Sendable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let facts = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard process.terminationStatus == 0, let facts = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw Failed(description: "page_probe.py failed (\(process.terminationStatus)): \(problem)")
         }
         return PageProbe(
-            scrollWidth: facts["scrollWidth"] as? Int ?? -1, clientWidth: facts["clientWidth"] as? Int ?? -1, title: facts["title"] as? String ?? "",
+            scrollWidth: facts["scrollWidth"] as? Int ?? -1, clientWidth: facts["clientWidth"] as? Int ?? -1,
+            title: facts["title"] as? String ?? "",
             widest: facts["widest"] as? [String] ?? [], html: facts["html"] as? String ?? "")
     }
 

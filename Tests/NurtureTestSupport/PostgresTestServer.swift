@@ -28,18 +28,25 @@ public final class PostgresTestServer: Sendable {
 
     private init(shared: Bool = true) throws {
         guard let binaries = Self.findBinaries() else {
-            throw Failure("PostgreSQL's binaries were not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (scripts/install-deps.sh)")
+            throw Failure(
+                "PostgreSQL's binaries were not found under /usr/lib/postgresql/*/bin: install Debian's postgresql package (scripts/install-deps.sh)"
+            )
         }
         self.binaries = binaries
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-\(UUID().uuidString.prefix(8))").path
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-\(UUID().uuidString.prefix(8))")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         port = try freeLoopbackPort()
         // The shared server's durability is not under test: fsync off makes the suite fast.
         let fast = shared ? " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" : ""
         startOptions = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1\(fast) -c max_connections=300"
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", folder]) }
-        try runAsOwner("initdb", ["-D", folder + "/data", "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
-        try runAsOwner("pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start", "-o", startOptions])
+        try runAsOwner(
+            "initdb", ["-D", folder + "/data", "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+        try runAsOwner(
+            "pg_ctl",
+            ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start", "-o", startOptions])
         if shared {
             Self.running.withLock { $0 = self }
             atexit { PostgresTestServer.stopRunning() }
@@ -49,7 +56,12 @@ public final class PostgresTestServer: Sendable {
     /// `pg_ctl restart -m immediate`: every backend killed at once, as in a crash or a
     /// failover; returns once the server accepts connections again.
     public func restartImmediately() throws {
-        try runAsOwner("pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-m", "immediate", "-w", "-t", "60", "restart", "-o", startOptions])
+        try runAsOwner(
+            "pg_ctl",
+            [
+                "-D", folder + "/data", "-l", folder + "/server.log", "-m", "immediate", "-w", "-t", "60", "restart",
+                "-o", startOptions,
+            ])
     }
 
     /// Stops a private server and removes its folder.
@@ -104,7 +116,9 @@ public final class PostgresTestServer: Sendable {
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
         // A file, not a pipe: the server pg_ctl starts inherits the descriptor and would
         // keep a pipe open for ever.
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("nurture-pg-out-\(UUID().uuidString)").path
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nurture-pg-out-\(UUID().uuidString)"
+        ).path
         defer { unlink(outputPath) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -113,10 +127,12 @@ public final class PostgresTestServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var pid = pid_t()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Failure("could not start \(executable): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw Failure("could not start \(executable): \(String(cString: strerror(spawned)))")
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
@@ -130,8 +146,11 @@ public final class PostgresTestServer: Sendable {
 
     static func findBinaries() -> String? {
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
-        return versions.reversed().map { "\(root)/\($0)/bin" }.first { FileManager.default.fileExists(atPath: $0 + "/pg_ctl") }
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
+            .sorted()
+        return versions.reversed().map { "\(root)/\($0)/bin" }.first {
+            FileManager.default.fileExists(atPath: $0 + "/pg_ctl")
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {

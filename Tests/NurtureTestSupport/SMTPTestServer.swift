@@ -20,7 +20,8 @@ public final class SMTPTestServer: @unchecked Sendable {
     public init(_ arguments: [String] = [], kind: Kind = .recording) throws {
         folder = try TemporaryDirectory("nurture-smtp")
         (process, port) = try FixtureScript.start(
-            kind.rawValue, ["--out", folder.url.appendingPathComponent("received").path] + arguments, in: folder, what: "the test SMTP server")
+            kind.rawValue, ["--out", folder.url.appendingPathComponent("received").path] + arguments, in: folder,
+            what: "the test SMTP server")
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }
@@ -46,7 +47,9 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     /// How many messages the scripted server accepted (saved as N.eml).
     public func acceptedCount() -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("received").path)) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("received").path))
+            ?? []
         return names.filter { $0.hasSuffix(".eml") }.count
     }
 
@@ -67,8 +70,10 @@ public enum TestCertificate {
         let key = directory.url.appendingPathComponent("key.pem").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate]
+        process.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

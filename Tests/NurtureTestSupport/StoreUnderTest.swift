@@ -18,7 +18,8 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         case .sqlite: return try SQLiteStore(path: directory.url.appendingPathComponent("nurture.sqlite").path)
         case .postgres:
             let url = try PostgresTestServer.start().newDatabase()
-            return try await PostgresStore(location: PostgresLocation(url: url, passwordAllowed: true, environmentPassword: nil))
+            return try await PostgresStore(
+                location: PostgresLocation(url: url, passwordAllowed: true, environmentPassword: nil))
         }
     }
 

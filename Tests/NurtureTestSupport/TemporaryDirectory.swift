@@ -41,7 +41,8 @@ public enum Repository {
     /// Copies the example `campaigns/` and `templates/` into `directory`.
     public static func copyExample(into directory: TemporaryDirectory) throws {
         for folder in ["campaigns", "templates"] {
-            try FileManager.default.copyItem(at: root.appendingPathComponent(folder), to: directory.url.appendingPathComponent(folder))
+            try FileManager.default.copyItem(
+                at: root.appendingPathComponent(folder), to: directory.url.appendingPathComponent(folder))
         }
     }
 }

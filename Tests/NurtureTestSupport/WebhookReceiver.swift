@@ -13,7 +13,10 @@ public final class WebhookReceiver: @unchecked Sendable {
         folder = try TemporaryDirectory("nurture-webhooks")
         (process, self.port) = try FixtureScript.start(
             "webhook_receiver.py",
-            ["--port", String(port), "--secret", secret, "--out", folder.url.appendingPathComponent("received").path, "--delay-ms", String(delayMilliseconds)],
+            [
+                "--port", String(port), "--secret", secret, "--out", folder.url.appendingPathComponent("received").path,
+                "--delay-ms", String(delayMilliseconds),
+            ],
             in: folder, what: "the webhook receiver")
     }
 
@@ -23,8 +26,10 @@ public final class WebhookReceiver: @unchecked Sendable {
     public func received() throws -> [[String: Any]] {
         let directory = folder.url.appendingPathComponent("received")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return try names.filter { $0.hasSuffix(".json") }.sorted { Int($0.dropLast(5))! < Int($1.dropLast(5))! }.map { name in
-            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name))) as! [String: Any]
+        return try names.filter { $0.hasSuffix(".json") }.sorted { Int($0.dropLast(5))! < Int($1.dropLast(5))! }.map {
+            name in
+            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name)))
+                as! [String: Any]
         }
     }
 
@@ -35,4 +40,3 @@ public final class WebhookReceiver: @unchecked Sendable {
 
     deinit { if process.isRunning { process.terminate() } }
 }
-

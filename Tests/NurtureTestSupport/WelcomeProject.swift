@@ -9,7 +9,9 @@ public enum WelcomeProject {
     ) throws -> TemporaryDirectory {
         let project = try TemporaryDirectory(name)
         try project.write("templates/hello.txt.mustache", "Hello {{first_name}}\n")
-        try project.write("campaigns/welcome.yml", """
+        try project.write(
+            "campaigns/welcome.yml",
+            """
             id: welcome
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
@@ -20,7 +22,8 @@ public enum WelcomeProject {
         var csv = "email,first_name,tags\n"
         for index in 0..<leads { csv += "lead\(index)@example.com,Lead\(index),trial\n" }
         try project.write("leads.csv", csv)
-        let imported = try NurtureBinary.run(["leads", "import", "leads.csv"], in: project.url, environment: environment)
+        let imported = try NurtureBinary.run(
+            ["leads", "import", "leads.csv"], in: project.url, environment: environment)
         guard imported.status == 0 else { throw Failed(description: "leads import: \(imported.stderr)") }
         return project
     }
@@ -37,14 +40,17 @@ public enum SQLiteLockHolder {
     public static func hold(_ path: String, seconds: Int) throws -> Process {
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        holder.arguments = ["-c", """
+        holder.arguments = [
+            "-c",
+            """
             import sqlite3, sys, time
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             print("held", flush=True)
             time.sleep(\(seconds))
             c.execute("ROLLBACK")
-            """, path]
+            """, path,
+        ]
         let pipe = Pipe()
         holder.standardOutput = pipe
         try holder.run()

@@ -17,7 +17,8 @@ public struct SentMessage: Sendable, Hashable {
     public var variant: String?
 
     public init(
-        row: Int64, enrollmentID: Int64, step: String, sentAt: Date, opened: Bool, clicked: Bool, unsubscribed: Bool, enrollmentConverted: Bool,
+        row: Int64, enrollmentID: Int64, step: String, sentAt: Date, opened: Bool, clicked: Bool, unsubscribed: Bool,
+        enrollmentConverted: Bool,
         variant: String? = nil
     ) {
         self.variant = variant
@@ -62,7 +63,10 @@ public struct PeriodReport: Sendable, Hashable {
     public init(messages: [SentMessage], stepOrder: [String], granularity: Granularity, zone: TimeZone) {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = zone
-        let credited = Set(ConversionCredit.credited(messages.filter(\.enrollmentConverted), enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.row).map(\.row))
+        let credited = Set(
+            ConversionCredit.credited(
+                messages.filter(\.enrollmentConverted), enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.row
+            ).map(\.row))
         var rows: [String: Row] = [:]
         for message in messages {
             let period = Self.period(of: message.sentAt, granularity, calendar)

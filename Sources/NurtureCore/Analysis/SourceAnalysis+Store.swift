@@ -4,7 +4,9 @@ extension SourceAnalysis.Builder {
     /// Adds every lead captured in [`from`, `to`) (nil: open on that side), scored at
     /// `now`, with its stages and whether it converted: read a page at a time, so memory
     /// stays flat however many leads there are. `report --by source` and the report page.
-    public mutating func addLeads(from store: any Store, capturedFrom from: Date?, before to: Date?, scoreRules rules: ScoreRules, now: Date) async throws {
+    public mutating func addLeads(
+        from store: any Store, capturedFrom from: Date?, before to: Date?, scoreRules rules: ScoreRules, now: Date
+    ) async throws {
         var after: Int64 = 0
         while true {
             let page = try await store.leads(matching: LeadFilter(), after: after, limit: 1000)
@@ -20,7 +22,9 @@ extension SourceAnalysis.Builder {
             let converted = try await store.convertedLeads(among: ids)
             for lead in captured {
                 let id = lead.id ?? 0
-                add(lead, score: rules.score(of: lead, evidence: evidence[id] ?? [], at: now), stages: stages[id] ?? [], converted: converted.contains(id))
+                add(
+                    lead, score: rules.score(of: lead, evidence: evidence[id] ?? [], at: now), stages: stages[id] ?? [],
+                    converted: converted.contains(id))
             }
         }
     }

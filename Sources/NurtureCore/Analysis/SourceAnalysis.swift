@@ -29,7 +29,9 @@ public struct SourceAnalysis: Sendable, Hashable {
         public func cells(stages: [String]) -> [String] {
             func average(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }
             let reached = stages.map { String(self.stages[$0] ?? 0) }
-            return [String(leads)] + reached + [String(conversions), CampaignReport.percent(conversionRate), average(averageScore), average(averageFit)]
+            return [String(leads)] + reached + [
+                String(conversions), CampaignReport.percent(conversionRate), average(averageScore), average(averageFit),
+            ]
         }
 
         mutating func add(score: LeadScore, stages reached: Set<String>, converted: Bool) {
@@ -52,21 +54,26 @@ public struct SourceAnalysis: Sendable, Hashable {
 
         public mutating func add(_ lead: Lead, score: LeadScore, stages: Set<String>, converted: Bool) {
             let key = lead.source?.source
-            bySource[key, default: Row(source: key.flatMap { LeadSource(source: $0) })].add(score: score, stages: stages, converted: converted)
-            byTouch[key, default: [:]][lead.source, default: Row(source: lead.source)].add(score: score, stages: stages, converted: converted)
+            bySource[key, default: Row(source: key.flatMap { LeadSource(source: $0) })].add(
+                score: score, stages: stages, converted: converted)
+            byTouch[key, default: [:]][lead.source, default: Row(source: lead.source)].add(
+                score: score, stages: stages, converted: converted)
         }
 
         /// The rows, most leads first, with the spend of `costs` in the days `first...last`
         /// (either end open; a month's spend prorated by its days in the period). A source
         /// that only spent is listed with 0 leads; one without a cost row has no spend (not
         /// zero: nobody said it was free).
-        public func finish(costs: [SourceCost]?, from first: LocalDate? = nil, through last: LocalDate? = nil) -> SourceAnalysis {
+        public func finish(costs: [SourceCost]?, from first: LocalDate? = nil, through last: LocalDate? = nil)
+            -> SourceAnalysis
+        {
             var rows = bySource
             for cost in costs ?? [] {
                 let share = cost.amount(from: first, through: last)
                 // A month the period does not reach says nothing about this report.
                 if cost.month != nil, share == 0 { continue }
-                rows[cost.source, default: Row(source: LeadSource(source: cost.source))].spend = (rows[cost.source]?.spend ?? 0) + share
+                rows[cost.source, default: Row(source: LeadSource(source: cost.source))].spend =
+                    (rows[cost.source]?.spend ?? 0) + share
             }
             func order(_ left: Row, _ right: Row) -> Bool {
                 (left.leads, right.source?.description ?? "") > (right.leads, left.source?.description ?? "")
@@ -75,7 +82,9 @@ public struct SourceAnalysis: Sendable, Hashable {
                 var row = row
                 let touches = byTouch[key].map { Array($0.values) } ?? []
                 // A breakdown only says something when a source was split by medium or campaign.
-                if touches.count > 1 || touches.contains(where: { $0.source?.medium != nil || $0.source?.campaign != nil }) {
+                if touches.count > 1
+                    || touches.contains(where: { $0.source?.medium != nil || $0.source?.campaign != nil })
+                {
                     row.breakdown = touches.sorted(by: order)
                 }
                 return row

@@ -34,17 +34,24 @@ public struct SourceCost: Sendable, Hashable {
         var parser = CSVParser()
         parser.feed(Array(text.utf8)) { records.append($0) }
         parser.finish { records.append($0) }
-        guard let header = records.first else { throw Problem(line: 1, reason: "the file is empty; it needs a header: source,amount[,month]") }
+        guard let header = records.first else {
+            throw Problem(line: 1, reason: "the file is empty; it needs a header: source,amount[,month]")
+        }
         let names = header.fields.map(LeadCSVMapping.normalize)
-        guard let sourceColumn = names.firstIndex(of: "source"), let amountColumn = names.firstIndex(of: "amount") else {
-            throw Problem(line: header.line, reason: "the header needs 'source' and 'amount' columns (found: \(header.fields.joined(separator: ", ")))")
+        guard let sourceColumn = names.firstIndex(of: "source"), let amountColumn = names.firstIndex(of: "amount")
+        else {
+            throw Problem(
+                line: header.line,
+                reason:
+                    "the header needs 'source' and 'amount' columns (found: \(header.fields.joined(separator: ", ")))")
         }
         let monthColumn = names.firstIndex(of: "month")
         var costs: [SourceCost] = []
         for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
             if let problem = record.problem { throw Problem(line: record.line, reason: problem) }
             guard record.fields.count == names.count else {
-                throw Problem(line: record.line, reason: "has \(record.fields.count) fields but the header has \(names.count)")
+                throw Problem(
+                    line: record.line, reason: "has \(record.fields.count) fields but the header has \(names.count)")
             }
             let source = record.fields[sourceColumn].trimmingCharacters(in: .whitespaces)
             let amountText = record.fields[amountColumn].trimmingCharacters(in: .whitespaces)
@@ -57,7 +64,9 @@ public struct SourceCost: Sendable, Hashable {
             if let monthColumn {
                 let text = record.fields[monthColumn].trimmingCharacters(in: .whitespaces)
                 if !text.isEmpty {
-                    guard isMonth(text) else { throw Problem(line: record.line, reason: "month '\(text)' is not like 2030-01") }
+                    guard isMonth(text) else {
+                        throw Problem(line: record.line, reason: "month '\(text)' is not like 2030-01")
+                    }
                     month = text
                 }
             }
@@ -82,7 +91,9 @@ public struct SourceCost: Sendable, Hashable {
 
     static func isMonth(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let month = Int(parts[1]) else { return false }
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]),
+            let month = Int(parts[1])
+        else { return false }
         return year >= 1970 && (1...12).contains(month)
     }
 }

@@ -19,7 +19,10 @@ public struct CaptureFields: Sendable, Hashable {
     /// Returns what is wrong with a value, for the person filling in the form, or nil.
     /// A time zone this machine does not know is dropped rather than refused: a lead is
     /// worth more than its zone, and windows fall back to the default zone.
-    public func apply(_ value: (String) -> String?, to input: inout LeadInput, isKnownTimeZone: (String) -> Bool = TimeZoneNames.isKnown) -> String? {
+    public func apply(
+        _ value: (String) -> String?, to input: inout LeadInput,
+        isKnownTimeZone: (String) -> Bool = TimeZoneNames.isKnown
+    ) -> String? {
         for name in names {
             guard let raw = value(name) else { continue }
             let text = Self.oneLine(raw)
@@ -40,11 +43,14 @@ public struct CaptureFields: Sendable, Hashable {
     /// The value on one line, trimmed: control and format characters (line breaks,
     /// bidirectional overrides) are taken out. Names from the form are read the same way.
     public static func oneLine(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { scalar in
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator: false
-            default: true
-            }
-        })).trimmingCharacters(in: .whitespaces)
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter { scalar in
+                    switch scalar.properties.generalCategory {
+                    case .control, .format, .lineSeparator, .paragraphSeparator: false
+                    default: true
+                    }
+                })
+        ).trimmingCharacters(in: .whitespaces)
     }
 }

@@ -22,8 +22,11 @@ public struct LeadSource: Sendable, Hashable {
     static func clean(_ text: String?) -> String? {
         guard let text else { return nil }
         // C0 and C1 controls and DEL (line breaks among them): these end up in pages and CSV.
-        let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { !($0.value < 0x20 || (0x7F...0x9F).contains($0.value)) }))
-            .trimmingCharacters(in: .whitespaces)
+        let kept = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.filter { !($0.value < 0x20 || (0x7F...0x9F).contains($0.value)) })
+        )
+        .trimmingCharacters(in: .whitespaces)
         return kept.isEmpty ? nil : String(kept.prefix(limit))
     }
 

@@ -41,19 +41,26 @@ public struct SubscriptionConfirmation: Sendable {
 
     /// The confirmation mail: the same renderer and MIME as every step, with no
     /// List-Unsubscribe (it is not a bulk mail; not confirming is the way out).
-    public func message(for pending: PendingSubscription, confirmURL: String, templates: TemplateSet, date: Date) -> OutgoingMessage {
+    public func message(for pending: PendingSubscription, confirmURL: String, templates: TemplateSet, date: Date)
+        -> OutgoingMessage
+    {
         let step = Step(
             id: "confirm", timing: .wait(.zero), subject: subject, template: Self.template,
             location: SourceLocation(file: "nurture.yml", line: 1, column: 1))
         // The renderer reads the subject as written here (it has no compiled subject for
         // this step), so braces in it would be sent as they are: the subject is plain text.
         let campaign = Campaign(
-            id: "subscribe", name: "Subscription", from: from, enroll: EnrollmentRule(), steps: [step], file: "nurture.yml")
+            id: "subscribe", name: "Subscription", from: from, enroll: EnrollmentRule(), steps: [step],
+            file: "nurture.yml")
         let input = pending.input
-        let lead = Lead(email: input.email, firstName: input.firstName, lastName: input.lastName, attributes: ["confirm_url": confirmURL])
-        let rendered = MessageRenderer(templates: templates).render(campaign: campaign, step: step, lead: lead, unsubscribeURL: "", collectWarnings: false)
+        let lead = Lead(
+            email: input.email, firstName: input.firstName, lastName: input.lastName,
+            attributes: ["confirm_url": confirmURL])
+        let rendered = MessageRenderer(templates: templates).render(
+            campaign: campaign, step: step, lead: lead, unsubscribeURL: "", collectWarnings: false)
         return MessageComposer(dkim: dkim).compose(
             rendered: rendered, campaign: campaign, step: step, lead: lead,
-            messageID: "nurture.confirm.\(pending.id).\(pending.requestedAt.epochSeconds)@\(from.address.domain)", unsubscribeURL: "", date: date)
+            messageID: "nurture.confirm.\(pending.id).\(pending.requestedAt.epochSeconds)@\(from.address.domain)",
+            unsubscribeURL: "", date: date)
     }
 }

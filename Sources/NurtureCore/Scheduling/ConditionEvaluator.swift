@@ -49,10 +49,12 @@ extension ConditionEvaluator {
         case .clicked(let step): return "clicked \(step): \(mark(holds(condition)))"
         case .notOpened(let step): return "not opened \(step): \(mark(holds(condition)))"
         case .notClicked(let step): return "not clicked \(step): \(mark(holds(condition)))"
-        case .scoreAtLeast(let score): return "score_at_least \(score): \(mark(holds(condition))) (score \(lead.score.totalText))"
+        case .scoreAtLeast(let score):
+            return "score_at_least \(score): \(mark(holds(condition))) (score \(lead.score.totalText))"
         case .fitAtLeast(let points): return "fit_at_least \(points): \(mark(holds(condition))) (fit \(lead.score.fit))"
         case .engagementAtLeast(let points):
-            return "engagement_at_least \(points): \(mark(holds(condition))) (engagement \(LeadScore.text(lead.score.engagement)))"
+            return
+                "engagement_at_least \(points): \(mark(holds(condition))) (engagement \(LeadScore.text(lead.score.engagement)))"
         case .event(let name): return "event \(name): \(mark(holds(condition)))"
         case .stage(let id): return "stage \(id): \(mark(holds(condition)))"
         case .hasTag(let tag): return "has_tag \(tag): \(mark(holds(condition)))"

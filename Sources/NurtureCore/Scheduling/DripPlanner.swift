@@ -74,7 +74,9 @@ public struct DripPlanner: Sendable {
                 if at > now { return DripPlan(skipped: skipped, action: .wait(until: at, step: step.id)) }
                 // A retry goes out only inside the window too, however late the tick.
                 if let opening = windowClosed(campaign, at: now, zone: zone) {
-                    return DripPlan(skipped: skipped, action: opening.map { .wait(until: $0, step: step.id) } ?? .blocked(step: step.id))
+                    return DripPlan(
+                        skipped: skipped,
+                        action: opening.map { .wait(until: $0, step: step.id) } ?? .blocked(step: step.id))
                 }
                 return DripPlan(skipped: skipped, action: .retry(step))
             case .claimed, .sending, .unknown:
@@ -132,7 +134,8 @@ public struct DripPlanner: Sendable {
         }
         // A reminder before (or on) a date of the lead's own is not news once that date
         // is over: "your trial ends in 2 days" after the trial ended.
-        if case .waitUntil(let attribute, let offset) = step.timing, offset.isNegative || offset == .zero, let text = lead.attributes[attribute],
+        if case .waitUntil(let attribute, let offset) = step.timing, offset.isNegative || offset == .zero,
+            let text = lead.attributes[attribute],
             let over = AttributeDate.end(of: text, zone: zone), now >= over
         {
             return "'\(attribute)' (\(TextChecks.trimmed(text))) has passed"
@@ -174,7 +177,9 @@ public struct DripPlanner: Sendable {
             if due < anchor { return .skip(reason: "'\(attribute)' \(offset) was already past") }
         }
         if let window = campaign.sendWindow {
-            guard let open = window.nextOpening(atOrAfter: due, in: zone) else { return .skip(reason: "the send window never opens") }
+            guard let open = window.nextOpening(atOrAfter: due, in: zone) else {
+                return .skip(reason: "the send window never opens")
+            }
             due = open
         }
         return .at(due)

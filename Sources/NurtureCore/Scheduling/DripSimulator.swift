@@ -25,7 +25,8 @@ public struct DripSimulator: Sendable {
     /// message (so `opened`/`clicked` conditions hold); without, never. `history` is what
     /// the lead did before `now` that may score (`LeadTimeline.scoreEvidence`).
     public func timeline(
-        campaign: Campaign, lead: Lead, snapshot: EnrollmentSnapshot, now: Date, engaged: Bool, history: [ScoreEvidence] = []
+        campaign: Campaign, lead: Lead, snapshot: EnrollmentSnapshot, now: Date, engaged: Bool,
+        history: [ScoreEvidence] = []
     ) -> [Entry] {
         var snapshot = snapshot
         var lead = lead
@@ -52,7 +53,10 @@ public struct DripSimulator: Sendable {
                     snapshot.clicked.insert(step.id)
                     // The first human open and click of each message score, as in the send
                     // loop, taken at the time they are assumed to happen (the send).
-                    evidence += [.init(.open(campaign: campaign.id, step: step.id), at: time), .init(.click(campaign: campaign.id, step: step.id), at: time)]
+                    evidence += [
+                        .init(.open(campaign: campaign.id, step: step.id), at: time),
+                        .init(.click(campaign: campaign.id, step: step.id), at: time),
+                    ]
                 }
             case .exit(let step):
                 entries.append(.exit(step: step, at: time))

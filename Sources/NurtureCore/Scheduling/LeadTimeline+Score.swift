@@ -6,7 +6,10 @@ extension LeadTimeline {
     /// and its events.
     public var scoreEvidence: [ScoreEvidence] {
         activity.filter { $0.activityClass == "human" && !$0.decoy }.map { item in
-            ScoreEvidence(item.kind == .open ? .open(campaign: item.campaignID, step: item.step) : .click(campaign: item.campaignID, step: item.step), at: item.at)
+            ScoreEvidence(
+                item.kind == .open
+                    ? .open(campaign: item.campaignID, step: item.step)
+                    : .click(campaign: item.campaignID, step: item.step), at: item.at)
         } + events.map { ScoreEvidence(.event($0.name), at: $0.at) }
     }
 
@@ -14,5 +17,7 @@ extension LeadTimeline {
     public func scoreChanges(rules: ScoreRules) -> [ScoreChange] { rules.changes(from: scoreEvidence) }
 
     /// The lead's score at `time` under `rules`.
-    public func score(rules: ScoreRules, at time: Date) -> LeadScore { rules.score(of: lead, evidence: scoreEvidence, at: time) }
+    public func score(rules: ScoreRules, at time: Date) -> LeadScore {
+        rules.score(of: lead, evidence: scoreEvidence, at: time)
+    }
 }

@@ -13,7 +13,10 @@ public struct LeadTimeline: Sendable, Hashable {
         /// Why its next step waits (`held: the lead has no 'company' …`), if held.
         public var heldReason: String?
 
-        public init(campaignID: String, state: String, enrolledAt: Date, nextDueAt: Date? = nil, nextStep: String? = nil, endedAt: Date? = nil, endReason: String? = nil) {
+        public init(
+            campaignID: String, state: String, enrolledAt: Date, nextDueAt: Date? = nil, nextStep: String? = nil,
+            endedAt: Date? = nil, endReason: String? = nil
+        ) {
             self.campaignID = campaignID
             self.state = state
             self.enrolledAt = enrolledAt
@@ -33,7 +36,10 @@ public struct LeadTimeline: Sendable, Hashable {
         /// Its A/B variant (nil: the step has none).
         public var variant: String?
 
-        public init(campaignID: String, step: String, state: MessageState, at: Date, detail: String? = nil, variant: String? = nil) {
+        public init(
+            campaignID: String, step: String, state: MessageState, at: Date, detail: String? = nil,
+            variant: String? = nil
+        ) {
             self.variant = variant
             self.campaignID = campaignID
             self.step = step
@@ -68,7 +74,8 @@ public struct LeadTimeline: Sendable, Hashable {
         public var at: Date
 
         public init(
-            campaignID: String, step: String, kind: ActivityKind, url: String?, decoy: Bool, activityClass: String, reason: String, at: Date
+            campaignID: String, step: String, kind: ActivityKind, url: String?, decoy: Bool, activityClass: String,
+            reason: String, at: Date
         ) {
             self.campaignID = campaignID
             self.step = step

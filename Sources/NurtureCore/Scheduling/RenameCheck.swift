@@ -14,10 +14,13 @@ public enum RenameCheck {
             }
             guard let (old, _) = gone.min(by: { $0.key < $1.key }) else { continue }
             let leads = sent[old] ?? 0
-            problems.append(.error(
-                at: step.location,
-                "step '\(step.id)' replaces step '\(old)' (same template \(step.template)), which \(leads) lead\(leads == 1 ? "" : "s") already got; they would get it again",
-                hint: "add `renamed_from: \(old)` to step '\(step.id)' to carry its history over, or run with --allow-removed to send it as a new step"))
+            problems.append(
+                .error(
+                    at: step.location,
+                    "step '\(step.id)' replaces step '\(old)' (same template \(step.template)), which \(leads) lead\(leads == 1 ? "" : "s") already got; they would get it again",
+                    hint:
+                        "add `renamed_from: \(old)` to step '\(step.id)' to carry its history over, or run with --allow-removed to send it as a new step"
+                ))
         }
         return problems
     }
@@ -31,8 +34,11 @@ public enum RenameCheck {
             guard let known = try await store.knownSteps(campaignID: campaign.id) else { continue }
             let ids = Set(campaign.steps.map(\.id))
             let goneTemplates = Set(known.filter { !ids.contains($0.key) }.map(\.value))
-            guard campaign.steps.contains(where: { known[$0.id] == nil && goneTemplates.contains($0.template) }) else { continue }
-            problems += Self.problems(campaign: campaign, known: known, sent: try await store.sentCounts(campaignID: campaign.id))
+            guard campaign.steps.contains(where: { known[$0.id] == nil && goneTemplates.contains($0.template) }) else {
+                continue
+            }
+            problems += Self.problems(
+                campaign: campaign, known: known, sent: try await store.sentCounts(campaignID: campaign.id))
         }
         return problems
     }

@@ -27,7 +27,9 @@ public struct SendStatus: Sendable, Hashable {
         public var since: Date
         public var error: String?
 
-        public init(campaignID: String, step: String, email: String, messageID: String, since: Date, error: String? = nil) {
+        public init(
+            campaignID: String, step: String, email: String, messageID: String, since: Date, error: String? = nil
+        ) {
             self.campaignID = campaignID
             self.step = step
             self.email = email

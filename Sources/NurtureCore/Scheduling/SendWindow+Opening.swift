@@ -24,7 +24,9 @@ extension SendWindow {
                 if minutes < closes.minutes { return candidate }
             }
             // Closed for the rest of this day: try the start of the next one.
-            guard let nextDay = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: candidate)) else { return nil }
+            guard let nextDay = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: candidate)) else {
+                return nil
+            }
             candidate = nextDay
         }
         return nil

@@ -1,7 +1,8 @@
 /// A day of the week, as written in campaign files.
 public enum Weekday: Int, Sendable, Hashable, CaseIterable, Comparable {
     // Gregorian calendar numbering (Sunday = 1), so Foundation's weekday matches.
-    case sun = 1, mon, tue, wed, thu, fri, sat
+    case sun = 1
+    case mon, tue, wed, thu, fri, sat
 
     public var name: String { String(describing: self) }
 

@@ -17,9 +17,10 @@ public struct StageKeeper: Sendable {
         self.store = store
         self.rules = rules
         self.scoreRules = scoreRules
-        goalCampaigns = Dictionary(uniqueKeysWithValues: rules.ids.map { stage in
-            (stage, catalog.campaigns.filter { $0.exitOn.contains(stage) }.map(\.id))
-        })
+        goalCampaigns = Dictionary(
+            uniqueKeysWithValues: rules.ids.map { stage in
+                (stage, catalog.campaigns.filter { $0.exitOn.contains(stage) }.map(\.id))
+            })
     }
 
     /// Checks every queued lead; returns the entries made.
@@ -34,7 +35,8 @@ public struct StageKeeper: Sendable {
             let page = try await store.queuedStageChecks(limit: pageSize)
             if page.isEmpty { return entered }
             let verdict = try await verdict(for: page, now: now)
-            entered += try await store.enterStages(verdict.entries, done: page, recheck: verdict.rechecks, goalCampaigns: goalCampaigns, now: now)
+            entered += try await store.enterStages(
+                verdict.entries, done: page, recheck: verdict.rechecks, goalCampaigns: goalCampaigns, now: now)
         }
     }
 
@@ -60,7 +62,8 @@ public struct StageKeeper: Sendable {
             }
             let entering = rules.entering(lead)
             guard !entering.isEmpty else { continue }
-            let times = rules.entryTimes(of: entering, lead: check.lead, evidence: leadEvidence, scoreRules: scoreRules, now: now)
+            let times = rules.entryTimes(
+                of: entering, lead: check.lead, evidence: leadEvidence, scoreRules: scoreRules, now: now)
             entries += entering.map { StageEntry(leadID: id, stage: $0, at: times[$0] ?? now) }
         }
         return (entries, rechecks)

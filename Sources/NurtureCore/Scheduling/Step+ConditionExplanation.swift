@@ -11,10 +11,13 @@ extension Step {
         var lead = lead
         lead.score = scoreRules.score(of: lead, evidence: timeline?.scoreEvidence ?? [], at: time)
         // A sample lead has no history; conditions never read the enrolment time.
-        let snapshot = timeline?.snapshot(campaignID: campaign.id)
+        let snapshot =
+            timeline?.snapshot(campaignID: campaign.id)
             ?? EnrollmentSnapshot(id: 0, campaignID: campaign.id, enrolledAt: Date(timeIntervalSince1970: 0))
-        let (holds, why) = ConditionEvaluator(lead: lead, snapshot: snapshot.followingRenames(in: campaign)).explain(condition)
-        let otherwise = self.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
+        let (holds, why) = ConditionEvaluator(lead: lead, snapshot: snapshot.followingRenames(in: campaign)).explain(
+            condition)
+        let otherwise =
+            self.otherwise == .exit ? "the lead would leave the drip (else: exit)" : "the step would be skipped"
         return (holds, holds ? why : "\(why); \(otherwise)")
     }
 

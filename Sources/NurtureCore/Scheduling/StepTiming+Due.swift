@@ -53,14 +53,17 @@ public enum AttributeDate {
             guard bytes[range].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
             return Int(String(decoding: bytes[range], as: UTF8.self))
         }
-        guard bytes[13] == UInt8(ascii: ":"), let hour = number(11..<13), let minute = number(14..<16), hour < 24, minute < 60 else { return nil }
+        guard bytes[13] == UInt8(ascii: ":"), let hour = number(11..<13), let minute = number(14..<16), hour < 24,
+            minute < 60
+        else { return nil }
         var second = 0
         if bytes.count == 19 {
             guard bytes[16] == UInt8(ascii: ":"), let value = number(17..<19), value < 60 else { return nil }
             second = value
         }
-        return calendar(zone).date(from: DateComponents(
-            year: date.year, month: date.month, day: date.day, hour: hour, minute: minute, second: second))
+        return calendar(zone).date(
+            from: DateComponents(
+                year: date.year, month: date.month, day: date.day, hour: hour, minute: minute, second: second))
     }
 
     private static func calendar(_ zone: TimeZone) -> Calendar {

@@ -22,7 +22,8 @@ public struct LeadScore: Sendable, Hashable {
     /// `27`, `27.5`, `-3.2`.
     public static func text(_ value: Double) -> String {
         let tenths = (value * 10).rounded()
-        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int64(tenths / 10)) : String(format: "%.1f", tenths / 10)
+        return tenths.truncatingRemainder(dividingBy: 10) == 0
+            ? String(Int64(tenths / 10)) : String(format: "%.1f", tenths / 10)
     }
 
     public var totalText: String { Self.text(total) }

@@ -46,7 +46,10 @@ extension ScoreRules {
                 let points = isOpen ? open : click
                 firstOfMessage[item.source] = points
                 guard points != 0 else { continue }
-                changes.append(ScoreChange(at: item.at, points: points, reason: "\(isOpen ? "first open" : "first click") of \(campaign)/\(step) by a person"))
+                changes.append(
+                    ScoreChange(
+                        at: item.at, points: points,
+                        reason: "\(isOpen ? "first open" : "first click") of \(campaign)/\(step) by a person"))
             case .event(let name):
                 guard let points = events[name], points != 0 else { continue }
                 changes.append(ScoreChange(at: item.at, points: points, reason: "event \(name)"))

@@ -13,7 +13,9 @@ public struct ScoreRules: Sendable, Hashable {
     /// Points for who the lead is, each rule on its own.
     public var fit: [FitRule]
 
-    public init(open: Int = 1, click: Int = 3, events: [String: Int] = [:], halfLife: TimeInterval? = nil, fit: [FitRule] = []) {
+    public init(
+        open: Int = 1, click: Int = 3, events: [String: Int] = [:], halfLife: TimeInterval? = nil, fit: [FitRule] = []
+    ) {
         self.open = open
         self.click = click
         self.events = events

@@ -21,7 +21,8 @@ public struct StageFunnel: Sendable, Hashable {
         rows = stages.map { stage in
             let leads = counts[stage] ?? 0
             defer { previous = leads }
-            return Row(stage: stage, leads: leads, rateFromPrevious: previous > 0 ? Double(leads) / Double(previous) : nil)
+            return Row(
+                stage: stage, leads: leads, rateFromPrevious: previous > 0 ? Double(leads) / Double(previous) : nil)
         }
     }
 }

@@ -8,8 +8,11 @@ extension StageRules {
     /// attributes, fit: facts without a date) is dated `now`, when the check saw it. A
     /// stage entered only because a later one was is dated with that later one, and no
     /// stage is dated after a later stage of the funnel.
-    public func entryTimes(of entering: [String], lead: Lead, evidence: [ScoreEvidence], scoreRules: ScoreRules, now: Date) -> [String: Date] {
-        let moments = Set(lead.firstEvents.values.filter { $0 <= now } + evidence.map(\.at).filter { $0 <= now }).sorted()
+    public func entryTimes(
+        of entering: [String], lead: Lead, evidence: [ScoreEvidence], scoreRules: ScoreRules, now: Date
+    ) -> [String: Date] {
+        let moments = Set(lead.firstEvents.values.filter { $0 <= now } + evidence.map(\.at).filter { $0 <= now })
+            .sorted()
         func holds(_ stage: Stage, at time: Date?) -> Bool {
             var seen = lead
             seen.firstEvents = time.map { time in lead.firstEvents.filter { $0.value <= time } } ?? [:]

@@ -24,11 +24,15 @@ public struct DKIMKey: Sendable {
         self.selector = selector
         if let seed = Self.ed25519Seed(pem: pem) {
             algorithm = .ed25519SHA256
-            publicKeyRecord = Data(try Curve25519.Signing.PrivateKey(rawRepresentation: seed).publicKey.rawRepresentation).base64EncodedString()
+            publicKeyRecord = Data(
+                try Curve25519.Signing.PrivateKey(rawRepresentation: seed).publicKey.rawRepresentation
+            ).base64EncodedString()
             // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the signed data. The key is
             // made from its seed for each signature: the type is not Sendable here.
             signer = { data in
-                Array(try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: Data(SHA256.hash(data: data))))
+                Array(
+                    try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(
+                        for: Data(SHA256.hash(data: data))))
             }
             return
         }
@@ -48,11 +52,14 @@ public struct DKIMKey: Sendable {
     func sign(_ data: [UInt8]) throws -> [UInt8] { try signer(data) }
 
     /// Ed25519's PKCS #8 form is fixed: this prefix, then the 32-byte seed (RFC 8410).
-    private static let ed25519Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+    private static let ed25519Prefix: [UInt8] = [
+        0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+    ]
 
     private static func ed25519Seed(pem: String) -> [UInt8]? {
         let lines = pem.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let begin = lines.firstIndex(of: "-----BEGIN PRIVATE KEY-----"), let end = lines.firstIndex(of: "-----END PRIVATE KEY-----"), begin < end,
+        guard let begin = lines.firstIndex(of: "-----BEGIN PRIVATE KEY-----"),
+            let end = lines.firstIndex(of: "-----END PRIVATE KEY-----"), begin < end,
             let der = Data(base64Encoded: lines[(begin + 1)..<end].joined())
         else { return nil }
         let bytes = [UInt8](der)
@@ -104,10 +111,12 @@ public struct DKIMSigner: Sendable {
         let signedFields = Self.pick(Self.signedHeaders, from: fields)
         var signatures = ""
         for key in keys {
-            let tags = "v=1; a=\(key.algorithm.rawValue); c=relaxed/relaxed; d=\(key.domain); s=\(key.selector);\r\n"
+            let tags =
+                "v=1; a=\(key.algorithm.rawValue); c=relaxed/relaxed; d=\(key.domain); s=\(key.selector);\r\n"
                 + "\tt=\(Int64(clock().timeIntervalSince1970)); h=\(Self.signedHeaders.joined(separator: ":"));\r\n"
                 + "\tbh=\(bodyHash);\r\n\tb="
-            var signed = signedFields.map { DKIMCanonical.relaxedHeader(name: $0.name, rawValue: $0.rawValue) + "\r\n" }.joined()
+            var signed = signedFields.map { DKIMCanonical.relaxedHeader(name: $0.name, rawValue: $0.rawValue) + "\r\n" }
+                .joined()
             signed += DKIMCanonical.relaxedHeader(name: "DKIM-Signature", rawValue: " " + tags)
             let signature = Data(try key.sign(Array(signed.utf8))).base64EncodedString()
             signatures += "DKIM-Signature: " + tags + Self.folded(signature) + "\r\n"

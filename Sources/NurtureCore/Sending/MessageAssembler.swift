@@ -19,14 +19,17 @@ public struct MessageAssembler: Sendable {
     /// `messageRow` names the message in tracking tokens (0 in a preview: its links are
     /// signed but count for no message).
     public func assemble(
-        campaign: Campaign, step: Step, lead: Lead, messageID: String, messageRow: Int64, unsubscribeURL: String, date: Date,
+        campaign: Campaign, step: Step, lead: Lead, messageID: String, messageRow: Int64, unsubscribeURL: String,
+        date: Date,
         collectWarnings: Bool
     ) -> (rendered: RenderedStep, message: OutgoingMessage) {
         var rendered = MessageRenderer(templates: templates).render(
-            campaign: campaign, step: step, lead: lead, unsubscribeURL: unsubscribeURL, collectWarnings: collectWarnings)
+            campaign: campaign, step: step, lead: lead, unsubscribeURL: unsubscribeURL, collectWarnings: collectWarnings
+        )
         if let linkRewriter { rendered = linkRewriter.rewrite(rendered, messageRow: messageRow) }
         let message = composer.compose(
-            rendered: rendered, campaign: campaign, step: step, lead: lead, messageID: messageID, unsubscribeURL: unsubscribeURL, date: date)
+            rendered: rendered, campaign: campaign, step: step, lead: lead, messageID: messageID,
+            unsubscribeURL: unsubscribeURL, date: date)
         return (rendered, message)
     }
 }

@@ -24,14 +24,17 @@ public struct MessageComposer: Sendable {
     }
 
     public func compose(
-        rendered: RenderedStep, campaign: Campaign, step: Step, lead: Lead, messageID: String, unsubscribeURL: String, date: Date
+        rendered: RenderedStep, campaign: Campaign, step: Step, lead: Lead, messageID: String, unsubscribeURL: String,
+        date: Date
     ) -> OutgoingMessage {
         let name = [lead.firstName, lead.lastName].compactMap { $0 }.joined(separator: " ")
         var headers: [(name: String, value: String)] = [
-            ("List-Id", "\(campaign.name) <\(campaign.id).\(campaign.from.address.domain)>"),
+            ("List-Id", "\(campaign.name) <\(campaign.id).\(campaign.from.address.domain)>")
         ]
         var unsubscribe: [String] = []
-        if unsubscribeURL.hasPrefix("https://") || unsubscribeURL.hasPrefix("http://") { unsubscribe.append("<\(unsubscribeURL)>") }
+        if unsubscribeURL.hasPrefix("https://") || unsubscribeURL.hasPrefix("http://") {
+            unsubscribe.append("<\(unsubscribeURL)>")
+        }
         if let mailbox = unsubscribeMailbox { unsubscribe.append("<mailto:\(mailbox.address)?subject=unsubscribe>") }
         if !unsubscribe.isEmpty { headers.append(("List-Unsubscribe", unsubscribe.joined(separator: ", "))) }
         if unsubscribe.first?.hasPrefix("<http") == true {

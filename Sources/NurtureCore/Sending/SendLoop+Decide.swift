@@ -15,7 +15,8 @@ extension SendLoop {
     /// The planner's verdict for each due enrolment, as store changes. `suppressed`: the
     /// leads' addresses (lower case) the suppression list covers, with the entry.
     func decide(
-        _ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds, suppressed: [String: String] = [:],
+        _ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds,
+        suppressed: [String: String] = [:],
         summary: inout TickSummary
     ) -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool) {
         var changes: [EnrollmentChange] = []
@@ -38,7 +39,10 @@ extension SendLoop {
             // Never mailed by any campaign: the drip ends as for a lead that may not be mailed.
             if let entry = suppressed[item.lead.email.address.lowercased()] {
                 summary.suppressed += 1
-                changes.append(EnrollmentChange(enrollmentID: id, outcome: .end(.suppressed, reason: "the address is on the suppression list (\(entry))")))
+                changes.append(
+                    EnrollmentChange(
+                        enrollmentID: id,
+                        outcome: .end(.suppressed, reason: "the address is on the suppression list (\(entry))")))
                 continue
             }
             let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)
@@ -47,19 +51,24 @@ extension SendLoop {
             switch plan.action {
             case .send(let step):
                 let variant = VariantAssignment.variant(
-                    of: step, campaignID: campaign.id, leadID: item.lead.id ?? id, winner: winners.winner(campaign: campaign.id, step: step.id))
+                    of: step, campaignID: campaign.id, leadID: item.lead.id ?? id,
+                    winner: winners.winner(campaign: campaign.id, step: step.id))
                 let missing = needs.missing(campaign: campaign, step: step.rendering(variant: variant), lead: item.lead)
                 if !missing.isEmpty {
                     summary.held += 1
                     summary.heldVariables.formUnion(missing)
-                    outcome = .hold(at: now.addingTimeInterval(Self.holdRecheck), step: step.id, reason: VariableNeeds.reason(missing))
+                    outcome = .hold(
+                        at: now.addingTimeInterval(Self.holdRecheck), step: step.id,
+                        reason: VariableNeeds.reason(missing))
                 } else if let allowance, work.count >= allowance {
                     limited = true
                     outcome = .reschedule(at: now, step: step.id)
                 } else {
                     work[id] = Work(campaign: campaign, step: step, lead: item.lead, snapshot: item.snapshot)
                     outcome = .claim(
-                        step: step.id, messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign), variant: variant)
+                        step: step.id,
+                        messageID: MessageComposer.messageID(enrollmentID: id, step: step.id, campaign: campaign),
+                        variant: variant)
                 }
             case .retry(let step):
                 if let allowance, work.count >= allowance {

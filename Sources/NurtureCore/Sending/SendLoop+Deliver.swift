@@ -9,10 +9,12 @@ struct TimedDelivery: Sendable {
 
 extension SendLoop {
     func compose(_ claim: Claim, work: Work, now: Date, composer: MessageComposer) -> OutgoingMessage {
-        var message = MessageAssembler(templates: catalog.templates, linkRewriter: linkRewriter, composer: composer).assemble(
-            campaign: work.campaign, step: work.step.rendering(variant: claim.variant), lead: work.lead, messageID: claim.messageID, messageRow: claim.rowID,
-            unsubscribeURL: unsubscribeURL(claim.enrollmentID, claim.step), date: now, collectWarnings: false
-        ).message
+        var message = MessageAssembler(templates: catalog.templates, linkRewriter: linkRewriter, composer: composer)
+            .assemble(
+                campaign: work.campaign, step: work.step.rendering(variant: claim.variant), lead: work.lead,
+                messageID: claim.messageID, messageRow: claim.rowID,
+                unsubscribeURL: unsubscribeURL(claim.enrollmentID, claim.step), date: now, collectWarnings: false
+            ).message
         message.returnPath = returnPath?.address(forMessageRow: claim.rowID)
         return message
     }
@@ -35,7 +37,9 @@ extension SendLoop {
         var released: DeliveryRecord { DeliveryRecord(claim: claim, outcome: .released) }
     }
 
-    func record(_ result: DeliveryResult, claim: Claim, work: Work, now: Date, summary: inout TickSummary) -> DeliveryRecord {
+    func record(_ result: DeliveryResult, claim: Claim, work: Work, now: Date, summary: inout TickSummary)
+        -> DeliveryRecord
+    {
         switch result {
         case .delivered:
             summary.sent += 1
@@ -57,7 +61,9 @@ extension SendLoop {
         case .transient(let error):
             guard let retryAt = retryPolicy.retryTime(after: claim.attempts, now: now) else {
                 summary.failed += 1
-                return DeliveryRecord(claim: claim, outcome: .failed(error: "gave up after \(claim.attempts) attempts: \(error)", bounce: false))
+                return DeliveryRecord(
+                    claim: claim,
+                    outcome: .failed(error: "gave up after \(claim.attempts) attempts: \(error)", bounce: false))
             }
             summary.retrying += 1
             summary.lastRetryReason = error
@@ -65,7 +71,8 @@ extension SendLoop {
         case .untried(let error):
             summary.retrying += 1
             summary.lastRetryReason = error
-            return DeliveryRecord(claim: claim, outcome: .untried(retryAt: now.addingTimeInterval(retryPolicy.first), error: error))
+            return DeliveryRecord(
+                claim: claim, outcome: .untried(retryAt: now.addingTimeInterval(retryPolicy.first), error: error))
         case .permanent(let error, let recipientRefused):
             summary.failed += 1
             return DeliveryRecord(claim: claim, outcome: .failed(error: error, bounce: recipientRefused))

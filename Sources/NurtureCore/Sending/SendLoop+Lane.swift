@@ -15,7 +15,9 @@ extension SendLoop {
     /// store that answers that read at once, every admitted message goes to the
     /// transport, which asks it the moment a connection is free and starts the next
     /// without waiting for the lane.
-    func runLane(_ queue: HandOverQueue<ReadyMessage>, now: Date, stop: TickStop, shouldStop: @escaping @Sendable () -> Bool) async -> TickSummary {
+    func runLane(
+        _ queue: HandOverQueue<ReadyMessage>, now: Date, stop: TickStop, shouldStop: @escaping @Sendable () -> Bool
+    ) async -> TickSummary {
         var lane = Lane(loop: self, queue: queue, now: now, stop: stop, shouldStop: shouldStop)
         await lane.run()
         await queue.laneEnded()
@@ -118,7 +120,8 @@ extension SendLoop {
                 let outcomes = self.outcomes
                 loop.transport.submit(item.message, checkingFirst: check) { result in
                     switch result {
-                    case .success(let delivered?): outcomes.put((item, .delivered(TimedDelivery(result: delivered, at: clock()))))
+                    case .success(let delivered?):
+                        outcomes.put((item, .delivered(TimedDelivery(result: delivered, at: clock()))))
                     case .success(nil): outcomes.put((item, .withheld))
                     case .failure(let error): outcomes.put((item, .checkFailed(error)))
                     }
@@ -129,14 +132,18 @@ extension SendLoop {
 
         /// Counts and queues for recording what became of a message.
         mutating func settle(_ item: ReadyMessage, _ outcome: HandOverOutcome) {
-            loop.logger.debug("message", metadata: [
-                "campaign": "\(item.message.campaignID)", "step": "\(item.message.stepID)", "to": "\(item.message.recipient)",
-                "message_id": "\(item.message.messageID)", "outcome": "\(outcome.words)",
-            ])
+            loop.logger.debug(
+                "message",
+                metadata: [
+                    "campaign": "\(item.message.campaignID)", "step": "\(item.message.stepID)",
+                    "to": "\(item.message.recipient)",
+                    "message_id": "\(item.message.messageID)", "outcome": "\(outcome.words)",
+                ])
             switch outcome {
             case .delivered(let delivery):
                 stop.countHandedOver()
-                var entry = loop.record(delivery.result, claim: item.claim, work: item.work, now: now, summary: &summary)
+                var entry = loop.record(
+                    delivery.result, claim: item.claim, work: item.work, now: now, summary: &summary)
                 if entry.outcome == .sent { entry.deliveredAt = delivery.at }
                 backlog.append(entry)
                 if case .fatal = delivery.result { stop.stop() }
@@ -171,7 +178,8 @@ extension SendLoop {
                     return []
                 }
                 do {
-                    let verdicts = try await loop.store.handOver(recording: backlog, admitting: taken.map(\.claim), now: now)
+                    let verdicts = try await loop.store.handOver(
+                        recording: backlog, admitting: taken.map(\.claim), now: now)
                     backlog.removeAll(keepingCapacity: true)
                     var admitted: [ReadyMessage] = []
                     for (item, isAdmitted) in zip(taken, verdicts) {

@@ -9,7 +9,9 @@ extension SendLoop {
         var resolutions: [(send: InterruptedSend, delivered: Bool?)] = []
         for send in interrupted {
             // Only claimed: it never reached the transport, so it is simply due again.
-            let delivered = !send.wasHandedOver || send.messageID.isEmpty ? false : await transport.wasDelivered(messageID: send.messageID)
+            let delivered =
+                !send.wasHandedOver || send.messageID.isEmpty
+                ? false : await transport.wasDelivered(messageID: send.messageID)
             resolutions.append((send, delivered))
         }
         try await store.resolveInterrupted(resolutions, now: now)

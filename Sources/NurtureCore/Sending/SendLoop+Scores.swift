@@ -20,9 +20,11 @@ extension SendLoop {
 
     /// Gives each due lead its score at `now` under `scoreRules`.
     func fillScores(_ due: inout [DueEnrollment], now: Date) async throws {
-        let evidence = try await store.scoreEvidence(leadIDs: Array(Set(due.compactMap(\.lead.id))), events: scoreRules.scoredEvents)
+        let evidence = try await store.scoreEvidence(
+            leadIDs: Array(Set(due.compactMap(\.lead.id))), events: scoreRules.scoredEvents)
         for index in due.indices {
-            due[index].lead.score = scoreRules.score(of: due[index].lead, evidence: due[index].lead.id.flatMap { evidence[$0] } ?? [], at: now)
+            due[index].lead.score = scoreRules.score(
+                of: due[index].lead, evidence: due[index].lead.id.flatMap { evidence[$0] } ?? [], at: now)
         }
     }
 }

@@ -72,13 +72,16 @@ public struct SendLoop: Sendable {
             logger.info("another tick is running; nothing done")
             throw TickError.anotherTickRunning
         }
-        logger.info("tick starting", metadata: ["now": "\(now.iso8601Seconds)", "limit": "\(limit.map(String.init) ?? "none")"])
+        logger.info(
+            "tick starting", metadata: ["now": "\(now.iso8601Seconds)", "limit": "\(limit.map(String.init) ?? "none")"])
         do {
             let summary = try await run(now: now, limit: limit, progress: progress, shouldStop: shouldStop)
             await lock.release()
             var counts: Logger.Metadata = [
-                "sent": "\(summary.sent)", "skipped": "\(summary.skipped)", "retrying": "\(summary.retrying)", "failed": "\(summary.failed)",
-                "unknown": "\(summary.unknown)", "enrolled": "\(summary.enrolled)", "converted": "\(summary.converted)", "held": "\(summary.held)",
+                "sent": "\(summary.sent)", "skipped": "\(summary.skipped)", "retrying": "\(summary.retrying)",
+                "failed": "\(summary.failed)",
+                "unknown": "\(summary.unknown)", "enrolled": "\(summary.enrolled)", "converted": "\(summary.converted)",
+                "held": "\(summary.held)",
             ]
             if let reason = summary.stoppedBecause { counts["stopped"] = "\(reason)" }
             logger.info("tick ended", metadata: counts)
@@ -96,7 +99,9 @@ public struct SendLoop: Sendable {
         var changes: [EnrollmentChange] = []
         for campaign in catalog.campaigns where !campaign.exitOn.isEmpty {
             for goal in try await store.reachedGoals(campaignID: campaign.id, goals: campaign.exitOn, now: now) {
-                changes.append(EnrollmentChange(enrollmentID: goal.enrollmentID, outcome: Self.conversion(by: goal.event, at: goal.at)))
+                changes.append(
+                    EnrollmentChange(
+                        enrollmentID: goal.enrollmentID, outcome: Self.conversion(by: goal.event, at: goal.at)))
             }
         }
         if !changes.isEmpty { _ = try await store.apply(changes, now: now) }
@@ -123,13 +128,19 @@ public struct SendLoop: Sendable {
         var summary = TickSummary()
         summary.recovered = try await recoverInterruptedSends(now: now, summary: &summary)
         // Before enrolment: a campaign that enrols on a stage's event takes the lead in now.
-        summary.staged = try await StageKeeper(store: store, rules: stageRules, scoreRules: scoreRules, catalog: catalog).run(now: now).count
+        summary.staged = try await StageKeeper(
+            store: store, rules: stageRules, scoreRules: scoreRules, catalog: catalog
+        ).run(now: now).count
         for campaign in catalog.campaigns {
-            _ = try await store.refreshIfChanged(campaignID: campaign.id, fingerprint: campaign.schedulingFingerprint, now: now)
+            _ = try await store.refreshIfChanged(
+                campaignID: campaign.id, fingerprint: campaign.schedulingFingerprint, now: now)
             // What the next `validate` and `run` compare an edit with (RenameCheck).
             try await store.recordKnownSteps(
-                campaignID: campaign.id, templates: Dictionary(campaign.steps.map { ($0.id, $0.template) }, uniquingKeysWith: { first, _ in first }))
-            summary.enrolled += try await store.enroll(campaignID: campaign.id, rule: campaign.enrollment(stages: stageRules), now: now)
+                campaignID: campaign.id,
+                templates: Dictionary(
+                    campaign.steps.map { ($0.id, $0.template) }, uniquingKeysWith: { first, _ in first }))
+            summary.enrolled += try await store.enroll(
+                campaignID: campaign.id, rule: campaign.enrollment(stages: stageRules), now: now)
         }
         summary.converted += try await convertReachedGoals(now: now)
         let (winners, decided) = try await VariantJudge(store: store, catalog: catalog).run(now: now)
@@ -143,7 +154,9 @@ public struct SendLoop: Sendable {
             for _ in 0..<width {
                 group.addTask { await runLane(queue, now: now, stop: stop, shouldStop: shouldStop) }
             }
-            await produce(into: queue, now: now, limit: limit, winners: winners, needs: needs, total: total, stop: stop, progress: progress, shouldStop: shouldStop, summary: &summary)
+            await produce(
+                into: queue, now: now, limit: limit, winners: winners, needs: needs, total: total, stop: stop,
+                progress: progress, shouldStop: shouldStop, summary: &summary)
             var summaries: [TickSummary] = []
             for await lane in group { summaries.append(lane) }
             return summaries
@@ -167,7 +180,8 @@ public struct SendLoop: Sendable {
     /// Fills the queue batch by batch until nothing more is due, the limit is reached or
     /// the tick stops; then closes it.
     private func produce(
-        into queue: HandOverQueue<ReadyMessage>, now: Date, limit: Int?, winners: VariantWinners, needs: VariableNeeds, total: Int, stop: TickStop,
+        into queue: HandOverQueue<ReadyMessage>, now: Date, limit: Int?, winners: VariantWinners, needs: VariableNeeds,
+        total: Int, stop: TickStop,
         progress: @Sendable (Int, Int) -> Void, shouldStop: @Sendable () -> Bool, summary: inout TickSummary
     ) async {
         var claimed = 0
@@ -175,7 +189,9 @@ public struct SendLoop: Sendable {
         while !stop.isStopped && !shouldStop() {
             let batch: Batch?
             do {
-                batch = try await prepareBatch(now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, needs: needs, summary: &summary)
+                batch = try await prepareBatch(
+                    now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, needs: needs,
+                    summary: &summary)
             } catch {
                 stop.fail(error)
                 break
@@ -212,12 +228,16 @@ public struct SendLoop: Sendable {
             if readsScores { try await fillScores(&due, now: now) }
             if readsStages { try await fillStages(&due) }
             let suppressed = try await store.suppressionEntries(for: due.map { $0.lead.email.address.lowercased() })
-            let decisions = decide(due, now: now, allowance: allowance, winners: winners, needs: needs, suppressed: suppressed, summary: &summary)
+            let decisions = decide(
+                due, now: now, allowance: allowance, winners: winners, needs: needs, suppressed: suppressed,
+                summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
-            let composer = MessageComposer(dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox, dkim: dkim)
+            let composer = MessageComposer(
+                dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox, dkim: dkim)
             let items = claims.compactMap { claim in
                 decisions.work[claim.enrollmentID].map {
-                    ReadyMessage(claim: claim, work: $0, message: compose(claim, work: $0, now: now, composer: composer))
+                    ReadyMessage(
+                        claim: claim, work: $0, message: compose(claim, work: $0, now: now, composer: composer))
                 }
             }
             // A batch of waits, skips and endings claims nothing: look for the next one.

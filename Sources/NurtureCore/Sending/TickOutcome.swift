@@ -14,7 +14,9 @@ extension TickSummary {
     public var outcome: TickOutcome {
         if let stoppedBecause { return .stopped(reason: stoppedBecause) }
         if sent > 0 { return .delivered }
-        if retrying > 0 { return .stopped(reason: "no message could be delivered\(lastRetryReason.map { " (last: \($0))" } ?? "")") }
+        if retrying > 0 {
+            return .stopped(reason: "no message could be delivered\(lastRetryReason.map { " (last: \($0))" } ?? "")")
+        }
         return .quiet
     }
 }

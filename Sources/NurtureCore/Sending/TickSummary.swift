@@ -55,11 +55,15 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
         if staged > 0 { parts.append("entered \(staged) stage\(staged == 1 ? "" : "s")") }
         if suppressed > 0 { parts.append("suppressed \(suppressed)") }
         if held > 0 {
-            parts.append("held \(held) (missing \(heldVariables.sorted().map { "'\($0)'" }.joined(separator: ", ")); see nurture status)")
+            parts.append(
+                "held \(held) (missing \(heldVariables.sorted().map { "'\($0)'" }.joined(separator: ", ")); see nurture status)"
+            )
         }
         if unknown > 0 { parts.append("unknown \(unknown) (see nurture status)") }
         if recovered > 0 { parts.append("recovered \(recovered)") }
-        if !winners.isEmpty { parts.append("A/B winner\(winners.count == 1 ? "" : "s") \(winners.joined(separator: ", "))") }
+        if !winners.isEmpty {
+            parts.append("A/B winner\(winners.count == 1 ? "" : "s") \(winners.joined(separator: ", "))")
+        }
         if webhooksDelivered > 0 { parts.append("webhooks delivered \(webhooksDelivered)") }
         if webhooksFailed > 0 { parts.append("webhooks failing \(webhooksFailed) (see nurture status)") }
         return parts.joined(separator: ", ")

@@ -56,13 +56,15 @@ public protocol Transport: Sendable {
     /// before handing it over; nil when `check` said no (nothing was sent). A transport
     /// with connections of its own starts the next message the moment one is free,
     /// without waiting for the send loop.
-    func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws -> DeliveryResult?
+    func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws
+        -> DeliveryResult?
     /// `deliver(_:checkingFirst:)` without waiting: `done` is called, on any thread, with
     /// what it would have returned. A transport that drives its connections from a thread
     /// of its own calls it from there, so the send loop wakes once for all the messages
     /// that finished together rather than once per message.
-    func submit(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
-                then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void)
+    func submit(
+        _ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
+        then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void)
     /// Whether a message whose sending was interrupted did arrive: true or false when the
     /// transport can tell (the outbox can), nil when it cannot (SMTP cannot).
     func wasDelivered(messageID: String) async -> Bool?
@@ -84,13 +86,17 @@ public protocol Transport: Sendable {
 public typealias HandOverCheck = @Sendable () throws -> Bool
 
 extension Transport {
-    public func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws -> DeliveryResult? {
+    public func deliver(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck) async throws
+        -> DeliveryResult?
+    {
         guard try check() else { return nil }
         return await deliver(message)
     }
 
-    public func submit(_ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
-                       then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void) {
+    public func submit(
+        _ message: OutgoingMessage, checkingFirst check: @escaping HandOverCheck,
+        then done: @escaping @Sendable (Result<DeliveryResult?, any Error>) -> Void
+    ) {
         Task {
             do {
                 done(.success(try await deliver(message, checkingFirst: check)))

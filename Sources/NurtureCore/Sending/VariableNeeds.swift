@@ -10,8 +10,10 @@ public struct VariableNeeds: Sendable {
         let renderer = MessageRenderer(templates: catalog.templates)
         for campaign in catalog.campaigns {
             for step in campaign.steps.flatMap(\.renderings) {
-                needs[Self.key(campaign.id, step)] = Set(renderer.variableUses(campaign: campaign, step: step).map(\.variable))
-                    .subtracting(Self.neverHeld).sorted()
+                needs[Self.key(campaign.id, step)] = Set(
+                    renderer.variableUses(campaign: campaign, step: step).map(\.variable)
+                )
+                .subtracting(Self.neverHeld).sorted()
             }
         }
     }

@@ -74,7 +74,8 @@ public protocol DripStore: Sendable {
 
     /// Records an event for a lead (created when new) and ends the active enrolments of
     /// `goalCampaigns` as converted. Returns the campaigns it converted in.
-    func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], goalCampaigns: [String], now: Date) async throws -> [String]
+    func recordEvent(_ input: LeadInput, name: String, attributes: [String: String], goalCampaigns: [String], now: Date)
+        async throws -> [String]
 
     func sendStatus(now: Date) async throws -> SendStatus
     func timeline(email: EmailAddress) async throws -> LeadTimeline?
@@ -88,7 +89,9 @@ extension DripStore {
     public func immediateMailCheck(_ claim: Claim) -> HandOverCheck? { nil }
 
     /// Two steps for a store without a combined commit: the records, then the admission.
-    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws -> [Bool] {
+    public func handOver(recording deliveries: [DeliveryRecord], admitting claims: [Claim], now: Date) async throws
+        -> [Bool]
+    {
         try await record(deliveries, now: now)
         var admitted: [Bool] = []
         for claim in claims { admitted.append(try await markSending(claim, now: now)) }

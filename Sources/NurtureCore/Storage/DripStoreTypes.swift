@@ -62,7 +62,9 @@ public struct Claim: Sendable, Hashable {
     /// The A/B variant recorded with the message, which every attempt renders.
     public var variant: String?
 
-    public init(rowID: Int64, enrollmentID: Int64, step: String, messageID: String, attempts: Int, variant: String? = nil) {
+    public init(
+        rowID: Int64, enrollmentID: Int64, step: String, messageID: String, attempts: Int, variant: String? = nil
+    ) {
         self.variant = variant
         self.rowID = rowID
         self.enrollmentID = enrollmentID
@@ -100,7 +102,8 @@ public struct DeliveryRecord: Sendable, Hashable {
     public var deliveredAt: Date?
 
     public init(
-        claim: Claim, outcome: Outcome, nextDueAt: Date? = nil, nextStep: String? = nil, completes: Bool = false, deliveredAt: Date? = nil
+        claim: Claim, outcome: Outcome, nextDueAt: Date? = nil, nextStep: String? = nil, completes: Bool = false,
+        deliveredAt: Date? = nil
     ) {
         self.deliveredAt = deliveredAt
         self.claim = claim
@@ -126,7 +129,6 @@ public struct InterruptedSend: Sendable, Hashable {
         self.wasHandedOver = wasHandedOver
     }
 }
-
 
 /// An active enrolment whose lead recorded one of the campaign's goal events between
 /// its enrolment and the tick's clock: the first such event, and when it happened.

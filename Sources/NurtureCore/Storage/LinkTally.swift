@@ -15,7 +15,10 @@ public struct LinkTally: Sendable, Hashable {
     /// Requests by machines (scanners, proxies) or without a user agent.
     public var machineClicks: Int
 
-    public init(step: String, variant: String? = nil, position: Int, url: String, uniqueHumanClicks: Int, humanClicks: Int, machineClicks: Int) {
+    public init(
+        step: String, variant: String? = nil, position: Int, url: String, uniqueHumanClicks: Int, humanClicks: Int,
+        machineClicks: Int
+    ) {
         self.step = step
         self.variant = variant
         self.position = position
@@ -29,7 +32,9 @@ public struct LinkTally: Sendable, Hashable {
     public var part: String { position >= LinkRewriter.firstTextLink ? "text" : "html" }
 
     /// Its place within its part, from 1.
-    public var number: Int { (position >= LinkRewriter.firstTextLink ? position - LinkRewriter.firstTextLink : position) + 1 }
+    public var number: Int {
+        (position >= LinkRewriter.firstTextLink ? position - LinkRewriter.firstTextLink : position) + 1
+    }
 
     /// How people read its place: `#2` in the HTML part, `text #2` in the text part.
     public var label: String { part == "text" ? "text #\(number)" : "#\(number)" }
@@ -38,7 +43,9 @@ public struct LinkTally: Sendable, Hashable {
     public static func ordered(_ tallies: [LinkTally], stepOrder: [String]) -> [LinkTally] {
         func rank(_ step: String) -> Int { stepOrder.firstIndex(of: step) ?? stepOrder.count }
         return tallies.sorted {
-            (rank($0.step), $0.step, $0.variant ?? "", $0.position, $0.url) < (rank($1.step), $1.step, $1.variant ?? "", $1.position, $1.url)
+            (rank($0.step), $0.step, $0.variant ?? "", $0.position, $0.url) < (
+                rank($1.step), $1.step, $1.variant ?? "", $1.position, $1.url
+            )
         }
     }
 }

@@ -60,7 +60,8 @@ public protocol StageStore: Sendable {
     /// conversion), clears the checks done, and keeps each of `recheck` for its time
     /// (the earlier one, when one is kept already). Returns the entries that were new.
     func enterStages(
-        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]], now: Date
+        _ entries: [StageEntry], done: [StageCheck], recheck: [StageRecheck], goalCampaigns: [String: [String]],
+        now: Date
     ) async throws -> [StageEntry]
 
     /// The stages each lead reached, by lead id.

@@ -25,7 +25,10 @@ public struct TrackingRequest: Sendable, Hashable {
     /// The `Purpose` or `Sec-Purpose` header, if any (browsers send `prefetch`).
     public var purpose: String?
 
-    public init(link: TrackedLink, at: Date, isHead: Bool = false, userAgent: String? = nil, ip: String? = nil, purpose: String? = nil) {
+    public init(
+        link: TrackedLink, at: Date, isHead: Bool = false, userAgent: String? = nil, ip: String? = nil,
+        purpose: String? = nil
+    ) {
         self.link = link
         self.at = at
         self.isHead = isHead
@@ -73,4 +76,3 @@ public struct TrackedMessage: Sendable, Hashable {
         self.deliveredAt = deliveredAt
     }
 }
-

@@ -33,7 +33,9 @@ public struct ActivityClassifier: Sendable {
     ]
     private static let machineAgentIndex = NameIndex(machineAgents)
 
-    public func classify(_ request: TrackingRequest, message: TrackedMessage, decoyFollowed: Bool = false) -> ActivityVerdict {
+    public func classify(_ request: TrackingRequest, message: TrackedMessage, decoyFollowed: Bool = false)
+        -> ActivityVerdict
+    {
         if case .decoy = request.link { return ActivityVerdict(.machine, "followed the hidden decoy link") }
         if request.isHead { return ActivityVerdict(.machine, "HEAD request") }
         if let purpose = request.purpose?.lowercased(), purpose.contains("prefetch") || purpose.contains("preview") {
@@ -52,12 +54,16 @@ public struct ActivityClassifier: Sendable {
         // One pass over the agent's bytes: every tracked request checks some fifty names,
         // and Foundation's locale-aware search made this the costliest step of a redirect.
         let lower = Self.lowercasedBytes(agent)
-        if Self.humanProxyIndex.firstMatch(in: lower) != nil { return ActivityVerdict(.human, "image proxy fetching for a reader") }
+        if Self.humanProxyIndex.firstMatch(in: lower) != nil {
+            return ActivityVerdict(.human, "image proxy fetching for a reader")
+        }
         if let match = Self.machineAgentIndex.firstMatch(in: lower) {
             return ActivityVerdict(.machine, "user agent names '\(Self.machineAgents[match])'")
         }
         // Apple Mail Privacy Protection loads images with a bare "Mozilla/5.0" from its proxies.
-        if request.kind == .open, agent == "Mozilla/5.0" { return ActivityVerdict(.machine, "Apple Mail Privacy Protection") }
+        if request.kind == .open, agent == "Mozilla/5.0" {
+            return ActivityVerdict(.machine, "Apple Mail Privacy Protection")
+        }
         return ActivityVerdict(.human, "browser or mail client")
     }
 
@@ -124,7 +130,10 @@ public struct NameIndex: Sendable {
                                     if index >= best { break }
                                     let name = ranges[index]
                                     guard name.count <= text.count - start else { continue }
-                                    if memcmp(text.baseAddress! + start, names.baseAddress! + name.lowerBound, name.count) == 0 {
+                                    if memcmp(
+                                        text.baseAddress! + start, names.baseAddress! + name.lowerBound, name.count)
+                                        == 0
+                                    {
                                         best = index
                                         if index == 0 { return }
                                     }

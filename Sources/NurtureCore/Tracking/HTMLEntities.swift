@@ -35,7 +35,9 @@ public enum HTMLEntities {
         return out
     }
 
-    private static let named: [String: Character] = ["amp": "&", "quot": "\"", "apos": "'", "lt": "<", "gt": ">", "nbsp": "\u{00A0}"]
+    private static let named: [String: Character] = [
+        "amp": "&", "quot": "\"", "apos": "'", "lt": "<", "gt": ">", "nbsp": "\u{00A0}",
+    ]
 
     public static func decode(_ text: String) -> String {
         guard text.contains("&") else { return text }

@@ -14,7 +14,10 @@ enum HTMLTagScanner {
     static func forEachTag(in bytes: [UInt8], _ body: (Tag) -> Void) {
         var index = 0
         while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "<") else { index += 1; continue }
+            guard bytes[index] == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
             let nameEnd = tagNameEnd(bytes, from: index + 1)
             let end = tagEnd(bytes, from: nameEnd)
             body(Tag(name: lowercased(bytes[(index + 1)..<nameEnd]), attributes: nameEnd..<end, end: end))
@@ -23,7 +26,8 @@ enum HTMLTagScanner {
     }
 
     static func isNameByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-")
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == UInt8(ascii: "-")
             || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_")
     }
 
@@ -76,7 +80,9 @@ enum HTMLTagScanner {
         while index < end {
             while index < end, isSpace(bytes[index]) || bytes[index] == UInt8(ascii: "/") { index += 1 }
             let nameStart = index
-            while index < end, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="), bytes[index] != UInt8(ascii: ">") { index += 1 }
+            while index < end, !isSpace(bytes[index]), bytes[index] != UInt8(ascii: "="),
+                bytes[index] != UInt8(ascii: ">")
+            { index += 1 }
             let name = lowercased(bytes[nameStart..<index])
             if index == nameStart { return nil }
             while index < end, isSpace(bytes[index]) { index += 1 }

@@ -80,8 +80,10 @@ public struct LinkRewriter: Sendable {
     /// The decoy link goes first in the body (scanners follow every link; people cannot
     /// see or tab to this one); the pixel goes last, so it loads after the content.
     private func insertTrackers(into html: [UInt8], bodyOpenEnd: Int?, messageRow: Int64) -> String {
-        let decoy = "<a href=\"\(links.decoyURL(messageRow: messageRow))\" style=\"display:none!important\" aria-hidden=\"true\" tabindex=\"-1\"></a>"
-        let pixel = "<img src=\"\(links.openURL(messageRow: messageRow))\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;width:1px;height:1px;border:0\">"
+        let decoy =
+            "<a href=\"\(links.decoyURL(messageRow: messageRow))\" style=\"display:none!important\" aria-hidden=\"true\" tabindex=\"-1\"></a>"
+        let pixel =
+            "<img src=\"\(links.openURL(messageRow: messageRow))\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;width:1px;height:1px;border:0\">"
         let decoyAt = bodyOpenEnd ?? 0
         // Before "</body", or at the end; never before the decoy (a "</body" inside the
         // head would otherwise put the pixel first).
@@ -105,7 +107,10 @@ public struct LinkRewriter: Sendable {
             for offset in pattern.indices {
                 var byte = bytes[index + offset]
                 if byte >= 0x41 && byte <= 0x5A { byte += 32 }
-                if byte != pattern[offset] { matches = false; break }
+                if byte != pattern[offset] {
+                    matches = false
+                    break
+                }
             }
             if matches { return index }
             index -= 1
@@ -132,7 +137,10 @@ public struct LinkRewriter: Sendable {
             guard bytes[index] == UInt8(ascii: "h") || bytes[index] == UInt8(ascii: "H"),
                 index == 0 || !HTMLTagScanner.isNameByte(bytes[index - 1]),
                 let schemeLength = Self.webScheme(bytes, at: index)
-            else { index += 1; continue }
+            else {
+                index += 1
+                continue
+            }
             var end = index + schemeLength
             while end < bytes.count, !HTMLTagScanner.isSpace(bytes[end]), !Self.endsTextURL(bytes[end]) { end += 1 }
             end = Self.trimTrailing(bytes, start: index, end: end)

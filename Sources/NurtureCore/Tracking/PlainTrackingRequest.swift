@@ -45,10 +45,13 @@ public struct PlainTrackingRequest: Sendable, Equatable {
         let pathEnd = index
         // The version must be 1.1: 1.0 keeps no connection open unless asked, which the
         // full stack handles.
-        guard hasPrefix(UnsafeRawBufferPointer(rebasing: bytes[index...]), " HTTP/1.1\r\n", orIsOne: false) else { return .notPlain }
+        guard hasPrefix(UnsafeRawBufferPointer(rebasing: bytes[index...]), " HTTP/1.1\r\n", orIsOne: false) else {
+            return .notPlain
+        }
         index += 11
         var request = PlainTrackingRequest(
-            isHead: isHead, path: String(decoding: bytes[pathStart..<pathEnd], as: UTF8.self), userAgent: nil, purpose: nil,
+            isHead: isHead, path: String(decoding: bytes[pathStart..<pathEnd], as: UTF8.self), userAgent: nil,
+            purpose: nil,
             forwardedFor: nil, length: end + 4)
         var secPurpose: String?
         var seen = Set<Field>()
@@ -85,7 +88,9 @@ public struct PlainTrackingRequest: Sendable, Equatable {
 
     /// Headers that change how a request is read or answered (a body, the connection's
     /// fate, an upgrade): requests carrying them take the full path.
-    private static let refused: Set<String> = ["content-length", "transfer-encoding", "connection", "upgrade", "expect", "te", "trailer"]
+    private static let refused: Set<String> = [
+        "content-length", "transfer-encoding", "connection", "upgrade", "expect", "te", "trailer",
+    ]
 
     private enum HeaderLine {
         /// A header this does not read (Accept, Cookie …).
@@ -104,7 +109,9 @@ public struct PlainTrackingRequest: Sendable, Equatable {
         var valueStart = colon + 1
         while valueStart < end, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
         if valueStart < end, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { return .notPlain }
-        for index in valueStart..<end where (bytes[index] < 0x20 && bytes[index] != 0x09) || bytes[index] == 0x7F { return .notPlain }
+        for index in valueStart..<end where (bytes[index] < 0x20 && bytes[index] != 0x09) || bytes[index] == 0x7F {
+            return .notPlain
+        }
         let name = String(unsafeUninitializedCapacity: colon - start) { out in
             for offset in 0..<(colon - start) {
                 let byte = bytes[start + offset]
@@ -174,7 +181,9 @@ public struct PlainTrackingRequest: Sendable, Equatable {
     /// The bytes of a token's path: base64url, its dot and padding, and the slashes.
     public static func isPathByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
         case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "="), UInt8(ascii: "/"): true
         default: false
         }
@@ -183,7 +192,9 @@ public struct PlainTrackingRequest: Sendable, Equatable {
     /// RFC 9110 §5.6.2 tchar.
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
         default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
     }

@@ -8,8 +8,10 @@ public struct StepVariant: Sendable, Hashable {
     public var subjectLocation: SourceLocation
     public var templateLocation: SourceLocation
 
-    public init(id: String, subject: String, template: String, location: SourceLocation,
-                subjectLocation: SourceLocation? = nil, templateLocation: SourceLocation? = nil) {
+    public init(
+        id: String, subject: String, template: String, location: SourceLocation,
+        subjectLocation: SourceLocation? = nil, templateLocation: SourceLocation? = nil
+    ) {
         self.id = id
         self.subject = subject
         self.template = template
@@ -67,4 +69,3 @@ extension Step {
     /// The name its subject line is registered under: per variant when it has them.
     public var subjectKey: String { (variantID ?? variants.first?.id).map { "\(id)/\($0)" } ?? id }
 }
-

@@ -27,7 +27,9 @@ public struct VariantJudge: Sendable {
 
     /// The winners to send by, and those decided by this call.
     public func run(now: Date) async throws -> (winners: VariantWinners, decided: [VariantWinner]) {
-        let tests = catalog.campaigns.flatMap { campaign in campaign.steps.compactMap { step in step.winner.map { (campaign, step, $0) } } }
+        let tests = catalog.campaigns.flatMap { campaign in
+            campaign.steps.compactMap { step in step.winner.map { (campaign, step, $0) } }
+        }
         // Most installations test nothing: then a tick asks the store nothing here.
         guard !tests.isEmpty else { return (VariantWinners(), []) }
         var recorded = try await recordedWinners()
@@ -42,13 +44,16 @@ public struct VariantJudge: Sendable {
             if rule.pick == nil {
                 // Every variant sent `after` times needs that many times their number in
                 // all: until then one count per step says the test cannot end yet.
-                if sentCounts[campaign.id] == nil { sentCounts[campaign.id] = try await store.sentCounts(campaignID: campaign.id) }
+                if sentCounts[campaign.id] == nil {
+                    sentCounts[campaign.id] = try await store.sentCounts(campaignID: campaign.id)
+                }
                 guard (sentCounts[campaign.id]?[step.id] ?? 0) >= rule.after * step.variants.count else { continue }
                 let report: VariantReport
                 if let known = reports[campaign.id] {
                     report = known
                 } else {
-                    report = VariantReport(messages: try await store.sentMessages(campaignID: campaign.id), steps: campaign.steps)
+                    report = VariantReport(
+                        messages: try await store.sentMessages(campaignID: campaign.id), steps: campaign.steps)
                     reports[campaign.id] = report
                 }
                 let declared = Set(step.variants.map(\.id))
@@ -73,6 +78,8 @@ public struct VariantJudge: Sendable {
     }
 
     private func recordedWinners() async throws -> [String: VariantWinner] {
-        Dictionary(try await store.variantWinners().map { (VariantWinners.key($0.campaignID, $0.step), $0) }, uniquingKeysWith: { _, last in last })
+        Dictionary(
+            try await store.variantWinners().map { (VariantWinners.key($0.campaignID, $0.step), $0) },
+            uniquingKeysWith: { _, last in last })
     }
 }

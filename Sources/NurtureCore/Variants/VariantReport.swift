@@ -43,7 +43,10 @@ public struct VariantReport: Sendable, Hashable {
     /// `steps`: the campaign's steps in file order; their variants come first, in the
     /// file's order, followed by variants recorded with messages but no longer written.
     public init(messages: [SentMessage], steps: [Step]) {
-        let credited = Set(ConversionCredit.credited(messages.filter(\.enrollmentConverted), enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.row).map(\.row))
+        let credited = Set(
+            ConversionCredit.credited(
+                messages.filter(\.enrollmentConverted), enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.row
+            ).map(\.row))
         var tallies: [String: [String: Row]] = [:]
         for message in messages {
             guard let variant = message.variant else { continue }
@@ -65,7 +68,8 @@ public struct VariantReport: Sendable, Hashable {
                 for index in group.indices.dropFirst() {
                     func test(_ metric: WinnerRule.Metric) -> Double? {
                         TwoProportionTest.pValue(
-                            successes: group[index].successes(metric), trials: group[index].sent, successes: control.successes(metric), trials: control.sent)
+                            successes: group[index].successes(metric), trials: group[index].sent,
+                            successes: control.successes(metric), trials: control.sent)
                     }
                     group[index].openP = test(.openRate)
                     group[index].clickP = test(.clickRate)
@@ -89,13 +93,18 @@ public struct VariantReport: Sendable, Hashable {
             let winner = winners.first { $0.step == step.id }
             switch (step.winner, winner) {
             case (.some, .some(let winner)):
-                let why = winner.reason == VariantWinner.pickedReason ? "picked in the campaign file"
+                let why =
+                    winner.reason == VariantWinner.pickedReason
+                    ? "picked in the campaign file"
                     : "\(winner.reason), p = \(winner.pValue.map(Self.pValueText) ?? "-")"
                 let since = winner.decidedAt.iso8601Seconds.prefix(16).replacingOccurrences(of: "T", with: " ")
                 return "\(step.id): winner \(winner.variant) (\(why)) since \(since) UTC; later leads get it"
             case (.some(let rule), nil):
-                let sent = rows(ofStep: step.id).filter { row in step.variants.contains { $0.id == row.variant } }.map { "\($0.variant) \($0.sent)" }
-                return "\(step.id): testing \(rule.metric.rawValue); a winner once each variant has \(rule.after) sent (\(sent.isEmpty ? "none yet" : sent.joined(separator: ", "))) and one is better at 95%"
+                let sent = rows(ofStep: step.id).filter { row in step.variants.contains { $0.id == row.variant } }.map {
+                    "\($0.variant) \($0.sent)"
+                }
+                return
+                    "\(step.id): testing \(rule.metric.rawValue); a winner once each variant has \(rule.after) sent (\(sent.isEmpty ? "none yet" : sent.joined(separator: ", "))) and one is better at 95%"
             case (nil, _):
                 return "\(step.id): no winner rule; leads are split evenly"
             }
@@ -119,7 +128,9 @@ extension WinnerRule {
         var largest = 0.0
         for other in sorted.dropFirst() {
             guard best.rate(of: metric) > other.rate(of: metric),
-                let p = TwoProportionTest.pValue(successes: best.successes(metric), trials: best.sent, successes: other.successes(metric), trials: other.sent),
+                let p = TwoProportionTest.pValue(
+                    successes: best.successes(metric), trials: best.sent, successes: other.successes(metric),
+                    trials: other.sent),
                 p < Self.significance
             else { return nil }
             largest = max(largest, p)

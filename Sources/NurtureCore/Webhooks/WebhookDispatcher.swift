@@ -45,18 +45,23 @@ public struct WebhookDispatcher: Sendable {
     /// Posts every delivery due at `now`; returns how many were delivered and failed.
     /// `shouldStop` is asked between rounds (a signal lets the round in flight finish).
     @discardableResult
-    public func run(now: Date, shouldStop: @Sendable () -> Bool = { false }) async throws -> (delivered: Int, failed: Int) {
+    public func run(now: Date, shouldStop: @Sendable () -> Bool = { false }) async throws -> (
+        delivered: Int, failed: Int
+    ) {
         var (delivered, failed) = (0, 0)
         while !shouldStop() {
             // Leased from the real clock: `now` may be a replayed time, or long past
             // when rounds have gone on for a while.
             let leasedUntil = max(now, wallClock()).addingTimeInterval(lease)
-            let due = try await store.claimWebhookDeliveries(now: now, perReceiver: perReceiver, leasedUntil: leasedUntil)
+            let due = try await store.claimWebhookDeliveries(
+                now: now, perReceiver: perReceiver, leasedUntil: leasedUntil)
             if due.isEmpty { break }
             let requests = try await requests(for: due)
             try await withThrowingTaskGroup(of: (WebhookRequest, WebhookOutcome).self) { group in
                 for request in requests {
-                    group.addTask { (request, await poster.post(url: request.url, headers: request.headers, body: request.body)) }
+                    group.addTask {
+                        (request, await poster.post(url: request.url, headers: request.headers, body: request.body))
+                    }
                 }
                 for try await (request, outcome) in group {
                     let retryAt = now.addingTimeInterval(Self.retryDelay(afterAttempts: request.attempts + 1))
@@ -88,7 +93,8 @@ public struct WebhookDispatcher: Sendable {
             delivery.lead.stages = stages[leadID] ?? []
             // The score as the event found it. Events keep whole seconds, so what
             // happened within the event's second (the click that made an mql) counts.
-            let score = scoreRules.score(of: delivery.lead, evidence: evidence[leadID] ?? [], at: delivery.event.at.addingTimeInterval(0.999))
+            let score = scoreRules.score(
+                of: delivery.lead, evidence: evidence[leadID] ?? [], at: delivery.event.at.addingTimeInterval(0.999))
             let body = WebhookPayload.body(for: delivery, score: score, stageOrder: stageOrder)
             let timestamp = Int64(wallClock().timeIntervalSince1970)
             let headers = [
@@ -97,7 +103,8 @@ public struct WebhookDispatcher: Sendable {
                 ("Idempotency-Key", delivery.idempotencyID),
                 (WebhookSignature.header, WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret)),
             ]
-            return WebhookRequest(id: delivery.id, attempts: delivery.attempts, url: delivery.url, headers: headers, body: body)
+            return WebhookRequest(
+                id: delivery.id, attempts: delivery.attempts, url: delivery.url, headers: headers, body: body)
         }
     }
 }

@@ -13,16 +13,22 @@ public enum WebhookPayload {
             "time": delivery.event.at.iso8601Seconds,
             "attributes": delivery.event.attributes,
             "lead": [
-                "email": lead.email.address, "first_name": lead.firstName ?? NSNull(), "last_name": lead.lastName ?? NSNull(),
+                "email": lead.email.address, "first_name": lead.firstName ?? NSNull(),
+                "last_name": lead.lastName ?? NSNull(),
                 "status": lead.status.rawValue, "tags": lead.tags.sorted(), "attributes": lead.attributes,
                 "created_at": lead.createdAt.map(\.iso8601Seconds) ?? NSNull(),
             ] as [String: Any],
             "score": score.total, "fit": score.fit, "engagement": score.engagement,
             "stage": stages.last ?? NSNull(), "stages": stages,
-            "source": lead.source.map { ["source": $0.source ?? NSNull(), "medium": $0.medium ?? NSNull(), "campaign": $0.campaign ?? NSNull()] as [String: Any] }
+            "source": lead.source.map {
+                ["source": $0.source ?? NSNull(), "medium": $0.medium ?? NSNull(), "campaign": $0.campaign ?? NSNull()]
+                    as [String: Any]
+            }
                 ?? NSNull(),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return Array(data)
     }
 }

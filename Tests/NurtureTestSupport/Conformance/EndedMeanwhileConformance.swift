@@ -11,14 +11,16 @@ struct EndedMeanwhileFixture {
     let t0 = DripProject.t0
 
     init(_ makeStore: StoreFactory) async throws {
-        project = try await DripProject(makeStore, template: "a.txt", "Hello {{first_name}}", campaign: """
-            id: drip
-            from: "Acme <hello@acme.example>"
-            enroll: { tags: [trial] }
-            exit_on: [purchased]
-            steps:
-              - { id: only, subject: Only, template: a }
-            """)
+        project = try await DripProject(
+            makeStore, template: "a.txt", "Hello {{first_name}}",
+            campaign: """
+                id: drip
+                from: "Acme <hello@acme.example>"
+                enroll: { tags: [trial] }
+                exit_on: [purchased]
+                steps:
+                  - { id: only, subject: Only, template: a }
+                """)
     }
 
     func anEnrolmentEndedWhileItsLastMessageWasSentStaysEnded() async throws {
@@ -30,7 +32,9 @@ struct EndedMeanwhileFixture {
         #expect(summary.sent == 1)
         let timeline = try #require(try await store.timeline(email: ann))
         let enrollment = try #require(timeline.enrollments.first)
-        #expect(enrollment.state == "converted", "the goal's ending stands: \(enrollment.state), \(enrollment.endReason ?? "-")")
+        #expect(
+            enrollment.state == "converted",
+            "the goal's ending stands: \(enrollment.state), \(enrollment.endReason ?? "-")")
         #expect(enrollment.endReason?.contains("purchased") == true, "\(enrollment.endReason ?? "-")")
         #expect(timeline.messages.map(\.state) == [.sent])
         let report = try await store.report(campaignID: "drip", stepOrder: ["only"])
@@ -55,7 +59,8 @@ struct EndedMeanwhileFixture {
         var name: String { "goal-during-delivery" }
 
         func deliver(_ message: OutgoingMessage) async -> DeliveryResult {
-            _ = try? await store.recordEvent(LeadInput(email: lead), name: "purchased", attributes: [:], goalCampaigns: ["drip"], now: at)
+            _ = try? await store.recordEvent(
+                LeadInput(email: lead), name: "purchased", attributes: [:], goalCampaigns: ["drip"], now: at)
             return .delivered
         }
 
@@ -63,6 +68,8 @@ struct EndedMeanwhileFixture {
     }
 
     static let checks = [
-        ConformanceCheck("an enrolment ended while its last message was sent stays ended") { try await EndedMeanwhileFixture($0).anEnrolmentEndedWhileItsLastMessageWasSentStaysEnded() },
+        ConformanceCheck("an enrolment ended while its last message was sent stays ended") {
+            try await EndedMeanwhileFixture($0).anEnrolmentEndedWhileItsLastMessageWasSentStaysEnded()
+        }
     ]
 }

@@ -18,7 +18,9 @@ struct FunnelTimingFixture {
     init(_ makeStore: StoreFactory) async throws {
         directory = try TemporaryDirectory()
         try directory.write("templates/a.txt.mustache", "Hello {{first_name}}")
-        try directory.write("campaigns/fast.yml", """
+        try directory.write(
+            "campaigns/fast.yml",
+            """
             from: "Acme <hello@acme.example>"
             defaults: { first_name: there }
             enroll: { events: [mql] }
@@ -26,7 +28,9 @@ struct FunnelTimingFixture {
             steps:
               - { id: nudge, subject: "Want to book a demo?", template: a }
             """)
-        try directory.write("campaigns/again.yml", """
+        try directory.write(
+            "campaigns/again.yml",
+            """
             from: "Acme <hello@acme.example>"
             defaults: { first_name: there }
             enroll: { events: [mql] }
@@ -35,7 +39,9 @@ struct FunnelTimingFixture {
             steps:
               - { id: nudge, subject: "Webinar recording", template: a }
             """)
-        try directory.write("campaigns/trial.yml", """
+        try directory.write(
+            "campaigns/trial.yml",
+            """
             from: "Acme <hello@acme.example>"
             defaults: { first_name: there }
             enroll: { tags: [trial] }
@@ -48,13 +54,18 @@ struct FunnelTimingFixture {
         store = try await makeStore(directory)
     }
 
-    static let stageRules = StageRules([Stage(id: "mql", when: .event("webinar_attended")), Stage(id: "sql", when: .event("demo_booked"))])
+    static let stageRules = StageRules([
+        Stage(id: "mql", when: .event("webinar_attended")), Stage(id: "sql", when: .event("demo_booked")),
+    ])
 
-    var keeper: StageKeeper { StageKeeper(store: store, rules: Self.stageRules, scoreRules: ScoreRules(), catalog: catalog) }
+    var keeper: StageKeeper {
+        StageKeeper(store: store, rules: Self.stageRules, scoreRules: ScoreRules(), catalog: catalog)
+    }
 
     func loop(_ transport: ScriptedTransport) -> SendLoop {
         var loop = SendLoop(
-            catalog: catalog, store: store, transport: transport, planner: DripPlanner(), unsubscribeURL: { _, _ in "https://t.example/u/x" },
+            catalog: catalog, store: store, transport: transport, planner: DripPlanner(),
+            unsubscribeURL: { _, _ in "https://t.example/u/x" },
             wallClock: { [t0] in t0 })
         loop.stageRules = Self.stageRules
         return loop
@@ -63,12 +74,14 @@ struct FunnelTimingFixture {
     func email(_ text: String) -> EmailAddress { try! EmailAddress(text) }
 
     func event(_ address: String, _ name: String, at time: Date) async throws {
-        _ = try await store.recordEvent(LeadInput(email: email(address)), name: name, attributes: [:], goalCampaigns: [], now: time)
+        _ = try await store.recordEvent(
+            LeadInput(email: email(address)), name: name, attributes: [:], goalCampaigns: [], now: time)
     }
 
     func enrollments(_ address: String) async throws -> [String: String] {
         let timeline = try #require(try await store.timeline(email: email(address)))
-        return Dictionary(timeline.enrollments.map { ($0.campaignID, $0.state) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            timeline.enrollments.map { ($0.campaignID, $0.state) }, uniquingKeysWith: { first, _ in first })
     }
 
     func aLeadThatMetTheGoalIsNotEnrolled() async throws {
@@ -78,16 +91,26 @@ struct FunnelTimingFixture {
         _ = try await keeper.run(now: t0)
         let transport = ScriptedTransport()
         let tick = try await loop(transport).tick(now: t0.addingTimeInterval(60))
-        #expect(transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == ["ann@buyer.example"],
-                "Lee booked a demo: no nudge to book one")
-        #expect(try await enrollments("lee@buyer.example") == ["again": "completed"], "reenroll: true takes Lee in anyway")
+        #expect(
+            transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == [
+                "ann@buyer.example"
+            ],
+            "Lee booked a demo: no nudge to book one")
+        #expect(
+            try await enrollments("lee@buyer.example") == ["again": "completed"], "reenroll: true takes Lee in anyway")
         #expect(try await enrollments("ann@buyer.example") == ["fast": "completed", "again": "completed"])
         #expect(tick.enrolled == 3)
         // What `plan` reports: Lee, kept out of `fast`; nobody of `again`.
         let fast = try #require(catalog.campaign("fast"))
         let again = try #require(catalog.campaign("again"))
-        #expect(try await store.countKeptOut(campaignID: "fast", rule: fast.enrollment(stages: Self.stageRules), now: t0.addingTimeInterval(60)) == 1)
-        #expect(try await store.countKeptOut(campaignID: "again", rule: again.enrollment(stages: Self.stageRules), now: t0.addingTimeInterval(60)) == 0)
+        #expect(
+            try await store.countKeptOut(
+                campaignID: "fast", rule: fast.enrollment(stages: Self.stageRules), now: t0.addingTimeInterval(60)) == 1
+        )
+        #expect(
+            try await store.countKeptOut(
+                campaignID: "again", rule: again.enrollment(stages: Self.stageRules), now: t0.addingTimeInterval(60))
+                == 0)
     }
 
     func aGoalDatedAheadConvertsAtTheFirstTickAtOrAfterIt() async throws {
@@ -109,7 +132,9 @@ struct FunnelTimingFixture {
 
     func stageEvents(_ address: String) async throws -> [String: Date] {
         let timeline = try #require(try await store.timeline(email: email(address)))
-        return Dictionary(timeline.events.filter { ["mql", "sql"].contains($0.name) }.map { ($0.name, $0.at) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            timeline.events.filter { ["mql", "sql"].contains($0.name) }.map { ($0.name, $0.at) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     func stagesAreCheckedAtTheClockThatAsksAndDatedByTheirEvidence() async throws {
@@ -134,15 +159,21 @@ struct FunnelTimingFixture {
         // `fast` enrols on mql: Ann gets the nudge, Lee (past its goal) does not.
         let transport = ScriptedTransport()
         _ = try await loop(transport).tick(now: demo.addingTimeInterval(5 * 3600))
-        #expect(transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == ["ann@buyer.example"])
+        #expect(
+            transport.messages.filter { $0.subject == "Want to book a demo?" }.map(\.recipient) == ["ann@buyer.example"]
+        )
     }
 
     /// Issue 36.6: "Three tips for " with no company never goes out. The message is held
     /// (not sent, not skipped), says why, and goes once the lead has the variable.
     func aMessageWithAHoleIsHeldUntilTheLeadHasTheVariable() async throws {
         // A missing first name renders empty (names are optional); a missing company holds.
-        try directory.write("templates/tips.txt.mustache", "Hi {{first_name}}, teams like {{company}} do well.{{#plan}} On {{plan}}.{{/plan}}")
-        try directory.write("campaigns/trial.yml", """
+        try directory.write(
+            "templates/tips.txt.mustache",
+            "Hi {{first_name}}, teams like {{company}} do well.{{#plan}} On {{plan}}.{{/plan}}")
+        try directory.write(
+            "campaigns/trial.yml",
+            """
             from: "Acme <hello@acme.example>"
             enroll: { tags: [trial] }
             steps:
@@ -151,17 +182,20 @@ struct FunnelTimingFixture {
             """)
         let catalog = directory.loadCatalog()
         #expect(catalog.diagnostics.errors.isEmpty, "\(catalog.diagnostics.errors)")
-        _ = try await store.upsertLeads([
-            LeadInput(email: email("kim@buyer.example"), tags: ["trial"]),
-            LeadInput(email: email("lou@buyer.example"), tags: ["trial"], attributes: ["company": "Lou & Co"]),
-        ], now: t0)
+        _ = try await store.upsertLeads(
+            [
+                LeadInput(email: email("kim@buyer.example"), tags: ["trial"]),
+                LeadInput(email: email("lou@buyer.example"), tags: ["trial"], attributes: ["company": "Lou & Co"]),
+            ], now: t0)
         var loop = loop(ScriptedTransport())
         loop.catalog = catalog
         let transport = ScriptedTransport()
         loop.transport = transport
         let tick = try await loop.tick(now: t0)
         #expect(tick.held == 1 && tick.heldVariables == ["company"])
-        #expect(transport.messages.map(\.subject) == ["Three tips for Lou & Co"], "the plan section is conditional: no hold for it")
+        #expect(
+            transport.messages.map(\.subject) == ["Three tips for Lou & Co"],
+            "the plan section is conditional: no hold for it")
         let status = try await store.sendStatus(now: t0)
         #expect(status.heldCount == 1)
         #expect(status.held.map(\.email) == ["kim@buyer.example"])
@@ -173,7 +207,8 @@ struct FunnelTimingFixture {
         #expect(report.held.map(\.step) == ["tips"] && report.held.map(\.leads) == [1], "\(report.held)")
         #expect(report.heldLines.first?.contains("'company'") == true && report.summary.hasSuffix(", 1 held"))
         // Kim's company arrives (an import); the next look sends the step, and the hold is gone.
-        _ = try await store.upsertLeads([LeadInput(email: email("kim@buyer.example"), attributes: ["company": "Kim Inc"])], now: t0)
+        _ = try await store.upsertLeads(
+            [LeadInput(email: email("kim@buyer.example"), attributes: ["company": "Kim Inc"])], now: t0)
         let later = try await loop.tick(now: t0.addingTimeInterval(2 * 3600))
         #expect(later.held == 0 && later.sent == 1)
         #expect(transport.messages.map(\.subject).last == "Three tips for Kim Inc")
@@ -188,14 +223,20 @@ struct FunnelTimingFixture {
     /// step, one through another way while the drip is live on `(no step)`, and a
     /// conversion before any mail there too; the campaign's totals are the rows' sums.
     func reportTotalsAreTheSumsOfTheirRows() async throws {
-        _ = try await store.upsertLeads(["ann", "bob", "cy", "dee"].map { LeadInput(email: email("\($0)@buyer.example"), tags: ["trial"]) }, now: t0)
+        _ = try await store.upsertLeads(
+            ["ann", "bob", "cy", "dee"].map { LeadInput(email: email("\($0)@buyer.example"), tags: ["trial"]) }, now: t0
+        )
         let transport = ScriptedTransport()
         let loop = loop(transport)
         // A limit leaves Dee (enrolled last) unmailed; she buys: a conversion before any mail.
         #expect(try await loop.tick(now: t0, limit: 3).sent == 3)
         #expect(!transport.messages.contains { $0.recipient == "dee@buyer.example" })
-        _ = try await store.recordEvent(LeadInput(email: email("dee@buyer.example")), name: "purchased", attributes: [:], goalCampaigns: ["trial"], now: t0.addingTimeInterval(30))
-        let enrollment = try #require(try await store.enrollments(campaignID: "trial").first { $0.lead.email.address == "ann@buyer.example" }?.snapshot.id)
+        _ = try await store.recordEvent(
+            LeadInput(email: email("dee@buyer.example")), name: "purchased", attributes: [:], goalCampaigns: ["trial"],
+            now: t0.addingTimeInterval(30))
+        let enrollment = try #require(
+            try await store.enrollments(campaignID: "trial").first { $0.lead.email.address == "ann@buyer.example" }?
+                .snapshot.id)
         _ = try await store.unsubscribe(enrollmentID: enrollment, step: "one", now: t0.addingTimeInterval(60))
         _ = try await store.setStatus(.unsubscribed, email: email("bob@buyer.example"), now: t0.addingTimeInterval(60))
         _ = try await loop.tick(now: t0.addingTimeInterval(120))
@@ -209,14 +250,18 @@ struct FunnelTimingFixture {
 
 extension FunnelTimingFixture {
     static let checks = [
-        ConformanceCheck("report totals are the sums of their rows") { try await FunnelTimingFixture($0).reportTotalsAreTheSumsOfTheirRows() },
+        ConformanceCheck("report totals are the sums of their rows") {
+            try await FunnelTimingFixture($0).reportTotalsAreTheSumsOfTheirRows()
+        },
         ConformanceCheck("a message with a hole is held until the lead has the variable") {
             try await FunnelTimingFixture($0).aMessageWithAHoleIsHeldUntilTheLeadHasTheVariable()
         },
         ConformanceCheck("stages are checked at the clock that asks and dated by their evidence") {
             try await FunnelTimingFixture($0).stagesAreCheckedAtTheClockThatAsksAndDatedByTheirEvidence()
         },
-        ConformanceCheck("a lead that met a campaign's goal is not enrolled by it") { try await FunnelTimingFixture($0).aLeadThatMetTheGoalIsNotEnrolled() },
+        ConformanceCheck("a lead that met a campaign's goal is not enrolled by it") {
+            try await FunnelTimingFixture($0).aLeadThatMetTheGoalIsNotEnrolled()
+        },
         ConformanceCheck("a goal dated ahead converts at the first tick at or after it") {
             try await FunnelTimingFixture($0).aGoalDatedAheadConvertsAtTheFirstTickAtOrAfterIt()
         },

@@ -10,17 +10,20 @@ struct SendLoopFailureFixture {
     let t0 = DripProject.t0
 
     init(_ makeStore: StoreFactory) async throws {
-        project = try await DripProject(makeStore, template: "a.txt", "Hello {{first_name}}", campaign: """
-            from: "Acme <hello@acme.example>"
-            enroll: { tags: [trial] }
-            steps:
-              - { id: one, subject: One, template: a }
-              - { id: two, wait: 1d, subject: Two, template: a }
-            """)
+        project = try await DripProject(
+            makeStore, template: "a.txt", "Hello {{first_name}}",
+            campaign: """
+                from: "Acme <hello@acme.example>"
+                enroll: { tags: [trial] }
+                steps:
+                  - { id: one, subject: One, template: a }
+                  - { id: two, wait: 1d, subject: Two, template: a }
+                """)
     }
 
     func addLeads(_ emails: String...) async throws {
-        _ = try await store.upsertLeads(emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
+        _ = try await store.upsertLeads(
+            emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
     }
 
     func transientFailureIsRetriedWithBackoffAndSentOnce() async throws {
@@ -34,7 +37,8 @@ struct SendLoopFailureFixture {
         let retried = try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(300))
         #expect(retried.sent == 1)
         #expect(transport.messages.count == 2)
-        #expect(transport.messages[0].messageID == transport.messages[1].messageID, "a retry carries the same Message-ID")
+        #expect(
+            transport.messages[0].messageID == transport.messages[1].messageID, "a retry carries the same Message-ID")
         #expect(try await project.sendLoop(transport).tick(now: t0.addingTimeInterval(600)).sent == 0)
     }
 
@@ -62,7 +66,9 @@ struct SendLoopFailureFixture {
 
     func refusedRecipientBouncesOnlyThatLead() async throws {
         try await addLeads("ann@example.com", "bob@example.com", "cy@example.com")
-        let transport = ScriptedTransport([.delivered, .permanent("550 no such user", recipientRefused: true), .delivered])
+        let transport = ScriptedTransport([
+            .delivered, .permanent("550 no such user", recipientRefused: true), .delivered,
+        ])
         let tick = try await project.sendLoop(transport).tick(now: t0)
         #expect(tick.sent == 2 && tick.failed == 1)
         #expect(tick.suppressed == 1, "the bounced lead's drip ends in the same tick")
@@ -105,10 +111,16 @@ struct SendLoopFailureFixture {
         let edited = Campaign(
             id: "drip", name: "drip", from: catalog.campaigns[0].from, enroll: EnrollmentRule(tags: ["trial"]),
             steps: [
-                Step(id: "intro", timing: .wait(.zero), subject: "s", template: "a", location: catalog.campaigns[0].steps[0].location),
-                Step(id: "one-renamed", timing: .wait(.zero), subject: "s", template: "a", location: catalog.campaigns[0].steps[0].location),
+                Step(
+                    id: "intro", timing: .wait(.zero), subject: "s", template: "a",
+                    location: catalog.campaigns[0].steps[0].location),
+                Step(
+                    id: "one-renamed", timing: .wait(.zero), subject: "s", template: "a",
+                    location: catalog.campaigns[0].steps[0].location),
             ], file: "campaigns/drip.yml")
-        let report = CampaignPlanReport(campaign: edited, enrollments: try await store.enrollments(campaignID: "drip"), planner: DripPlanner(), now: t0)
+        let report = CampaignPlanReport(
+            campaign: edited, enrollments: try await store.enrollments(campaignID: "drip"), planner: DripPlanner(),
+            now: t0)
         #expect(report.goneSteps == ["one": 1])
         #expect(report.passedSteps.isEmpty)
         #expect(report.next.map(\.action) == [.send(edited.steps[0])])
@@ -117,11 +129,23 @@ struct SendLoopFailureFixture {
 
 extension SendLoopFailureFixture {
     static let checks = [
-        ConformanceCheck("a transient failure is retried with backoff and sent once") { try await SendLoopFailureFixture($0).transientFailureIsRetriedWithBackoffAndSentOnce() },
-        ConformanceCheck("an untried message is never charged an attempt") { try await SendLoopFailureFixture($0).untriedMessagesAreNeverChargedAnAttempt() },
-        ConformanceCheck("a refused recipient bounces only that lead") { try await SendLoopFailureFixture($0).refusedRecipientBouncesOnlyThatLead() },
-        ConformanceCheck("an unknown outcome is never resent silently") { try await SendLoopFailureFixture($0).unknownOutcomeIsNeverResentSilently() },
-        ConformanceCheck("a fatal transport error stops the tick and marks nothing sent") { try await SendLoopFailureFixture($0).fatalTransportErrorStopsTheTickAndMarksNothingSent() },
-        ConformanceCheck("plan reports renamed and inserted steps") { try await SendLoopFailureFixture($0).planReportsRenamedAndInsertedSteps() },
+        ConformanceCheck("a transient failure is retried with backoff and sent once") {
+            try await SendLoopFailureFixture($0).transientFailureIsRetriedWithBackoffAndSentOnce()
+        },
+        ConformanceCheck("an untried message is never charged an attempt") {
+            try await SendLoopFailureFixture($0).untriedMessagesAreNeverChargedAnAttempt()
+        },
+        ConformanceCheck("a refused recipient bounces only that lead") {
+            try await SendLoopFailureFixture($0).refusedRecipientBouncesOnlyThatLead()
+        },
+        ConformanceCheck("an unknown outcome is never resent silently") {
+            try await SendLoopFailureFixture($0).unknownOutcomeIsNeverResentSilently()
+        },
+        ConformanceCheck("a fatal transport error stops the tick and marks nothing sent") {
+            try await SendLoopFailureFixture($0).fatalTransportErrorStopsTheTickAndMarksNothingSent()
+        },
+        ConformanceCheck("plan reports renamed and inserted steps") {
+            try await SendLoopFailureFixture($0).planReportsRenamedAndInsertedSteps()
+        },
     ]
 }

@@ -29,8 +29,10 @@ public struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 /// a new store passes when every check does.
 public enum StoreConformance {
     public static let checks: [ConformanceCheck] =
-        LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks + RecoveryReportEnrolmentFixture.checks + StageFixture.checks
-        + WebhookFixture.checks + VariantFixture.checks + FunnelTimingFixture.checks + EndedMeanwhileFixture.checks + SuppressionFixture.checks
+        LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks
+        + RecoveryReportEnrolmentFixture.checks + StageFixture.checks
+        + WebhookFixture.checks + VariantFixture.checks + FunnelTimingFixture.checks + EndedMeanwhileFixture.checks
+        + SuppressionFixture.checks
 }
 
 /// A project folder with one template and the campaign `drip`, and a new store for it:
@@ -53,15 +55,18 @@ struct DripProject {
 
     /// The send loop over this project's store and `transport`, its wall clock at `t0`.
     func sendLoop(_ transport: any Transport) -> SendLoop {
-        SendLoop(catalog: catalog, store: store, transport: transport, planner: DripPlanner(),
-                 unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { Self.t0 })
+        SendLoop(
+            catalog: catalog, store: store, transport: transport, planner: DripPlanner(),
+            unsubscribeURL: { _, _ in "https://t.example/u/x" }, wallClock: { Self.t0 })
     }
 }
 
 extension Store {
     /// A lead's total score under `rules` at `time`, from what the store recorded: the
     /// path `leads show`, `leads list` and the send loop take.
-    func score(of address: String, rules: ScoreRules = ScoreRules(), at time: Date = DripProject.t0.addingTimeInterval(86_400)) async throws -> Double? {
+    func score(
+        of address: String, rules: ScoreRules = ScoreRules(), at time: Date = DripProject.t0.addingTimeInterval(86_400)
+    ) async throws -> Double? {
         guard let lead = try await lead(email: try EmailAddress(address)), let id = lead.id else { return nil }
         let evidence = try await scoreEvidence(leadIDs: [id], events: rules.scoredEvents)[id] ?? []
         return rules.score(of: lead, evidence: evidence, at: time).total

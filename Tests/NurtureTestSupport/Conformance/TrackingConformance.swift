@@ -10,18 +10,21 @@ struct TrackingStoreFixture {
     let t0 = DripProject.t0
 
     init(_ makeStore: StoreFactory) async throws {
-        project = try await DripProject(makeStore, template: "a.html", "<p><a href=\"https://acme.example/x\">x</a></p>", campaign: """
-            from: "Acme <hello@acme.example>"
-            enroll: { tags: [trial] }
-            steps:
-              - { id: one, subject: One, template: a }
-              - { id: two, wait: 1d, subject: Two, template: a, if: { opened: one } }
-            """)
+        project = try await DripProject(
+            makeStore, template: "a.html", "<p><a href=\"https://acme.example/x\">x</a></p>",
+            campaign: """
+                from: "Acme <hello@acme.example>"
+                enroll: { tags: [trial] }
+                steps:
+                  - { id: one, subject: One, template: a }
+                  - { id: two, wait: 1d, subject: Two, template: a, if: { opened: one } }
+                """)
     }
 
     /// Sends step one to the leads; returns the transport, whose messages carry the tracked links.
     func sendFirstStep(_ emails: String...) async throws -> ScriptedTransport {
-        _ = try await store.upsertLeads(emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
+        _ = try await store.upsertLeads(
+            emails.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)
         let transport = ScriptedTransport([])
         var loop = project.sendLoop(transport)
         loop.linkRewriter = LinkRewriter(links: links)
@@ -33,13 +36,15 @@ struct TrackingStoreFixture {
 
     func openLink(in message: OutgoingMessage) throws -> TrackedLink {
         let data = message.data.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
-        let token = try #require(data.components(separatedBy: "https://t.example/o/").dropFirst().first?.prefix { $0 != "\"" })
+        let token = try #require(
+            data.components(separatedBy: "https://t.example/o/").dropFirst().first?.prefix { $0 != "\"" })
         return try #require(links.open(token: String(token)))
     }
 
     func record(_ link: TrackedLink, _ activityClass: ActivityClass, at seconds: TimeInterval = 60) async throws {
         let request = TrackingRequest(link: link, at: t0.addingTimeInterval(seconds), userAgent: "UA", ip: "192.0.2.1")
-        try await store.recordActivity(RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), decoyReach: 60)
+        try await store.recordActivity(
+            RecordedActivity(request: request, verdict: ActivityVerdict(activityClass, "test")), decoyReach: 60)
     }
 
     func onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() async throws {
@@ -47,7 +52,9 @@ struct TrackingStoreFixture {
         let byRecipient = Dictionary(uniqueKeysWithValues: transport.messages.map { ($0.recipient, $0) })
         let annOpen = try openLink(in: try #require(byRecipient["ann@example.com"]))
         let bobOpen = try openLink(in: try #require(byRecipient["bob@example.com"]))
-        #expect(try await store.trackedMessage(row: annOpen.messageRow)?.deliveredAt == t0, "the wall clock of delivery is kept")
+        #expect(
+            try await store.trackedMessage(row: annOpen.messageRow)?.deliveredAt == t0,
+            "the wall clock of delivery is kept")
 
         try await record(annOpen, .human)
         try await record(annOpen, .human, at: 120)
@@ -79,7 +86,11 @@ struct TrackingStoreFixture {
 /// Tracking on each store.
 extension TrackingStoreFixture {
     static let checks = [
-        ConformanceCheck("only human opens satisfy conditions and score once per message") { try await TrackingStoreFixture($0).onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage() },
-        ConformanceCheck("a tracking URL for a message that is gone is ignored") { try await TrackingStoreFixture($0).aTrackingURLForAMessageThatIsGoneIsIgnored() },
+        ConformanceCheck("only human opens satisfy conditions and score once per message") {
+            try await TrackingStoreFixture($0).onlyHumanOpensSatisfyConditionsAndScoreOncePerMessage()
+        },
+        ConformanceCheck("a tracking URL for a message that is gone is ignored") {
+            try await TrackingStoreFixture($0).aTrackingURLForAMessageThatIsGoneIsIgnored()
+        },
     ]
 }
