@@ -8,8 +8,9 @@ set -euo pipefail
 # and smtp-source for the benchmark), curl (HTTP against serve), chromium (the pages,
 # in a real headless browser), postgresql (a real server for the PostgreSQL store, started
 # by the tests as an unprivileged cluster in a temporary folder), python3-dkim and
-# python3-nacl (dkimpy, the independent verifier of our DKIM signatures, RSA and Ed25519).
-packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql python3-dkim python3-nacl "$@")
+# python3-nacl (dkimpy, the independent verifier of our DKIM signatures, RSA and Ed25519),
+# libsisimai-perl (sisimai, the reference reader of bounce mail the classifier is compared with).
+packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql python3-dkim python3-nacl libsisimai-perl "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -28,4 +29,14 @@ if ((${#missing[@]} > 0)); then
         echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
     fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A corpus of real bounce mail from many MTAs (qmail, Postfix, Exim, Sendmail, Exchange,
+# GroupWise, Yahoo, ...): the test data of GNU Mailman's bounce detector, flufl.bounce, from
+# PyPI. Not kept in the repository; the bounce corpus test reads it from here.
+corpus=.build/bounce-corpus
+if [[ ! -d $corpus/flufl_bounce-6.0.0 ]]; then
+    mkdir -p "$corpus"
+    pip download --quiet --no-deps --no-binary :all: -d "$corpus" flufl.bounce==6.0.0
+    tar -xzf "$corpus/flufl_bounce-6.0.0.tar.gz" -C "$corpus"
 fi
