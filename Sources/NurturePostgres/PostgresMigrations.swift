@@ -272,6 +272,20 @@ enum PostgresMigrations {
             sql: [
                 "CREATE TABLE suppressions (pattern TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at BIGINT NOT NULL)"
             ]),
+        // Received messages handled by `nurture inbound`, by Message-ID, so each is handled
+        // once; and the soft bounces of each lead, counted over a window.
+        Migration(
+            version: 12, name: "inbound mail",
+            sql: [
+                "CREATE TABLE inbound_messages (message_id TEXT PRIMARY KEY, kind TEXT NOT NULL, handled_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE soft_bounces (
+                    lead_id BIGINT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                    at BIGINT NOT NULL,
+                    diagnostic TEXT NOT NULL)
+                """,
+                "CREATE INDEX soft_bounces_by_lead ON soft_bounces (lead_id, at)",
+            ]),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

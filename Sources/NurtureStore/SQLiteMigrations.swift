@@ -361,6 +361,23 @@ enum SQLiteMigrations {
                 CREATE TRIGGER mail_stop_message_gone AFTER DELETE ON messages WHEN old.state = 'sending'
                     BEGIN UPDATE mail_stops SET version = version + 1 WHERE id = 1; END;
                 """),
+        Migration(
+            version: 18, name: "inbound mail",
+            sql: """
+                -- Received messages handled by `nurture inbound`, by Message-ID, so each is
+                -- handled once; and the soft bounces of each lead, counted over a window.
+                CREATE TABLE inbound_messages (
+                    message_id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    handled_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE soft_bounces (
+                    lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+                    at INTEGER NOT NULL,
+                    diagnostic TEXT NOT NULL
+                );
+                CREATE INDEX soft_bounces_by_lead ON soft_bounces(lead_id, at);
+                """),
     ]
 
     static var latestVersion: Int { all.last?.version ?? 0 }

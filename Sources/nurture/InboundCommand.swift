@@ -30,14 +30,46 @@ struct InboundCommand: AsyncParsableCommand {
             files.isEmpty
             ? [("<stdin>", String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))]
             : files.map { ($0, FileManager.default.contents(atPath: $0).map { String(decoding: $0, as: UTF8.self) }) }
+        let processor = classify ? nil : try await makeProcessor()
         for (name, text) in inputs {
             guard let text else {
+                // Kept where it is, never fatal: the next run can read it again.
                 Terminal.writeError("\(name): cannot read the file; skipped\n")
                 continue
             }
-            let reading = InboundClassifier.read(InboundMail(text))
-            print(describe(reading, name: name))
+            guard let processor else {
+                print(describe(InboundClassifier.read(InboundMail(text)), name: name))
+                continue
+            }
+            let outcome = try await retryingWhileBusy { try await processor.handle(text, now: Date()) }
+            print(describe(outcome, name: name))
         }
+    }
+
+    private func makeProcessor() async throws -> InboundProcessor {
+        let project = try Project(options: global)
+        let catalog = project.loadCatalog()
+        let store = try await project.openStore()
+        var returnPath: ReturnPath?
+        if let sender = project.settings.smtp.envelopeFrom {
+            returnPath = ReturnPath(base: try EmailAddress(sender), signer: try await project.linkSigner(store: store))
+        }
+        var processor = InboundProcessor(store: store, returnPath: returnPath, campaignIDs: catalog.campaigns.map(\.id))
+        processor.replyGoalCampaigns = catalog.campaigns.filter { $0.exitOn.contains("replied") }.map(\.id)
+        processor.softLimit = project.settings.softBounceLimit
+        let window = project.settings.softBounceWindow
+        processor.softWindow = TimeInterval(window.days * 86_400 + window.minutes * 60)
+        return processor
+    }
+
+    private func describe(_ outcome: InboundProcessor.Outcome, name: String) -> String {
+        let kind = outcome.kind == .other ? "mail" : outcome.kind.rawValue
+        if outcome.repeated { return "\(name): \(kind), handled before; nothing done" }
+        if outcome.changes.isEmpty {
+            return outcome.kind == .autoReply
+                ? "\(name): \(kind); nothing recorded" : "\(name): \(kind) about nobody we mailed"
+        }
+        return "\(name): \(kind): " + outcome.changes.joined(separator: "; ")
     }
 
     private func describe(_ reading: InboundReading, name: String) -> String {

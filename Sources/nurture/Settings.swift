@@ -41,6 +41,9 @@ struct Settings: Sendable {
     var subscribeConfirmLocation: SourceLocation?
     /// `subscribe.pending_days`: how long an unconfirmed subscription is kept.
     var pendingDays = 7
+    /// `bounces.soft_limit` soft bounces within `bounces.soft_window` end a lead as bounced.
+    var softBounceLimit = 3
+    var softBounceWindow = DripDuration(days: 15)
 
     /// The `smtp:` section. The password is never read from the file.
     struct SMTPFileSettings: Sendable {
@@ -66,7 +69,7 @@ struct Settings: Sendable {
 
     static let keys = [
         "db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking",
-        "score", "stages", "webhooks", "subscribe", "dkim",
+        "score", "stages", "webhooks", "subscribe", "dkim", "bounces",
     ]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
@@ -104,6 +107,7 @@ struct Settings: Sendable {
             if let node = map["score"], !node.isNull { readScore(node, into: &settings, &diagnostics) }
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["dkim"], !node.isNull { settings.dkim = readDKIM(node, &diagnostics) }
+            if let node = map["bounces"], !node.isNull { readBounces(node, into: &settings, &diagnostics) }
             if let node = map["stages"], !node.isNull {
                 settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics)
             }

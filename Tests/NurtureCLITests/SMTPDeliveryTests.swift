@@ -61,6 +61,42 @@ import Testing
         #expect(plain == ["bounces@acme.example", "bounces@acme.example"], "\(plain)")
     }
 
+    /// Issue 37.3: Postfix's delivery report for a message's VERP return path, read by
+    /// `nurture inbound` from a file (or standard input, as a Postfix pipe gives it), ends
+    /// that message's lead and no other; the same report again changes nothing, and
+    /// `--classify` only says what a message is.
+    @Test func aReportToTheReturnPathEndsThatLead() async throws {
+        try project.write("nurture.yml", "smtp: { envelope_from: bounces@acme.example }\n")
+        let server = try SMTPTestServer()
+        for name in ["zoe", "max"] { try addLead("\(name)@example.com") }
+        #expect(try tick(server.url, at: "2030-01-07T10:00:00Z").status == 0)
+        let zoe = try #require(
+            try server.received().first { ($0["rcpt_tos"] as? [String]) == ["zoe@example.com"] }?["mail_from"]
+                as? String)
+        try project.write(
+            "report.eml",
+            InboundFixture.postfixReport(
+                to: zoe, recipient: "zoe@example.com", status: "5.1.1",
+                diagnostic: "550 5.1.1 <zoe@example.com>: Recipient address rejected: User unknown", id: "r1"))
+
+        let classified = try nurture(["inbound", "--classify", "report.eml"], smtp: nil)
+        #expect(classified.stdout == "report.eml: bounce for zoe@example.com (hard, 5.1.1)\n", "\(classified.stdout)")
+        #expect(
+            try nurture(["leads", "show", "zoe@example.com"], smtp: nil).stdout.hasPrefix("zoe@example.com  (active"))
+
+        let applied = try nurture(["inbound", "report.eml"], smtp: nil)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.hasPrefix("report.eml: bounce: zoe@example.com: bounced (5.1.1"), "\(applied.stdout)")
+        #expect(
+            try nurture(["leads", "show", "zoe@example.com"], smtp: nil).stdout.hasPrefix("zoe@example.com  (bounced"))
+        #expect(
+            try nurture(["leads", "show", "max@example.com"], smtp: nil).stdout.hasPrefix("max@example.com  (active"))
+
+        let piped = try await ExternalTool.run(
+            "/bin/sh", ["-c", "\"$0\" inbound < report.eml", NurtureBinary.url.path], in: project.url)
+        #expect(piped.stdout == "<stdin>: bounce, handled before; nothing done\n", "\(piped.stdout) \(piped.stderr)")
+    }
+
     /// Issue 5: non-ASCII subject and From arrive intact, as standard MIME.
     @Test func internationalMessageArrivesIntact() throws {
         let server = try SMTPTestServer()

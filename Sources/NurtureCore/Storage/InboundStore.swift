@@ -1,0 +1,25 @@
+import Foundation
+
+/// What came back after sending (issue 37.3): which received messages were handled, and
+/// the soft bounces each lead has had.
+public protocol InboundStore: Sendable {
+    /// Whether the received message `messageID` was handled already.
+    func inboundHandled(messageID: String) async throws -> Bool
+
+    /// Records `messageID` as handled and, in the same transaction, a soft bounce for each
+    /// of `softBounces` (a lead's address and the server's words). Returns, per address,
+    /// how many soft bounces the lead has had since `since`, this one included; nil when
+    /// the message was handled before (nothing is recorded twice).
+    func recordInbound(
+        messageID: String, kind: String, softBounces: [(email: EmailAddress, diagnostic: String)], since: Date,
+        now: Date
+    ) async throws -> [EmailAddress: Int]?
+
+    /// The address the message in row `row` went to (a VERP return path names the row);
+    /// nil when there is no such message. (A Message-ID of ours names its enrolment:
+    /// `LeadStore.lead(enrollmentID:)`.)
+    func recipient(ofMessageRow row: Int64) async throws -> EmailAddress?
+
+    /// Whether any message was ever sent to the lead with this address.
+    func wasMailed(_ email: EmailAddress) async throws -> Bool
+}

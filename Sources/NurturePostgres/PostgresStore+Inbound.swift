@@ -1,0 +1,64 @@
+import Foundation
+import NurtureCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func inboundHandled(messageID: String) async throws -> Bool {
+        try await read { connection in
+            try await connection.count(
+                "SELECT count(*) FROM inbound_messages WHERE message_id = \(messageID)", logger: self.logger) > 0
+        }
+    }
+
+    public func recordInbound(
+        messageID: String, kind: String, softBounces: [(email: EmailAddress, diagnostic: String)], since: Date,
+        now: Date
+    ) async throws -> [EmailAddress: Int]? {
+        let bounces = softBounces.map { (email: $0.email, diagnostic: $0.diagnostic) }
+        return try await write { connection in
+            let added = try await connection.changes(
+                """
+                INSERT INTO inbound_messages (message_id, kind, handled_at) VALUES (\(messageID), \(kind), \(now.epochSeconds))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: self.logger)
+            guard added == 1 else { return nil }
+            var counts: [EmailAddress: Int] = [:]
+            for bounce in bounces {
+                counts[bounce.email] = try await connection.count(
+                    """
+                    WITH added AS (
+                        INSERT INTO soft_bounces (lead_id, at, diagnostic)
+                        SELECT id, \(now.epochSeconds), \(bounce.diagnostic) FROM leads WHERE email_key = \(bounce.email.normalized)
+                        RETURNING lead_id)
+                    SELECT (SELECT count(*) FROM soft_bounces b JOIN leads l ON l.id = b.lead_id
+                            WHERE l.email_key = \(bounce.email.normalized) AND b.at >= \(since.epochSeconds))
+                        + (SELECT count(*) FROM added)
+                    """, logger: self.logger)
+            }
+            return counts
+        }
+    }
+
+    public func recipient(ofMessageRow row: Int64) async throws -> EmailAddress? {
+        let address = try await read { connection in
+            try await connection.rows(
+                """
+                SELECT l.email FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+                WHERE m.id = \(row)
+                """, logger: self.logger
+            ).first.map { try $0.decode(String.self) }
+        }
+        return address.flatMap { try? EmailAddress($0) }
+    }
+
+    public func wasMailed(_ email: EmailAddress) async throws -> Bool {
+        try await read { connection in
+            try await connection.count(
+                """
+                SELECT count(*) FROM (SELECT 1 FROM leads l JOIN enrollments e ON e.lead_id = l.id
+                    JOIN messages m ON m.enrollment_id = e.id
+                    WHERE l.email_key = \(email.normalized) AND m.state IN ('sent', 'unknown') LIMIT 1) found
+                """, logger: self.logger) > 0
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import NurtureCore
+
+extension SQLiteStore {
+    public func inboundHandled(messageID: String) throws -> Bool {
+        var found = false
+        try connection.prepare("SELECT 1 FROM inbound_messages WHERE message_id = ?").rows([.text(messageID)]) { _ in
+            found = true
+        }
+        return found
+    }
+
+    public func recordInbound(
+        messageID: String, kind: String, softBounces: [(email: EmailAddress, diagnostic: String)], since: Date,
+        now: Date
+    ) throws -> [EmailAddress: Int]? {
+        try connection.transaction {
+            try connection.prepare(
+                "INSERT OR IGNORE INTO inbound_messages (message_id, kind, handled_at) VALUES (?, ?, ?)"
+            )
+            .rows([.text(messageID), .text(kind), .integer(now.epochSeconds)])
+            guard connection.changes == 1 else { return nil }
+            var counts: [EmailAddress: Int] = [:]
+            for bounce in softBounces {
+                try connection.prepare(
+                    """
+                    INSERT INTO soft_bounces (lead_id, at, diagnostic) SELECT id, ?, ? FROM leads WHERE email_key = ?
+                    """
+                ).rows([.integer(now.epochSeconds), .text(bounce.diagnostic), .text(bounce.email.normalized)])
+                try connection.prepare(
+                    """
+                    SELECT count(*) FROM soft_bounces b JOIN leads l ON l.id = b.lead_id WHERE l.email_key = ? AND b.at >= ?
+                    """
+                ).rows([.text(bounce.email.normalized), .integer(since.epochSeconds)]) {
+                    counts[bounce.email] = Int($0.integer(0))
+                }
+            }
+            return counts
+        }
+    }
+
+    public func recipient(ofMessageRow row: Int64) throws -> EmailAddress? {
+        var address: String?
+        try connection.prepare(
+            """
+            SELECT l.email FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
+            WHERE m.id = ?
+            """
+        ).rows([.integer(row)]) { address = $0.text(0) }
+        return address.flatMap { try? EmailAddress($0) }
+    }
+
+    public func wasMailed(_ email: EmailAddress) throws -> Bool {
+        var found = false
+        try connection.prepare(
+            """
+            SELECT 1 FROM leads l JOIN enrollments e ON e.lead_id = l.id JOIN messages m ON m.enrollment_id = e.id
+            WHERE l.email_key = ? AND m.state IN ('sent', 'unknown') LIMIT 1
+            """
+        ).rows([.text(email.normalized)]) { _ in found = true }
+        return found
+    }
+}
