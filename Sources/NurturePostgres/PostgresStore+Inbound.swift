@@ -11,10 +11,11 @@ extension PostgresStore {
     }
 
     public func recordInbound(
-        messageID: String, kind: String, softBounces: [(email: EmailAddress, diagnostic: String)], since: Date,
-        now: Date
+        messageID: String, kind: String, statuses: [(email: EmailAddress, status: LeadStatus)],
+        softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
     ) async throws -> [EmailAddress: Int]? {
         let bounces = softBounces.map { (email: $0.email, diagnostic: $0.diagnostic) }
+        let changes = statuses.map { (email: $0.email, status: $0.status) }
         return try await write { connection in
             let added = try await connection.changes(
                 """
@@ -22,6 +23,10 @@ extension PostgresStore {
                 ON CONFLICT DO NOTHING RETURNING 1
                 """, logger: self.logger)
             guard added == 1 else { return nil }
+            for change in changes {
+                try await connection.query(
+                    Self.statusUpdate(change.status, email: change.email, now: now), logger: self.logger)
+            }
             var counts: [EmailAddress: Int] = [:]
             for bounce in bounces {
                 counts[bounce.email] = try await connection.count(

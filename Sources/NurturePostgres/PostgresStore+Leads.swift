@@ -139,13 +139,17 @@ extension PostgresStore {
 
     public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) async throws -> Lead? {
         try await write { connection in
-            try await connection.query(
-                """
-                UPDATE leads SET status = \(status.rawValue), status_changed_at = \(now.epochSeconds), updated_at = \(now.epochSeconds)
-                WHERE email_key = \(email.normalized) AND status <> \(status.rawValue)
-                """, logger: self.logger)
+            try await connection.query(Self.statusUpdate(status, email: email, now: now), logger: self.logger)
         }
         return try await lead(email: email)
+    }
+
+    /// A lead's status change, as one statement.
+    static func statusUpdate(_ status: LeadStatus, email: EmailAddress, now: Date) -> PostgresQuery {
+        """
+        UPDATE leads SET status = \(status.rawValue), status_changed_at = \(now.epochSeconds), updated_at = \(now.epochSeconds)
+        WHERE email_key = \(email.normalized) AND status <> \(status.rawValue)
+        """
     }
 
     public func countActiveLeads(lacking variable: String) async throws -> Int {

@@ -11,8 +11,8 @@ extension SQLiteStore {
     }
 
     public func recordInbound(
-        messageID: String, kind: String, softBounces: [(email: EmailAddress, diagnostic: String)], since: Date,
-        now: Date
+        messageID: String, kind: String, statuses: [(email: EmailAddress, status: LeadStatus)],
+        softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
     ) throws -> [EmailAddress: Int]? {
         try connection.transaction {
             try connection.prepare(
@@ -20,6 +20,7 @@ extension SQLiteStore {
             )
             .rows([.text(messageID), .text(kind), .integer(now.epochSeconds)])
             guard connection.changes == 1 else { return nil }
+            for change in statuses { try updateStatus(change.status, email: change.email, now: now) }
             var counts: [EmailAddress: Int] = [:]
             for bounce in softBounces {
                 try connection.prepare(

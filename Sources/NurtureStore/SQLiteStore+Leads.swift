@@ -175,12 +175,17 @@ extension SQLiteStore {
     }
 
     public func setStatus(_ status: LeadStatus, email: EmailAddress, now: Date) throws -> Lead? {
+        try updateStatus(status, email: email, now: now)
+        return try lead(email: email)
+    }
+
+    /// The status change alone, inside the caller's transaction if there is one.
+    func updateStatus(_ status: LeadStatus, email: EmailAddress, now: Date) throws {
         try connection.prepare(
             """
             UPDATE leads SET status = ?1, status_changed_at = ?2, updated_at = ?2 WHERE email_key = ?3 AND status <> ?1
             """
         ).rows([.text(status.rawValue), .integer(now.epochSeconds), .text(email.normalized)])
-        return try lead(email: email)
     }
 
     public func countActiveLeads(lacking variable: String) throws -> Int {

@@ -16,7 +16,8 @@ struct InboundCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Message files; standard input when none.") var files: [String] = []
+    @Argument(help: "Message files, or folders of them (a maildir's new/); standard input when none.")
+    var files: [String] = []
     @Flag(help: "Only say what each message is; change nothing.") var classify = false
     @Option(help: "text, or tsv (file, kind, address, hard/soft, status: one line per recipient).")
     var format = "text"
@@ -29,7 +30,9 @@ struct InboundCommand: AsyncParsableCommand {
         let inputs: [(name: String, text: String?)] =
             files.isEmpty
             ? [("<stdin>", String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))]
-            : files.map { ($0, FileManager.default.contents(atPath: $0).map { String(decoding: $0, as: UTF8.self) }) }
+            : Self.expanded(files).map {
+                ($0, FileManager.default.contents(atPath: $0).map { String(decoding: $0, as: UTF8.self) })
+            }
         let processor = classify ? nil : try await makeProcessor()
         for (name, text) in inputs {
             guard let text else {
@@ -43,6 +46,18 @@ struct InboundCommand: AsyncParsableCommand {
             }
             let outcome = try await retryingWhileBusy { try await processor.handle(text, now: Date()) }
             print(describe(outcome, name: name))
+        }
+    }
+
+    /// The files named, a folder standing for the files in it (a maildir's `new/`), in
+    /// name order, hidden ones left out.
+    static func expanded(_ paths: [String]) -> [String] {
+        paths.flatMap { path -> [String] in
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
+                let names = try? FileManager.default.contentsOfDirectory(atPath: path)
+            else { return [path] }
+            return names.filter { !$0.hasPrefix(".") }.sorted().map { (path as NSString).appendingPathComponent($0) }
         }
     }
 

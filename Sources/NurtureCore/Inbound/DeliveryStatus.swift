@@ -13,7 +13,7 @@ enum DeliveryStatus {
     /// an expiry), with the severity their Status and Diagnostic-Code give. `context` is
     /// the report's human-readable text, read when the fields say too little.
     static func failedRecipients(_ text: String, context: String) -> [InboundReading.FailedRecipient] {
-        let blocks = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+        let blocks = MailText.unixLines(text).components(separatedBy: "\n\n")
         var failed: [InboundReading.FailedRecipient] = []
         for block in blocks {
             let fields = InboundMail.fields(Substring(block))
@@ -27,8 +27,8 @@ enum DeliveryStatus {
             let given = value("status").flatMap(statusCode)
             let spoken = TextBounce.statusCode(in: value("diagnostic-code") ?? "")
             let status = given.map { $0.hasSuffix(".0.0") ? spoken ?? $0 : $0 } ?? spoken
-            let diagnostic = (value("diagnostic-code")?.split(separator: ";", maxSplits: 1).last.map(String.init) ?? "")
-                .trimmingCharacters(in: .whitespaces)
+            let diagnostic =
+                value("diagnostic-code")?.split(separator: ";", maxSplits: 1).last.map(MailText.trimmed) ?? ""
             let words = diagnostic.isEmpty ? context : diagnostic
             let severity: BounceSeverity = action.hasPrefix("delayed") ? .soft : .of(status: status, words: words)
             failed.append(
@@ -41,7 +41,7 @@ enum DeliveryStatus {
     /// failure; displayed, dispatched and the rest are not.
     static func dispositionAction(_ disposition: String?) -> String {
         guard let disposition = disposition?.lowercased() else { return "failed" }
-        let outcome = disposition.split(separator: ";").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let outcome = disposition.split(separator: ";").last.map(MailText.trimmed) ?? ""
         return outcome.hasPrefix("deleted") || outcome.hasPrefix("failed") || outcome.hasPrefix("error")
             ? "failed" : "none"
     }

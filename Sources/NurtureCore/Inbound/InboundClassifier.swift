@@ -54,7 +54,7 @@ public enum InboundClassifier {
 
         if let report = mail.allParts.first(where: { $0.contentType == "message/feedback-report" }) {
             reading.kind = .complaint
-            let fields = InboundMail.fields(Substring(report.text.replacingOccurrences(of: "\r\n", with: "\n")))
+            let fields = InboundMail.fields(Substring(MailText.unixLines(report.text)))
             let recipient = fields.first { $0.name == "original-rcpt-to" }.flatMap { addresses(in: $0.value).first }
             reading.complainant =
                 recipient

@@ -66,7 +66,7 @@ public struct InboundMail: Sendable {
 
     /// The header block and the body, at the first empty line (CRLF or LF).
     static func split(_ raw: String) -> (head: Substring, body: String) {
-        let text = raw.replacingOccurrences(of: "\r\n", with: "\n")
+        let text = MailText.unixLines(raw)
         // A message that starts with a blank line has no header fields.
         if text.hasPrefix("\n") { return ("", String(text.dropFirst())) }
         guard let blank = text.range(of: "\n\n") else { return (Substring(text), "") }
@@ -79,15 +79,15 @@ public struct InboundMail: Sendable {
             if let first = line.first, first == " " || first == "\t" {
                 // A folded line continues the field before it.
                 if !result.isEmpty {
-                    result[result.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
+                    result[result.count - 1].value += " " + MailText.trimmed(line)
                 }
                 continue
             }
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let name = MailText.trimmed(line[..<colon]).lowercased()
             // "From VM Thu Oct 4" (an mbox separator) and the like are not fields.
             guard !name.isEmpty, !name.contains(" ") else { continue }
-            result.append((name, line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            result.append((name, MailText.trimmed(line[line.index(after: colon)...])))
         }
         return result
     }
@@ -96,12 +96,12 @@ public struct InboundMail: Sendable {
     static func contentType(_ value: String?, default fallback: String) -> (String, [String: String]) {
         guard let value, !value.isEmpty else { return (fallback, [:]) }
         let pieces = splitParameters(value)
-        let type = pieces.first?.trimmingCharacters(in: .whitespaces).lowercased() ?? fallback
+        let type = pieces.first.map { MailText.trimmed($0).lowercased() } ?? fallback
         var parameters: [String: String] = [:]
         for piece in pieces.dropFirst() {
             guard let equals = piece.firstIndex(of: "=") else { continue }
-            let name = piece[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            var value = piece[piece.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let name = MailText.trimmed(piece[..<equals]).lowercased()
+            var value = MailText.trimmed(piece[piece.index(after: equals)...])
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
                 value = String(value.dropFirst().dropLast())
             }
@@ -134,7 +134,7 @@ public struct InboundMail: Sendable {
         var bodies: [String] = []
         var current: [Substring]?
         for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = MailText.trimmed(line)
             if trimmed == delimiter || trimmed == delimiter + "--" {
                 if let current { bodies.append(current.joined(separator: "\n")) }
                 if trimmed == delimiter + "--" { return bodies }
@@ -152,7 +152,7 @@ public struct InboundMail: Sendable {
         case "base64":
             let compact = body.filter { !$0.isWhitespace }
             guard let data = Data(base64Encoded: compact, options: .ignoreUnknownCharacters) else { return body }
-            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+            return MailText.unixLines(String(decoding: data, as: UTF8.self))
         case "quoted-printable":
             return quotedPrintableDecoded(body)
         default:

@@ -46,12 +46,14 @@ public struct InboundProcessor: Sendable {
         }
         let ours = try await matchedRecipient(reading)
         var softBounces: [(email: EmailAddress, diagnostic: String)] = []
+        // Decided here, recorded with the message in one transaction.
+        var statuses: [(email: EmailAddress, status: LeadStatus)] = []
         switch reading.kind {
         case .bounce:
             for failed in try await concerned(reading.failed, matched: ours) {
                 switch failed.severity {
                 case .hard:
-                    _ = try await store.setStatus(.bounced, email: failed.lead, now: now)
+                    statuses.append((failed.lead, .bounced))
                     outcome.changes.append("\(failed.lead.address): bounced (\(failed.words))")
                 case .soft:
                     softBounces.append((failed.lead, failed.words))
@@ -59,7 +61,7 @@ public struct InboundProcessor: Sendable {
             }
         case .complaint:
             if let lead = try await complainant(reading, matched: ours) {
-                _ = try await store.setStatus(.complained, email: lead, now: now)
+                statuses.append((lead, .complained))
                 outcome.changes.append("\(lead.address): complained")
             }
         case .autoReply:
@@ -77,11 +79,11 @@ public struct InboundProcessor: Sendable {
         let since = now.addingTimeInterval(-softWindow)
         guard
             let counts = try await store.recordInbound(
-                messageID: identity, kind: reading.kind.rawValue, softBounces: softBounces, since: since, now: now)
+                messageID: identity, kind: reading.kind.rawValue, statuses: statuses, softBounces: softBounces,
+                since: since, now: now)
         else {
-            // Another process handled it meanwhile.
-            outcome.repeated = true
-            return outcome
+            // Another process handled it meanwhile: nothing of this was recorded.
+            return Outcome(kind: reading.kind, changes: [], repeated: true)
         }
         for (lead, words) in softBounces {
             let count = counts[lead] ?? 1

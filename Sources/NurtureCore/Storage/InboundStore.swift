@@ -6,13 +6,14 @@ public protocol InboundStore: Sendable {
     /// Whether the received message `messageID` was handled already.
     func inboundHandled(messageID: String) async throws -> Bool
 
-    /// Records `messageID` as handled and, in the same transaction, a soft bounce for each
-    /// of `softBounces` (a lead's address and the server's words). Returns, per address,
-    /// how many soft bounces the lead has had since `since`, this one included; nil when
-    /// the message was handled before (nothing is recorded twice).
+    /// Records `messageID` as handled and, in the same transaction, the lead statuses it
+    /// decided (`statuses`: a hard bounce, a complaint) and a soft bounce for each of
+    /// `softBounces` (a lead's address and the server's words). Returns, per address, how
+    /// many soft bounces the lead has had since `since`, this one included; nil when the
+    /// message was handled before (then nothing is recorded or changed).
     func recordInbound(
-        messageID: String, kind: String, softBounces: [(email: EmailAddress, diagnostic: String)], since: Date,
-        now: Date
+        messageID: String, kind: String, statuses: [(email: EmailAddress, status: LeadStatus)],
+        softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
     ) async throws -> [EmailAddress: Int]?
 
     /// The address the message in row `row` went to (a VERP return path names the row);
