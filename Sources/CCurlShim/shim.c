@@ -227,3 +227,68 @@ void nurture_http_post(const char *url, const char *const *headers, const char *
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
 }
+
+typedef struct growing {
+    char *data;
+    size_t length;
+    size_t capacity;
+} growing;
+
+/// A mailbox answer larger than this is refused: no bounce or reply needs 64 MiB.
+static const size_t nurture_mailbox_limit = 64u << 20;
+
+static size_t collect(char *buffer, size_t size, size_t count, void *userdata) {
+    growing *out = (growing *)userdata;
+    size_t bytes = size * count;
+    if (out->length + bytes > nurture_mailbox_limit) return 0;
+    if (out->length + bytes + 1 > out->capacity) {
+        size_t capacity = out->capacity ? out->capacity : 16384;
+        while (capacity < out->length + bytes + 1) capacity *= 2;
+        char *grown = realloc(out->data, capacity);
+        if (!grown) return 0;
+        out->data = grown;
+        out->capacity = capacity;
+    }
+    memcpy(out->data + out->length, buffer, bytes);
+    out->length += bytes;
+    out->data[out->length] = '\0';
+    return bytes;
+}
+
+void *nurture_mailbox_open(const char *username, const char *password, const char *ca_file, long timeout_ms) {
+    CURL *curl = curl_easy_init();
+    if (!curl) return NULL;
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    // Only mail protocols: a mailbox URL from a settings file must not reach anything else.
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "imap,imaps,pop3,pop3s");
+    if (username) curl_easy_setopt(curl, CURLOPT_USERNAME, username);
+    if (password) curl_easy_setopt(curl, CURLOPT_PASSWORD, password);
+    if (ca_file) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+    // imap:// and pop3:// upgrade with STARTTLS when the server offers it.
+    curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    return curl;
+}
+
+void nurture_mailbox_close(void *handle) {
+    if (handle) curl_easy_cleanup((CURL *)handle);
+}
+
+int nurture_mailbox_request(void *handle, const char *url, const char *command, char **answer, size_t *length,
+                            char *error, size_t error_size) {
+    CURL *curl = (CURL *)handle;
+    growing out = {0};
+    char buffer[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, command);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, buffer);
+    CURLcode code = curl_easy_perform(curl);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
+    if (error && error_size) snprintf(error, error_size, "%s", buffer[0] ? buffer : curl_easy_strerror(code));
+    *answer = out.data;
+    *length = out.length;
+    return (int)code;
+}

@@ -169,7 +169,8 @@ enum SMTPConnectionHandle {
     }
 }
 
-private func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+/// `text` as a C string for `body`, or NULL when there is none.
+func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
     guard let text else { return body(nil) }
     return text.withCString { body($0) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NurtureCore
+import NurtureDelivery
 
 /// `nurture inbound`: reads what came back after sending (issue 37.3).
 struct InboundCommand: AsyncParsableCommand {
@@ -19,21 +20,27 @@ struct InboundCommand: AsyncParsableCommand {
     @Argument(help: "Message files, or folders of them (a maildir's new/); standard input when none.")
     var files: [String] = []
     @Flag(help: "Only say what each message is; change nothing.") var classify = false
+    @Flag(help: "Read the messages not handled yet from mailbox.url (IMAP), and flag or delete each once handled.")
+    var mailbox = false
     @Option(help: "text, or tsv (file, kind, address, hard/soft, status: one line per recipient).")
     var format = "text"
 
     func validate() throws {
         guard ["text", "tsv"].contains(format) else { throw ValidationError("--format is text or tsv") }
+        if mailbox && (!files.isEmpty || classify) {
+            throw ValidationError("--mailbox reads the mailbox: give no files, and no --classify")
+        }
     }
 
     func run() async throws {
+        if mailbox { return try await readMailbox() }
         let inputs: [(name: String, text: String?)] =
             files.isEmpty
             ? [("<stdin>", String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))]
             : Self.expanded(files).map {
                 ($0, FileManager.default.contents(atPath: $0).map { String(decoding: $0, as: UTF8.self) })
             }
-        let processor = classify ? nil : try await makeProcessor()
+        let processor = classify ? nil : try await makeProcessor(try Project(options: global))
         for (name, text) in inputs {
             guard let text else {
                 // Kept where it is, never fatal: the next run can read it again.
@@ -61,8 +68,40 @@ struct InboundCommand: AsyncParsableCommand {
         }
     }
 
-    private func makeProcessor() async throws -> InboundProcessor {
+    /// Each message not handled yet, in the order it came: handled, then flagged (or
+    /// deleted). A message is flagged only once its changes are recorded: when the store
+    /// fails, the rest stay for the next run, and the one that failed is read again.
+    private func readMailbox() async throws {
         let project = try Project(options: global)
+        guard let url = project.environment["NURTURE_MAILBOX_URL"] ?? project.settings.mailboxURL else {
+            throw UserError(
+                "no mailbox: set mailbox.url in nurture.yml (imaps://USER@HOST/INBOX) or NURTURE_MAILBOX_URL")
+        }
+        let box: IMAPMailbox
+        do {
+            box = try IMAPMailbox(
+                url: url, password: project.environment["NURTURE_MAILBOX_PASSWORD"],
+                caFile: project.environment["NURTURE_MAILBOX_CA_FILE"], timeout: .seconds(60))
+        } catch let failure as IMAPMailbox.Failure {
+            throw UserError(failure.description)
+        }
+        let processor = try await makeProcessor(project)
+        do {
+            let pending = try box.pending()
+            for uid in pending {
+                let text = try box.message(uid: uid)
+                let outcome = try await retryingWhileBusy { try await processor.handle(text, now: Date()) }
+                try box.markHandled(uid: uid, delete: project.settings.mailboxDeletes)
+                print(describe(outcome, name: "UID \(uid)"))
+            }
+            if project.settings.mailboxDeletes && !pending.isEmpty { try box.expunge() }
+            if pending.isEmpty { print("no new mail") }
+        } catch let failure as IMAPMailbox.Failure {
+            throw WorldError(failure.description)
+        }
+    }
+
+    private func makeProcessor(_ project: Project) async throws -> InboundProcessor {
         let catalog = project.loadCatalog()
         let store = try await project.openStore()
         var returnPath: ReturnPath?

@@ -24,4 +24,30 @@ extension Settings {
             }
         }
     }
+
+    /// `mailbox: { url: imaps://bounces@mail.acme.example/INBOX, after: flag|delete }`. The
+    /// password comes from NURTURE_MAILBOX_PASSWORD only: the file lives in git.
+    static func readMailbox(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
+        guard let map = MappingReader(node, what: "'mailbox'", into: &diagnostics) else { return }
+        map.rejectUnknownKeys(allowed: ["url", "after"], in: "'mailbox'", into: &diagnostics)
+        if let url = map.optionalText("url", into: &diagnostics) {
+            if let parsed = URLComponents(string: url.text), parsed.password != nil {
+                diagnostics.error(
+                    at: url.node.location, "'mailbox.url' may not carry a password",
+                    hint: "set NURTURE_MAILBOX_PASSWORD in the environment instead")
+            } else {
+                settings.mailboxURL = url.text
+            }
+        }
+        if let after = map.optionalText("after", into: &diagnostics) {
+            switch after.text {
+            case "flag": settings.mailboxDeletes = false
+            case "delete": settings.mailboxDeletes = true
+            default:
+                diagnostics.error(
+                    at: after.node.location, "'mailbox.after' is flag or delete, not '\(after.text)'",
+                    hint: "flag keeps handled messages, marked")
+            }
+        }
+    }
 }

@@ -44,6 +44,10 @@ struct Settings: Sendable {
     /// `bounces.soft_limit` soft bounces within `bounces.soft_window` end a lead as bounced.
     var softBounceLimit = 3
     var softBounceWindow = DripDuration(days: 15)
+    /// `mailbox.url`: where `nurture inbound --mailbox` reads bounces and replies (IMAP);
+    /// `mailbox.after`: `flag` (default) or `delete` what it handled.
+    var mailboxURL: String?
+    var mailboxDeletes = false
 
     /// The `smtp:` section. The password is never read from the file.
     struct SMTPFileSettings: Sendable {
@@ -69,7 +73,7 @@ struct Settings: Sendable {
 
     static let keys = [
         "db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking",
-        "score", "stages", "webhooks", "subscribe", "dkim", "bounces",
+        "score", "stages", "webhooks", "subscribe", "dkim", "bounces", "mailbox",
     ]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
@@ -108,6 +112,7 @@ struct Settings: Sendable {
             if let node = map["webhooks"], !node.isNull { settings.webhooks = readWebhooks(node, &diagnostics) }
             if let node = map["dkim"], !node.isNull { settings.dkim = readDKIM(node, &diagnostics) }
             if let node = map["bounces"], !node.isNull { readBounces(node, into: &settings, &diagnostics) }
+            if let node = map["mailbox"], !node.isNull { readMailbox(node, into: &settings, &diagnostics) }
             if let node = map["stages"], !node.isNull {
                 settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics)
             }

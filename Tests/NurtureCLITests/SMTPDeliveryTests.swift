@@ -97,6 +97,68 @@ import Testing
         #expect(piped.stdout == "<stdin>: bounce, handled before; nothing done\n", "\(piped.stdout) \(piped.stderr)")
     }
 
+    /// Issue 37.3: an IMAP mailbox (a real Dovecot) holding Postfix's report for a
+    /// message's VERP return path, a reply and an out-of-office: `inbound --mailbox` ends
+    /// the bounced lead, records the reply, flags all three as handled, and the next run
+    /// finds nothing new.
+    @Test func theMailboxIsReadAndEachMessageHandledOnce() async throws {
+        let imap = try DovecotTestServer()
+        try project.write(
+            "nurture.yml", "smtp: { envelope_from: bounces@acme.example }\nmailbox: { url: \"\(imap.url)\" }\n")
+        let server = try SMTPTestServer()
+        for name in ["zoe", "max"] { try addLead("\(name)@example.com") }
+        #expect(try tick(server.url, at: "2030-01-07T10:00:00Z").status == 0)
+        let sent = try server.received()
+        let zoe = try #require(
+            sent.first { ($0["rcpt_tos"] as? [String]) == ["zoe@example.com"] }?["mail_from"] as? String)
+        let maxID = try #require(
+            (sent.first { ($0["rcpt_tos"] as? [String]) == ["max@example.com"] }?["headers"] as? [String: String])?[
+                "Message-ID"])
+        try imap.append(
+            InboundFixture.postfixReport(
+                to: zoe, recipient: "zoe@example.com", status: "5.1.1",
+                diagnostic: "550 5.1.1 <zoe@example.com>: Recipient address rejected: User unknown", id: "r1"))
+        try imap.append(
+            """
+            From: Max <max@example.com>
+            To: juergen@acme.example
+            Subject: Auto: Grüße
+            Auto-Submitted: auto-replied
+            Message-ID: <ooo@example.com>
+            In-Reply-To: \(maxID)
+
+            Away until Monday.
+            """)
+        try imap.append(
+            """
+            From: Max <max@example.com>
+            To: juergen@acme.example
+            Subject: Re: Grüße
+            Date: Mon, 7 Jan 2030 11:00:00 +0000
+            Message-ID: <reply@example.com>
+            In-Reply-To: \(maxID)
+
+            Danke!
+            """)
+        let environment = ["NURTURE_MAILBOX_PASSWORD": imap.password]
+        let read = try nurture(["inbound", "--mailbox"], smtp: nil, extra: environment)
+        #expect(read.status == 0, "\(read.stderr)")
+        let lines = read.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(read.stdout)")
+        #expect(lines.first?.hasPrefix("UID 1: bounce: zoe@example.com: bounced (5.1.1") == true, "\(read.stdout)")
+        #expect(lines.dropFirst().first == "UID 2: auto-reply; nothing recorded", "\(read.stdout)")
+        #expect(lines.last == "UID 3: mail: max@example.com: replied", "\(read.stdout)")
+        #expect(
+            try nurture(["leads", "show", "zoe@example.com"], smtp: nil).stdout.hasPrefix("zoe@example.com  (bounced"))
+        let max = try nurture(["leads", "show", "max@example.com", "--format", "json"], smtp: nil).stdout
+        #expect(max.contains("\"replied\""), "\(max)")
+        #expect(try imap.search("NOT KEYWORD NurtureDone").isEmpty)
+        let again = try nurture(["inbound", "--mailbox"], smtp: nil, extra: environment)
+        #expect(again.stdout == "no new mail\n", "\(again.stdout) \(again.stderr)")
+        let wrong = try nurture(["inbound", "--mailbox"], smtp: nil, extra: ["NURTURE_MAILBOX_PASSWORD": "wrong"])
+        #expect(wrong.status == 2 && wrong.stderr.contains("the mailbox imap://127.0.0.1"), "\(wrong.stderr)")
+    }
+
     /// Issue 5: non-ASCII subject and From arrive intact, as standard MIME.
     @Test func internationalMessageArrivesIntact() throws {
         let server = try SMTPTestServer()

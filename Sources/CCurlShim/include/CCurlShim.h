@@ -69,4 +69,16 @@ typedef struct nurture_http_result {
 void nurture_http_post(const char *url, const char *const *headers, const char *body, size_t length, long timeout_ms,
                        nurture_http_result *result);
 
+/// A mailbox connection (IMAP or POP3, with or without TLS), kept open across requests.
+/// `url` names the mailbox (imaps://user@host/INBOX); NULL strings are unset.
+void *nurture_mailbox_open(const char *username, const char *password, const char *ca_file, long timeout_ms);
+void nurture_mailbox_close(void *handle);
+
+/// One request on the mailbox connection: `url` (the mailbox, or one message of it) and,
+/// when set, `command` sent as it is (IMAP "UID SEARCH ...", "UID STORE ..."). What the
+/// server answers (a message, or the untagged lines of a command) goes to a buffer the
+/// caller frees with free(); `error` gets libcurl's words on failure. Returns the CURLcode.
+int nurture_mailbox_request(void *handle, const char *url, const char *command, char **answer, size_t *length,
+                            char *error, size_t error_size);
+
 #endif
