@@ -11,11 +11,10 @@ extension PostgresStore {
     }
 
     public func recordInbound(
-        messageID: String, kind: String, statuses: [(email: EmailAddress, status: LeadStatus)],
+        messageID: String, kind: String, statuses: [InboundStatusChange],
         softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
     ) async throws -> [EmailAddress: Int]? {
         let bounces = softBounces.map { (email: $0.email, diagnostic: $0.diagnostic) }
-        let changes = statuses.map { (email: $0.email, status: $0.status) }
         return try await write { connection in
             let added = try await connection.changes(
                 """
@@ -23,10 +22,7 @@ extension PostgresStore {
                 ON CONFLICT DO NOTHING RETURNING 1
                 """, logger: self.logger)
             guard added == 1 else { return nil }
-            for change in changes {
-                try await connection.query(
-                    Self.statusUpdate(change.status, email: change.email, now: now), logger: self.logger)
-            }
+            try await Self.writeStatuses(statuses, now: now, on: connection, logger: self.logger)
             var counts: [EmailAddress: Int] = [:]
             for bounce in bounces {
                 counts[bounce.email] = try await connection.count(
@@ -41,6 +37,31 @@ extension PostgresStore {
                     """, logger: self.logger)
             }
             return counts
+        }
+    }
+
+    public func applyInboundStatuses(_ changes: [InboundStatusChange], now: Date) async throws {
+        try await write { connection in
+            try await Self.writeStatuses(changes, now: now, on: connection, logger: self.logger)
+        }
+    }
+
+    /// Each change, and its event when the status did change; inside the caller's transaction.
+    private static func writeStatuses(
+        _ changes: [InboundStatusChange], now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        for change in changes {
+            try await connection.query(
+                """
+                WITH changed AS (
+                    UPDATE leads SET status = \(change.status.rawValue), status_changed_at = \(now.epochSeconds),
+                        updated_at = \(now.epochSeconds)
+                    WHERE email_key = \(change.email.normalized) AND status <> \(change.status.rawValue)
+                    RETURNING id)
+                INSERT INTO events (lead_id, name, attributes, occurred_at)
+                SELECT id, \(change.status.rawValue), jsonb_build_object('reason', \(change.reason)::text), \(now.epochSeconds)
+                FROM changed
+                """, logger: logger)
         }
     }
 

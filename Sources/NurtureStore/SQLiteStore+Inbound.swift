@@ -11,7 +11,7 @@ extension SQLiteStore {
     }
 
     public func recordInbound(
-        messageID: String, kind: String, statuses: [(email: EmailAddress, status: LeadStatus)],
+        messageID: String, kind: String, statuses: [InboundStatusChange],
         softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
     ) throws -> [EmailAddress: Int]? {
         try connection.transaction {
@@ -20,7 +20,7 @@ extension SQLiteStore {
             )
             .rows([.text(messageID), .text(kind), .integer(now.epochSeconds)])
             guard connection.changes == 1 else { return nil }
-            for change in statuses { try updateStatus(change.status, email: change.email, now: now) }
+            try writeStatuses(statuses, now: now)
             var counts: [EmailAddress: Int] = [:]
             for bounce in softBounces {
                 try connection.prepare(
@@ -37,6 +37,27 @@ extension SQLiteStore {
                 }
             }
             return counts
+        }
+    }
+
+    public func applyInboundStatuses(_ changes: [InboundStatusChange], now: Date) throws {
+        try connection.transaction { try writeStatuses(changes, now: now) }
+    }
+
+    /// Each change, and its event when the status did change; inside the caller's transaction.
+    private func writeStatuses(_ changes: [InboundStatusChange], now: Date) throws {
+        for change in changes {
+            try updateStatus(change.status, email: change.email, now: now)
+            guard connection.changes == 1 else { continue }
+            try connection.prepare(
+                """
+                INSERT INTO events (lead_id, name, attributes, occurred_at)
+                SELECT id, ?, json_object('reason', ?), ? FROM leads WHERE email_key = ?
+                """
+            ).rows([
+                .text(change.status.rawValue), .text(change.reason), .integer(now.epochSeconds),
+                .text(change.email.normalized),
+            ])
         }
     }
 

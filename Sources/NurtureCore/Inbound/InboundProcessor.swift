@@ -47,13 +47,13 @@ public struct InboundProcessor: Sendable {
         let ours = try await matchedRecipient(reading)
         var softBounces: [(email: EmailAddress, diagnostic: String)] = []
         // Decided here, recorded with the message in one transaction.
-        var statuses: [(email: EmailAddress, status: LeadStatus)] = []
+        var statuses: [InboundStatusChange] = []
         switch reading.kind {
         case .bounce:
             for failed in try await concerned(reading.failed, matched: ours) {
                 switch failed.severity {
                 case .hard:
-                    statuses.append((failed.lead, .bounced))
+                    statuses.append(InboundStatusChange(email: failed.lead, status: .bounced, reason: failed.words))
                     outcome.changes.append("\(failed.lead.address): bounced (\(failed.words))")
                 case .soft:
                     softBounces.append((failed.lead, failed.words))
@@ -61,7 +61,8 @@ public struct InboundProcessor: Sendable {
             }
         case .complaint:
             if let lead = try await complainant(reading, matched: ours) {
-                statuses.append((lead, .complained))
+                statuses.append(
+                    InboundStatusChange(email: lead, status: .complained, reason: "a complaint: \(reading.subject)"))
                 outcome.changes.append("\(lead.address): complained")
             }
         case .autoReply:
@@ -88,7 +89,9 @@ public struct InboundProcessor: Sendable {
         for (lead, words) in softBounces {
             let count = counts[lead] ?? 1
             if count >= softLimit {
-                _ = try await store.setStatus(.bounced, email: lead, now: now)
+                let reason = "\(count) soft bounces within \(Int(softWindow / 86_400)) days, the last: \(words)"
+                try await store.applyInboundStatuses(
+                    [InboundStatusChange(email: lead, status: .bounced, reason: reason)], now: now)
                 outcome.changes.append("\(lead.address): bounced after \(count) soft bounces (\(words))")
             } else {
                 outcome.changes.append("\(lead.address): soft bounce \(count) of \(softLimit) (\(words))")

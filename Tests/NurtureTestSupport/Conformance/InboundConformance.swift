@@ -99,9 +99,17 @@ public struct InboundFixture {
         let report = Self.postfixReport(
             to: ann, recipient: "ann@acme.example", status: "5.1.1",
             diagnostic: "550 5.1.1 <ann@acme.example>: Recipient address rejected: User unknown", id: "r1")
+        try await store.setWebhooks([WebhookRule(url: "https://crm.example/hook", events: ["bounced", "complained"])])
         let first = try await processor.handle(report, now: t0.addingTimeInterval(300))
         #expect(first.kind == .bounce && first.changes.count == 1 && !first.repeated, "\(first)")
         #expect(try await status("ann@acme.example") == .bounced)
+        // In the lead's story, and heard by webhooks.
+        let story = try #require(try await store.timeline(email: try EmailAddress("ann@acme.example")))
+        #expect(story.events.map(\.name) == ["bounced"])
+        #expect(story.events.first?.attributes["reason"]?.contains("5.1.1") == true, "\(story.events)")
+        let posted = try await store.claimWebhookDeliveries(
+            now: t0.addingTimeInterval(301), perReceiver: 10, leasedUntil: t0.addingTimeInterval(900))
+        #expect(posted.map(\.event.name) == ["bounced"] && posted.first?.lead.email.address == "ann@acme.example")
         #expect(try await status("bo@acme.example") == .active, "only the lead the return path names")
         let again = try await processor.handle(report, now: t0.addingTimeInterval(600))
         #expect(again.repeated && again.changes.isEmpty, "each report is handled once: \(again)")
@@ -123,6 +131,10 @@ public struct InboundFixture {
         }
         #expect(try await status("bo@acme.example") == .bounced)
         #expect(try await status("cy@acme.example") == .active)
+        let bo = try #require(try await store.timeline(email: try EmailAddress("bo@acme.example")))
+        #expect(bo.events.map(\.name) == ["bounced"])
+        #expect(
+            bo.events.first?.attributes["reason"]?.hasPrefix("3 soft bounces within 15 days") == true, "\(bo.events)")
     }
 
     func aComplaintMarksTheLeadComplained() async throws {
@@ -161,6 +173,8 @@ public struct InboundFixture {
         let outcome = try await processor.handle(complaint, now: t0.addingTimeInterval(3600))
         #expect(outcome.kind == .complaint && outcome.changes == ["dee@acme.example: complained"], "\(outcome)")
         #expect(try await status("dee@acme.example") == .complained)
+        let story = try #require(try await store.timeline(email: try EmailAddress("dee@acme.example")))
+        #expect(story.events.map(\.name) == ["complained"])
     }
 
     /// A reply converts (exit_on: [replied]) at the reply's time; an out-of-office records
