@@ -6,14 +6,22 @@ import NurtureCore
 /// by name, so the CSV a CRM imports carries what qualified the lead.
 enum LeadColumn: Equatable {
     case email, firstName, lastName, name, status, timeZone, tags, created
-    case score, fit, engagement, stage, source, medium, campaign
+    case score, fit, engagement, stage, source, medium, campaign, suppressed
     case attribute(String)
+
+    /// What a column may need beyond the lead itself, found a page of leads at a time.
+    struct Facts {
+        /// Its furthest stage.
+        var stage: String?
+        /// The suppression-list entry covering its address.
+        var suppressedBy: String?
+    }
 
     static let builtIn: [(String, LeadColumn)] = [
         ("email", .email), ("first_name", .firstName), ("last_name", .lastName), ("name", .name), ("status", .status),
         ("timezone", .timeZone), ("tags", .tags), ("created", .created), ("score", .score), ("fit", .fit),
         ("engagement", .engagement), ("stage", .stage), ("source", .source), ("medium", .medium),
-        ("campaign", .campaign),
+        ("campaign", .campaign), ("suppressed", .suppressed),
     ]
 
     /// `email,fit,stage,company`: built-in names first, anything else an attribute.
@@ -30,8 +38,8 @@ enum LeadColumn: Equatable {
         return Self.builtIn.first { $0.1 == self }?.0 ?? "?"
     }
 
-    /// The cell's text ("" when the lead has none); `stage` is its furthest stage.
-    func text(of lead: Lead, stage: String?) -> String {
+    /// The cell's text ("" when the lead has none).
+    func text(of lead: Lead, facts: Facts) -> String {
         switch self {
         case .email: lead.email.address
         case .firstName: lead.firstName ?? ""
@@ -44,7 +52,8 @@ enum LeadColumn: Equatable {
         case .score: lead.score.totalText
         case .fit: String(lead.score.fit)
         case .engagement: LeadScore.text(lead.score.engagement)
-        case .stage: stage ?? ""
+        case .stage: facts.stage ?? ""
+        case .suppressed: facts.suppressedBy ?? ""
         case .source: lead.source?.source ?? ""
         case .medium: lead.source?.medium ?? ""
         case .campaign: lead.source?.campaign ?? ""
@@ -53,14 +62,14 @@ enum LeadColumn: Equatable {
     }
 
     /// The value in JSON: numbers as numbers, tags as a list, what is missing as null.
-    func json(of lead: Lead, stage: String?) -> Any {
+    func json(of lead: Lead, facts: Facts) -> Any {
         switch self {
         case .score: return lead.score.total
         case .fit: return lead.score.fit
         case .engagement: return lead.score.engagement
         case .tags: return lead.tags.sorted()
         default:
-            let text = text(of: lead, stage: stage)
+            let text = text(of: lead, facts: facts)
             return text.isEmpty ? NSNull() : text
         }
     }

@@ -18,7 +18,7 @@ struct LeadsListCommand: AsyncParsableCommand {
     @Option(help: "table (for people), json or csv (for tools).") var format: Format = .table
     @Option(
         help: ArgumentHelp(
-            "The columns, comma-separated: email, first_name, last_name, name, status, timezone, tags, created, score, fit, engagement, stage (the furthest reached), source, medium, campaign (first touch), or any attribute by name.",
+            "The columns, comma-separated: email, first_name, last_name, name, status, timezone, tags, created, score, fit, engagement, stage (the furthest reached), source, medium, campaign (first touch), suppressed (the suppression-list entry that covers it), or any attribute by name.",
             valueName: "list")) var columns: String?
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -51,6 +51,7 @@ struct LeadsListCommand: AsyncParsableCommand {
         let chosen = try columns.map(LeadColumn.parse)
         let stageOrder = project.settings.stageRules.ids
         let readsStages = chosen?.contains(.stage) == true
+        let readsSuppression = chosen?.contains(.suppressed) == true
         switch format {
         case .csv:
             print(
@@ -75,11 +76,16 @@ struct LeadsListCommand: AsyncParsableCommand {
                     of: page[index], evidence: page[index].id.flatMap { evidence[$0] } ?? [], at: time)
             }
             let reached = readsStages ? try await store.stages(ofLeads: page.compactMap(\.id)) : [:]
+            let suppressed =
+                readsSuppression
+                ? try await store.suppressionEntries(for: page.map { $0.email.address.lowercased() }) : [:]
             for lead in page where minScore.map({ lead.score.total >= Double($0) }) ?? true {
                 if let chosen {
-                    let stage = lead.id.flatMap { reached[$0] }.flatMap { StageRules.ordered($0, by: stageOrder).last }
+                    let facts = LeadColumn.Facts(
+                        stage: lead.id.flatMap { reached[$0] }.flatMap { StageRules.ordered($0, by: stageOrder).last },
+                        suppressedBy: suppressed[lead.email.address.lowercased()])
                     try print(
-                        Self.row(lead, columns: chosen, stage: stage, format: format, first: first),
+                        Self.row(lead, columns: chosen, facts: facts, format: format, first: first),
                         terminator: format == .json ? "" : "\n")
                     first = false
                     count += 1
@@ -119,19 +125,21 @@ struct LeadsListCommand: AsyncParsableCommand {
     }
 
     /// One lead as a row of the chosen columns.
-    static func row(_ lead: Lead, columns: [LeadColumn], stage: String?, format: Format, first: Bool) throws -> String {
+    static func row(_ lead: Lead, columns: [LeadColumn], facts: LeadColumn.Facts, format: Format, first: Bool) throws
+        -> String
+    {
         switch format {
         case .csv:
-            return columns.map { CSVCell.escape($0.text(of: lead, stage: stage)) }.joined(separator: ",")
+            return columns.map { CSVCell.escape($0.text(of: lead, facts: facts)) }.joined(separator: ",")
         case .table:
             return Terminal.escapingControls(
                 columns.map { column in
-                    let text = column.text(of: lead, stage: stage)
+                    let text = column.text(of: lead, facts: facts)
                     return text.isEmpty ? "-" : text
                 }.joined(separator: "  "))
         case .json:
             let object = Dictionary(
-                columns.map { ($0.header, $0.json(of: lead, stage: stage)) }, uniquingKeysWith: { first, _ in first })
+                columns.map { ($0.header, $0.json(of: lead, facts: facts)) }, uniquingKeysWith: { first, _ in first })
             let data = try JSONSerialization.data(
                 withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             return (first ? "\n  " : ",\n  ") + String(decoding: data, as: UTF8.self)

@@ -56,6 +56,13 @@ import Testing
             #expect(listed.contains(entry), "\(listed)")
         }
         #expect(!listed.contains("dee@example.com") && listed.contains("asked by phone"))
+        // The CRM's export says who is on the list, and by which entry (a cell starting
+        // with @ gets a leading ' as every CSV cell a spreadsheet would take for a formula).
+        let exported = try nurture("leads", "list", "--columns", "email,suppressed", "--format", "csv").stdout
+        #expect(
+            exported
+                == "email,suppressed\nann@example.com,ann@example.com\nbo@blocked.example,'@blocked.example\n"
+                + "cy@example.com,cy@example.com\ndee@example.com,\neve@example.com,\n", "\(exported)")
 
         let run = try nurture("run", "--once", "--now", "2030-01-07T10:00:00Z")
         #expect(run.status == 0 && run.stdout.contains("sent 2,"), "\(run.stdout)")
