@@ -12,6 +12,15 @@ public struct StoreMetrics: Sendable, Hashable {
     public var activity: [ActivityKind: [ActivityClass: Int]] = [:]
     /// Unsubscribes through links (one-click or the page).
     public var linkUnsubscribes = 0
+    /// What `nurture inbound` handled, by kind (bounce, complaint, auto-reply, other),
+    /// the soft bounces it counted, and the leads it bounced, marked complained or
+    /// heard reply (by event name: bounced, complained, replied).
+    public var inboundByKind: [String: Int] = [:]
+    public var softBounces = 0
+    public var inboundEvents: [String: Int] = [:]
+    /// The inbound kinds and events `/metrics` always shows, zero or not.
+    public static let inboundKinds = ["bounce", "complaint", "auto-reply", "other"]
+    public static let inboundEventNames = ["bounced", "complained", "replied"]
     /// Per campaign: messages sent, messages a person opened and clicked, conversions.
     public var campaigns: [String: CampaignCounts] = [:]
 
@@ -65,6 +74,14 @@ public struct StoreMetrics: Sendable, Hashable {
         metric(
             "counter", "nurture_unsubscribes_total", "Leads unsubscribed through a link.",
             [("", String(linkUnsubscribes))])
+        metric(
+            "counter", "nurture_inbound_messages_total", "Received messages nurture inbound handled, by kind.",
+            Self.inboundKinds.map { ("{kind=\"\($0)\"}", String(inboundByKind[$0] ?? 0)) })
+        metric("counter", "nurture_soft_bounces_total", "Soft bounces counted.", [("", String(softBounces))])
+        metric(
+            "counter", "nurture_inbound_lead_events_total",
+            "Leads bounced, marked complained, or heard replying, from received mail.",
+            Self.inboundEventNames.map { ("{event=\"\($0)\"}", String(inboundEvents[$0] ?? 0)) })
         // Per campaign, for a dashboard's rates. Opened and clicked are gauges: a click later
         // unmasked as a scanner's leaves the count, which a counter must never do.
         let ids = campaigns.keys.sorted()

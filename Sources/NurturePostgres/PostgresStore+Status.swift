@@ -164,6 +164,18 @@ extension PostgresStore {
             }
             metrics.linkUnsubscribes = try await connection.count(
                 "SELECT count(*) FROM events WHERE name = 'unsubscribed'", logger: self.logger)
+            for try await (kind, count) in try await connection.query(
+                "SELECT kind, count(*) FROM inbound_messages GROUP BY kind", logger: self.logger
+            ).decode((String, Int).self) {
+                metrics.inboundByKind[kind] = count
+            }
+            metrics.softBounces = try await connection.count("SELECT count(*) FROM soft_bounces", logger: self.logger)
+            for try await (name, count) in try await connection.query(
+                "SELECT name, count(*) FROM events WHERE name IN ('bounced', 'complained', 'replied') GROUP BY name",
+                logger: self.logger
+            ).decode((String, Int).self) {
+                metrics.inboundEvents[name] = count
+            }
             // Per campaign (as on SQLite): sent, messages a person opened or clicked, conversions.
             for try await (campaign, count) in try await connection.query(
                 """

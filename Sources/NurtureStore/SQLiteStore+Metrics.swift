@@ -24,6 +24,15 @@ extension SQLiteStore {
             try connection.prepare("SELECT count(*) FROM events WHERE name = 'unsubscribed'").rows {
                 metrics.linkUnsubscribes = Int($0.integer(0))
             }
+            try connection.prepare("SELECT kind, count(*) FROM inbound_messages GROUP BY kind").rows {
+                metrics.inboundByKind[$0.text(0) ?? ""] = Int($0.integer(1))
+            }
+            try connection.prepare("SELECT count(*) FROM soft_bounces").rows {
+                metrics.softBounces = Int($0.integer(0))
+            }
+            try connection.prepare(
+                "SELECT name, count(*) FROM events WHERE name IN ('bounced', 'complained', 'replied') GROUP BY name"
+            ).rows { metrics.inboundEvents[$0.text(0) ?? ""] = Int($0.integer(1)) }
             try connection.prepare(CampaignCountsSQL.sent).rows {
                 metrics.campaigns[$0.text(0) ?? "", default: .init()].sent = Int($0.integer(1))
             }

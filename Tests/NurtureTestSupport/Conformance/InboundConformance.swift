@@ -131,6 +131,11 @@ public struct InboundFixture {
         }
         #expect(try await status("bo@acme.example") == .bounced)
         #expect(try await status("cy@acme.example") == .active)
+        let metrics = try await store.metrics(now: t0.addingTimeInterval(50 * 86_400))
+        #expect(metrics.inboundByKind == ["bounce": 6] && metrics.softBounces == 6, "\(metrics.inboundByKind)")
+        #expect(metrics.inboundEvents == ["bounced": 1])
+        #expect(metrics.prometheusText.contains("nurture_inbound_messages_total{kind=\"bounce\"} 6"))
+        #expect(metrics.prometheusText.contains("nurture_inbound_lead_events_total{event=\"complained\"} 0"))
         let bo = try #require(try await store.timeline(email: try EmailAddress("bo@acme.example")))
         #expect(bo.events.map(\.name) == ["bounced"])
         #expect(
