@@ -31,6 +31,14 @@ extension CampaignReport {
         for (step, leads) in tally.unsubscribedByStep {
             rows[step, default: StepRow(step: step)].unsubscribed += leads
         }
+        for (step, events) in tally.inboundEventsByStep {
+            rows[step, default: StepRow(step: step)].hardBounces += events["bounced"] ?? 0
+            rows[step, default: StepRow(step: step)].complaints += events["complained"] ?? 0
+            rows[step, default: StepRow(step: step)].replies += events["replied"] ?? 0
+        }
+        for (step, bounces) in tally.softBouncesByStep {
+            rows[step, default: StepRow(step: step)].softBounces += bounces
+        }
         for send in ConversionCredit.credited(
             tally.convertedSends, enrollment: \.enrollmentID, sentAt: \.sentAt, row: \.messageRow)
         {

@@ -25,6 +25,12 @@ public struct CampaignReport: Sendable, Hashable {
         public var machineClicks = 0
         /// Leads who unsubscribed through this step's link.
         public var unsubscribed = 0
+        /// What came back about this step's messages later (`nurture inbound`): leads whose
+        /// address a report said does not exist, soft bounces, complaints, replies.
+        public var hardBounces = 0
+        public var softBounces = 0
+        public var complaints = 0
+        public var replies = 0
         /// Enrolments that converted (goal event) with this as the last step sent.
         public var converted = 0
 

@@ -282,7 +282,9 @@ enum PostgresMigrations {
                 CREATE TABLE soft_bounces (
                     lead_id BIGINT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
                     at BIGINT NOT NULL,
-                    diagnostic TEXT NOT NULL)
+                    diagnostic TEXT NOT NULL,
+                    campaign_id TEXT,
+                    step_id TEXT)
                 """,
                 "CREATE INDEX soft_bounces_by_lead ON soft_bounces (lead_id, at)",
             ]),

@@ -11,11 +11,10 @@ extension PostgresStore {
     }
 
     public func recordInbound(
-        messageID: String, kind: String, statuses: [InboundStatusChange],
-        softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
+        messageID: String, kind: String, statuses: [InboundStatusChange], softBounces: [InboundStatusChange],
+        since: Date, now: Date
     ) async throws -> [EmailAddress: Int]? {
-        let bounces = softBounces.map { (email: $0.email, diagnostic: $0.diagnostic) }
-        return try await write { connection in
+        try await write { connection in
             let added = try await connection.changes(
                 """
                 INSERT INTO inbound_messages (message_id, kind, handled_at) VALUES (\(messageID), \(kind), \(now.epochSeconds))
@@ -24,12 +23,13 @@ extension PostgresStore {
             guard added == 1 else { return nil }
             try await Self.writeStatuses(statuses, now: now, on: connection, logger: self.logger)
             var counts: [EmailAddress: Int] = [:]
-            for bounce in bounces {
+            for bounce in softBounces {
                 counts[bounce.email] = try await connection.count(
                     """
                     WITH added AS (
-                        INSERT INTO soft_bounces (lead_id, at, diagnostic)
-                        SELECT id, \(now.epochSeconds), \(bounce.diagnostic) FROM leads WHERE email_key = \(bounce.email.normalized)
+                        INSERT INTO soft_bounces (lead_id, at, diagnostic, campaign_id, step_id)
+                        SELECT id, \(now.epochSeconds), \(bounce.reason), \(bounce.campaignID), \(bounce.step)
+                        FROM leads WHERE email_key = \(bounce.email.normalized)
                         RETURNING lead_id)
                     SELECT (SELECT count(*) FROM soft_bounces b JOIN leads l ON l.id = b.lead_id
                             WHERE l.email_key = \(bounce.email.normalized) AND b.at >= \(since.epochSeconds))
@@ -59,22 +59,23 @@ extension PostgresStore {
                     WHERE email_key = \(change.email.normalized) AND status <> \(change.status.rawValue)
                     RETURNING id)
                 INSERT INTO events (lead_id, name, attributes, occurred_at)
-                SELECT id, \(change.status.rawValue), jsonb_build_object('reason', \(change.reason)::text), \(now.epochSeconds)
+                SELECT id, \(change.status.rawValue), \(JSONText.object(change.attributes))::jsonb, \(now.epochSeconds)
                 FROM changed
                 """, logger: logger)
         }
     }
 
-    public func recipient(ofMessageRow row: Int64) async throws -> EmailAddress? {
-        let address = try await read { connection in
+    public func origin(ofMessageRow row: Int64) async throws -> MessageOrigin? {
+        let found = try await read { connection in
             try await connection.rows(
                 """
-                SELECT l.email FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
-                WHERE m.id = \(row)
+                SELECT l.email, e.campaign_id, m.step_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
+                JOIN leads l ON l.id = e.lead_id WHERE m.id = \(row)
                 """, logger: self.logger
-            ).first.map { try $0.decode(String.self) }
+            ).first.map { try $0.decode((String, String, String).self) }
         }
-        return address.flatMap { try? EmailAddress($0) }
+        guard let (address, campaign, step) = found, let email = try? EmailAddress(address) else { return nil }
+        return MessageOrigin(email: email, campaignID: campaign, step: step)
     }
 
     public func wasMailed(_ email: EmailAddress) async throws -> Bool {

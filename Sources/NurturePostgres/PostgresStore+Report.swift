@@ -47,6 +47,25 @@ extension PostgresStore {
                 let (step, count) = try row.decode((String, Int).self)
                 tally.unsubscribedByStep[step] = count
             }
+            for row in try await connection.rows(
+                """
+                SELECT attributes ->> 'step', name, count(DISTINCT lead_id) FROM events
+                WHERE name IN ('bounced', 'complained', 'replied') AND attributes ->> 'campaign' = \(campaignID)
+                    AND attributes ->> 'step' IS NOT NULL
+                GROUP BY 1, 2
+                """, logger: self.logger)
+            {
+                let (step, name, count) = try row.decode((String, String, Int).self)
+                tally.inboundEventsByStep[step, default: [:]][name] = count
+            }
+            for row in try await connection.rows(
+                """
+                SELECT step_id, count(*) FROM soft_bounces WHERE campaign_id = \(campaignID) AND step_id IS NOT NULL GROUP BY 1
+                """, logger: self.logger)
+            {
+                let (step, count) = try row.decode((String, Int).self)
+                tally.softBouncesByStep[step] = count
+            }
             tally.unsubscribedElsewhere = try await connection.count(
                 """
                 SELECT count(*) FROM enrollments e JOIN leads l ON l.id = e.lead_id

@@ -84,6 +84,8 @@ struct ReportPage: Sendable {
             label: "Funnel per step of \(campaign.name)", axisTitle: "messages (opened, clicked: by a person)")
         out += ReportCharts.legend(Self.funnelSeries.map(\.series))
         out += stepTable(report)
+        let inbound = inboundTable(report)
+        if !inbound.isEmpty { out += "<h3>What came back (nurture inbound)</h3>" + inbound }
 
         let periods = PeriodReport(messages: messages, stepOrder: stepOrder, granularity: granularity, zone: timeZone)
         out += "<h3>Over time, by \(granularity.rawValue)</h3>"
@@ -161,6 +163,23 @@ struct ReportPage: Sendable {
                     + [row.machineOpens, row.machineClicks, row.unsubscribed, row.converted].map(String.init) + [
                         CampaignReport.percent(row.conversionRate)
                     ]
+            }
+        ).html
+    }
+
+    /// What came back about each step's messages (`nurture inbound`), when anything did:
+    /// a table of its own, so the step table keeps to a laptop's width.
+    private func inboundTable(_ report: CampaignReport) -> String {
+        let rows = report.steps.filter { $0.hardBounces + $0.softBounces + $0.complaints + $0.replies > 0 }
+        guard !rows.isEmpty else { return "" }
+        return ReportTable(
+            className: "steps",
+            columns: [.init("step", numeric: false)] + [
+                .init("bounced hard", heading: "hard bounces"), .init("bounced soft", heading: "soft bounces"),
+                .init("complained", heading: "complaints"), .init("replied", heading: "replies"),
+            ],
+            rows: rows.map { row in
+                [row.step] + [row.hardBounces, row.softBounces, row.complaints, row.replies].map(String.init)
             }
         ).html
     }

@@ -374,7 +374,10 @@ enum SQLiteMigrations {
                 CREATE TABLE soft_bounces (
                     lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
                     at INTEGER NOT NULL,
-                    diagnostic TEXT NOT NULL
+                    diagnostic TEXT NOT NULL,
+                    -- The message of ours it is about, when the report named one.
+                    campaign_id TEXT,
+                    step_id TEXT
                 );
                 CREATE INDEX soft_bounces_by_lead ON soft_bounces(lead_id, at);
                 """),

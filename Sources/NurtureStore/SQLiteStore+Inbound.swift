@@ -11,8 +11,8 @@ extension SQLiteStore {
     }
 
     public func recordInbound(
-        messageID: String, kind: String, statuses: [InboundStatusChange],
-        softBounces: [(email: EmailAddress, diagnostic: String)], since: Date, now: Date
+        messageID: String, kind: String, statuses: [InboundStatusChange], softBounces: [InboundStatusChange],
+        since: Date, now: Date
     ) throws -> [EmailAddress: Int]? {
         try connection.transaction {
             try connection.prepare(
@@ -25,9 +25,13 @@ extension SQLiteStore {
             for bounce in softBounces {
                 try connection.prepare(
                     """
-                    INSERT INTO soft_bounces (lead_id, at, diagnostic) SELECT id, ?, ? FROM leads WHERE email_key = ?
+                    INSERT INTO soft_bounces (lead_id, at, diagnostic, campaign_id, step_id)
+                    SELECT id, ?, ?, ?, ? FROM leads WHERE email_key = ?
                     """
-                ).rows([.integer(now.epochSeconds), .text(bounce.diagnostic), .text(bounce.email.normalized)])
+                ).rows([
+                    .integer(now.epochSeconds), .text(bounce.reason), bounce.campaignID.map { .text($0) } ?? .null,
+                    bounce.step.map { .text($0) } ?? .null, .text(bounce.email.normalized),
+                ])
                 try connection.prepare(
                     """
                     SELECT count(*) FROM soft_bounces b JOIN leads l ON l.id = b.lead_id WHERE l.email_key = ? AND b.at >= ?
@@ -52,24 +56,27 @@ extension SQLiteStore {
             try connection.prepare(
                 """
                 INSERT INTO events (lead_id, name, attributes, occurred_at)
-                SELECT id, ?, json_object('reason', ?), ? FROM leads WHERE email_key = ?
+                SELECT id, ?, ?, ? FROM leads WHERE email_key = ?
                 """
             ).rows([
-                .text(change.status.rawValue), .text(change.reason), .integer(now.epochSeconds),
+                .text(change.status.rawValue), .text(JSONText.object(change.attributes)), .integer(now.epochSeconds),
                 .text(change.email.normalized),
             ])
         }
     }
 
-    public func recipient(ofMessageRow row: Int64) throws -> EmailAddress? {
-        var address: String?
+    public func origin(ofMessageRow row: Int64) throws -> MessageOrigin? {
+        var origin: MessageOrigin?
         try connection.prepare(
             """
-            SELECT l.email FROM messages m JOIN enrollments e ON e.id = m.enrollment_id JOIN leads l ON l.id = e.lead_id
-            WHERE m.id = ?
+            SELECT l.email, e.campaign_id, m.step_id FROM messages m JOIN enrollments e ON e.id = m.enrollment_id
+            JOIN leads l ON l.id = e.lead_id WHERE m.id = ?
             """
-        ).rows([.integer(row)]) { address = $0.text(0) }
-        return address.flatMap { try? EmailAddress($0) }
+        ).rows([.integer(row)]) { row in
+            guard let email = try? EmailAddress(row.text(0) ?? "") else { return }
+            origin = MessageOrigin(email: email, campaignID: row.text(1) ?? "", step: row.text(2) ?? "")
+        }
+        return origin
     }
 
     public func wasMailed(_ email: EmailAddress) throws -> Bool {

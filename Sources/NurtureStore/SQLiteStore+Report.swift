@@ -50,6 +50,24 @@ extension SQLiteStore {
             }
             try connection.prepare(
                 """
+                SELECT json_extract(attributes, '$.step'), name, count(DISTINCT lead_id) FROM events
+                WHERE name IN ('bounced', 'complained', 'replied') AND json_extract(attributes, '$.campaign') = ?
+                    AND json_extract(attributes, '$.step') IS NOT NULL
+                GROUP BY 1, 2
+                """
+            ).rows([campaign]) { row in
+                if let step = row.text(0) {
+                    tally.inboundEventsByStep[step, default: [:]][row.text(1) ?? ""] = Int(row.integer(2))
+                }
+            }
+            try connection.prepare(
+                "SELECT step_id, count(*) FROM soft_bounces WHERE campaign_id = ? AND step_id IS NOT NULL GROUP BY 1"
+            )
+            .rows([campaign]) { row in
+                if let step = row.text(0) { tally.softBouncesByStep[step] = Int(row.integer(1)) }
+            }
+            try connection.prepare(
+                """
                 SELECT count(*) FROM enrollments e JOIN leads l ON l.id = e.lead_id
                 WHERE e.campaign_id = ?1 AND l.status = 'unsubscribed' AND e.state IN ('active', 'suppressed') AND NOT EXISTS (
                     SELECT 1 FROM events v WHERE v.lead_id = e.lead_id AND v.name = 'unsubscribed'

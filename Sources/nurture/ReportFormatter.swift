@@ -46,6 +46,10 @@ enum ReportFormatter {
         Column("unsubscribed", "unsub", { Double($0.unsubscribed) }, false),
         Column("converted", "convert", { Double($0.converted) }, false),
         Column("step_conversion_rate", "conv%", { $0.conversionRate }, true),
+        Column("bounced_hard", "hard", { Double($0.hardBounces) }, false),
+        Column("bounced_soft", "soft", { Double($0.softBounces) }, false),
+        Column("complained", "compl", { Double($0.complaints) }, false),
+        Column("replied", "replied", { Double($0.replies) }, false),
     ]
 
     static func table(_ reports: [CampaignReport]) -> String {
@@ -92,6 +96,8 @@ enum ReportFormatter {
                         "unique_clicks": row.uniqueClicks, "click_rate": row.clickRate, "total_clicks": row.totalClicks,
                         "machine_opens": row.machineOpens, "machine_clicks": row.machineClicks,
                         "unsubscribed": row.unsubscribed, "converted": row.converted,
+                        "bounced_hard": row.hardBounces, "bounced_soft": row.softBounces,
+                        "complained": row.complaints, "replied": row.replies,
                         "conversion_rate": row.conversionRate,
                     ] as [String: Any]
                 },

@@ -153,6 +153,13 @@ import Testing
         let max = try nurture(["leads", "show", "max@example.com", "--format", "json"], smtp: nil).stdout
         #expect(max.contains("\"replied\""), "\(max)")
         #expect(try imap.search("NOT KEYWORD NurtureDone").isEmpty)
+        // The report credits both to the step whose mail they answer, on the page too.
+        let report = try nurture(["report", "--format", "json"], smtp: nil).stdout
+        #expect(report.contains("\"bounced_hard\" : 1") && report.contains("\"replied\" : 1"), "\(report)")
+        let serve = try await ServeProcess(in: project.url)
+        defer { serve.stop() }
+        let page = try Curl.fetch(["\(serve.baseURL)/report"]).body
+        #expect(page.contains("What came back (nurture inbound)"), "\(page.prefix(300))")
         let again = try nurture(["inbound", "--mailbox"], smtp: nil, extra: environment)
         #expect(again.stdout == "no new mail\n", "\(again.stdout) \(again.stderr)")
         let wrong = try nurture(["inbound", "--mailbox"], smtp: nil, extra: ["NURTURE_MAILBOX_PASSWORD": "wrong"])

@@ -367,10 +367,10 @@ import Testing
         let csv = try nurture("report", "drip", "--format", "csv").stdout.split(separator: "\n")
         #expect(
             csv.first
-                == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,unique_opens,open_rate,unique_clicks,click_rate,machine_opens,machine_clicks,unsubscribed,converted,step_conversion_rate,held,held_because,campaign_enrolled,campaign_converted,campaign_conversion_rate,campaign_unsubscribed"
+                == "campaign,step,sent,failed,bounced,skipped,retrying,unknown,unique_opens,open_rate,unique_clicks,click_rate,machine_opens,machine_clicks,unsubscribed,converted,step_conversion_rate,bounced_hard,bounced_soft,complained,replied,held,held_because,campaign_enrolled,campaign_converted,campaign_conversion_rate,campaign_unsubscribed"
         )
         #expect(
-            csv.dropFirst().first == "drip,one,4,0,0,0,0,0,0,0.0000,0,0.0000,0,0,0,1,0.2500,0,,4,1,0.2500,1",
+            csv.dropFirst().first == "drip,one,4,0,0,0,0,0,0,0.0000,0,0.0000,0,0,0,1,0.2500,0,0,0,0,0,,4,1,0.2500,1",
             "a converted after step one")
         let table = try nurture("report").stdout
         #expect(table.contains("drip: 4 enrolled"))

@@ -44,8 +44,9 @@ public struct InboundProcessor: Sendable {
             outcome.repeated = true
             return outcome
         }
-        let ours = try await matchedRecipient(reading)
-        var softBounces: [(email: EmailAddress, diagnostic: String)] = []
+        let origin = try await matchedOrigin(reading)
+        let ours = origin?.email
+        var softBounces: [InboundStatusChange] = []
         // Decided here, recorded with the message in one transaction.
         var statuses: [InboundStatusChange] = []
         switch reading.kind {
@@ -53,16 +54,19 @@ public struct InboundProcessor: Sendable {
             for failed in try await concerned(reading.failed, matched: ours) {
                 switch failed.severity {
                 case .hard:
-                    statuses.append(InboundStatusChange(email: failed.lead, status: .bounced, reason: failed.words))
+                    statuses.append(
+                        InboundStatusChange(email: failed.lead, status: .bounced, reason: failed.words, about: origin))
                     outcome.changes.append("\(failed.lead.address): bounced (\(failed.words))")
                 case .soft:
-                    softBounces.append((failed.lead, failed.words))
+                    softBounces.append(
+                        InboundStatusChange(email: failed.lead, status: .bounced, reason: failed.words, about: origin))
                 }
             }
         case .complaint:
             if let lead = try await complainant(reading, matched: ours) {
                 statuses.append(
-                    InboundStatusChange(email: lead, status: .complained, reason: "a complaint: \(reading.subject)"))
+                    InboundStatusChange(
+                        email: lead, status: .complained, reason: "a complaint: \(reading.subject)", about: origin))
                 outcome.changes.append("\(lead.address): complained")
             }
         case .autoReply:
@@ -70,9 +74,12 @@ public struct InboundProcessor: Sendable {
         case .other:
             if let lead = try await replier(reading, matched: ours) {
                 let at = min(reading.date ?? now, now)
+                // Credited to the message it answers, when it names one of ours.
+                let about = origin.flatMap { $0.email == lead ? ["campaign": $0.campaignID, "step": $0.step] : nil }
                 let converted = try await store.recordEvent(
-                    LeadInput(email: lead), name: "replied", attributes: [:], goalCampaigns: replyGoalCampaigns, now: at
-                )
+                    LeadInput(email: lead), name: "replied", attributes: about ?? [:],
+                    goalCampaigns: replyGoalCampaigns,
+                    now: at)
                 let conversion = converted.isEmpty ? "" : "; converted in \(converted.joined(separator: ", "))"
                 outcome.changes.append("\(lead.address): replied\(conversion)")
             }
@@ -86,9 +93,11 @@ public struct InboundProcessor: Sendable {
             // Another process handled it meanwhile: nothing of this was recorded.
             return Outcome(kind: reading.kind, changes: [], repeated: true)
         }
-        for (lead, words) in softBounces {
+        for bounce in softBounces {
+            let (lead, words) = (bounce.email, bounce.reason)
             let count = counts[lead] ?? 1
             if count >= softLimit {
+                // The sum of several messages' bounces: credited to no one step.
                 let reason = "\(count) soft bounces within \(Int(softWindow / 86_400)) days, the last: \(words)"
                 try await store.applyInboundStatuses(
                     [InboundStatusChange(email: lead, status: .bounced, reason: reason)], now: now)
@@ -143,34 +152,35 @@ public struct InboundProcessor: Sendable {
         return try await store.wasMailed(sender) ? sender : nil
     }
 
-    /// The lead of the message this one is about: by VERP return path, else by a
-    /// Message-ID of ours it refers to.
-    func matchedRecipient(_ reading: InboundReading) async throws -> EmailAddress? {
+    /// The message of ours this one is about: by VERP return path, else by a Message-ID of
+    /// ours it refers to.
+    func matchedOrigin(_ reading: InboundReading) async throws -> MessageOrigin? {
         if let returnPath {
             for address in reading.addressedTo {
-                if let row = returnPath.messageRow(in: address), let lead = try await store.recipient(ofMessageRow: row)
+                if let row = returnPath.messageRow(in: address), let origin = try await store.origin(ofMessageRow: row)
                 {
-                    return lead
+                    return origin
                 }
             }
         }
         for id in reading.referencedMessageIDs {
-            if let enrollment = enrollmentID(inMessageID: id), let lead = try await store.lead(enrollmentID: enrollment)
-            {
-                return lead.email
+            if let (campaign, enrollment, step) = ours(id), let lead = try await store.lead(enrollmentID: enrollment) {
+                return MessageOrigin(email: lead.email, campaignID: campaign, step: step)
             }
         }
         return nil
     }
 
-    /// The enrolment a Message-ID of ours names (`MessageComposer.messageID`).
-    func enrollmentID(inMessageID id: String) -> Int64? {
+    /// The campaign, enrolment and step a Message-ID of ours names
+    /// (`MessageComposer.messageID`: `nurture.CAMPAIGN.ENROLMENT.STEP@domain`).
+    func ours(_ id: String) -> (campaign: String, enrollment: Int64, step: String)? {
         let local = id.split(separator: "@").first.map(String.init) ?? ""
         for campaign in campaignIDs {
             let prefix = "nurture.\(campaign)."
             guard local.hasPrefix(prefix) else { continue }
             let rest = local.dropFirst(prefix.count)
-            if let number = rest.split(separator: ".").first, let enrollment = Int64(number) { return enrollment }
+            guard let dot = rest.firstIndex(of: "."), let enrollment = Int64(rest[..<dot]) else { continue }
+            return (campaign, enrollment, String(rest[rest.index(after: dot)...]))
         }
         return nil
     }

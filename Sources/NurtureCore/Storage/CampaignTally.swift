@@ -69,6 +69,10 @@ public struct CampaignTally: Sendable, Hashable {
     public var activity: [Activity] = []
     /// Leads who unsubscribed through a step's link, by step.
     public var unsubscribedByStep: [String: Int] = [:]
+    /// Leads with an event from received mail about a step's message (`bounced`,
+    /// `complained`, `replied`), by step and event; soft bounces by step.
+    public var inboundEventsByStep: [String: [String: Int]] = [:]
+    public var softBouncesByStep: [String: Int] = [:]
     /// Leads whose drip in this campaign was live when they unsubscribed some other way
     /// (another campaign's link, `nurture unsubscribe`, the mailbox): not through a link
     /// of this campaign's mail.

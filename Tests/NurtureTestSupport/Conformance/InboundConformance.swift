@@ -110,6 +110,9 @@ public struct InboundFixture {
         let posted = try await store.claimWebhookDeliveries(
             now: t0.addingTimeInterval(301), perReceiver: 10, leasedUntil: t0.addingTimeInterval(900))
         #expect(posted.map(\.event.name) == ["bounced"] && posted.first?.lead.email.address == "ann@acme.example")
+        // Credited to the step whose message bounced.
+        let byStep = try await store.report(campaignID: "drip", stepOrder: ["one", "two"]).steps
+        #expect(byStep.first?.hardBounces == 1 && byStep.first?.softBounces == 0, "\(byStep)")
         #expect(try await status("bo@acme.example") == .active, "only the lead the return path names")
         let again = try await processor.handle(report, now: t0.addingTimeInterval(600))
         #expect(again.repeated && again.changes.isEmpty, "each report is handled once: \(again)")
@@ -136,6 +139,8 @@ public struct InboundFixture {
         #expect(metrics.inboundEvents == ["bounced": 1])
         #expect(metrics.prometheusText.contains("nurture_inbound_messages_total{kind=\"bounce\"} 6"))
         #expect(metrics.prometheusText.contains("nurture_inbound_lead_events_total{event=\"complained\"} 0"))
+        let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
+        #expect(report.steps.first?.softBounces == 6 && report.steps.first?.hardBounces == 0, "\(report.steps)")
         let bo = try #require(try await store.timeline(email: try EmailAddress("bo@acme.example")))
         #expect(bo.events.map(\.name) == ["bounced"])
         #expect(
@@ -180,6 +185,8 @@ public struct InboundFixture {
         #expect(try await status("dee@acme.example") == .complained)
         let story = try #require(try await store.timeline(email: try EmailAddress("dee@acme.example")))
         #expect(story.events.map(\.name) == ["complained"])
+        let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
+        #expect(report.steps.first?.complaints == 1, "\(report.steps)")
     }
 
     /// A reply converts (exit_on: [replied]) at the reply's time; an out-of-office records
@@ -216,6 +223,8 @@ public struct InboundFixture {
         #expect(timeline.events.map(\.name) == ["replied"])
         #expect(timeline.events.first?.at == t0.addingTimeInterval(2.5 * 3600), "dated by the reply")
         #expect(timeline.enrollments.first?.state == "converted")
+        let report = try await store.report(campaignID: "drip", stepOrder: ["one", "two"])
+        #expect(report.steps.first?.replies == 1, "\(report.steps)")
 
         let stranger = Self.postfixReport(
             to: "someone@elsewhere.example", recipient: "eve@acme.example", status: "5.1.1",
