@@ -34,15 +34,21 @@ struct InboundCommand: AsyncParsableCommand {
 
     func run() async throws {
         if mailbox { return try await readMailbox() }
-        let inputs: [(name: String, text: String?)] =
+        // Each file is read when its turn comes: a folder of any size in bounded memory.
+        let inputs: [(name: String, read: () -> String?)] =
             files.isEmpty
-            ? [("<stdin>", String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))]
-            : Self.expanded(files).map {
-                ($0, FileManager.default.contents(atPath: $0).map { String(decoding: $0, as: UTF8.self) })
+            ? [("<stdin>", { String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) })]
+            : Self.expanded(files).map { path in
+                (path, { FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } })
             }
-        let processor = classify ? nil : try await makeProcessor(try Project(options: global))
-        for (name, text) in inputs {
-            guard let text else {
+        let processor: InboundProcessor?
+        do {
+            processor = classify ? nil : try await makeProcessor(try Project(options: global))
+        } catch  where files.isEmpty {
+            throw Self.temporaryFailure(error)
+        }
+        for (name, read) in inputs {
+            guard let text = read() else {
                 // Kept where it is, never fatal: the next run can read it again.
                 Terminal.writeError("\(name): cannot read the file; skipped\n")
                 continue
@@ -51,9 +57,20 @@ struct InboundCommand: AsyncParsableCommand {
                 print(describe(InboundClassifier.read(InboundMail(text)), name: name))
                 continue
             }
-            let outcome = try await retryingWhileBusy { try await processor.handle(text, now: Date()) }
-            print(describe(outcome, name: name))
+            do {
+                let outcome = try await retryingWhileBusy { try await processor.handle(text, now: Date()) }
+                print(describe(outcome, name: name))
+            } catch  where files.isEmpty {
+                throw Self.temporaryFailure(error)
+            }
         }
+    }
+
+    /// For a message from a mail server's pipe: EX_TEMPFAIL, so the server keeps it and
+    /// hands it over again later (any other failure would bounce a bounce, which is dropped).
+    static func temporaryFailure(_ error: any Error) -> ExitCode {
+        Terminal.error("\(error); the mail server may hand the message over again (exit 75)")
+        return ExitCode(75)
     }
 
     /// The files named, a folder standing for the files in it (a maildir's `new/`), in

@@ -95,6 +95,15 @@ import Testing
         let piped = try await ExternalTool.run(
             "/bin/sh", ["-c", "\"$0\" inbound < report.eml", NurtureBinary.url.path], in: project.url)
         #expect(piped.stdout == "<stdin>: bounce, handled before; nothing done\n", "\(piped.stdout) \(piped.stderr)")
+        // A store that cannot be reached: EX_TEMPFAIL, so Postfix keeps the report for later.
+        let unreachable = try await ExternalTool.run(
+            "/bin/sh",
+            [
+                "-c", "NURTURE_DB=postgres://nobody@127.0.0.1:1/none \"$0\" inbound < report.eml",
+                NurtureBinary.url.path,
+            ],
+            in: project.url)
+        #expect(unreachable.status == 75, "\(unreachable.status) \(unreachable.stderr)")
     }
 
     /// Issue 37.3: an IMAP mailbox (a real Dovecot) holding Postfix's report for a
