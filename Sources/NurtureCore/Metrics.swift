@@ -18,6 +18,10 @@ public struct StoreMetrics: Sendable, Hashable {
     public var inboundByKind: [String: Int] = [:]
     public var softBounces = 0
     public var inboundEvents: [String: Int] = [:]
+    /// Complaints over messages sent in the complaint guard's window, for the campaigns
+    /// that had any; and the campaigns whose guard has tripped.
+    public var complaintRates: [String: Double] = [:]
+    public var guardsTripped: Set<String> = []
     /// The inbound kinds and events `/metrics` always shows, zero or not.
     public static let inboundKinds = ["bounce", "complaint", "auto-reply", "other"]
     public static let inboundEventNames = ["bounced", "complained", "replied"]
@@ -78,6 +82,12 @@ public struct StoreMetrics: Sendable, Hashable {
             "counter", "nurture_inbound_messages_total", "Received messages nurture inbound handled, by kind.",
             Self.inboundKinds.map { ("{kind=\"\($0)\"}", String(inboundByKind[$0] ?? 0)) })
         metric("counter", "nurture_soft_bounces_total", "Soft bounces counted.", [("", String(softBounces))])
+        gauge(
+            "nurture_campaign_complaint_rate", "Complaints per message sent in the guard's window, by campaign.",
+            complaintRates.keys.sorted().map { ("{campaign=\"\(Self.labelValue($0))\"}", String(complaintRates[$0]!)) })
+        gauge(
+            "nurture_campaign_complaint_guard_tripped", "1 while a campaign's complaint guard holds its mail.",
+            guardsTripped.sorted().map { ("{campaign=\"\(Self.labelValue($0))\"}", "1") })
         metric(
             "counter", "nurture_inbound_lead_events_total",
             "Leads bounced, marked complained, or heard replying, from received mail.",

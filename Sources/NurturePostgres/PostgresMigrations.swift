@@ -287,6 +287,12 @@ enum PostgresMigrations {
                     step_id TEXT)
                 """,
                 "CREATE INDEX soft_bounces_by_lead ON soft_bounces (lead_id, at)",
+                """
+                CREATE TABLE complaint_guards (
+                    campaign_id TEXT PRIMARY KEY, tripped_at BIGINT, complaints BIGINT NOT NULL DEFAULT 0,
+                    sent BIGINT NOT NULL DEFAULT 0, reset_at BIGINT)
+                """,
+                "CREATE INDEX events_complained ON events (occurred_at) WHERE name = 'complained'",
             ]),
     ]
 

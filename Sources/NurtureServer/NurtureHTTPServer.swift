@@ -32,6 +32,8 @@ public struct ServerSettings: Sendable {
     /// Campaigns and templates, read again per page so that edits show without a restart.
     public var loadCatalog: @Sendable () -> CampaignCatalog
     public var now: @Sendable () -> Date = Date.init
+    /// The complaint guard's window, for `/metrics`' complaint rates (nil: no guard).
+    public var complaintWindow: TimeInterval? = 7 * 86_400
     /// nurture.yml's `timezone`: the report page's days, weeks and months.
     public var timeZone: TimeZone = .gmt
     /// Whether sent mail has its links rewritten (a base URL is set, tracking on): the
@@ -81,7 +83,14 @@ public enum NurtureHTTPServer {
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = try await store.metrics(now: settings.now()).prometheusText
+            let now = settings.now()
+            var metrics = try await store.metrics(now: now)
+            if let window = settings.complaintWindow {
+                metrics.complaintRates = try await store.complaintCounts(since: now.addingTimeInterval(-window))
+                    .mapValues(\.rate)
+            }
+            metrics.guardsTripped = Set(try await store.guardTrips().keys)
+            let text = metrics.prometheusText
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let auth = AdminAuth(host: settings.host, password: settings.adminPassword, now: settings.now)

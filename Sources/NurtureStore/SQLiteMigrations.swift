@@ -380,6 +380,16 @@ enum SQLiteMigrations {
                     step_id TEXT
                 );
                 CREATE INDEX soft_bounces_by_lead ON soft_bounces(lead_id, at);
+                -- The complaint guard per campaign: tripped (when, on what counts), or reset
+                -- (complaints counted afresh from then).
+                CREATE TABLE complaint_guards (
+                    campaign_id TEXT PRIMARY KEY,
+                    tripped_at INTEGER,
+                    complaints INTEGER NOT NULL DEFAULT 0,
+                    sent INTEGER NOT NULL DEFAULT 0,
+                    reset_at INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX events_complained ON events(occurred_at) WHERE name = 'complained';
                 """),
     ]
 

@@ -16,7 +16,7 @@ struct NurtureCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, LeadsCommand.self, EventCommand.self, UnsubscribeCommand.self, RunCommand.self,
             StatusCommand.self, RetryUnknownCommand.self, PreviewCommand.self, SimulateCommand.self, PlanCommand.self,
-            ServeCommand.self, ReportCommand.self, SuppressCommand.self, InboundCommand.self,
+            ServeCommand.self, ReportCommand.self, SuppressCommand.self, InboundCommand.self, GuardCommand.self,
         ]
     )
 

@@ -65,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.subscribePerClientPerMinute = project.settings.subscribePerClientPerMinute
             settings.confirmationsPerMinute = project.settings.confirmationsPerMinute
             settings.stageRules = project.settings.stageRules
+            settings.complaintWindow = project.settings.complaintGuard?.window
             settings.timeZone = TimeZone(identifier: project.settings.defaultTimeZone) ?? .gmt
             settings.webhooks = try await project.webhookDispatcher(store: store)
             if var confirmation = project.settings.subscribeConfirmation {

@@ -50,4 +50,39 @@ extension Settings {
             }
         }
     }
+
+    /// `guard: { complaint_rate: 0.003, window: 7d, minimum_sent: 1000 }`; `complaint_rate: off`
+    /// turns the guard off.
+    static func readGuard(_ node: YAMLNode, into settings: inout Settings, _ diagnostics: inout DiagnosticBag) {
+        guard let map = MappingReader(node, what: "'guard'", into: &diagnostics) else { return }
+        map.rejectUnknownKeys(allowed: ["complaint_rate", "window", "minimum_sent"], in: "'guard'", into: &diagnostics)
+        var complaintGuard = ComplaintGuard()
+        if map.optionalText("complaint_rate", into: &diagnostics)?.text == "off" {
+            settings.complaintGuard = nil
+            return
+        }
+        if let rate = number(
+            "complaint_rate", map, &diagnostics, in: 0.0001...0.5,
+            hint: "a share from 0.0001 to 0.5, like 0.003 (0.3%), or off")
+        {
+            complaintGuard.rate = rate
+        }
+        if let window = map.optionalText("window", into: &diagnostics) {
+            if let duration = try? DripDuration.parse(window.text), duration.days >= 1, duration.days <= 90,
+                duration.minutes == 0
+            {
+                complaintGuard.window = TimeInterval(duration.days * 86_400)
+            } else {
+                diagnostics.error(
+                    at: window.node.location, "'window' must be whole days from 1d to 90d, not '\(window.text)'",
+                    hint: "like 7d")
+            }
+        }
+        if let minimum = number(
+            "minimum_sent", map, &diagnostics, in: 1...10_000_000, whole: true, hint: "a whole number, like 1000")
+        {
+            complaintGuard.minimumSent = Int(minimum)
+        }
+        settings.complaintGuard = complaintGuard
+    }
 }

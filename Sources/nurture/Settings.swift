@@ -47,6 +47,8 @@ struct Settings: Sendable {
     /// `mailbox.url`: where `nurture inbound --mailbox` reads bounces and replies (IMAP);
     /// `mailbox.after`: `flag` (default) or `delete` what it handled.
     var mailboxURL: String?
+    /// `guard:`: the complaint guard (on by default; `guard: { complaint_rate: off }` turns it off).
+    var complaintGuard: ComplaintGuard? = ComplaintGuard()
     var mailboxDeletes = false
 
     /// The `smtp:` section. The password is never read from the file.
@@ -73,7 +75,7 @@ struct Settings: Sendable {
 
     static let keys = [
         "db", "timezone", "campaigns_dir", "templates_dir", "base_url", "smtp", "unsubscribe_mailto", "tracking",
-        "score", "stages", "webhooks", "subscribe", "dkim", "bounces", "mailbox",
+        "score", "stages", "webhooks", "subscribe", "dkim", "bounces", "mailbox", "guard",
     ]
 
     /// Reads the settings file; a missing file means all defaults. Errors name the line.
@@ -113,6 +115,7 @@ struct Settings: Sendable {
             if let node = map["dkim"], !node.isNull { settings.dkim = readDKIM(node, &diagnostics) }
             if let node = map["bounces"], !node.isNull { readBounces(node, into: &settings, &diagnostics) }
             if let node = map["mailbox"], !node.isNull { readMailbox(node, into: &settings, &diagnostics) }
+            if let node = map["guard"], !node.isNull { readGuard(node, into: &settings, &diagnostics) }
             if let node = map["stages"], !node.isNull {
                 settings.stageRules = CampaignParser(file: displayName).parseStages(node, into: &diagnostics)
             }

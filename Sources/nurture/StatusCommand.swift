@@ -16,6 +16,11 @@ struct StatusCommand: AsyncParsableCommand {
             print(Terminal.escapingControls("last tick stopped at \(TimeText.utc(stop.at)): \(stop.reason)"))
             print("  the leads due below wait for a tick that can deliver (nothing is lost)")
         }
+        for trip in try await store.guardTrips().values.sorted(by: { $0.campaignID < $1.campaignID }) {
+            print(
+                Terminal.escapingControls(
+                    "\(trip.campaignID): mail held since \(TimeText.utc(trip.at)): \(trip.reason)"))
+        }
         print("active enrolments: \(status.activeEnrollments)")
         print("due now: \(status.dueNow)")
         for item in status.dueNowList {

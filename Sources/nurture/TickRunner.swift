@@ -25,6 +25,7 @@ struct TickRunner {
             unsubscribeURL: project.unsubscribeURL(signer: signer), wallClock: Date.init)
         loop.unsubscribeMailbox = project.settings.unsubscribeMailbox
         loop.dkim = try project.dkimSigner()
+        loop.complaintGuard = project.settings.complaintGuard
         if let sender = project.settings.smtp.envelopeFrom, project.settings.smtp.verp {
             loop.returnPath = ReturnPath(base: try EmailAddress(sender), signer: signer)
         }

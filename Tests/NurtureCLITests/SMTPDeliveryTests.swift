@@ -175,6 +175,40 @@ import Testing
         #expect(wrong.status == 2 && wrong.stderr.contains("the mailbox imap://127.0.0.1"), "\(wrong.stderr)")
     }
 
+    /// Issue 37.5: one complaint in three sent passes a 10% line: the next step is held,
+    /// `run`, `status` and `guard list` say why, and `guard reset` lets it go out.
+    @Test func aTrippedComplaintGuardStopsTheCampaignUntilReset() async throws {
+        try project.write("nurture.yml", "guard: { complaint_rate: 0.1, minimum_sent: 2 }\n")
+        for name in ["zoe", "max", "ida"] { try addLead("\(name)@example.com") }
+        #expect(try tick(nil, at: "2030-01-07T10:00:00Z").stdout.contains("sent 3,"))
+        // What `nurture inbound` records for an ARF report about the welcome mail.
+        #expect(
+            try nurture(
+                [
+                    "event", "zoe@example.com", "complained", "--attr", "campaign=welcome", "--attr", "step=hello",
+                    "--at", "2030-01-07T12:00:00Z",
+                ], smtp: nil
+            ).status == 0)
+        let held = try tick(nil, at: "2030-01-08T10:00:00Z")
+        #expect(
+            held.stdout.contains("sent 0,") && held.stdout.contains("complaint guard tripped for welcome"),
+            "\(held.stdout)")
+        let status = try nurture(["status", "--now", "2030-01-08T10:01:00Z"], smtp: nil).stdout
+        #expect(
+            status.contains("welcome: mail held since Tue 2030-01-08 10:00 UTC")
+                && status.contains("1 complaints in 3 sent"),
+            "\(status)")
+        #expect(try nurture(["guard", "list"], smtp: nil).stdout.contains("nurture guard reset welcome"))
+        let serve = try await ServeProcess(in: project.url)
+        let metrics = try Curl.fetch(["\(serve.baseURL)/metrics"]).body
+        serve.stop()
+        #expect(metrics.contains("nurture_campaign_complaint_rate{campaign=\"welcome\"} 0.333"), "\(metrics)")
+        #expect(metrics.contains("nurture_campaign_complaint_guard_tripped{campaign=\"welcome\"} 1"))
+        #expect(try nurture(["guard", "reset", "welcome", "--at", "2030-01-08T10:02:00Z"], smtp: nil).status == 0)
+        #expect(try nurture(["guard", "reset", "welcome"], smtp: nil).status == 1, "not tripped any more")
+        #expect(try tick(nil, at: "2030-01-08T10:05:00Z").stdout.contains("sent 3,"))
+    }
+
     /// Issue 5: non-ASCII subject and From arrive intact, as standard MIME.
     @Test func internationalMessageArrivesIntact() throws {
         let server = try SMTPTestServer()

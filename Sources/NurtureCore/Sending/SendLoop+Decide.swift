@@ -11,12 +11,14 @@ extension SendLoop {
     /// How soon a held message is looked at again: an import or a default added to the
     /// campaign file (which makes every enrolment due at once) may have filled the hole.
     static let holdRecheck: TimeInterval = 3600
+    /// How soon a message held by the complaint guard is looked at again.
+    static let guardRecheck: TimeInterval = 60
 
     /// The planner's verdict for each due enrolment, as store changes. `suppressed`: the
     /// leads' addresses (lower case) the suppression list covers, with the entry.
     func decide(
         _ due: [DueEnrollment], now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds,
-        suppressed: [String: String] = [:],
+        suppressed: [String: String] = [:], guards: [String: ComplaintGuard.Trip] = [:],
         summary: inout TickSummary
     ) -> (changes: [EnrollmentChange], work: [Int64: Work], limited: Bool) {
         var changes: [EnrollmentChange] = []
@@ -48,6 +50,16 @@ extension SendLoop {
             let plan = planner.plan(campaign: campaign, lead: item.lead, snapshot: item.snapshot, now: now)
             summary.skipped += plan.skipped.count
             let outcome: EnrollmentChange.Outcome
+            // A tripped guard holds the campaign's mail, first tries and retries alike, until
+            // it is reset; looked at again each minute, so mail resumes soon after.
+            if let trip = guards[campaign.id], let step = plan.action.stepToMail {
+                summary.held += 1
+                changes.append(
+                    EnrollmentChange(
+                        enrollmentID: id, skipped: plan.skipped,
+                        outcome: .hold(at: now.addingTimeInterval(Self.guardRecheck), step: step, reason: trip.reason)))
+                continue
+            }
             switch plan.action {
             case .send(let step):
                 let variant = VariantAssignment.variant(
@@ -94,5 +106,15 @@ extension SendLoop {
             changes.append(EnrollmentChange(enrollmentID: id, skipped: plan.skipped, outcome: outcome))
         }
         return (changes, work, limited)
+    }
+}
+
+extension DripAction {
+    /// The step this action would mail now (a first try or a retry); nil when it mails nothing.
+    fileprivate var stepToMail: String? {
+        switch self {
+        case .send(let step), .retry(let step): step.id
+        default: nil
+        }
     }
 }

@@ -24,6 +24,8 @@ public struct SendLoop: Sendable {
     public var admitAhead = 1
     /// A `mailto:` address for List-Unsubscribe besides the link, if configured.
     public var unsubscribeMailbox: EmailAddress?
+    /// Stops a campaign whose complaints pass its line (nil: no guard).
+    public var complaintGuard: ComplaintGuard?
     /// DKIM keys to sign with (nil: none configured).
     public var dkim: DKIMSigner?
     /// Gives each message a return path of its own (nil: the transport's envelope sender).
@@ -108,6 +110,25 @@ public struct SendLoop: Sendable {
         return changes.count
     }
 
+    /// The campaigns whose complaint guard has tripped, tripping those whose complaints
+    /// in the window now pass the line.
+    private func checkComplaintGuard(now: Date, summary: inout TickSummary) async throws -> [String: ComplaintGuard
+        .Trip]
+    {
+        guard let complaintGuard else { return [:] }
+        var trips = try await store.guardTrips()
+        for (campaign, counts) in try await store.complaintCounts(since: now.addingTimeInterval(-complaintGuard.window))
+        where trips[campaign] == nil && complaintGuard.trips(counts) && catalog.campaign(campaign) != nil {
+            let trip = ComplaintGuard.Trip(campaignID: campaign, at: now, counts: counts)
+            try await store.recordGuardTrip(trip)
+            trips[campaign] = trip
+            summary.guardsTripped.append(campaign)
+            logger.warning(
+                "complaint guard tripped", metadata: ["campaign": "\(campaign)", "reason": "\(trip.reason)"])
+        }
+        return trips
+    }
+
     /// How a goal event ends a drip: one wording wherever the conversion is noticed.
     static func conversion(by event: String, at time: Date) -> EnrollmentChange.Outcome {
         .end(.converted, reason: "goal event '\(event)'", at: time)
@@ -143,6 +164,7 @@ public struct SendLoop: Sendable {
                 campaignID: campaign.id, rule: campaign.enrollment(stages: stageRules), now: now)
         }
         summary.converted += try await convertReachedGoals(now: now)
+        let guards = try await checkComplaintGuard(now: now, summary: &summary)
         let (winners, decided) = try await VariantJudge(store: store, catalog: catalog).run(now: now)
         summary.winners = decided.map { "\($0.campaignID)/\($0.step): \($0.variant)" }
         let needs = VariableNeeds(catalog: catalog)
@@ -155,7 +177,8 @@ public struct SendLoop: Sendable {
                 group.addTask { await runLane(queue, now: now, stop: stop, shouldStop: shouldStop) }
             }
             await produce(
-                into: queue, now: now, limit: limit, winners: winners, needs: needs, total: total, stop: stop,
+                into: queue, now: now, limit: limit, winners: winners, needs: needs, guards: guards, total: total,
+                stop: stop,
                 progress: progress, shouldStop: shouldStop, summary: &summary)
             var summaries: [TickSummary] = []
             for await lane in group { summaries.append(lane) }
@@ -181,7 +204,7 @@ public struct SendLoop: Sendable {
     /// the tick stops; then closes it.
     private func produce(
         into queue: HandOverQueue<ReadyMessage>, now: Date, limit: Int?, winners: VariantWinners, needs: VariableNeeds,
-        total: Int, stop: TickStop,
+        guards: [String: ComplaintGuard.Trip], total: Int, stop: TickStop,
         progress: @Sendable (Int, Int) -> Void, shouldStop: @Sendable () -> Bool, summary: inout TickSummary
     ) async {
         var claimed = 0
@@ -191,6 +214,7 @@ public struct SendLoop: Sendable {
             do {
                 batch = try await prepareBatch(
                     now: now, allowance: limit.map { max(0, $0 - claimed) }, winners: winners, needs: needs,
+                    guards: guards,
                     summary: &summary)
             } catch {
                 stop.fail(error)
@@ -218,7 +242,8 @@ public struct SendLoop: Sendable {
 
     /// Picks due enrolments, decides, claims and composes; nil when nothing more is due.
     private func prepareBatch(
-        now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds, summary: inout TickSummary
+        now: Date, allowance: Int?, winners: VariantWinners, needs: VariableNeeds,
+        guards: [String: ComplaintGuard.Trip], summary: inout TickSummary
     ) async throws -> Batch? {
         let readsScores = conditionsReadScores
         let readsStages = conditionsReadStages
@@ -230,7 +255,7 @@ public struct SendLoop: Sendable {
             let suppressed = try await store.suppressionEntries(for: due.map { $0.lead.email.address.lowercased() })
             let decisions = decide(
                 due, now: now, allowance: allowance, winners: winners, needs: needs, suppressed: suppressed,
-                summary: &summary)
+                guards: guards, summary: &summary)
             let claims = try await store.apply(decisions.changes, now: now)
             let composer = MessageComposer(
                 dateHeader: MailDate.format(now), unsubscribeMailbox: unsubscribeMailbox, dkim: dkim)

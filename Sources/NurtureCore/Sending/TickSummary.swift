@@ -28,6 +28,8 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
     public var webhooksFailed = 0
     /// A/B tests this tick ended: "campaign/step: variant".
     public var winners: [String] = []
+    /// Campaigns whose complaint guard tripped in this tick.
+    public var guardsTripped: [String] = []
     /// `--limit` was reached with work still due.
     public var limitReached = false
 
@@ -63,6 +65,9 @@ public struct TickSummary: Sendable, Hashable, CustomStringConvertible {
         if recovered > 0 { parts.append("recovered \(recovered)") }
         if !winners.isEmpty {
             parts.append("A/B winner\(winners.count == 1 ? "" : "s") \(winners.joined(separator: ", "))")
+        }
+        if !guardsTripped.isEmpty {
+            parts.append("complaint guard tripped for \(guardsTripped.joined(separator: ", ")) (see nurture status)")
         }
         if webhooksDelivered > 0 { parts.append("webhooks delivered \(webhooksDelivered)") }
         if webhooksFailed > 0 { parts.append("webhooks failing \(webhooksFailed) (see nurture status)") }

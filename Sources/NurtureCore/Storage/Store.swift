@@ -4,5 +4,5 @@ import Foundation
 /// satisfies the same protocol. Times are passed in: the store never reads a clock.
 /// Everything Nurture keeps: leads, and the send loop's state.
 public protocol Store: LeadStore, DripStore, ReportStore, MetricsStore, TrackingStore, StageStore, WebhookStore,
-    SubscriptionStore, VariantStore, SuppressionStore, DryRunStore, InboundStore
+    SubscriptionStore, VariantStore, SuppressionStore, DryRunStore, InboundStore, GuardStore
 {}

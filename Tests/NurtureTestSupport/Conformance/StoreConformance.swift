@@ -32,7 +32,7 @@ public enum StoreConformance {
         LeadFixture.checks + SendLoopFailureFixture.checks + TrackingStoreFixture.checks
         + RecoveryReportEnrolmentFixture.checks + StageFixture.checks
         + WebhookFixture.checks + VariantFixture.checks + FunnelTimingFixture.checks + EndedMeanwhileFixture.checks
-        + SuppressionFixture.checks + InboundFixture.checks
+        + SuppressionFixture.checks + InboundFixture.checks + GuardFixture.checks
 }
 
 /// A project folder with one template and the campaign `drip`, and a new store for it:
