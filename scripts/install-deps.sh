@@ -10,9 +10,9 @@ set -euo pipefail
 # by the tests as an unprivileged cluster in a temporary folder), python3-dkim and
 # python3-nacl (dkimpy, the independent verifier of our DKIM signatures, RSA and Ed25519),
 # libsisimai-perl (sisimai, the reference reader of bounce mail the classifier is compared with),
-# dovecot-imapd (a real IMAP server for `inbound --mailbox`, started by the tests as a private
-# instance on a free port).
-packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql python3-dkim python3-nacl libsisimai-perl dovecot-imapd "$@")
+# dovecot-imapd and dovecot-pop3d (a real IMAP and POP3 server for `inbound --mailbox`, started
+# by the tests as a private instance on free ports).
+packages=(libsqlite3-dev libcurl4-openssl-dev tzdata pkg-config python3-aiosmtpd openssl sqlite3 postfix curl chromium postgresql python3-dkim python3-nacl libsisimai-perl dovecot-imapd dovecot-pop3d "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -276,13 +276,14 @@ void nurture_mailbox_close(void *handle) {
     if (handle) curl_easy_cleanup((CURL *)handle);
 }
 
-int nurture_mailbox_request(void *handle, const char *url, const char *command, char **answer, size_t *length,
-                            char *error, size_t error_size) {
+int nurture_mailbox_request(void *handle, const char *url, const char *command, int no_body, char **answer,
+                            size_t *length, char *error, size_t error_size) {
     CURL *curl = (CURL *)handle;
     growing out = {0};
     char buffer[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, command);
+    curl_easy_setopt(curl, CURLOPT_NOBODY, no_body ? 1L : 0L);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, buffer);
     CURLcode code = curl_easy_perform(curl);

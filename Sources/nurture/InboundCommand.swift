@@ -94,26 +94,26 @@ struct InboundCommand: AsyncParsableCommand {
             throw UserError(
                 "no mailbox: set mailbox.url in nurture.yml (imaps://USER@HOST/INBOX) or NURTURE_MAILBOX_URL")
         }
-        let box: IMAPMailbox
+        let box: any InboundMailbox
         do {
-            box = try IMAPMailbox(
+            box = try openMailbox(
                 url: url, password: project.environment["NURTURE_MAILBOX_PASSWORD"],
                 caFile: project.environment["NURTURE_MAILBOX_CA_FILE"], timeout: .seconds(60))
-        } catch let failure as IMAPMailbox.Failure {
+        } catch let failure as MailboxFailure {
             throw UserError(failure.description)
         }
         let processor = try await makeProcessor(project)
         do {
             let pending = try box.pending()
             for uid in pending {
-                let text = try box.message(uid: uid)
+                let text = try box.message(uid)
                 let outcome = try await retryingWhileBusy { try await processor.handle(text, now: Date()) }
-                try box.markHandled(uid: uid, delete: project.settings.mailboxDeletes)
-                print(describe(outcome, name: "UID \(uid)"))
+                try box.markHandled(uid, delete: project.settings.mailboxDeletes)
+                print(describe(outcome, name: "\(box.idName) \(uid)"))
             }
-            if project.settings.mailboxDeletes && !pending.isEmpty { try box.expunge() }
+            try box.finish()
             if pending.isEmpty { print("no new mail") }
-        } catch let failure as IMAPMailbox.Failure {
+        } catch let failure as MailboxFailure {
             throw WorldError(failure.description)
         }
     }

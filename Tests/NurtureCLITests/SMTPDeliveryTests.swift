@@ -175,6 +175,27 @@ import Testing
         #expect(wrong.status == 2 && wrong.stderr.contains("the mailbox imap://127.0.0.1"), "\(wrong.stderr)")
     }
 
+    /// Issue 37.3 over POP3 (no flags there): with `mailbox.after: delete`, each handled
+    /// message is deleted, and the next run finds nothing.
+    @Test func aPOP3MailboxIsReadAndEmptied() async throws {
+        let server = try DovecotTestServer()
+        try project.write(
+            "nurture.yml",
+            "smtp: { envelope_from: bounces@acme.example }\nmailbox: { url: \"\(server.pop3URL)\", after: delete }\n")
+        let smtp = try SMTPTestServer()
+        try addLead("zoe@example.com")
+        #expect(try tick(smtp.url, at: "2030-01-07T10:00:00Z").status == 0)
+        let zoe = try #require(try smtp.received().first?["mail_from"] as? String)
+        try server.append(
+            InboundFixture.postfixReport(
+                to: zoe, recipient: "zoe@example.com", status: "5.1.1", diagnostic: "550 5.1.1 User unknown", id: "p1"))
+        let environment = ["NURTURE_MAILBOX_PASSWORD": server.password]
+        let read = try nurture(["inbound", "--mailbox"], smtp: nil, extra: environment)
+        #expect(read.stdout.hasPrefix("message 1: bounce: zoe@example.com: bounced"), "\(read.stdout) \(read.stderr)")
+        #expect(try server.search("ALL").isEmpty, "deleted once handled")
+        #expect(try nurture(["inbound", "--mailbox"], smtp: nil, extra: environment).stdout == "no new mail\n")
+    }
+
     /// Issue 37.5: one complaint in three sent passes a 10% line: the next step is held,
     /// `run`, `status` and `guard list` say why, and `guard reset` lets it go out.
     @Test func aTrippedComplaintGuardStopsTheCampaignUntilReset() async throws {

@@ -1,21 +1,25 @@
 import Foundation
 
-/// A real IMAP server for the tests: Debian's dovecot-imapd, started as a private instance
-/// with its own configuration in a temporary folder, plain IMAP on a free loopback port,
+/// A real IMAP and POP3 server for the tests: Debian's dovecot-imapd and dovecot-pop3d,
+/// started as a private instance with its own configuration in a temporary folder, plain
+/// IMAP and POP3 on free loopback ports,
 /// one user (`bounces`, password `secret`). Run as root (as in CI) it serves mail as the
 /// package's `dovecot` user, whose login processes must not be root.
 public final class DovecotTestServer: @unchecked Sendable {
     public let port: Int
+    public let pop3Port: Int
     public let user = "bounces"
     public let password = "secret"
     let folder: TemporaryDirectory
     let process: Process
 
     public var url: String { "imap://\(user)@127.0.0.1:\(port)/INBOX" }
+    public var pop3URL: String { "pop3://\(user)@127.0.0.1:\(pop3Port)" }
 
     public init() throws {
         folder = try TemporaryDirectory("nurture-dovecot")
         port = try freeLoopbackPort()
+        pop3Port = try freeLoopbackPort()
         let root = getuid() == 0
         let mailUser = root ? "dovecot" : (ProcessInfo.processInfo.environment["USER"] ?? "nobody")
         let mail = folder.url.appendingPathComponent("mail")
@@ -33,7 +37,7 @@ public final class DovecotTestServer: @unchecked Sendable {
         let config = """
             base_dir = \(base)/run
             state_dir = \(base)/run/state
-            protocols = imap
+            protocols = imap pop3
             listen = 127.0.0.1
             ssl = no
             disable_plaintext_auth = no
@@ -61,6 +65,16 @@ public final class DovecotTestServer: @unchecked Sendable {
                 port = \(port)
               }
               inet_listener imaps {
+                port = 0
+              }
+            }
+            service pop3-login {
+              chroot =
+              inet_listener pop3 {
+                address = 127.0.0.1
+                port = \(pop3Port)
+              }
+              inet_listener pop3s {
                 port = 0
               }
             }

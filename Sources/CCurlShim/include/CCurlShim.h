@@ -75,10 +75,11 @@ void *nurture_mailbox_open(const char *username, const char *password, const cha
 void nurture_mailbox_close(void *handle);
 
 /// One request on the mailbox connection: `url` (the mailbox, or one message of it) and,
-/// when set, `command` sent as it is (IMAP "UID SEARCH ...", "UID STORE ..."). What the
-/// server answers (a message, or the untagged lines of a command) goes to a buffer the
-/// caller frees with free(); `error` gets libcurl's words on failure. Returns the CURLcode.
-int nurture_mailbox_request(void *handle, const char *url, const char *command, char **answer, size_t *length,
-                            char *error, size_t error_size);
+/// when set, `command` sent as it is (IMAP "UID SEARCH ...", "UID STORE ...", POP3 "DELE",
+/// with `no_body` set for a command whose answer is one line). What the server answers (a
+/// message, or the untagged lines of a command) goes to a buffer the caller frees with
+/// free(); `error` gets libcurl's words on failure. Returns the CURLcode.
+int nurture_mailbox_request(void *handle, const char *url, const char *command, int no_body, char **answer,
+                            size_t *length, char *error, size_t error_size);
 
 #endif
