@@ -94,20 +94,21 @@ public enum InboundClassifier {
         }
         if mail.field("x-autoreply") != nil || mail.field("x-autorespond") != nil { return true }
         if mail.field("precedence")?.lowercased() == "auto_reply" { return true }
+        // Only as the subject's start: "Re: out of office party" is a person writing.
         let subject = (mail.field("subject") ?? "").lowercased()
-        return autoReplySubjects.contains { subject.hasPrefix($0) || subject.contains(": " + $0) }
+        return autoReplySubjects.contains { subject.hasPrefix($0) }
     }
 
     static let autoReplySubjects = [
         "auto:", "automatic reply", "autoreply", "auto reply", "auto-reply", "out of office", "out of the office",
-        "abwesenheitsnotiz", "réponse automatique", "respuesta automática", "risposta automatica", "vacation",
-        "away from", "on vacation", "i am away", "i'm away",
+        "abwesenheitsnotiz", "réponse automatique", "respuesta automática", "risposta automatica",
+        "on vacation", "i am away", "i'm away",
     ]
 
     /// The sender or subject of a bounce from software that writes no DSN.
     static func looksLikeBounce(_ mail: InboundMail) -> Bool {
         let from = (mail.field("from") ?? "").lowercased()
-        if ["mailer-daemon", "postmaster", "mail delivery", "mailadmin", "mmdf", "smtp gateway", "notification"]
+        if ["mailer-daemon", "postmaster", "mail delivery", "mailadmin", "mmdf", "smtp gateway"]
             .contains(where: from.contains)
         {
             return true
