@@ -34,6 +34,11 @@ extension SQLiteStore {
         }
         if case .success(let (verdicts, stop)) = outcome {
             admittedAtStop.withLock { seen in
+                // A message admitted and then released unsent (a tick that stopped) is never
+                // checked, so its entry stays; in a long `run --every` they would pile up.
+                // Past this many, forget them all: a message without an entry is simply
+                // checked in full, as it is correct to.
+                if seen.count > 10_000 { seen.removeAll() }
                 for (entry, entryVerdicts) in zip(group, verdicts) {
                     for (claim, admitted) in zip(entry.input.claims, entryVerdicts) where admitted {
                         seen[claim.rowID] = stop

@@ -34,14 +34,17 @@ import Testing
             """)
         try FileManager.default.createDirectory(
             at: project.url.appendingPathComponent("keys"), withIntermediateDirectories: true)
-        _ = try Self.run(
+        _ = try ExternalTool.output(
             "/usr/bin/openssl",
             ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path("keys/rsa.pem")])
-        _ = try Self.run("/usr/bin/openssl", ["genpkey", "-algorithm", "ed25519", "-out", path("keys/ed.pem")])
+        _ = try ExternalTool.output(
+            "/usr/bin/openssl", ["genpkey", "-algorithm", "ed25519", "-out", path("keys/ed.pem")])
         for key in ["keys/rsa.pem", "keys/ed.pem"] { chmod(path(key), 0o600) }
         // The DNS records, from openssl: the RSA key's SubjectPublicKeyInfo, Ed25519's raw 32 bytes.
-        let rsa = try Self.run("/usr/bin/openssl", ["pkey", "-in", path("keys/rsa.pem"), "-pubout", "-outform", "DER"])
-        let ed = try Self.run("/usr/bin/openssl", ["pkey", "-in", path("keys/ed.pem"), "-pubout", "-outform", "DER"])
+        let rsa = try ExternalTool.output(
+            "/usr/bin/openssl", ["pkey", "-in", path("keys/rsa.pem"), "-pubout", "-outform", "DER"])
+        let ed = try ExternalTool.output(
+            "/usr/bin/openssl", ["pkey", "-in", path("keys/ed.pem"), "-pubout", "-outform", "DER"])
         let records = [
             "rsa1._domainkey.acme.example.": "v=DKIM1; k=rsa; p=" + rsa.base64EncodedString(),
             "ed1._domainkey.acme.example.": "v=DKIM1; k=ed25519; p=" + ed.suffix(32).base64EncodedString(),
@@ -52,33 +55,11 @@ import Testing
 
     func path(_ relative: String) -> String { project.url.appendingPathComponent(relative).path }
 
-    /// Runs a program to its end and returns its standard output; an exit status other
-    /// than 0 (or 1, when `exitOneToo`: a verifier saying no) throws.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], exitOneToo: Bool = false) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 || exitOneToo && process.terminationStatus == 1 else {
-            throw Failure(
-                description:
-                    "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))"
-            )
-        }
-        return data
-    }
-
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     /// dkimpy's verdict on every signature of each file, one line each.
     func verify(_ files: [String]) throws -> [String] {
-        let output = try Self.run(
+        let output = try ExternalTool.output(
             "/usr/bin/python3",
             [Repository.root.appendingPathComponent("Tests/Fixtures/dkim_verify.py").path, path("records.json")]
                 + files, exitOneToo: true)

@@ -29,7 +29,7 @@ public final class DovecotTestServer: @unchecked Sendable {
         if root {
             // The folder is the test's; the mail in it is the mail user's.
             chmod(folder.url.path, 0o755)
-            _ = try Self.run("/bin/chown", ["-R", "dovecot:dovecot", mail.path])
+            _ = try Self.text("/bin/chown", ["-R", "dovecot:dovecot", mail.path])
         }
         try "\(user):{PLAIN}\(password)\n".write(
             to: folder.url.appendingPathComponent("users"), atomically: true, encoding: .utf8)
@@ -90,7 +90,7 @@ public final class DovecotTestServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(20)
-        while (try? Self.run(
+        while (try? Self.text(
             "/usr/bin/curl", ["-sS", "--max-time", "2", "--user", "\(user):\(password)", url, "-X", "NOOP"])) == nil
         {
             guard process.isRunning, Date() < deadline else {
@@ -115,31 +115,19 @@ public final class DovecotTestServer: @unchecked Sendable {
         let file = folder.url.appendingPathComponent("append-\(UUID().uuidString).eml")
         try message.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
             .write(to: file, atomically: true, encoding: .utf8)
-        _ = try Self.run("/usr/bin/curl", ["-sS", "--user", "\(user):\(password)", url, "-T", file.path])
+        _ = try Self.text("/usr/bin/curl", ["-sS", "--user", "\(user):\(password)", url, "-T", file.path])
     }
 
     /// The UIDs an IMAP SEARCH finds (`NOT KEYWORD NurtureDone`, `DELETED`, ...).
     public func search(_ criteria: String) throws -> [Int] {
-        let output = try Self.run(
+        let output = try Self.text(
             "/usr/bin/curl", ["-sS", "--user", "\(user):\(password)", url, "-X", "UID SEARCH \(criteria)"])
         let line = output.split(whereSeparator: \.isNewline).first { $0.hasPrefix("* SEARCH") } ?? ""
         return line.dropFirst(8).split(separator: " ").compactMap { Int($0) }
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureScript.NotStarted(
-                description: "\(executable) \(arguments) exited \(process.terminationStatus)")
-        }
-        return String(decoding: data, as: UTF8.self)
+    /// A short program's standard output, as text.
+    static func text(_ executable: String, _ arguments: [String]) throws -> String {
+        String(decoding: try ExternalTool.output(executable, arguments), as: UTF8.self)
     }
 }

@@ -36,4 +36,31 @@ public enum ExternalTool {
             status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs a short program to its end on this thread and returns its standard output; an
+    /// exit status other than 0 (or 1, when `exitOneToo`: a verifier saying no) throws.
+    /// For setup steps and checks that take a moment (openssl, curl, chown).
+    @discardableResult
+    public static func output(_ executable: String, _ arguments: [String], exitOneToo: Bool = false) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 || exitOneToo && process.terminationStatus == 1 else {
+            throw Failure(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: data, as: UTF8.self))"
+            )
+        }
+        return data
+    }
 }

@@ -45,12 +45,11 @@ enum TextBounce {
 
     /// The readable text up to the returned copy.
     static func explanation(_ mail: InboundMail) -> String {
+        // Searched in the text itself: an index into a lowercased copy need not fall on the
+        // same character of the original (lowercasing can change a character's length).
         let text = mail.readableText
-        let lowered = text.lowercased()
-        let cut = copyMarkers.compactMap { lowered.range(of: $0)?.lowerBound }.min()
-        guard let cut else { return text }
-        let offset = lowered.distance(from: lowered.startIndex, to: cut)
-        return String(text.prefix(offset))
+        let cut = copyMarkers.compactMap { text.range(of: $0, options: .caseInsensitive)?.lowerBound }.min()
+        return cut.map { String(text[..<$0]) } ?? text
     }
 
     /// The addresses of the returned copy's own header (From, Sender, Reply-To...): the

@@ -12,15 +12,7 @@ struct EndedMeanwhileFixture {
 
     init(_ makeStore: StoreFactory) async throws {
         project = try await DripProject(
-            makeStore, template: "a.txt", "Hello {{first_name}}",
-            campaign: """
-                id: drip
-                from: "Acme <hello@acme.example>"
-                enroll: { tags: [trial] }
-                exit_on: [purchased]
-                steps:
-                  - { id: only, subject: Only, template: a }
-                """)
+            drip: makeStore, exitOn: ["purchased"], steps: ["{ id: only, subject: Only, template: a }"])
     }
 
     func anEnrolmentEndedWhileItsLastMessageWasSentStaysEnded() async throws {

@@ -9,16 +9,7 @@ struct GuardFixture {
     let t0 = DripProject.t0
 
     init(_ makeStore: StoreFactory) async throws {
-        project = try await DripProject(
-            makeStore, template: "a.txt", "Hello {{first_name}}",
-            campaign: """
-                id: drip
-                from: "Acme <hello@acme.example>"
-                enroll: { tags: [trial] }
-                steps:
-                  - { id: one, subject: One, template: a }
-                  - { id: two, wait: 1d, subject: Two, template: a }
-                """)
+        project = try await DripProject(drip: makeStore)
         let leads = (0..<10).map { LeadInput(email: try! EmailAddress("lead\($0)@acme.example"), tags: ["trial"]) }
         _ = try await project.store.upsertLeads(leads, now: t0)
         _ = try await project.sendLoop(ScriptedTransport()).tick(now: t0)

@@ -14,17 +14,7 @@ public struct InboundFixture {
     var sent: [String: OutgoingMessage] = [:]
 
     init(_ makeStore: StoreFactory) async throws {
-        project = try await DripProject(
-            makeStore, template: "a.txt", "Hello {{first_name}}",
-            campaign: """
-                id: drip
-                from: "Acme <hello@acme.example>"
-                enroll: { tags: [trial] }
-                exit_on: [replied]
-                steps:
-                  - { id: one, subject: One, template: a }
-                  - { id: two, wait: 1d, subject: Two, template: a }
-                """)
+        project = try await DripProject(drip: makeStore, exitOn: ["replied"])
         let leads = ["ann@acme.example", "bo@acme.example", "cy@acme.example", "dee@acme.example"]
         _ = try await project.store.upsertLeads(
             leads.map { LeadInput(email: try! EmailAddress($0), tags: ["trial"]) }, now: t0)

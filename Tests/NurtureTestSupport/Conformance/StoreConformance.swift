@@ -53,6 +53,25 @@ struct DripProject {
         store = try await makeStore(directory)
     }
 
+    /// The drip most checks start from: campaign `drip` from Acme for leads tagged `trial`,
+    /// ending on `exitOn`, with `steps` (campaign-file step lines) sending template `a`.
+    init(drip makeStore: StoreFactory, exitOn: [String] = [], steps: [String] = DripProject.twoSteps) async throws {
+        let ending = exitOn.isEmpty ? "" : "exit_on: [\(exitOn.joined(separator: ", "))]\n"
+        try await self.init(
+            makeStore, template: "a.txt", "Hello {{first_name}}",
+            campaign: """
+                id: drip
+                from: "Acme <hello@acme.example>"
+                enroll: { tags: [trial] }
+                \(ending)steps:
+                \(steps.map { "  - \($0)" }.joined(separator: "\n"))
+                """)
+    }
+
+    static let twoSteps = [
+        "{ id: one, subject: One, template: a }", "{ id: two, wait: 1d, subject: Two, template: a }",
+    ]
+
     /// The send loop over this project's store and `transport`, its wall clock at `t0`.
     func sendLoop(_ transport: any Transport) -> SendLoop {
         SendLoop(

@@ -9,16 +9,7 @@ struct SuppressionFixture {
     let t0 = DripProject.t0
 
     init(_ makeStore: StoreFactory) async throws {
-        project = try await DripProject(
-            makeStore, template: "a.txt", "Hello {{first_name}}",
-            campaign: """
-                id: drip
-                from: "Acme <hello@acme.example>"
-                enroll: { tags: [trial] }
-                steps:
-                  - { id: one, subject: One, template: a }
-                  - { id: two, wait: 1d, subject: Two, template: a }
-                """)
+        project = try await DripProject(drip: makeStore)
     }
 
     func theListIsKeptAndMatchedByAddressThenDomain() async throws {
