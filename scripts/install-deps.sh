@@ -32,13 +32,3 @@ if ((${#missing[@]} > 0)); then
     fi
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-
-# A corpus of real bounce mail from many MTAs (qmail, Postfix, Exim, Sendmail, Exchange,
-# GroupWise, Yahoo, ...): the test data of GNU Mailman's bounce detector, flufl.bounce, from
-# PyPI. Not kept in the repository; the bounce corpus test reads it from here.
-corpus=.build/bounce-corpus
-if [[ ! -d $corpus/flufl_bounce-6.0.0 ]]; then
-    mkdir -p "$corpus"
-    pip download --quiet --no-deps --no-binary :all: -d "$corpus" flufl.bounce==6.0.0
-    tar -xzf "$corpus/flufl_bounce-6.0.0.tar.gz" -C "$corpus"
-fi

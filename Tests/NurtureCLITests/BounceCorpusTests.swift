@@ -7,14 +7,14 @@ import Testing
 /// Exim, Sendmail, Exchange, GroupWise, Yahoo, SMTP32 and many more); the reference is
 /// sisimai (Debian's libsisimai-perl), whose verdict per recipient (hard, soft, a
 /// complaint, or none) ours must match for at least 95% of the recipients it finds. Both
-/// come from scripts/install-deps.sh.
+/// come from scripts/install-deps.sh (sisimai) and scripts/test.sh (the corpus).
 @Suite struct BounceCorpusTests {
     static let corpus = Repository.root.appendingPathComponent(".build/bounce-corpus/flufl_bounce-6.0.0/tests/data")
 
     @Test func agreesWithSisimaiOnRealBounceMail() async throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
             .filter { $0.hasSuffix(".txt") }.sorted()
-        try #require(files.count > 100, "run scripts/install-deps.sh: the corpus is missing from \(Self.corpus.path)")
+        try #require(files.count > 100, "run scripts/test.sh: the corpus is missing from \(Self.corpus.path)")
         let paths = files.map { Self.corpus.appendingPathComponent($0).path }
 
         let reference = try await ExternalTool.run(
